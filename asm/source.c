@@ -1,0 +1,91 @@
+/*
+** source.c - reading source files.  A file is read whole; its text lives
+** as long as the unit, because diagnostics quote its lines.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "as.h"
+
+enum { MAX_SOURCE = 1 << 30 };
+
+static void add_dep(Asm *as, const char *path)
+{
+	for (uint32_t i = 0; i < as->ndeps; i++)
+		if (strcmp(as->deps[i], path) == 0) return;
+	as->deps = xgrow(as->deps, sizeof *as->deps, as->ndeps + 1, &as->capdeps);
+	size_t n = strlen(path) + 1;
+	as->deps[as->ndeps++] = memcpy(xmalloc(n), path, n);
+}
+
+static void io_error(Asm *as, Pos from, const char *path, const char *what)
+{
+	if (from.file) diag_error(as->diag, from, "%s '%s': %s", what, path, strerror(errno));
+	else diag_fatal(as->diag, "%s '%s': %s", what, path, strerror(errno));
+}
+
+/* Read `path` ("-" is standard input) into the unit's arena. */
+int as_read(Asm *as, const char *path, Pos from, SrcFile *out)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!fp) { io_error(as, from, path, "cannot open"); return -1; }
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		io_error(as, from, path, "cannot read");
+		if (fp != stdin) fclose(fp);
+		return -1;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MAX_SOURCE) {
+				errno = EFBIG;
+				io_error(as, from, path, "cannot read");
+				free(buf);
+				if (fp != stdin) fclose(fp);
+				return -1;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		size_t n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0) break;
+	}
+	int bad = ferror(fp);
+	if (fp != stdin) fclose(fp);
+	if (bad) { io_error(as, from, path, "cannot read"); free(buf); return -1; }
+	char *text = arena_alloc(&as->arena, len + 2);   /* two NULs end a flex buffer */
+	memcpy(text, buf, len);
+	free(buf);
+	out->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	out->text = text;
+	out->len = len;
+	out->id = diag_source(as->diag, out->name, text, len);
+	if (fp != stdin) add_dep(as, path);
+	return 0;
+}
+
+/* .include looks beside the including file first, then in the -I directories. */
+int as_find_include(Asm *as, const char *name, Pos from, SrcFile *out)
+{
+	char path[4096];
+	struct stat st;
+	if (name[0] == '/') return as_read(as, name, from, out);
+	const char *inc = diag_file(as->diag, from.file);
+	const char *slash = inc ? strrchr(inc, '/') : NULL;
+	if (slash) snprintf(path, sizeof path, "%.*s/%s", (int)(slash - inc), inc, name);
+	else snprintf(path, sizeof path, "%s", name);
+	if (stat(path, &st) == 0) return as_read(as, path, from, out);
+	for (int i = 0; i < as->nincdirs; i++) {
+		snprintf(path, sizeof path, "%s/%s", as->incdirs[i], name);
+		if (stat(path, &st) == 0) return as_read(as, path, from, out);
+	}
+	diag_error(as->diag, from, "cannot find include file '%s'", name);
+	return -1;
+}

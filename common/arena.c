@@ -1,0 +1,90 @@
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ArenaBlock { ArenaBlock *next; size_t size; };
+
+enum { BLOCK = 1 << 20 };
+
+static void oom(void)
+{
+	fputs("fatal error: out of memory\n", stderr);
+	exit(2);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p) oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) oom();
+	return p;
+}
+
+void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
+{
+	size_t c = *cap;
+	if (need <= c) return p;
+	if (need > UINT32_MAX / 2) oom();
+	while (c < need) c = c ? c * 2 : 16;
+	*cap = (unsigned)c;
+	return xrealloc(p, c * sz);
+}
+
+void arena_init(Arena *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(a->end - a->cur) < n) {
+		size_t size = n > BLOCK / 4 ? n + sizeof(ArenaBlock) + 16 : BLOCK;
+		ArenaBlock *b = xmalloc(size);
+		b->next = a->head;
+		b->size = size;
+		a->head = b;
+		a->cur = (char *)b + ((sizeof *b + 15) & ~(size_t)15);
+		a->end = (char *)b + size;
+		a->total += size;
+	}
+	void *p = a->cur;
+	a->cur += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *arena_strdup(Arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+void arena_free(Arena *a)
+{
+	ArenaBlock *b = a->head;
+	while (b) {
+		ArenaBlock *next = b->next;
+		free(b);
+		b = next;
+	}
+	arena_init(a);
+}

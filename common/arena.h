@@ -1,0 +1,27 @@
+/*
+** arena.h - one allocation funnel.  An arena hands out memory that lives
+** until the arena is freed as a whole: per input file, per module.
+** Out of memory is the one condition the tools cannot recover from; xmalloc
+** and friends print a message and exit 2 (library code shared with the
+** kernel shim does not use them).
+*/
+#ifndef TAL_ARENA_H
+#define TAL_ARENA_H
+
+#include <stddef.h>
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena { ArenaBlock *head; char *cur, *end; size_t total; } Arena;
+
+void arena_init(Arena *a);
+void *arena_alloc(Arena *a, size_t n);          /* zeroed, 16-byte aligned */
+char *arena_strdup(Arena *a, const char *s, size_t n);
+void arena_free(Arena *a);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+/* Grow *p (n elements of size sz, capacity *cap) to hold at least need elements. */
+void *xgrow(void *p, size_t sz, size_t need, unsigned *cap);
+
+#endif

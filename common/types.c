@@ -1,0 +1,826 @@
+/*
+** types.c - the type table in memory: interned strings, hash-consed
+** nodes, entries and annotations; sort checking and printing.
+**
+** Both hash tables use open addressing with linear probing over a power of
+** two slots, kept at most half full; a slot holds an id, 0 is empty.  The
+** empty string is never put in the string table: it is always id 0.
+*/
+#include "types.h"
+#include "arena.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	MAXNODE = 1 << 24,  /* node ids stay below this                   */
+	MAXKIDS = 65535,    /* TyNode.nkids is 16 bits                    */
+	MAXKID = 1 << 28,   /* kid slots in one table                     */
+	PRDEPTH = 64,       /* printer nesting before it prints "..."     */
+	PRWORK = 1 << 20    /* printer nodes and bytes before it gives up */
+};
+
+/* One round of a multiplicative mixer: cheap and spreads low bits well. */
+static uint64_t mix(uint64_t h, uint64_t x)
+{
+	h ^= x;
+	h *= 0x9e3779b97f4a7c15u;
+	return h ^ (h >> 29);
+}
+
+/* Hash of a string's bytes, for the intern table. */
+static uint64_t str_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3u;
+	return mix(h, len);
+}
+
+/* Hash of everything that makes two nodes the same node. */
+static uint64_t node_hash(int kind, int flags, StrId name, int64_t value,
+                          const TyId *kids, int nkids)
+{
+	uint64_t h = mix(0, (uint64_t)kind << 8 | (uint64_t)flags);
+	h = mix(h, name);
+	h = mix(h, (uint64_t)value);
+	for (int i = 0; i < nkids; i++)
+		h = mix(h, kids[i]);
+	return mix(h, (uint64_t)nkids);
+}
+
+/* An empty table has node 0 (unused) and string 0 (""), so that ids
+   can start at 1 and 0 can mean "none" everywhere.  The kid array is
+   never NULL, so `t->kid + n->kids` is always defined. */
+void ty_init(TyTable *t)
+{
+	memset(t, 0, sizeof *t);
+	t->node = xgrow(NULL, sizeof *t->node, 1, &t->capnode);
+	memset(&t->node[0], 0, sizeof t->node[0]);
+	t->nnode = 1;
+	t->kid = xgrow(NULL, sizeof *t->kid, 1, &t->capkid);  /* never NULL */
+	t->str = xgrow(NULL, sizeof *t->str, 1, &t->capstr);
+	t->strlen_ = xmalloc(t->capstr * sizeof *t->strlen_);
+	t->str[0] = xcalloc(1, 1);
+	t->strlen_[0] = 0;
+	t->nstr = 1;
+}
+
+/* Give everything back; the table may be ty_init'ed again. */
+void ty_free(TyTable *t)
+{
+	for (uint32_t i = 0; i < t->nstr; i++)
+		free(t->str[i]);
+	free(t->str);
+	free(t->strlen_);
+	free(t->node);
+	free(t->kid);
+	free(t->hash);
+	free(t->shash);
+	free(t->ent);
+	free(t->ann);
+	memset(t, 0, sizeof *t);
+}
+
+/* Put string `id` in its slot of the intern table (known to be absent). */
+static void str_slot(TyTable *t, StrId id)
+{
+	uint32_t mask = t->capshash - 1;
+	uint32_t i = (uint32_t)str_hash(t->str[id], t->strlen_[id]) & mask;
+	while (t->shash[i])
+		i = (i + 1) & mask;
+	t->shash[i] = id;
+}
+
+/* Double the intern table when it would become more than half full. */
+static void str_rehash(TyTable *t)
+{
+	if ((uint64_t)t->nstr * 2 < t->capshash)
+		return;
+	free(t->shash);
+	t->capshash = t->capshash ? t->capshash * 2 : 64;
+	t->shash = xcalloc(t->capshash, sizeof *t->shash);
+	for (StrId id = 1; id < t->nstr; id++)
+		str_slot(t, id);
+}
+
+/* Intern: equal strings get equal ids, so names compare as integers.
+   A string of 4 GiB or more cannot be stored and gives 0. */
+StrId ty_str(TyTable *t, const char *s, size_t len)
+{
+	if (len == 0 || len >= UINT32_MAX)
+		return 0;
+	if (t->capshash) {
+		uint32_t mask = t->capshash - 1;
+		uint32_t i = (uint32_t)str_hash(s, len) & mask;
+		for (StrId id; (id = t->shash[i]); i = (i + 1) & mask)
+			if (t->strlen_[id] == len && !memcmp(t->str[id], s, len))
+				return id;
+	}
+	uint32_t old = t->capstr;
+	t->str = xgrow(t->str, sizeof *t->str, (size_t)t->nstr + 1, &t->capstr);
+	if (t->capstr != old)
+		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
+	StrId id = t->nstr++;
+	t->str[id] = xmalloc(len + 1);
+	memcpy(t->str[id], s, len);
+	t->str[id][len] = 0;
+	t->strlen_[id] = (uint32_t)len;
+	if ((uint64_t)t->nstr * 2 >= t->capshash)
+		str_rehash(t);
+	else
+		str_slot(t, id);
+	return id;
+}
+
+/* The text of a string id; "" for ids the table does not have. */
+const char *ty_strof(const TyTable *t, StrId s)
+{
+	return s < t->nstr ? t->str[s] : "";
+}
+
+/* Put node `id` in its slot of the hash-cons table (known to be absent). */
+static void node_slot(TyTable *t, TyId id)
+{
+	const TyNode *n = &t->node[id];
+	uint32_t mask = t->caphash - 1;
+	uint64_t h = node_hash(n->kind, n->flags, n->name, n->value,
+	                       t->kid + n->kids, n->nkids);
+	uint32_t i = (uint32_t)h & mask;
+	while (t->hash[i])
+		i = (i + 1) & mask;
+	t->hash[i] = id;
+}
+
+/* Double the hash-cons table when it would become more than half full. */
+static void node_rehash(TyTable *t)
+{
+	if ((uint64_t)t->nnode * 2 < t->caphash)
+		return;
+	free(t->hash);
+	t->caphash = t->caphash ? t->caphash * 2 : 64;
+	t->hash = xcalloc(t->caphash, sizeof *t->hash);
+	for (TyId id = 1; id < t->nnode; id++)
+		node_slot(t, id);
+}
+
+/* The id of an existing node equal to the given one, or 0. */
+static TyId node_find(const TyTable *t, uint64_t h, int kind, int flags,
+                      StrId name, int64_t value, const TyId *kids, int nkids)
+{
+	if (!t->caphash)
+		return 0;
+	uint32_t mask = t->caphash - 1;
+	for (uint32_t i = (uint32_t)h & mask; t->hash[i]; i = (i + 1) & mask) {
+		const TyNode *n = &t->node[t->hash[i]];
+		if (n->kind == kind && n->flags == flags && n->name == name &&
+		    n->value == value && n->nkids == nkids &&
+		    (nkids == 0 || !memcmp(t->kid + n->kids, kids, nkids * sizeof *kids)))
+			return t->hash[i];
+	}
+	return 0;
+}
+
+/*
+** Make or find a node.  Since kids must already exist, the graph is acyclic
+** and ids are a topological order.  `value` only means something for
+** TY_ICONST and is dropped for other kinds, so that it cannot tell nodes
+** apart that the section format cannot.  0 on a bad kind, name or kid, or
+** when a limit is reached.
+*/
+TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
+             const TyId *kids, int nkids)
+{
+	if (kind <= TY_NONE || kind >= TY_NKINDS || flags < 0 || flags > 255)
+		return 0;
+	if (nkids < 0 || nkids > MAXKIDS || (nkids && !kids) || name >= t->nstr)
+		return 0;
+	for (int i = 0; i < nkids; i++)
+		if (kids[i] == 0 || kids[i] >= t->nnode)
+			return 0;
+	if (kind != TY_ICONST)
+		value = 0;
+	uint64_t h = node_hash(kind, flags, name, value, kids, nkids);
+	TyId id = node_find(t, h, kind, flags, name, value, kids, nkids);
+	if (id)
+		return id;
+	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids))
+		return 0;
+	/* kids may point into t->kid, which is about to move */
+	uintptr_t at = (uintptr_t)kids, base = (uintptr_t)t->kid;
+	size_t inside = SIZE_MAX;
+	if (nkids && t->nkid && at >= base && at < base + (uintptr_t)t->nkid * sizeof *kids)
+		inside = (at - base) / sizeof *kids;
+	t->kid = xgrow(t->kid, sizeof *t->kid, (size_t)t->nkid + nkids, &t->capkid);
+	if (inside != SIZE_MAX)
+		kids = t->kid + inside;
+	t->node = xgrow(t->node, sizeof *t->node, (size_t)t->nnode + 1, &t->capnode);
+	id = t->nnode++;
+	TyNode *n = &t->node[id];
+	n->kind = (uint8_t)kind;
+	n->flags = (uint8_t)flags;
+	n->nkids = (uint16_t)nkids;
+	n->name = name;
+	n->value = value;
+	n->kids = t->nkid;
+	if (nkids)
+		memmove(t->kid + t->nkid, kids, nkids * sizeof *kids);
+	t->nkid += nkids;
+	if ((uint64_t)t->nnode * 2 >= t->caphash)
+		node_rehash(t);
+	else
+		node_slot(t, id);
+	return id;
+}
+
+/* Entries are kept in the order the unit declares them. */
+void ty_add_entry(TyTable *t, const TyEntry *e)
+{
+	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)t->nent + 1, &t->capent);
+	t->ent[t->nent++] = *e;
+}
+
+/* Annotations are kept in source order, which is .text order. */
+void ty_add_annot(TyTable *t, const TyAnnot *a)
+{
+	t->ann = xgrow(t->ann, sizeof *t->ann, (size_t)t->nann + 1, &t->capann);
+	t->ann[t->nann++] = *a;
+}
+
+/* ---- sorts ---- */
+
+/* The sort a node stands for; 0 for variables and names, which fit any. */
+static int sort_of(int kind)
+{
+	switch (kind) {
+	case TY_VAR: case TY_NAME:
+		return 0;
+	case TY_RECORD: case TY_ARRAY:
+		return SORT_LAYOUT;
+	case TY_SNIL: case TY_SCONS:
+		return SORT_STACK;
+	case TY_ICONST: case TY_IADD: case TY_ISUB: case TY_IMUL:
+		return SORT_INDEX;
+	case TY_CLT: case TY_CLE: case TY_CEQ: case TY_CNE:
+		return SORT_CONSTR;
+	case TY_FIELD: case TY_BINDER: case TY_REG: case TY_STACKREQ:
+	case TY_FUELREQ: case TY_LIST:
+		return SORT_PART;
+	default:
+		return SORT_VALUE;
+	}
+}
+
+/* Does node `id` fit where sort `s` is wanted? */
+static int fits(const TyTable *t, TyId id, int s)
+{
+	int k = sort_of(t->node[id].kind);
+	return k == 0 || k == s;
+}
+
+/*
+** Where a kid of a code or existential type belongs: binders (0), then
+** constraints (1), registers (2), stack (3) and fuel (4); -1 for nothing.
+** Variables and names count as constraints, since they fit any sort.
+*/
+static int part_rank(int kind)
+{
+	switch (kind) {
+	case TY_BINDER: return 0;
+	case TY_CLT: case TY_CLE: case TY_CEQ: case TY_CNE:
+	case TY_VAR: case TY_NAME: return 1;
+	case TY_REG: return 2;
+	case TY_STACKREQ: return 3;
+	case TY_FUELREQ: return 4;
+	default: return -1;
+	}
+}
+
+/* Kids of a code type: parts in rank order, each register once. */
+static const char *check_code(const TyTable *t, const TyId *k, int nk)
+{
+	int last = 0;
+	uint32_t regs = 0;
+	for (int i = 0; i < nk; i++) {
+		const TyNode *c = &t->node[k[i]];
+		int r = part_rank(c->kind);
+		if (r < 0)
+			return "code type parts must be binders, constraints, registers, stack and fuel";
+		if (r < last || (r == last && r >= 3))
+			return "code type parts are out of order";
+		if (r == 2) {
+			if (regs >> c->flags & 1)
+				return "register appears twice in a code type";
+			regs |= 1u << c->flags;
+		}
+		last = r;
+	}
+	return NULL;
+}
+
+/* Kids of an existential: binders, constraints, then a value type. */
+static const char *check_exists(const TyTable *t, const TyId *k, int nk)
+{
+	int last = 0;
+	if (nk < 1)
+		return "existential type needs a body";
+	for (int i = 0; i < nk - 1; i++) {
+		int r = part_rank(t->node[k[i]].kind);
+		if (r < 0 || r > 1)
+			return "existential parts must be binders and constraints";
+		if (r < last)
+			return "existential binders must come before constraints";
+		last = r;
+	}
+	if (!fits(t, k[nk - 1], SORT_VALUE))
+		return "existential body must be a value type";
+	return NULL;
+}
+
+/* Nodes without kids: only the arity and flags can be wrong. */
+static const char *check_leaf(const TyNode *n)
+{
+	if (n->nkids)
+		return "this kind of node has no kids";
+	if (n->kind == TY_BINDER)
+		return n->flags >= TK_TYPE && n->flags <= TK_SIZE ? NULL : "binder sort must be type, stack or size";
+	return n->flags ? "this kind of node has no flags" : NULL;
+}
+
+/* Nodes whose kids all have one sort (or two, for e op e). */
+static const char *check_fixed(const TyTable *t, const TyNode *n, const TyId *k)
+{
+	switch (n->kind) {
+	case TY_SING:
+		return n->nkids == 1 && fits(t, k[0], SORT_INDEX) ? NULL : "S(e) needs an index expression";
+	case TY_MU:
+		return n->nkids == 1 && fits(t, k[0], SORT_VALUE) ? NULL : "rec body must be a value type";
+	case TY_PTR:
+		if (n->flags & ~TF_NULLABLE)
+			return "bad pointer flags";
+		return n->nkids == 1 && fits(t, k[0], SORT_LAYOUT) ? NULL : "pointer target must be a layout";
+	case TY_STACKREQ: case TY_FUELREQ:
+		return n->nkids == 1 && fits(t, k[0], SORT_INDEX) ? NULL : "stack and fuel need an index expression";
+	case TY_IADD: case TY_ISUB:
+		return n->nkids == 2 && fits(t, k[0], SORT_INDEX) && fits(t, k[1], SORT_INDEX) ? NULL : "operands of + and - must be index expressions";
+	case TY_IMUL:
+		if (n->nkids != 2 || t->node[k[0]].kind != TY_ICONST)
+			return "multiplier must be an integer constant";
+		return fits(t, k[1], SORT_INDEX) ? NULL : "operand of * must be an index expression";
+	default: /* constraints */
+		return n->nkids == 2 && fits(t, k[0], SORT_INDEX) && fits(t, k[1], SORT_INDEX) ? NULL : "comparisons need index expressions";
+	}
+}
+
+/* Memory layouts: records of fields, fields, arrays. */
+static const char *check_layout(const TyTable *t, const TyNode *n, const TyId *k)
+{
+	int perm = n->flags & TF_RW;
+	switch (n->kind) {
+	case TY_RECORD:
+		for (int i = 0; i < n->nkids; i++)
+			if (t->node[k[i]].kind != TY_FIELD)
+				return "record members must be fields";
+		return n->flags ? "this kind of node has no flags" : NULL;
+	case TY_FIELD:
+		if (!perm || (n->flags & ~(TF_RW | TF_UNINIT)))
+			return "field permission must be ro, wo or rw";
+		if (n->nkids != 1 || !(fits(t, k[0], SORT_VALUE) || fits(t, k[0], SORT_LAYOUT)))
+			return "field type must be a value type or a layout";
+		return NULL;
+	default: /* TY_ARRAY */
+		if (!perm || (n->flags & ~TF_RW))
+			return "array permission must be ro, wo or rw";
+		if (n->nkids != 2 || !(fits(t, k[0], SORT_VALUE) || fits(t, k[0], SORT_LAYOUT)))
+			return "array element must be a value type or a layout";
+		return fits(t, k[1], SORT_INDEX) ? NULL : "array length must be an index expression";
+	}
+}
+
+/*
+** Sort check of one node against its kids (which are checked on their own):
+** the decoder calls this on every node, so a table that decodes is well
+** sorted.  Besides kid sorts it checks arity, flags and required names.
+*/
+const char *ty_check_node(const TyTable *t, TyId id)
+{
+	if (id == 0 || id >= t->nnode)
+		return "no such node";
+	const TyNode *n = &t->node[id];
+	const TyId *k = t->kid + n->kids;
+	int named = n->kind == TY_VAR || n->kind == TY_NAME || n->kind == TY_MU ||
+	            n->kind == TY_FIELD || n->kind == TY_BINDER;
+	if (named && n->name == 0)
+		return "variables, names, rec, fields and binders need a name";
+	switch (n->kind) {
+	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64:
+	case TY_ANY: case TY_VAR: case TY_SNIL: case TY_BINDER: case TY_ICONST:
+		return check_leaf(n);
+	case TY_NAME: case TY_LIST:
+		return n->flags ? "this kind of node has no flags" : NULL;
+	case TY_CODE: case TY_EXISTS:
+		if (n->flags)
+			return "this kind of node has no flags";
+		return n->kind == TY_CODE ? check_code(t, k, n->nkids) : check_exists(t, k, n->nkids);
+	case TY_RECORD: case TY_FIELD: case TY_ARRAY:
+		return check_layout(t, n, k);
+	case TY_SCONS:
+		if (n->flags || n->nkids != 2)
+			return "t :: s needs a slot and a stack";
+		if (!fits(t, k[0], SORT_VALUE))
+			return "stack slot must be a value type";
+		return fits(t, k[1], SORT_STACK) ? NULL : "rest of the stack must be a stack type";
+	case TY_REG:
+		if (n->flags > 15 || n->nkids != 1)
+			return "register must be rax..r15 with one type";
+		if (n->flags == 4)  /* R_RSP in x86.h */
+			return fits(t, k[0], SORT_STACK) ? NULL : "rsp must have a stack type";
+		return fits(t, k[0], SORT_VALUE) ? NULL : "register type must be a value type";
+	case TY_SING: case TY_MU: case TY_PTR: case TY_STACKREQ: case TY_FUELREQ:
+	case TY_IADD: case TY_ISUB: case TY_IMUL:
+	case TY_CLT: case TY_CLE: case TY_CEQ: case TY_CNE:
+		if (n->flags && n->kind != TY_PTR)
+			return "this kind of node has no flags";
+		return check_fixed(t, n, k);
+	default:
+		return "unknown node kind";
+	}
+}
+
+/* ---- printing ---- */
+
+typedef struct Pr {
+	const TyTable *t;
+	char *buf;
+	size_t cap, n;       /* n: bytes the full text would have so far */
+	size_t limit, work;  /* give up after `limit` nodes or bytes     */
+	int depth, stop;
+} Pr;
+
+/* Where a node is printed, for deciding on parentheses. */
+enum {
+	C_TOP,     /* nothing follows that could be swallowed          */
+	C_OPEN,    /* something follows: wrap rec, exists, ::, clauses */
+	C_RIGHT,   /* right of + or -: wrap sums and negative numbers  */
+	C_FACTOR   /* operand of *: wrap sums, products and negatives  */
+};
+
+/* Append bytes, keeping room for the NUL; count what does not fit. */
+static void put(Pr *p, const char *s, size_t len)
+{
+	if (p->n < p->cap) {
+		size_t room = p->cap - 1 - p->n;
+		memcpy(p->buf + p->n, s, len < room ? len : room);
+	}
+	p->n += len;
+}
+
+static void pstr(Pr *p, const char *s)
+{
+	put(p, s, strlen(s));
+}
+
+static void pnum(Pr *p, int64_t v)
+{
+	char tmp[24];
+	int len = snprintf(tmp, sizeof tmp, "%" PRId64, v);
+	put(p, tmp, (size_t)len);
+}
+
+static void pname(Pr *p, StrId s)
+{
+	if (s < p->t->nstr)
+		put(p, p->t->str[s], p->t->strlen_[s]);
+}
+
+static void pnode(Pr *p, TyId id, int ctx);
+
+/* Kids from..to-1, separated by commas. */
+static void pkids(Pr *p, const TyId *k, int from, int to)
+{
+	for (int i = from; i < to && !p->stop; i++) {
+		if (i > from)
+			pstr(p, ", ");
+		pnode(p, k[i], C_TOP);
+	}
+}
+
+/* "[binders | constraints]" of a code or existential type: the first nk kids. */
+static void pbinders(Pr *p, const TyId *k, int nk)
+{
+	int nb = 0;
+	while (nb < nk && p->t->node[k[nb]].kind == TY_BINDER)
+		nb++;
+	pstr(p, "[");
+	pkids(p, k, 0, nb);
+	if (nb < nk) {
+		pstr(p, nb ? " | " : "| ");
+		pkids(p, k, nb, nk);
+	}
+	pstr(p, "]");
+}
+
+/* code[binders | constraints] {regs} stack e fuel e */
+static void pcode(Pr *p, const TyNode *n, const TyId *k)
+{
+	int nb = 0, nr;
+	while (nb < n->nkids && part_rank(p->t->node[k[nb]].kind) <= 1 &&
+	       part_rank(p->t->node[k[nb]].kind) >= 0)
+		nb++;
+	pstr(p, "code");
+	if (nb)
+		pbinders(p, k, nb);
+	pstr(p, " {");
+	for (nr = nb; nr < n->nkids && p->t->node[k[nr]].kind == TY_REG; nr++)
+		;
+	pkids(p, k, nb, nr);
+	pstr(p, "}");
+	for (int i = nr; i < n->nkids && !p->stop; i++) {
+		pstr(p, " ");
+		pnode(p, k[i], C_OPEN);
+	}
+}
+
+static const char *perm_name(int flags)
+{
+	static const char *const names[] = { "?", "ro", "wo", "rw" };
+	return names[flags & TF_RW];
+}
+
+/* Index expressions and constraints. */
+static void pindex(Pr *p, const TyNode *n, const TyId *k)
+{
+	static const char *const ops[] = {
+		[TY_IADD] = " + ", [TY_ISUB] = " - ",
+		[TY_CLT] = " < ", [TY_CLE] = " <= ", [TY_CEQ] = " == ", [TY_CNE] = " != "
+	};
+	if (n->kind == TY_ICONST) {
+		pnum(p, n->value);
+	} else if (n->nkids != 2) {
+		pstr(p, "?");
+	} else if (n->kind == TY_IMUL) {
+		pnode(p, k[0], C_FACTOR);
+		pstr(p, "*");
+		pnode(p, k[1], C_FACTOR);
+	} else {
+		int right = n->kind == TY_IADD || n->kind == TY_ISUB ? C_RIGHT : C_TOP;
+		pnode(p, k[0], C_TOP);
+		pstr(p, ops[n->kind]);
+		pnode(p, k[1], right);
+	}
+}
+
+/* Parts of code types, records and lists, which print on their own too. */
+static void ppart(Pr *p, const TyNode *n, const TyId *k)
+{
+	static const char *const regs[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"
+	};
+	static const char *const sorts[] = { "?", "type", "stack", "size" };
+	switch (n->kind) {
+	case TY_FIELD:
+		pname(p, n->name);
+		pstr(p, ": ");
+		if (n->nkids)
+			pnode(p, k[0], C_OPEN);
+		pstr(p, " ");
+		pstr(p, perm_name(n->flags));
+		if (n->flags & TF_UNINIT)
+			pstr(p, " uninit");
+		break;
+	case TY_BINDER:
+		pname(p, n->name);
+		pstr(p, ": ");
+		pstr(p, sorts[n->flags <= TK_SIZE ? n->flags : 0]);
+		break;
+	case TY_REG:
+		pstr(p, n->flags < 16 ? regs[n->flags] : "r?");
+		pstr(p, ": ");
+		pkids(p, k, 0, n->nkids);
+		break;
+	case TY_STACKREQ: case TY_FUELREQ:
+		pstr(p, n->kind == TY_STACKREQ ? "stack " : "fuel ");
+		pkids(p, k, 0, n->nkids);
+		break;
+	default: /* TY_LIST, TY_RECORD */
+		pstr(p, n->kind == TY_LIST ? "[" : "{");
+		pkids(p, k, 0, n->nkids);
+		pstr(p, n->kind == TY_LIST ? "]" : "}");
+		break;
+	}
+}
+
+/* Types proper: everything but index expressions and parts. */
+static void ptype(Pr *p, const TyNode *n, const TyId *k)
+{
+	static const char *const words[] = {
+		[TY_INT] = "int", [TY_U8] = "u8", [TY_U16] = "u16", [TY_U32] = "u32",
+		[TY_U64] = "u64", [TY_ANY] = "any", [TY_SNIL] = "empty"
+	};
+	switch (n->kind) {
+	case TY_SING:
+		pstr(p, "S(");
+		pkids(p, k, 0, n->nkids);
+		pstr(p, ")");
+		break;
+	case TY_VAR: case TY_NAME:
+		pname(p, n->name);
+		if (n->kind == TY_NAME && n->nkids) {
+			pstr(p, "[");
+			pkids(p, k, 0, n->nkids);
+			pstr(p, "]");
+		}
+		break;
+	case TY_PTR:
+		pstr(p, n->flags & TF_NULLABLE ? "?*" : "*");
+		if (n->nkids)
+			pnode(p, k[0], C_OPEN);
+		break;
+	case TY_CODE:
+		pcode(p, n, k);
+		break;
+	case TY_EXISTS:
+		pstr(p, "exists");
+		pbinders(p, k, n->nkids ? n->nkids - 1 : 0);
+		pstr(p, ". ");
+		if (n->nkids)
+			pnode(p, k[n->nkids - 1], C_TOP);
+		break;
+	case TY_MU:
+		pstr(p, "rec ");
+		pname(p, n->name);
+		pstr(p, ". ");
+		pkids(p, k, 0, n->nkids);
+		break;
+	case TY_ARRAY:
+		pstr(p, "[");
+		if (n->nkids == 2) {
+			pnode(p, k[0], C_OPEN);
+			pstr(p, " ");
+			pstr(p, perm_name(n->flags));
+			pstr(p, "; ");
+			pnode(p, k[1], C_TOP);
+		}
+		pstr(p, "]");
+		break;
+	case TY_SCONS:
+		if (n->nkids == 2) {
+			pnode(p, k[0], C_OPEN);
+			pstr(p, " :: ");
+			pnode(p, k[1], C_TOP);
+		}
+		break;
+	default:
+		pstr(p, n->kind < sizeof words / sizeof *words && words[n->kind] ? words[n->kind] : "?");
+		break;
+	}
+}
+
+/* Does node `id`, printed in context `ctx`, need parentheses? */
+static int needs_paren(const TyTable *t, TyId id, int ctx)
+{
+	const TyNode *n = &t->node[id];
+	int sum = n->kind == TY_IADD || n->kind == TY_ISUB;
+	int neg = n->kind == TY_ICONST && n->value < 0;
+	switch (ctx) {
+	case C_OPEN:
+		if (n->kind == TY_CODE && n->nkids)
+			return part_rank(t->node[t->kid[n->kids + n->nkids - 1]].kind) >= 3;
+		return n->kind == TY_MU || n->kind == TY_EXISTS || n->kind == TY_SCONS;
+	case C_RIGHT:
+		return sum || neg;
+	case C_FACTOR:
+		return sum || neg || n->kind == TY_IMUL;
+	default:
+		return 0;
+	}
+}
+
+/* Print one node, bounded in depth and in total work. */
+static void pnode(Pr *p, TyId id, int ctx)
+{
+	if (p->stop)
+		return;
+	if (++p->work > p->limit || p->n > p->limit) {
+		pstr(p, "...");
+		p->stop = 1;
+		return;
+	}
+	if (id == 0 || id >= p->t->nnode) {
+		pstr(p, "?");
+		return;
+	}
+	if (p->depth >= PRDEPTH) {
+		pstr(p, "...");
+		return;
+	}
+	const TyNode *n = &p->t->node[id];
+	const TyId *k = p->t->kid + n->kids;
+	int paren = needs_paren(p->t, id, ctx);
+	if (paren)
+		pstr(p, "(");
+	p->depth++;
+	switch (sort_of(n->kind)) {
+	case SORT_INDEX: case SORT_CONSTR:
+		pindex(p, n, k);
+		break;
+	case SORT_PART:
+		ppart(p, n, k);
+		break;
+	case SORT_LAYOUT:
+		if (n->kind == TY_RECORD)
+			ppart(p, n, k);
+		else
+			ptype(p, n, k);
+		break;
+	default:
+		ptype(p, n, k);
+		break;
+	}
+	p->depth--;
+	if (paren)
+		pstr(p, ")");
+}
+
+/*
+** Print like snprintf.  Hash-consed types are DAGs whose text can be
+** exponentially long, so printing also stops (with "...") after about a
+** million nodes or bytes, or `cap` bytes when that is more; the result is
+** then a length of what was printed, still >= cap when truncated by cap.
+*/
+size_t ty_print(const TyTable *t, TyId id, char *buf, size_t cap)
+{
+	Pr p = { t, buf, buf ? cap : 0, 0, cap > PRWORK ? cap : PRWORK, 0, 0, 0 };
+	pnode(&p, id, C_TOP);
+	if (p.cap)
+		buf[p.n < p.cap ? p.n : p.cap - 1] = 0;
+	return p.n;
+}
+
+/* ---- comparison ---- */
+
+/* Report a difference (if asked for the reason) and return 1. */
+static int differ(char *why, size_t cap, const char *what, uint32_t i)
+{
+	if (why && cap)
+		snprintf(why, cap, "%s %" PRIu32 " differs", what, i);
+	return 1;
+}
+
+/* Strings and nodes, id by id. */
+static int cmp_nodes(const TyTable *a, const TyTable *b, char *why, size_t cap)
+{
+	if (a->nstr != b->nstr)
+		return differ(why, cap, "string count", a->nstr);
+	for (uint32_t i = 0; i < a->nstr; i++)
+		if (a->strlen_[i] != b->strlen_[i] || memcmp(a->str[i], b->str[i], a->strlen_[i]))
+			return differ(why, cap, "string", i);
+	if (a->nnode != b->nnode)
+		return differ(why, cap, "node count", a->nnode);
+	for (uint32_t i = 1; i < a->nnode; i++) {
+		const TyNode *x = &a->node[i], *y = &b->node[i];
+		if (x->kind != y->kind || x->flags != y->flags || x->name != y->name ||
+		    x->value != y->value || x->nkids != y->nkids)
+			return differ(why, cap, "node", i);
+		for (int j = 0; j < x->nkids; j++)
+			if (a->kid[x->kids + j] != b->kid[y->kids + j])
+				return differ(why, cap, "kids of node", i);
+	}
+	return 0;
+}
+
+/* Entries and annotations, field by field (structs have padding). */
+static int cmp_decls(const TyTable *a, const TyTable *b, char *why, size_t cap)
+{
+	if (a->nent != b->nent)
+		return differ(why, cap, "entry count", a->nent);
+	for (uint32_t i = 0; i < a->nent; i++) {
+		const TyEntry *x = &a->ent[i], *y = &b->ent[i];
+		if (x->kind != y->kind || x->sect != y->sect || x->name != y->name ||
+		    x->offset != y->offset || x->type != y->type || x->file != y->file ||
+		    x->line != y->line || x->col != y->col)
+			return differ(why, cap, "entry", i);
+	}
+	if (a->nann != b->nann)
+		return differ(why, cap, "annotation count", a->nann);
+	for (uint32_t i = 0; i < a->nann; i++) {
+		const TyAnnot *x = &a->ann[i], *y = &b->ann[i];
+		if (x->offset != y->offset || x->op != y->op || x->loc != y->loc ||
+		    x->reg != y->reg || x->disp != y->disp || x->type != y->type ||
+		    x->args != y->args || x->file != y->file || x->line != y->line ||
+		    x->col != y->col)
+			return differ(why, cap, "annotation", i);
+	}
+	return 0;
+}
+
+/* Tables built the same way have the same ids, so compare id by id. */
+int ty_table_cmp(const TyTable *a, const TyTable *b, char *why, size_t whycap)
+{
+	if (why && whycap)
+		why[0] = 0;
+	return cmp_nodes(a, b, why, whycap) || cmp_decls(a, b, why, whycap);
+}

@@ -1,0 +1,216 @@
+/*
+** types.h - TAL types in memory, and their ELF sections.
+**
+** The assembler builds a type table from the annotations of one unit; the
+** codec writes it into the `.tal.types` section and reads it back; the
+** verifier rebuilds exactly the same table from the bytes of an object or
+** module.  Types are hash-consed: building the same node twice gives the
+** same id, so structurally equal types have equal ids.
+**
+** Every node has a kind, a small `flags` field, an optional name (a string
+** id), an optional integer `value` and an ordered list of kids (node ids).
+** Kids always have smaller ids than their parent, which is what lets the
+** decoder check a section in one pass and makes cycles impossible.
+**
+** docs/typesections.md describes the bytes; docs/language.md the syntax.
+*/
+#ifndef TAL_TYPES_H
+#define TAL_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint32_t TyId;   /* node id; 0 means "none" */
+typedef uint32_t StrId;  /* string id; 0 is the empty string */
+
+#define TY_FORMAT_VERSION 1
+
+/*
+** Node kinds.  The comment gives the surface syntax and the kids.  The sort
+** of each kid (value type, layout, stack, index, ...) is fixed by the kind;
+** ty_check_node() enforces it.
+*/
+enum {
+	TY_NONE,
+	/* value types: what a register or a word of memory holds */
+	TY_INT,      /* int                                          */
+	TY_U8,       /* u8   sized integer fields; in a register an  */
+	TY_U16,      /* u16  int known to fit the width              */
+	TY_U32,      /* u32                                          */
+	TY_U64,      /* u64                                          */
+	TY_ANY,      /* any: a word nobody may use (junk, top)       */
+	TY_SING,     /* S(e): the int equal to index e; kid: index   */
+	TY_VAR,      /* a variable of any sort; name                 */
+	TY_NAME,     /* name or name[args]: abbreviation or abstract type; kids: args (any sort) */
+	TY_PTR,      /* *L, ?*L (flags TF_NULLABLE); kid: layout     */
+	TY_CODE,     /* code[binders | constraints] {regs} clauses;
+	                kids: BINDER*, constraint*, REG*, STACKREQ?, FUELREQ? in that order */
+	TY_EXISTS,   /* exists[binders | constraints]. t; kids: BINDER*, constraint*, body (last) */
+	TY_MU,       /* rec a. t; name a; kid: body                  */
+	/* memory layouts: what a pointer points to, what a data label labels */
+	TY_RECORD,   /* { field, ... }; kids: FIELD*                 */
+	TY_FIELD,    /* name: t perm [uninit]; name; flags perm|TF_UNINIT; kid: type (value type or layout) */
+	TY_ARRAY,    /* [t; e] t perm; flags perm; kids: element type, length index */
+	/* stack types: what rsp points to */
+	TY_SNIL,     /* empty                                        */
+	TY_SCONS,    /* t :: s; kids: slot type, rest of the stack   */
+	/* parts of code and existential types */
+	TY_BINDER,   /* name: kind; name; flags: TK_TYPE/TK_STACK/TK_SIZE */
+	TY_REG,      /* reg: t; flags: register number (x86.h); kid: type (a stack for rsp) */
+	TY_STACKREQ, /* stack e: bytes of stack the label needs; kid: index */
+	TY_FUELREQ,  /* fuel e: fuel the label needs; kid: index     */
+	/* index expressions: kind size, linear in the variables */
+	TY_ICONST,   /* integer constant; value                      */
+	TY_IADD,     /* e + e                                        */
+	TY_ISUB,     /* e - e                                        */
+	TY_IMUL,     /* k * e; kids: ICONST k, e                     */
+	/* constraints between indices */
+	TY_CLT,      /* e < e                                        */
+	TY_CLE,      /* e <= e                                       */
+	TY_CEQ,      /* e == e                                       */
+	TY_CNE,      /* e != e                                       */
+	/* a plain list, for type arguments in annotations */
+	TY_LIST,     /* kids: any                                    */
+	TY_NKINDS
+};
+
+/* flags */
+enum {
+	TF_NULLABLE = 1,                      /* TY_PTR                        */
+	TF_R = 1, TF_W = 2, TF_RW = 3,        /* TY_FIELD, TY_ARRAY permission */
+	TF_UNINIT = 4                         /* TY_FIELD not yet written      */
+};
+
+/* sorts of variables (TY_BINDER flags) */
+enum { TK_TYPE = 1, TK_STACK = 2, TK_SIZE = 3 };
+
+typedef struct TyNode {
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t nkids;
+	StrId name;
+	int64_t value;
+	uint32_t kids;    /* index of the first kid in TyTable.kid */
+} TyNode;
+
+/* Sections of the unit that entries point into. */
+enum { SEC_NONE, SEC_TEXT, SEC_RODATA, SEC_DATA, SEC_BSS };
+
+/* What a unit declares about its names. */
+enum {
+	E_TYPEDEF = 1, /* .typedef name[params] = t; type: TY_LIST of BINDERs then body (body 0 when abstract) */
+	E_LABEL,       /* .label name : code type                                           */
+	E_OBJECT,      /* .object name : layout                                             */
+	E_IMPORT,      /* .import name : t                                                  */
+	E_EXPORT       /* .export name [: t]; type 0 means "the label's own type"           */
+};
+
+typedef struct TyEntry {
+	uint8_t kind;     /* E_*                                          */
+	uint8_t sect;     /* SEC_* of a label or object, else SEC_NONE    */
+	StrId name;
+	uint32_t offset;  /* offset in sect                               */
+	TyId type;
+	uint32_t file, line, col;  /* where it was declared (file: string id) */
+} TyEntry;
+
+/* Coercions: annotations at a point of the code, no bytes of their own. */
+enum {
+	A_FOLD = 1,   /* .fold loc, t        loc : unfolding of t  becomes  t      */
+	A_UNFOLD,     /* .unfold loc         loc : rec a. t        becomes  t[..]  */
+	A_PACK,       /* .pack loc, t, [w]   loc : body[w/a]       becomes  t      */
+	A_UNPACK,     /* .unpack loc, [a..]  loc : exists a. t     becomes  t      */
+	A_INST,       /* .inst loc, [args]   loc : code[a..]{..}   becomes  code{..}[args/a] */
+	A_SUBSUME     /* .subsume loc, t     loc : t' <= t         becomes  t      */
+};
+
+/* Where a coercion applies: a register or a stack slot [rsp + disp]. */
+enum { L_REG = 1, L_STACK };
+
+typedef struct TyAnnot {
+	uint32_t offset;  /* .text offset of the instruction it precedes */
+	uint8_t op;       /* A_*                                         */
+	uint8_t loc;      /* L_*                                         */
+	uint8_t reg;      /* register for L_REG                          */
+	int32_t disp;     /* byte offset from rsp for L_STACK            */
+	TyId type;        /* target type, or 0                           */
+	TyId args;        /* TY_LIST of arguments or binder names, or 0  */
+	uint32_t file, line, col;
+} TyAnnot;
+
+typedef struct TyTable {
+	TyNode *node; uint32_t nnode, capnode;      /* node[0] unused        */
+	TyId *kid; uint32_t nkid, capkid;
+	char **str; uint32_t *strlen_; uint32_t nstr, capstr;  /* str[0] = "" */
+	uint32_t *hash; uint32_t caphash;           /* node hash-cons table  */
+	uint32_t *shash; uint32_t capshash;         /* string intern table   */
+	TyEntry *ent; uint32_t nent, capent;
+	TyAnnot *ann; uint32_t nann, capann;
+} TyTable;
+
+void ty_init(TyTable *t);
+void ty_free(TyTable *t);
+
+StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
+const char *ty_strof(const TyTable *t, StrId s);
+
+/* Make (or find) a node.  Returns 0 only if a limit is exceeded. */
+TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
+             const TyId *kids, int nkids);
+static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[id]; }
+static inline TyId ty_kid(const TyTable *t, TyId id, int i) { return t->kid[t->node[id].kids + i]; }
+
+void ty_add_entry(TyTable *t, const TyEntry *e);
+void ty_add_annot(TyTable *t, const TyAnnot *a);
+
+/* Sort of a node: what it may stand for. */
+enum { SORT_VALUE = 1, SORT_LAYOUT, SORT_STACK, SORT_INDEX, SORT_CONSTR, SORT_PART };
+
+/*
+** Check that node `id`'s kids have the sorts its kind requires (variables
+** and names fit any sort).  Returns NULL or a static message.
+*/
+const char *ty_check_node(const TyTable *t, TyId id);
+
+/* Print a type in the surface syntax of docs/language.md.  Always NUL-terminates;
+   returns the length it would have had (like snprintf). */
+size_t ty_print(const TyTable *t, TyId id, char *buf, size_t cap);
+
+/* A growable byte buffer for encoders. */
+typedef struct Buf { uint8_t *p; size_t n, cap; } Buf;
+void buf_put(Buf *b, const void *p, size_t n);
+void buf_uleb(Buf *b, uint64_t v);
+void buf_sleb(Buf *b, int64_t v);
+
+/*
+** The `.tal.types` section.  ty_encode appends the whole table (strings,
+** nodes, entries, annotations) to `out`.  ty_decode fills an empty table
+** from bytes it does not trust: every count, index, kind and sort is checked;
+** on failure it returns -1 with a message naming the byte offset in `err`.
+*/
+void ty_encode(const TyTable *t, Buf *out);
+int ty_decode(TyTable *t, const uint8_t *p, size_t n, char *err, size_t errcap);
+
+/* Structural comparison of two tables (for tests): 0 when equal. */
+int ty_table_cmp(const TyTable *a, const TyTable *b, char *why, size_t whycap);
+
+/*
+** The `.tal.lines` section: for each instruction, its .text offset and its
+** source position.  Rows are sorted by offset.
+*/
+typedef struct LineRow { uint32_t offset, file, line, col; } LineRow;
+typedef struct LineTable {
+	char **file; uint32_t nfile, capfile;        /* file names          */
+	LineRow *row; uint32_t nrow, caprow;
+} LineTable;
+
+void lt_init(LineTable *l);
+void lt_free(LineTable *l);
+uint32_t lt_file(LineTable *l, const char *name);   /* intern a file name */
+void lt_add(LineTable *l, uint32_t offset, uint32_t file, uint32_t line, uint32_t col);
+void lt_encode(const LineTable *l, Buf *out);
+int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap);
+/* The row covering `offset` (the last row at or before it), or NULL. */
+const LineRow *lt_find(const LineTable *l, uint32_t offset);
+
+#endif

@@ -1,0 +1,605 @@
+/*
+** typesec.c - the `.tal.types` and `.tal.lines` sections: byte buffers,
+** LEB128, the encoders, and decoders for bytes nobody vouches for.
+**
+** docs/typesections.md gives the formats byte by byte.  The decoders check
+** every count against the bytes left before they loop or allocate, accept
+** only the shortest LEB128 of each number, and reject duplicate strings and
+** nodes, so a section that decodes is the one encoding of its table:
+** decoding then encoding gives back the same bytes.
+*/
+#include "types.h"
+#include "arena.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	MAXNODE = 1 << 24,  /* as in types.c: node ids stay below this */
+	MAXKIDS = 65535,
+	NODEMIN = 4,        /* fewest bytes of a node, entry, annotation, row */
+	ENTMIN = 8,
+	ANNMIN = 10,
+	ROWMIN = 4
+};
+
+/* ---- writing ---- */
+
+/* Append bytes, doubling the buffer as needed. */
+void buf_put(Buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->cap - b->n < n) {
+		size_t c = b->cap ? b->cap : 64;
+		while (c - b->n < n)
+			c *= 2;
+		b->p = xrealloc(b->p, c);
+		b->cap = c;
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+/* Unsigned LEB128: 7 bits a byte, low first, top bit = more follows. */
+void buf_uleb(Buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+	do {
+		tmp[n] = v & 0x7f;
+		v >>= 7;
+		if (v)
+			tmp[n] |= 0x80;
+		n++;
+	} while (v);
+	buf_put(b, tmp, n);
+}
+
+/* Signed LEB128: stop once the rest is the sign extension of bit 6. */
+void buf_sleb(Buf *b, int64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+	for (;;) {
+		uint8_t byte = (uint64_t)v & 0x7f;
+		v = v < 0 ? ~(~v >> 7) : v >> 7;
+		if ((v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40))) {
+			tmp[n++] = byte;
+			break;
+		}
+		tmp[n++] = byte | 0x80;
+	}
+	buf_put(b, tmp, n);
+}
+
+static void buf_u8(Buf *b, unsigned v)
+{
+	uint8_t c = (uint8_t)v;
+	buf_put(b, &c, 1);
+}
+
+/* Magic, little-endian u16 version, u16 flags (0). */
+static void buf_header(Buf *b, const char *magic, unsigned version)
+{
+	uint8_t h[8] = { 0, 0, 0, 0, version & 0xff, version >> 8, 0, 0 };
+	memcpy(h, magic, 4);
+	buf_put(b, h, sizeof h);
+}
+
+/* A string: its length, then its bytes (no NUL). */
+static void buf_string(Buf *b, const char *s, size_t len)
+{
+	buf_uleb(b, len);
+	buf_put(b, s, len);
+}
+
+/* Strings 1.. and nodes 1..; string 0 and node 0 are implicit. */
+static void enc_nodes(const TyTable *t, Buf *out)
+{
+	buf_uleb(out, t->nstr - 1);
+	for (StrId i = 1; i < t->nstr; i++)
+		buf_string(out, t->str[i], t->strlen_[i]);
+	buf_uleb(out, t->nnode - 1);
+	for (TyId i = 1; i < t->nnode; i++) {
+		const TyNode *n = &t->node[i];
+		buf_u8(out, n->kind);
+		buf_u8(out, n->flags);
+		buf_uleb(out, n->name);
+		if (n->kind == TY_ICONST)
+			buf_sleb(out, n->value);
+		buf_uleb(out, n->nkids);
+		for (int j = 0; j < n->nkids; j++)
+			buf_uleb(out, t->kid[n->kids + j]);
+	}
+}
+
+/* Entries and annotations, in table order. */
+static void enc_decls(const TyTable *t, Buf *out)
+{
+	buf_uleb(out, t->nent);
+	for (uint32_t i = 0; i < t->nent; i++) {
+		const TyEntry *e = &t->ent[i];
+		buf_u8(out, e->kind);
+		buf_u8(out, e->sect);
+		buf_uleb(out, e->name);
+		buf_uleb(out, e->offset);
+		buf_uleb(out, e->type);
+		buf_uleb(out, e->file);
+		buf_uleb(out, e->line);
+		buf_uleb(out, e->col);
+	}
+	buf_uleb(out, t->nann);
+	for (uint32_t i = 0; i < t->nann; i++) {
+		const TyAnnot *a = &t->ann[i];
+		buf_uleb(out, a->offset);
+		buf_u8(out, a->op);
+		buf_u8(out, a->loc);
+		buf_u8(out, a->reg);
+		buf_sleb(out, a->disp);
+		buf_uleb(out, a->type);
+		buf_uleb(out, a->args);
+		buf_uleb(out, a->file);
+		buf_uleb(out, a->line);
+		buf_uleb(out, a->col);
+	}
+}
+
+/* The whole `.tal.types` section. */
+void ty_encode(const TyTable *t, Buf *out)
+{
+	buf_header(out, "TALT", TY_FORMAT_VERSION);
+	enc_nodes(t, out);
+	enc_decls(t, out);
+}
+
+/* ---- reading ---- */
+
+typedef struct Rd {
+	const uint8_t *p;
+	size_t n, pos;
+	char *err;
+	size_t errcap;
+	int bad;          /* set by the first error; reads then return 0 */
+} Rd;
+
+/* Record the first error as "offset N: message"; returns 0 for callers. */
+static uint64_t fail(Rd *r, size_t at, const char *fmt, ...)
+{
+	if (!r->bad && r->err && r->errcap) {
+		int k = snprintf(r->err, r->errcap, "offset %zu: ", at);
+		if (k >= 0 && (size_t)k < r->errcap) {
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(r->err + k, r->errcap - k, fmt, ap);
+			va_end(ap);
+		}
+	}
+	r->bad = 1;
+	return 0;
+}
+
+static size_t left(const Rd *r)
+{
+	return r->n - r->pos;
+}
+
+static unsigned rd_u8(Rd *r, const char *what)
+{
+	if (r->bad)
+		return 0;
+	if (r->pos >= r->n)
+		return (unsigned)fail(r, r->pos, "truncated %s", what);
+	return r->p[r->pos++];
+}
+
+/* An unsigned LEB128 of at most 10 bytes, shortest form, at most `max`. */
+static uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
+{
+	size_t at = r->pos;
+	uint64_t v = 0;
+	if (r->bad)
+		return 0;
+	for (int shift = 0;; shift += 7) {
+		if (r->pos >= r->n)
+			return fail(r, at, "truncated %s", what);
+		uint8_t b = r->p[r->pos++];
+		if (shift == 63 && (b & 0xfe))
+			return fail(r, at, "%s overflows 64 bits", what);
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			if (b == 0 && shift)
+				return fail(r, at, "%s is not in its shortest form", what);
+			break;
+		}
+	}
+	if (v > max)
+		return fail(r, at, "%s %" PRIu64 " is out of range (max %" PRIu64 ")", what, v, max);
+	return v;
+}
+
+/* Two's complement bits to int64_t without implementation-defined casts. */
+static int64_t to_signed(uint64_t v)
+{
+	return v <= INT64_MAX ? (int64_t)v : -(int64_t)(~v) - 1;
+}
+
+/* A signed LEB128 of at most 10 bytes, shortest form, within [min, max]. */
+static int64_t rd_sleb(Rd *r, int64_t min, int64_t max, const char *what)
+{
+	size_t at = r->pos;
+	uint64_t v = 0;
+	uint8_t b = 0;
+	int shift = 0;
+	if (r->bad)
+		return 0;
+	do {
+		if (r->pos >= r->n)
+			return (int64_t)fail(r, at, "truncated %s", what);
+		b = r->p[r->pos++];
+		if (shift == 63 && b != 0 && b != 0x7f)
+			return (int64_t)fail(r, at, "%s overflows 64 bits", what);
+		v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	if (shift < 64 && (b & 0x40))
+		v |= ~(uint64_t)0 << shift;
+	if (shift > 7) {
+		uint8_t prev = r->p[r->pos - 2];
+		if ((b == 0 && !(prev & 0x40)) || (b == 0x7f && (prev & 0x40)))
+			return (int64_t)fail(r, at, "%s is not in its shortest form", what);
+	}
+	int64_t s = to_signed(v);
+	if (s < min || s > max)
+		return (int64_t)fail(r, at, "%s %" PRId64 " is out of range", what, s);
+	return s;
+}
+
+/* A count of items of at least `min` bytes each: it must fit what is left,
+   which bounds every loop and allocation by the size of the input. */
+static uint64_t rd_count(Rd *r, size_t min, uint64_t max, const char *what)
+{
+	size_t at = r->pos;
+	uint64_t c = rd_uleb(r, max, what);
+	if (!r->bad && c > left(r) / min)
+		return fail(r, at, "%s %" PRIu64 " is more than the %zu bytes left can hold", what, c, left(r));
+	return c;
+}
+
+/* A string's bytes: in bounds and free of NUL.  Returns its start. */
+static const char *rd_string(Rd *r, size_t *len, const char *what)
+{
+	size_t at = r->pos;
+	uint64_t n = rd_uleb(r, UINT32_MAX - 1, what);
+	if (r->bad)
+		return NULL;
+	if (n > left(r))
+		return (void)fail(r, at, "%s of %" PRIu64 " bytes runs past the end", what, n), NULL;
+	const char *s = (const char *)r->p + r->pos;
+	if (memchr(s, 0, n))
+		return (void)fail(r, at, "%s contains a NUL byte", what), NULL;
+	r->pos += n;
+	*len = n;
+	return s;
+}
+
+/* Magic, version and flags of a section. */
+static void rd_header(Rd *r, const char *magic, unsigned version)
+{
+	if (r->n < 4 || memcmp(r->p, magic, 4)) {
+		fail(r, 0, "bad magic (want \"%s\")", magic);
+		return;
+	}
+	r->pos = 4;
+	unsigned v = rd_u8(r, "version");
+	v |= rd_u8(r, "version") << 8;
+	if (!r->bad && v != version)
+		fail(r, 4, "unsupported version %u (want %u)", v, version);
+	unsigned f = rd_u8(r, "flags");
+	f |= rd_u8(r, "flags") << 8;
+	if (!r->bad && f)
+		fail(r, 6, "unknown flags 0x%x", f);
+}
+
+/* Strings 1..count; a string equal to an earlier one (or "") is an error,
+   since it would shift the ids of all later strings. */
+static void rd_strings(Rd *r, TyTable *t)
+{
+	uint64_t count = rd_count(r, 1, UINT32_MAX / 4, "string count");
+	for (uint64_t i = 0; i < count && !r->bad; i++) {
+		size_t at = r->pos, len = 0;
+		const char *s = rd_string(r, &len, "string");
+		if (r->bad)
+			break;
+		StrId want = t->nstr;
+		if (len == 0)
+			fail(r, at, "string %" PRIu32 " is empty (string 0 is implicit)", want);
+		else if (ty_str(t, s, len) != want)
+			fail(r, at, "string %" PRIu32 " repeats an earlier string", want);
+	}
+}
+
+/* One node's kids into *kids (grown as needed); each must be an earlier node. */
+static int rd_kids(Rd *r, TyId self, TyId **kids, uint32_t *cap)
+{
+	int nk = (int)rd_count(r, 1, MAXKIDS, "kid count");
+	if (r->bad)
+		return 0;
+	*kids = xgrow(*kids, sizeof **kids, nk ? nk : 1, cap);
+	for (int j = 0; j < nk && !r->bad; j++) {
+		size_t at = r->pos;
+		uint64_t k = rd_uleb(r, UINT32_MAX, "kid");
+		if (!r->bad && (k == 0 || k >= self))
+			fail(r, at, "kid %" PRIu64 " of node %" PRIu32 " is not an earlier node", k, self);
+		(*kids)[j] = (TyId)k;
+	}
+	return nk;
+}
+
+/* One node, made through ty_node: it must come out new and well sorted. */
+static void rd_node(Rd *r, TyTable *t, TyId **kids, uint32_t *cap)
+{
+	size_t at = r->pos;
+	TyId self = t->nnode;
+	unsigned kind = rd_u8(r, "node kind");
+	if (!r->bad && (kind == TY_NONE || kind >= TY_NKINDS)) {
+		fail(r, at, "node %" PRIu32 " has unknown kind %u", self, kind);
+		return;
+	}
+	unsigned flags = rd_u8(r, "node flags");
+	StrId name = (StrId)rd_uleb(r, t->nstr - 1, "node name");
+	int64_t value = kind == TY_ICONST ? rd_sleb(r, INT64_MIN, INT64_MAX, "constant") : 0;
+	int nk = rd_kids(r, self, kids, cap);
+	if (r->bad)
+		return;
+	TyId id = ty_node(t, (int)kind, (int)flags, name, value, *kids, nk);
+	const char *msg;
+	if (id == 0)
+		fail(r, at, "node %" PRIu32 " exceeds the table's limits", self);
+	else if (id != self)
+		fail(r, at, "node %" PRIu32 " repeats node %" PRIu32, self, id);
+	else if ((msg = ty_check_node(t, id)))
+		fail(r, at, "node %" PRIu32 ": %s", self, msg);
+}
+
+/* Nodes 1..count, each referring only to earlier ones. */
+static void rd_nodes(Rd *r, TyTable *t)
+{
+	TyId *kids = NULL;
+	uint32_t cap = 0;
+	uint64_t count = rd_count(r, NODEMIN, MAXNODE - 1, "node count");
+	for (uint64_t i = 0; i < count && !r->bad; i++)
+		rd_node(r, t, &kids, &cap);
+	free(kids);
+}
+
+/* A type id of an entry or annotation: 0 or a node of the table. */
+static TyId rd_type(Rd *r, const TyTable *t, const char *what)
+{
+	return (TyId)rd_uleb(r, t->nnode - 1, what);
+}
+
+/* One entry; kinds and sections must be known. */
+static void rd_entry(Rd *r, TyTable *t)
+{
+	size_t at = r->pos;
+	TyEntry e;
+	e.kind = (uint8_t)rd_u8(r, "entry kind");
+	if (!r->bad && (e.kind < E_TYPEDEF || e.kind > E_EXPORT)) {
+		fail(r, at, "unknown entry kind %u", e.kind);
+		return;
+	}
+	e.sect = (uint8_t)rd_u8(r, "entry section");
+	if (!r->bad && e.sect > SEC_BSS) {
+		fail(r, at + 1, "unknown section %u", e.sect);
+		return;
+	}
+	e.name = (StrId)rd_uleb(r, t->nstr - 1, "entry name");
+	e.offset = (uint32_t)rd_uleb(r, UINT32_MAX, "entry offset");
+	e.type = rd_type(r, t, "entry type");
+	e.file = (uint32_t)rd_uleb(r, t->nstr - 1, "entry file");
+	e.line = (uint32_t)rd_uleb(r, UINT32_MAX, "entry line");
+	e.col = (uint32_t)rd_uleb(r, UINT32_MAX, "entry column");
+	if (!r->bad)
+		ty_add_entry(t, &e);
+}
+
+/* One annotation; op, location and register must be known, and the
+   arguments (if any) a list. */
+static void rd_annot(Rd *r, TyTable *t)
+{
+	TyAnnot a;
+	a.offset = (uint32_t)rd_uleb(r, UINT32_MAX, "annotation offset");
+	size_t at = r->pos;
+	a.op = (uint8_t)rd_u8(r, "annotation op");
+	a.loc = (uint8_t)rd_u8(r, "annotation location");
+	a.reg = (uint8_t)rd_u8(r, "annotation register");
+	if (!r->bad && (a.op < A_FOLD || a.op > A_SUBSUME))
+		fail(r, at, "unknown annotation op %u", a.op);
+	else if (!r->bad && (a.loc < L_REG || a.loc > L_STACK))
+		fail(r, at + 1, "unknown annotation location %u", a.loc);
+	else if (!r->bad && a.loc == L_REG && a.reg > 15)
+		fail(r, at + 2, "unknown register %u", a.reg);
+	a.disp = (int32_t)rd_sleb(r, INT32_MIN, INT32_MAX, "annotation displacement");
+	a.type = rd_type(r, t, "annotation type");
+	at = r->pos;
+	a.args = rd_type(r, t, "annotation arguments");
+	if (!r->bad && a.args && t->node[a.args].kind != TY_LIST)
+		fail(r, at, "annotation arguments must be a list");
+	a.file = (uint32_t)rd_uleb(r, t->nstr - 1, "annotation file");
+	a.line = (uint32_t)rd_uleb(r, UINT32_MAX, "annotation line");
+	a.col = (uint32_t)rd_uleb(r, UINT32_MAX, "annotation column");
+	if (!r->bad)
+		ty_add_annot(t, &a);
+}
+
+/* Decode into an empty table; on failure leave it empty again. */
+int ty_decode(TyTable *t, const uint8_t *p, size_t n, char *err, size_t errcap)
+{
+	Rd r = { p, n, 0, err, errcap, 0 };
+	if (err && errcap)
+		err[0] = 0;
+	if (t->nnode != 1 || t->nstr != 1 || t->nent || t->nann) {
+		fail(&r, 0, "the table to decode into is not empty");
+		return -1;
+	}
+	rd_header(&r, "TALT", TY_FORMAT_VERSION);
+	rd_strings(&r, t);
+	rd_nodes(&r, t);
+	uint64_t count = rd_count(&r, ENTMIN, UINT32_MAX / 4, "entry count");
+	for (uint64_t i = 0; i < count && !r.bad; i++)
+		rd_entry(&r, t);
+	count = rd_count(&r, ANNMIN, UINT32_MAX / 4, "annotation count");
+	for (uint64_t i = 0; i < count && !r.bad; i++)
+		rd_annot(&r, t);
+	if (!r.bad && r.pos != r.n)
+		fail(&r, r.pos, "%zu bytes after the last table", left(&r));
+	if (r.bad) {
+		ty_free(t);
+		ty_init(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- line tables ---- */
+
+/* A line table starts with no files and no rows; nothing to allocate. */
+void lt_init(LineTable *l)
+{
+	memset(l, 0, sizeof *l);
+}
+
+void lt_free(LineTable *l)
+{
+	for (uint32_t i = 0; i < l->nfile; i++)
+		free(l->file[i]);
+	free(l->file);
+	free(l->row);
+	memset(l, 0, sizeof *l);
+}
+
+/* Append a file name without looking for an earlier copy. */
+static uint32_t lt_newfile(LineTable *l, const char *name, size_t len)
+{
+	l->file = xgrow(l->file, sizeof *l->file, (size_t)l->nfile + 1, &l->capfile);
+	char *s = xmalloc(len + 1);
+	memcpy(s, name, len);
+	s[len] = 0;
+	l->file[l->nfile] = s;
+	return l->nfile++;
+}
+
+/* A unit has a handful of files (the source and its includes), so a
+   linear search from the most recent one is enough. */
+uint32_t lt_file(LineTable *l, const char *name)
+{
+	for (uint32_t i = l->nfile; i-- > 0;)
+		if (!strcmp(l->file[i], name))
+			return i;
+	return lt_newfile(l, name, strlen(name));
+}
+
+/* The assembler emits instructions in order, so rows arrive sorted. */
+void lt_add(LineTable *l, uint32_t offset, uint32_t file, uint32_t line, uint32_t col)
+{
+	l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
+	l->row[l->nrow++] = (LineRow){ offset, file, line, col };
+}
+
+/* Rows are delta-encoded: offsets grow, lines mostly move by a little. */
+void lt_encode(const LineTable *l, Buf *out)
+{
+	uint32_t off = 0, line = 0;
+	buf_header(out, "TALL", 1);
+	buf_uleb(out, l->nfile);
+	for (uint32_t i = 0; i < l->nfile; i++)
+		buf_string(out, l->file[i], strlen(l->file[i]));
+	buf_uleb(out, l->nrow);
+	for (uint32_t i = 0; i < l->nrow; i++) {
+		const LineRow *w = &l->row[i];
+		buf_uleb(out, (uint32_t)(w->offset - off));
+		buf_uleb(out, w->file);
+		buf_sleb(out, (int64_t)w->line - (int64_t)line);
+		buf_uleb(out, w->col);
+		off = w->offset;
+		line = w->line;
+	}
+}
+
+/* One row after `prev` (zeros for the first): offsets may not go past
+   4 GiB, which is the only way rows could come out unsorted. */
+static void rd_row(Rd *r, LineTable *l, LineRow *prev)
+{
+	size_t at = r->pos;
+	uint64_t off = prev->offset + rd_uleb(r, UINT32_MAX, "row offset delta");
+	if (!r->bad && off > UINT32_MAX) {
+		fail(r, at, "row offset goes past 4 GiB, so rows are not sorted");
+		return;
+	}
+	uint32_t file = (uint32_t)rd_uleb(r, l->nfile ? l->nfile - 1 : 0, "row file");
+	if (!r->bad && !l->nfile) {
+		fail(r, at, "row refers to a file but there are none");
+		return;
+	}
+	at = r->pos;
+	int64_t line = (int64_t)prev->line + rd_sleb(r, -(int64_t)UINT32_MAX, UINT32_MAX, "row line delta");
+	if (!r->bad && (line < 0 || line > UINT32_MAX)) {
+		fail(r, at, "row line %" PRId64 " is out of range", line);
+		return;
+	}
+	uint32_t col = (uint32_t)rd_uleb(r, UINT32_MAX, "row column");
+	if (r->bad)
+		return;
+	*prev = (LineRow){ (uint32_t)off, file, (uint32_t)line, col };
+	l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
+	l->row[l->nrow++] = *prev;
+}
+
+/* Decode into an empty line table; on failure leave it empty again. */
+int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap)
+{
+	Rd r = { p, n, 0, err, errcap, 0 };
+	LineRow prev = { 0, 0, 0, 0 };
+	if (err && errcap)
+		err[0] = 0;
+	if (l->nfile || l->nrow) {
+		fail(&r, 0, "the line table to decode into is not empty");
+		return -1;
+	}
+	rd_header(&r, "TALL", 1);
+	uint64_t count = rd_count(&r, 1, UINT32_MAX / 4, "file count");
+	for (uint64_t i = 0; i < count && !r.bad; i++) {
+		size_t len = 0;
+		const char *s = rd_string(&r, &len, "file name");
+		if (!r.bad)
+			lt_newfile(l, s, len);
+	}
+	count = rd_count(&r, ROWMIN, UINT32_MAX / 4, "row count");
+	for (uint64_t i = 0; i < count && !r.bad; i++)
+		rd_row(&r, l, &prev);
+	if (!r.bad && r.pos != r.n)
+		fail(&r, r.pos, "%zu bytes after the last row", left(&r));
+	if (r.bad) {
+		lt_free(l);
+		return -1;
+	}
+	return 0;
+}
+
+/* Binary search for the last row at or before `offset`. */
+const LineRow *lt_find(const LineTable *l, uint32_t offset)
+{
+	uint32_t lo = 0, hi = l->nrow;   /* rows below lo are <= offset, from hi on > */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (l->row[mid].offset <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &l->row[lo - 1] : NULL;
+}
