@@ -105,6 +105,7 @@ typedef struct Section {
 	uint8_t *bytes; uint32_t nbytes, capbytes;
 	Frag *frag; uint32_t nfrag, capfrag;
 	uint32_t p2align;      /* largest alignment requested                   */
+	uint64_t reserved;     /* bytes tails may take beyond the fixed bytes   */
 	uint64_t size;         /* after layout                                  */
 } Section;
 
@@ -164,14 +165,14 @@ void as_coerce(Asm *as, Pos p, int op, int loc, int reg, int32_t disp, TyId type
 
 /* encode.c */
 /*
-** Encode one instruction whose branch targets are not relaxable (or with
-** `far` forcing rel32).  On success returns the length and fills `out`; if
-** a field holds a symbol's value, *field_at and *field_size say where, and
-** *tail how many bytes follow it.  On failure returns -1 with a message.
+** Encode one instruction (a branch to a label in its rel8 form, or rel32
+** when `far`).  On success returns the length and fills `out`; if a field
+** holds a label's value, field_at and field_size say where, and tail how
+** many bytes of the instruction follow it.  On failure returns -1 with a
+** message, and the index of the operand to blame in `bad` (-1: the whole).
 */
-enum { AS_ERRLEN = 160 };
-int as_encode(const Inst *in, int far, uint8_t out[16],
-              int *field_at, int *field_size, int *tail, char err[AS_ERRLEN]);
+typedef struct AsEnc { int field_at, field_size, tail, bad; char err[160]; } AsEnc;
+int as_encode(const Inst *in, int far, uint8_t out[16], AsEnc *r);
 /* Size of a relaxable branch in its short or near form. */
 int as_branch_size(int mnem, int far);
 

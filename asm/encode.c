@@ -244,9 +244,21 @@ static void describe(const Enc *e, const Inst *in, int found, char *msg, size_t 
 	case WHY_AMBIG:
 		snprintf(msg, cap, "operand size is ambiguous; write byte ptr, word ptr, dword ptr or qword ptr");
 		break;
-	case WHY_SIZE:
-		snprintf(msg, cap, "operand size mismatch for '%s'", m);
+	case WHY_SIZE: {
+		if (in->mnem == MN_MOVZX || in->mnem == MN_MOVSX || in->mnem == MN_MOVSXD) {
+			snprintf(msg, cap, "'%s' takes a %s source and a wider destination register", m,
+			         in->mnem == MN_MOVSXD ? "32-bit" : "byte or word");
+			break;
+		}
+		char sizes[64] = "";
+		size_t at = 0;
+		for (int i = 0; i < in->nops && at < sizeof sizes; i++)
+			if (in->op[i].kind == OP_REG || in->op[i].size)
+				at += (size_t)snprintf(sizes + at, sizeof sizes - at, "%s%d", at ? " and " : "",
+				                       8 * in->op[i].size);
+		snprintf(msg, cap, "operand size mismatch for '%s' (operands of %s bits)", m, sizes);
 		break;
+	}
 	case WHY_TARGET:
 		snprintf(msg, cap, "the target of '%s' must be a label, a register or a memory operand", m);
 		break;
@@ -342,24 +354,40 @@ static int put(const Enc *e, const Inst *in, uint8_t *out, int *fat, int *fsize)
 	return n;
 }
 
-int as_encode(const Inst *in, int far, uint8_t out[16],
-              int *field_at, int *field_size, int *tail, char err[AS_ERRLEN])
+/* Only branches take a label as an immediate; elsewhere it is an address. */
+static int label_imm(const Inst *in, AsEnc *r)
+{
+	if (in->mnem == MN_JMP || in->mnem == MN_JCC || in->mnem == MN_CALL) return 0;
+	for (int i = 0; i < in->nops; i++)
+		if (in->op[i].kind == OP_IMM && in->op[i].sym) {
+			snprintf(r->err, sizeof r->err, "the address of '%s' is not a constant; load it with lea reg, [rip + %s]",
+			         in->op[i].sym->name, in->op[i].sym->name);
+			r->bad = i;
+			return 1;
+		}
+	return 0;
+}
+
+int as_encode(const Inst *in, int far, uint8_t out[16], AsEnc *r)
 {
 	int first, count = x86_rows_of(in->mnem, &first);
 	Enc e;
 	memset(&e, 0, sizeof e);
+	memset(r, 0, sizeof *r);
+	if (label_imm(in, r)) return -1;
 	int found = 0;
 	for (int i = first; i < first + count; i++) {
 		e.row = &x86_rows[i];
 		if (arity(e.row->form) == in->nops) found = 1;
 		if (match(&e, in, far)) {
-			int n = put(&e, in, out, field_at, field_size);
-			*tail = *field_size ? n - *field_at - *field_size : 0;
-			if (!*field_size) *field_at = 0;
+			int n = put(&e, in, out, &r->field_at, &r->field_size);
+			r->tail = r->field_size ? n - r->field_at - r->field_size : 0;
+			if (!r->field_size) r->field_at = 0;
 			return n;
 		}
 	}
-	describe(&e, in, found, err, AS_ERRLEN);
+	describe(&e, in, found, r->err, sizeof r->err);
+	r->bad = e.bad && (e.why == WHY_IMM || e.why == WHY_AMBIG) ? (int)(e.bad - in->op) : -1;
 	return -1;
 }
 

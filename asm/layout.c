@@ -198,12 +198,9 @@ int as_resolve(Asm *as)
 {
 	int before = as->diag->errors;
 	check_symbols(as);
-	for (int i = 1; i < AS_NSECT; i++)
-		if (as->sect[i].size > UINT32_MAX / 2)
-			diag_error(as->diag, as->sect[i].frag[0].pos, "section %s is too large", as->sect[i].name);
+	resolve_entries(as);
 	if (as->diag->errors != before) return -1;
 	resolve_fixups(as);
-	resolve_entries(as);
 	resolve_lines(as);
 	return as->diag->errors == before ? 0 : -1;
 }
@@ -214,19 +211,18 @@ static void put_branch(const Asm *as, const Section *s, const Frag *f, uint8_t *
 {
 	Inst in;
 	uint8_t buf[16];
-	char err[AS_ERRLEN];
-	int at, size, after;
+	AsEnc r;
 	memset(&in, 0, sizeof in);
 	in.mnem = f->mnem;
 	in.cc = f->cc;
 	in.nops = 1;
 	in.op[0].kind = OP_IMM;
 	in.op[0].sym = f->target;
-	int n = as_encode(&in, f->far, buf, &at, &size, &after, err);
+	int n = as_encode(&in, f->far, buf, &r);
 	if (n != (int)f->varsize) abort();   /* table and as_branch_size disagree */
 	if (local_target(s, f)) {
 		int64_t d = branch_disp(as, f);
-		for (int i = 0; i < size; i++) buf[at + i] = (uint8_t)((uint64_t)d >> (8 * i));
+		for (int i = 0; i < r.field_size; i++) buf[r.field_at + i] = (uint8_t)((uint64_t)d >> (8 * i));
 	}
 	memcpy(out, buf, (size_t)n);
 }

@@ -11,7 +11,7 @@
 
 #include "as.h"
 
-enum { SECT_MAX = 1u << 30 };   /* no section may grow past 1 GiB */
+enum { SECT_MAX = 1u << 28 };   /* no section may grow past 256 MiB */
 
 static const char *const sect_names[AS_NSECT] = { "", ".text", ".rodata", ".data", ".bss" };
 
@@ -132,11 +132,9 @@ static Section *writable(Asm *as, Pos p, const char *what)
 
 static int grow_ok(Asm *as, Section *s, Pos p, uint64_t more)
 {
-	uint64_t total = s->nbytes + more;
-	for (uint32_t i = 0; i < s->nfrag; i++)
-		if (s->frag[i].var == V_SPACE) total += s->frag[i].align;
+	uint64_t total = s->nbytes + s->reserved + more;
 	if (total <= SECT_MAX) return 1;
-	diag_error(as->diag, p, "section %s is larger than 1 GiB", s->name);
+	diag_error(as->diag, p, "section %s would be larger than 256 MiB", s->name);
 	return 0;
 }
 
@@ -222,21 +220,20 @@ void as_inst(Asm *as, Inst *in)
 		f->target->used = 1;
 	} else {
 		uint8_t buf[16];
-		int at, size, after;
-		char err[AS_ERRLEN];
-		int n = as_encode(in, 0, buf, &at, &size, &after, err);
+		AsEnc r;
+		int n = as_encode(in, 0, buf, &r);
 		if (n < 0) {
-			diag_error(as->diag, in->pos, "%s", err);
+			diag_error(as->diag, r.bad >= 0 ? in->op[r.bad].pos : in->pos, "%s", r.err);
 			return;
 		}
 		emit(s, buf, (uint32_t)n);
-		if (size) {
+		if (r.field_size) {
 			const Operand *o = &in->op[0];
 			for (int i = 0; i < in->nops; i++)
 				if (in->op[i].sym) o = &in->op[i];
-			Loc fl = { here.frag, here.rel + (uint32_t)at };
+			Loc fl = { here.frag, here.rel + (uint32_t)r.field_at };
 			int kind = in->mnem == MN_CALL ? FX_PLT32 : FX_PC32;
-			fixup(as, o->pos, fl, kind, size, o->sym, o->val - size - after);
+			fixup(as, o->pos, fl, kind, r.field_size, o->sym, o->val - r.field_size - r.tail);
 		}
 	}
 	lr->at = here;
@@ -289,6 +286,7 @@ void as_align(Asm *as, Pos p, int p2, int fill, uint32_t maxskip)
 	Section *s = writable(as, p, "alignment");
 	if (!s || !grow_ok(as, s, p, 1u << p2)) return;
 	if ((uint32_t)p2 > s->p2align) s->p2align = (uint32_t)p2;
+	s->reserved += 1u << p2;
 	Frag *f = tail(s, V_ALIGN, p);
 	f->align = (uint32_t)p2;
 	f->fill = (uint8_t)(fill >= 0 ? fill : as->cur == SEC_TEXT ? 0x90 : 0);
@@ -305,6 +303,7 @@ void as_space(Asm *as, Pos p, uint32_t n, int fill)
 	}
 	Frag *f = tail(s, V_SPACE, p);
 	f->align = n;
+	s->reserved += n;
 	f->fill = (uint8_t)fill;
 }
 

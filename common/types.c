@@ -477,11 +477,13 @@ static void put(Pr *p, const char *s, size_t len)
 	p->n += len;
 }
 
+/* Append a C string. */
 static void pstr(Pr *p, const char *s)
 {
 	put(p, s, strlen(s));
 }
 
+/* Append a decimal integer. */
 static void pnum(Pr *p, int64_t v)
 {
 	char tmp[24];
@@ -489,6 +491,7 @@ static void pnum(Pr *p, int64_t v)
 	put(p, tmp, (size_t)len);
 }
 
+/* Append a string of the table (by length: names are counted, not scanned). */
 static void pname(Pr *p, StrId s)
 {
 	if (s < p->t->nstr)
@@ -543,6 +546,7 @@ static void pcode(Pr *p, const TyNode *n, const TyId *k)
 	}
 }
 
+/* Permissions always print, so that "ro" is never left implicit. */
 static const char *perm_name(int flags)
 {
 	static const char *const names[] = { "?", "ro", "wo", "rw" };

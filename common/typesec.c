@@ -76,6 +76,7 @@ void buf_sleb(Buf *b, int64_t v)
 	buf_put(b, tmp, n);
 }
 
+/* Kinds, flags and small codes are single bytes. */
 static void buf_u8(Buf *b, unsigned v)
 {
 	uint8_t c = (uint8_t)v;
@@ -182,11 +183,13 @@ static uint64_t fail(Rd *r, size_t at, const char *fmt, ...)
 	return 0;
 }
 
+/* Bytes not read yet. */
 static size_t left(const Rd *r)
 {
 	return r->n - r->pos;
 }
 
+/* One byte, or an error at the end of the input. */
 static unsigned rd_u8(Rd *r, const char *what)
 {
 	if (r->bad)
@@ -473,6 +476,7 @@ void lt_init(LineTable *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* Give everything back; the table may be lt_init'ed again. */
 void lt_free(LineTable *l)
 {
 	for (uint32_t i = 0; i < l->nfile; i++)

@@ -286,6 +286,7 @@ static void test_sorts(void **state)
 	TyId f = mk(t, TY_FIELD, TF_RW, "x", 0, 1, i), rec = mk(t, TY_RECORD, 0, NULL, 0, 1, f);
 	TyId ba = mk(t, TY_BINDER, TK_TYPE, "a", 0, 0), rax = mk(t, TY_REG, 0, NULL, 0, 1, i);
 	TyId clt = OP(TY_CLT, k, n);
+	TyId sreq = mk(t, TY_STACKREQ, 0, NULL, 0, 1, k), fuel = mk(t, TY_FUELREQ, 0, NULL, 0, 1, k);
 	struct { TyId id; const char *msg; } c[] = {
 		{ mk(t, TY_ARRAY, TF_RW, NULL, 0, 2, i, i), "array length must be an index expression" },
 		{ mk(t, TY_ARRAY, TF_RW, NULL, 0, 2, e, k), "array element must be a value type or a layout" },
@@ -314,6 +315,8 @@ static void test_sorts(void **state)
 		{ mk(t, TY_REG, 16, NULL, 0, 1, i), "register must be rax..r15 with one type" },
 		{ mk(t, TY_CODE, 0, NULL, 0, 2, rax, ba), "code type parts are out of order" },
 		{ mk(t, TY_CODE, 0, NULL, 0, 2, rax, rax), "register appears twice in a code type" },
+		{ mk(t, TY_CODE, 0, NULL, 0, 2, sreq, sreq), "code type parts are out of order" },
+		{ mk(t, TY_CODE, 0, NULL, 0, 2, fuel, sreq), "code type parts are out of order" },
 		{ mk(t, TY_CODE, 0, NULL, 0, 1, i), "code type parts must be binders, constraints, registers, stack and fuel" },
 		{ mk(t, TY_EXISTS, 0, NULL, 0, 2, ba, k), "existential body must be a value type" },
 		{ mk(t, TY_EXISTS, 0, NULL, 0, 3, clt, ba, i), "existential binders must come before constraints" },
