@@ -99,11 +99,23 @@ static int parse_args(int argc, char **argv, Opts *o)
 	return -1;
 }
 
-/* file.tal -> file.o (in the current directory, as cc -c does). */
-static char *derive(const char *path, const char *ext)
+/*
+** file.tal -> file.o in the current directory, as cc -c does; with `keepdir`
+** the directory stays (dir/x.o -> dir/x.d, as gcc -MD does).
+*/
+static char *derive(const char *path, const char *ext, int keepdir)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
+	if (keepdir) {
+		const char *dot = strrchr(base, '.');
+		size_t n = dot && dot != base ? (size_t)(dot - path) : strlen(path);
+		char *s = malloc(n + strlen(ext) + 1);
+		if (!s) return NULL;
+		memcpy(s, path, n);
+		strcpy(s + n, ext);
+		return s;
+	}
 	if (strcmp(path, "-") == 0) base = "stdin";
 	const char *dot = strrchr(base, '.');
 	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
@@ -131,7 +143,7 @@ static int write_deps(Asm *as, const Opts *o, const char *out)
 		buf_put(&b, as->deps[i], strlen(as->deps[i]));
 		buf_put(&b, ":\n", 2);
 	}
-	char *dflt = o->depfile ? NULL : derive(out, ".d");
+	char *dflt = o->depfile ? NULL : derive(out, ".d", 1);
 	const char *path = o->depfile ? o->depfile : dflt;
 	int r = path ? atomic_write(path, b.p, b.n) : -1;
 	if (r != 0) fprintf(stderr, "talas: fatal error: cannot write '%s': %s\n", path ? path : "", strerror(errno));
@@ -146,7 +158,7 @@ static int assemble(Opts *o, Diag *d)
 	SrcFile f;
 	Pos none = { 0, 0, 0 };
 	int status = 0;
-	char *dflt = o->out ? NULL : derive(o->in, ".o");
+	char *dflt = o->out ? NULL : derive(o->in, ".o", 0);
 	const char *out = o->out ? o->out : dflt;
 	as_init(&as, d);
 	as.incdirs = o->inc;
