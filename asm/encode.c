@@ -138,7 +138,9 @@ static int match_shape(Enc *e, const Inst *in, int far)
 		return match_rm_imm(e, in, 0);
 	case F_ACC_I:
 		if (a->kind != OP_REG || a->reg != R_RAX) return fail(e, WHY_SHAPE, a), 0;
-		return match_rm_imm(e, in, 0);
+		if (!match_rm_imm(e, in, 0)) return 0;
+		e->rm = -1;   /* the accumulator is implied by the opcode */
+		return 1;
 	case F_O_I:
 		if (a->kind != OP_REG || !is_imm(b)) return fail(e, WHY_SHAPE, a), 0;
 		e->o = 0, e->imm = 1, e->size = a->size;

@@ -30,10 +30,17 @@ typedef struct ASM_YYLTYPE { uint32_t file, line, col, spare; } ASM_YYLTYPE;
 
 typedef struct Word { const char *s; int len; int a, b; } Word;
 typedef struct Str { char *s; int len; } Str;
-/* A constant, or a symbol plus a constant. */
-typedef struct Expr { int64_t v; Sym *sym; int bad; } Expr;
-typedef struct Mem { uint8_t base, index, scale, nreg; Expr disp; int bad; } Mem;
-typedef struct OpList { int n; Operand op[3]; } OpList;
+/*
+** A value: a constant, a label plus a constant, or (for a memory operand)
+** base + index*scale + displacement.  `bare` marks a lone register.
+*/
+typedef struct Expr {
+	int64_t v;
+	Sym *sym;
+	uint8_t base, index, scale;   /* R_NONE when absent                 */
+	uint8_t bsize, isize;         /* widths of the base and index       */
+	uint8_t bare, bad;
+} Expr;
 /* A run of type ids on the scratch stack. */
 typedef struct TList { uint32_t start, n, nb; } TList;
 
@@ -57,6 +64,7 @@ typedef struct Lexer {
 	const Keyword *kw[LEX_KWCAP];
 	/* parser state */
 	int width;                    /* width of the data directive being read */
+	Operand op[3]; int nops;      /* operands of the statement being read   */
 	TyId *tstk; uint32_t ntstk; unsigned captstk;   /* scratch for lists     */
 	StrId *scope; uint8_t *scopesort; uint32_t nscope; unsigned capscope;
 	int asciz;                    /* .asciz/.string: add a NUL              */
@@ -77,16 +85,15 @@ int asm_yylex(ASM_YYSTYPE *lval, ASM_YYLTYPE *lloc, yyscan_t scanner);
 static Pos P(ASM_YYLTYPE l) { Pos p = { l.file, l.line, l.col }; return p; }
 #define ERR(loc, ...) diag_error(lx->as->diag, P(loc), __VA_ARGS__)
 
-static Expr num(int64_t v) { Expr e = { v, NULL, 0 }; return e; }
+static Expr num(int64_t v) { Expr e = { v, NULL, R_NONE, R_NONE, 0, 0, 0, 0, 0 }; return e; }
 static Expr binop(Lexer *lx, ASM_YYLTYPE loc, int op, Expr a, Expr b);
 static Expr name_expr(Lexer *lx, ASM_YYLTYPE loc, Word w);
-static Mem mem_term(Lexer *lx, ASM_YYLTYPE loc, Word r, Expr scale, int scaled);
-static Mem mem_disp(Expr e);
-static Mem mem_add(Lexer *lx, ASM_YYLTYPE loc, Mem a, Mem b, int neg);
-static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Mem m);
+static Expr reg_expr(Lexer *lx, ASM_YYLTYPE loc, Word r);
+static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Expr m);
 static Operand op_reg(Lexer *lx, ASM_YYLTYPE loc, Word r);
-static Operand op_imm(ASM_YYLTYPE loc, Expr e);
-static void instruction(Lexer *lx, ASM_YYLTYPE loc, Word mn, OpList ops);
+static Operand op_value(Lexer *lx, ASM_YYLTYPE loc, Expr e);
+static void add_op(Lexer *lx, ASM_YYLTYPE loc, Operand o);
+static void instruction(Lexer *lx, ASM_YYLTYPE loc, Word mn);
 static void unknown_statement(Lexer *lx, ASM_YYLTYPE loc, Word w);
 static void data_item(Lexer *lx, ASM_YYLTYPE loc, Expr e);
 static void ascii(Lexer *lx, ASM_YYLTYPE loc, Str s);
@@ -123,9 +130,7 @@ static void yyerror(ASM_YYLTYPE *loc, yyscan_t scanner, Lexer *lx, const char *m
 	Str str;
 	int64_t num;
 	Expr e;
-	Mem m;
 	Operand op;
-	OpList ops;
 	TyId ty;
 	TList tl;
 	int i;
@@ -151,14 +156,21 @@ static void yyerror(ASM_YYLTYPE *loc, yyscan_t scanner, Lexer *lx, const char *m
 %token <w> K_EMPTY "empty" K_STACK "stack" K_FUEL "fuel" K_KIND "kind" K_PERM "permission"
 %token <w> K_UNINIT "uninit"
 
-%type <e> expr orx xorx andx shx addx mulx unary primary
-%type <m> memexpr memterm mem
-%type <op> operand cloc
-%type <ops> operands
+%type <e> expr mem
+%type <op> cloc
 %type <ty> type tcons tsum tprod tprim field reg_bind binder constraint clause td_body
 %type <tl> targs targs1 fields fields1 regs regs1 binders binders1 constraints clauses
 %type <tl> qualifier td_params
 %type <i> perm uninit
+
+/* constant expressions: C's precedence */
+%left '|'
+%left '^'
+%left '&'
+%left SHL_OP SHR_OP
+%left '+' '-'
+%left '*' '/' '%'
+%precedence NEG
 
 %start file
 
@@ -174,12 +186,12 @@ item
 	: LABEL                 { as_label(lx->as, P(@1), $1.s, (uint32_t)$1.len); }
 	| stmt NL
 	| NL
-	| error NL              { yyerrok; }
+	| error NL              { yyerrok; lx->nops = 0; }
 	;
 
 stmt
-	: MNEM                  { OpList o = { 0 }; instruction(lx, @1, $1, o); }
-	| MNEM operands         { instruction(lx, @1, $1, $2); }
+	: MNEM                  { instruction(lx, @1, $1); }
+	| MNEM operands         { instruction(lx, @1, $1); }
 	| NAME                  { unknown_statement(lx, @1, $1); }
 	| NAME operands         { unknown_statement(lx, @1, $1); }
 	| NAME '=' expr         { equ(lx, @1, $1, $3); }
@@ -189,66 +201,49 @@ stmt
 
 /* operands: operand {',' operand} */
 operands
-	: operand               { $$.n = 1; $$.op[0] = $1; }
-	| operands ',' operand  {
-		$$ = $1;
-		if ($$.n == 3) ERR(@3, "too many operands");
-		if ($$.n < 3) $$.op[$$.n] = $3;
-		if ($$.n < 4) $$.n++;
-	}
+	: operand
+	| operands ',' operand
 	;
 
-/* operand: reg | [size ptr] '[' memexpr ']' | expr */
+/* operand: reg | [size ptr] '[' expr ']' | expr */
 operand
-	: REG                   { $$ = op_reg(lx, @1, $1); }
-	| SIZEKW PTR mem        { $$ = op_mem(lx, @1, $1.a, $3); }
-	| mem                   { $$ = op_mem(lx, @1, 0, $1); }
-	| expr                  { $$ = op_imm(@1, $1); }
+	: expr                  { add_op(lx, @1, op_value(lx, @1, $1)); }
+	| SIZEKW PTR mem        { add_op(lx, @1, op_mem(lx, @1, $1.a, $3)); }
+	| mem                   { add_op(lx, @1, op_mem(lx, @1, 0, $1)); }
 	| SIZEKW PTR expr       {
 		ERR(@3, "absolute memory operand: address data relative to rip, as in [rip + %s]",
 		    $3.sym ? $3.sym->name : "label");
-		$$ = op_imm(@3, $3); $$.kind = OP_NONE;
+		add_op(lx, @1, op_value(lx, @3, num(0)));
+		lx->op[0].kind = OP_NONE;
 	}
-	| SEGREG ':' mem        { ERR(@1, "segment overrides are not allowed"); $$ = op_mem(lx, @3, 0, $3); $$.kind = OP_NONE; }
+	| SEGREG ':' mem        {
+		ERR(@1, "segment overrides are not allowed");
+		add_op(lx, @1, op_value(lx, @3, num(0)));
+		lx->op[0].kind = OP_NONE;
+	}
 	;
 
-mem : '[' memexpr ']'       { $$ = $2; } ;
+mem : '[' expr ']'          { $$ = $2; } ;
 
-/* memexpr: term {('+'|'-') term}; a term is reg, reg*k, k*reg or a constant */
-memexpr
-	: memterm
-	| memexpr '+' memterm   { $$ = mem_add(lx, @3, $1, $3, 0); }
-	| memexpr '-' mulx      { $$ = mem_add(lx, @3, $1, mem_disp($3), 1); }
-	;
-memterm
-	: REG                   { $$ = mem_term(lx, @1, $1, num(1), 0); }
-	| REG '*' unary         { $$ = mem_term(lx, @1, $1, $3, 1); }
-	| mulx '*' REG          { $$ = mem_term(lx, @3, $3, $1, 1); }
-	| mulx                  { $$ = mem_disp($1); }
-	;
-
-/* constant expressions, with C's precedence */
-expr : orx ;
-orx  : xorx | orx '|' xorx          { $$ = binop(lx, @2, '|', $1, $3); } ;
-xorx : andx | xorx '^' andx         { $$ = binop(lx, @2, '^', $1, $3); } ;
-andx : shx  | andx '&' shx          { $$ = binop(lx, @2, '&', $1, $3); } ;
-shx  : addx | shx SHL_OP addx       { $$ = binop(lx, @2, 'L', $1, $3); }
-            | shx SHR_OP addx       { $$ = binop(lx, @2, 'R', $1, $3); } ;
-addx : mulx | addx '+' mulx         { $$ = binop(lx, @2, '+', $1, $3); }
-            | addx '-' mulx         { $$ = binop(lx, @2, '-', $1, $3); } ;
-mulx : unary | mulx '*' unary       { $$ = binop(lx, @2, '*', $1, $3); }
-             | mulx '/' unary       { $$ = binop(lx, @2, '/', $1, $3); }
-             | mulx '%' unary       { $$ = binop(lx, @2, '%', $1, $3); } ;
-unary
-	: primary
-	| '-' unary             { $$ = binop(lx, @1, '-', num(0), $2); }
-	| '+' unary             { $$ = $2; }
-	| '~' unary             { $$ = binop(lx, @1, '^', num(-1), $2); }
-	;
-primary
+/* expr: constants, labels and (in memory operands) registers, with C's operators */
+expr
 	: NUMBER                { $$ = num($1); }
 	| NAME                  { $$ = name_expr(lx, @1, $1); }
+	| REG                   { $$ = reg_expr(lx, @1, $1); }
 	| '(' expr ')'          { $$ = $2; }
+	| '-' expr %prec NEG    { $$ = binop(lx, @1, '-', num(0), $2); }
+	| '+' expr %prec NEG    { $$ = $2; $$.bare = 0; }
+	| '~' expr %prec NEG    { $$ = binop(lx, @1, '^', num(-1), $2); }
+	| expr '|' expr         { $$ = binop(lx, @2, '|', $1, $3); }
+	| expr '^' expr         { $$ = binop(lx, @2, '^', $1, $3); }
+	| expr '&' expr         { $$ = binop(lx, @2, '&', $1, $3); }
+	| expr SHL_OP expr      { $$ = binop(lx, @2, 'L', $1, $3); }
+	| expr SHR_OP expr      { $$ = binop(lx, @2, 'R', $1, $3); }
+	| expr '+' expr         { $$ = binop(lx, @2, '+', $1, $3); }
+	| expr '-' expr         { $$ = binop(lx, @2, '-', $1, $3); }
+	| expr '*' expr         { $$ = binop(lx, @2, '*', $1, $3); }
+	| expr '/' expr         { $$ = binop(lx, @2, '/', $1, $3); }
+	| expr '%' expr         { $$ = binop(lx, @2, '%', $1, $3); }
 	;
 
 /* ---- assembler directives ---- */
@@ -605,16 +600,82 @@ static void yyerror(ASM_YYLTYPE *loc, yyscan_t scanner, Lexer *lx, const char *m
 
 /* ---- expressions ---- */
 
-/* Constant folding; a symbol may only be offset by a constant. */
+static int has_regs(Expr e) { return e.base != R_NONE || e.index != R_NONE; }
+
+static Expr bad_expr(void) { Expr e = num(0); e.bad = 1; return e; }
+
+/* A register term.  Only a lone register may stand as an operand. */
+static Expr reg_expr(Lexer *lx, ASM_YYLTYPE loc, Word r)
+{
+	if (r.a == -2) {
+		ERR(loc, "high-byte registers (ah, bh, ch, dh) are not supported");
+		return bad_expr();
+	}
+	Expr e = num(0);
+	e.base = (uint8_t)r.a;
+	e.bsize = (uint8_t)r.b;
+	e.bare = 1;
+	return e;
+}
+
+/* index = reg * k */
+static Expr scaled(Lexer *lx, ASM_YYLTYPE loc, Expr r, Expr k)
+{
+	if (!r.bare || has_regs(k) || k.sym) {
+		ERR(loc, "only a register can be scaled, by 1, 2, 4 or 8");
+		return bad_expr();
+	}
+	if (k.v != 1 && k.v != 2 && k.v != 4 && k.v != 8) {
+		ERR(loc, "scale must be 1, 2, 4 or 8");
+		return bad_expr();
+	}
+	if (r.base == R_RIP) {
+		ERR(loc, "rip cannot be an index register");
+		return bad_expr();
+	}
+	Expr e = num(0);
+	e.index = r.base;
+	e.isize = r.bsize;
+	e.scale = (uint8_t)k.v;
+	return e;
+}
+
+/* The registers of a sum: at most a base and an index. */
+static int add_regs(Lexer *lx, ASM_YYLTYPE loc, Expr *r, Expr b)
+{
+	if (b.base != R_NONE) {
+		if (r->base == R_NONE) r->base = b.base, r->bsize = b.bsize;
+		else if (r->index == R_NONE) r->index = b.base, r->isize = b.bsize, r->scale = 1;
+		else goto many;
+	}
+	if (b.index != R_NONE) {
+		if (r->index == R_NONE) r->index = b.index, r->isize = b.isize, r->scale = b.scale;
+		else if (r->scale == 1 && r->base == R_NONE) {
+			r->base = r->index, r->bsize = r->isize;
+			r->index = b.index, r->isize = b.isize, r->scale = b.scale;
+		} else goto many;
+	}
+	return 1;
+many:
+	ERR(loc, "too many registers in a memory operand");
+	return 0;
+}
+
+/* Constant folding; a label may only be offset by a constant. */
 static Expr binop(Lexer *lx, ASM_YYLTYPE loc, int op, Expr a, Expr b)
 {
-	Expr r = { 0, NULL, a.bad | b.bad };
+	Expr r = num(0);
 	uint64_t x = (uint64_t)a.v, y = (uint64_t)b.v;
-	if (r.bad) return r;
+	if (a.bad || b.bad) return bad_expr();
+	if (op == '*' && has_regs(a) && !has_regs(b)) return scaled(lx, loc, a, b);
+	if (op == '*' && has_regs(b) && !has_regs(a)) return scaled(lx, loc, b, a);
+	if ((has_regs(a) || has_regs(b)) && op != '+' && !(op == '-' && !has_regs(b))) {
+		ERR(loc, "registers can only be added, or scaled by 1, 2, 4 or 8");
+		return bad_expr();
+	}
 	if ((a.sym || b.sym) && !((op == '+' && !(a.sym && b.sym)) || (op == '-' && !b.sym))) {
 		ERR(loc, "a label can only be offset by a constant (label + n, label - n)");
-		r.bad = 1;
-		return r;
+		return bad_expr();
 	}
 	r.sym = a.sym ? a.sym : b.sym;
 	switch (op) {
@@ -625,14 +686,20 @@ static Expr binop(Lexer *lx, ASM_YYLTYPE loc, int op, Expr a, Expr b)
 	case '^': r.v = (int64_t)(x ^ y); break;
 	case '&': r.v = (int64_t)(x & y); break;
 	case 'L': case 'R':
-		if (b.v < 0 || b.v > 63) { ERR(loc, "shift count %lld is out of range 0..63", (long long)b.v); r.bad = 1; break; }
+		if (b.v < 0 || b.v > 63) { ERR(loc, "shift count %lld is out of range 0..63", (long long)b.v); return bad_expr(); }
 		r.v = op == 'L' ? (int64_t)(x << b.v) : a.v >> b.v;
 		break;
 	case '/': case '%':
-		if (b.v == 0) { ERR(loc, "division by zero in a constant expression"); r.bad = 1; break; }
+		if (b.v == 0) { ERR(loc, "division by zero in a constant expression"); return bad_expr(); }
 		if (a.v == INT64_MIN && b.v == -1) r.v = op == '/' ? INT64_MIN : 0;
 		else r.v = op == '/' ? a.v / b.v : a.v % b.v;
 		break;
+	}
+	if (has_regs(a)) {
+		r.base = a.base, r.bsize = a.bsize, r.index = a.index, r.isize = a.isize, r.scale = a.scale;
+		if (!add_regs(lx, loc, &r, b)) return bad_expr();
+	} else if (has_regs(b) && !add_regs(lx, loc, &r, b)) {
+		return bad_expr();
 	}
 	return r;
 }
@@ -643,11 +710,19 @@ static Expr name_expr(Lexer *lx, ASM_YYLTYPE loc, Word w)
 	if (s->is_equ) return num(s->value);
 	if (!s->used && !s->defined) s->pos = P(loc);
 	s->used = 1;
-	Expr e = { 0, s, 0 };
+	Expr e = num(0);
+	e.sym = s;
 	return e;
 }
 
 /* ---- operands ---- */
+
+static void add_op(Lexer *lx, ASM_YYLTYPE loc, Operand o)
+{
+	if (lx->nops == 3) ERR(loc, "too many operands");
+	if (lx->nops < 3) lx->op[lx->nops] = o;
+	if (lx->nops < 4) lx->nops++;
+}
 
 static Operand op_reg(Lexer *lx, ASM_YYLTYPE loc, Word r)
 {
@@ -668,81 +743,43 @@ static Operand op_reg(Lexer *lx, ASM_YYLTYPE loc, Word r)
 	return o;
 }
 
-static Operand op_imm(ASM_YYLTYPE loc, Expr e)
+/* An operand outside brackets: a register, or an immediate (a label for branches). */
+static Operand op_value(Lexer *lx, ASM_YYLTYPE loc, Expr e)
 {
 	Operand o;
 	memset(&o, 0, sizeof o);
-	o.kind = e.bad ? OP_NONE : OP_IMM;
+	o.pos = P(loc);
+	if (e.bad) return o;
+	if (e.bare) {
+		Word w = { x86_reg_name(e.base, e.bsize), 3, e.base, e.bsize };
+		return op_reg(lx, loc, w);
+	}
+	if (has_regs(e)) {
+		ERR(loc, "registers in an address must be inside brackets: [...]");
+		return o;
+	}
+	o.kind = OP_IMM;
 	o.val = e.v;
 	o.sym = e.sym;
-	o.pos = P(loc);
 	return o;
-}
-
-static Mem mem_disp(Expr e)
-{
-	Mem m = { R_NONE, R_NONE, 0, 0, e, e.bad };
-	return m;
-}
-
-/* A register term of an address: base (scale 0 = unscaled) or index. */
-static Mem mem_term(Lexer *lx, ASM_YYLTYPE loc, Word r, Expr scale, int scaled)
-{
-	Mem m = mem_disp(num(0));
-	if (scale.bad) { m.bad = 1; return m; }
-	if (r.a == -2 || (r.b != S64 && r.a != R_RIP)) {
-		ERR(loc, "address registers must be 64-bit (%.*s is not)", r.len, r.s);
-		m.bad = 1;
-		return m;
-	}
-	if (scaled && (scale.sym || (scale.v != 1 && scale.v != 2 && scale.v != 4 && scale.v != 8))) {
-		ERR(loc, "scale must be 1, 2, 4 or 8");
-		m.bad = 1;
-		return m;
-	}
-	if (r.a == R_RIP && scaled) {
-		ERR(loc, "rip cannot be an index register");
-		m.bad = 1;
-		return m;
-	}
-	m.nreg = 1;
-	if (scaled) m.index = (uint8_t)r.a, m.scale = (uint8_t)scale.v;
-	else m.base = (uint8_t)r.a;
-	return m;
-}
-
-/* Sum of two address parts: at most a base and an index. */
-static Mem mem_add(Lexer *lx, ASM_YYLTYPE loc, Mem a, Mem b, int neg)
-{
-	a.bad |= b.bad;
-	if (a.bad) return a;
-	a.disp = binop(lx, loc, neg ? '-' : '+', a.disp, b.disp);
-	a.bad |= a.disp.bad;
-	if (b.base != R_NONE) {
-		if (a.base == R_NONE) a.base = b.base;
-		else if (a.index == R_NONE) a.index = b.base, a.scale = 1;
-		else { ERR(loc, "too many registers in a memory operand"); a.bad = 1; }
-	} else if (b.index != R_NONE) {
-		if (a.index == R_NONE) a.index = b.index, a.scale = b.scale;
-		else if (a.scale == 1 && a.base == R_NONE) a.base = a.index, a.index = b.index, a.scale = b.scale;
-		else { ERR(loc, "too many registers in a memory operand"); a.bad = 1; }
-	}
-	return a;
 }
 
 /*
 ** The finished address.  Only what is position-independent survives: a
 ** label needs rip as the base, and there are no absolute addresses.
 */
-static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Mem m)
+static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Expr m)
 {
 	Operand o;
 	memset(&o, 0, sizeof o);
 	o.pos = P(loc);
 	if (m.bad) return o;
+	if ((m.base != R_NONE && m.base != R_RIP && m.bsize != S64) || (m.index != R_NONE && m.isize != S64)) {
+		ERR(loc, "address registers must be 64-bit");
+		return o;
+	}
 	if (m.index == R_RSP && m.scale == 1 && m.base != R_RSP) {
 		uint8_t t = m.base; m.base = m.index; m.index = t;
-		if (m.index == R_NONE) m.scale = 0;
 	}
 	if (m.index == R_RSP) { ERR(loc, "rsp cannot be an index register"); return o; }
 	if (m.base == R_RIP && m.index != R_NONE) {
@@ -751,15 +788,15 @@ static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Mem m)
 	}
 	if (m.base == R_NONE && m.index == R_NONE) {
 		ERR(loc, "absolute memory operand: address data relative to rip, as in [rip + %s]",
-		    m.disp.sym ? m.disp.sym->name : "label");
+		    m.sym ? m.sym->name : "label");
 		return o;
 	}
-	if (m.disp.sym && m.base != R_RIP) {
-		ERR(loc, "a label in a memory operand needs rip as the base: [rip + %s]", m.disp.sym->name);
+	if (m.sym && m.base != R_RIP) {
+		ERR(loc, "a label in a memory operand needs rip as the base: [rip + %s]", m.sym->name);
 		return o;
 	}
-	if (m.disp.v < INT32_MIN || m.disp.v > INT32_MAX) {
-		ERR(loc, "displacement %lld does not fit in 32 bits", (long long)m.disp.v);
+	if (m.v < INT32_MIN || m.v > INT32_MAX) {
+		ERR(loc, "displacement %lld does not fit in 32 bits", (long long)m.v);
 		return o;
 	}
 	o.kind = OP_MEM;
@@ -767,25 +804,26 @@ static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Mem m)
 	o.base = m.base;
 	o.index = m.index;
 	o.scale = m.index == R_NONE ? 0 : m.scale;
-	o.val = m.disp.v;
-	o.sym = m.disp.sym;
+	o.val = m.v;
+	o.sym = m.sym;
 	return o;
 }
 
 /* ---- statements ---- */
 
-static void instruction(Lexer *lx, ASM_YYLTYPE loc, Word mn, OpList ops)
+static void instruction(Lexer *lx, ASM_YYLTYPE loc, Word mn)
 {
 	Inst in;
-	memset(&in, 0, sizeof in);
+	int n = lx->nops;
+	lx->nops = 0;
+	if (n > 3) return;
+	for (int i = 0; i < n; i++)
+		if (lx->op[i].kind == OP_NONE) return;   /* already reported */
 	in.mnem = (uint8_t)mn.a;
 	in.cc = (uint8_t)mn.b;
 	in.pos = P(loc);
-	if (ops.n > 3) return;
-	for (int i = 0; i < ops.n; i++)
-		if (ops.op[i].kind == OP_NONE) return;   /* already reported */
-	in.nops = (uint8_t)ops.n;
-	memcpy(in.op, ops.op, sizeof in.op);
+	in.nops = (uint8_t)n;
+	memcpy(in.op, lx->op, sizeof in.op);
 	as_inst(lx->as, &in);
 }
 
@@ -804,6 +842,7 @@ static const char *const not_in_subset[] = {
 
 static void unknown_statement(Lexer *lx, ASM_YYLTYPE loc, Word w)
 {
+	lx->nops = 0;
 	if (w.s[0] == '.') {
 		ERR(loc, "unknown directive '%.*s'", w.len > 64 ? 64 : w.len, w.s);
 		return;
@@ -816,9 +855,18 @@ static void unknown_statement(Lexer *lx, ASM_YYLTYPE loc, Word w)
 	ERR(loc, "unknown instruction '%.*s'", w.len > 64 ? 64 : w.len, w.s);
 }
 
+/* Registers have no place outside instruction operands. */
+static int no_regs(Lexer *lx, ASM_YYLTYPE loc, Expr e)
+{
+	if (e.bad) return 0;
+	if (!has_regs(e)) return 1;
+	ERR(loc, "a register is not a constant");
+	return 0;
+}
+
 static void data_item(Lexer *lx, ASM_YYLTYPE loc, Expr e)
 {
-	if (e.bad) return;
+	if (!no_regs(lx, loc, e)) return;
 	as_data(lx->as, P(loc), lx->width, e.v, e.sym);
 }
 
@@ -844,7 +892,7 @@ static void section(Lexer *lx, ASM_YYLTYPE loc, Word w)
 
 static void equ(Lexer *lx, ASM_YYLTYPE loc, Word name, Expr e)
 {
-	if (e.bad) return;
+	if (!no_regs(lx, loc, e)) return;
 	if (e.sym) { ERR(loc, "the value of '%.*s' must be a constant", name.len, name.s); return; }
 	Sym *s = as_sym(lx->as, name.s, (uint32_t)name.len);
 	if (s->defined) { ERR(loc, "'%s' is already defined as a label", s->name); return; }
@@ -856,7 +904,7 @@ static void equ(Lexer *lx, ASM_YYLTYPE loc, Word name, Expr e)
 
 static void align(Lexer *lx, ASM_YYLTYPE loc, int kind, Expr n, Expr *fill, Expr *max)
 {
-	if (n.bad || (fill && fill->bad) || (max && max->bad)) return;
+	if (!no_regs(lx, loc, n) || (fill && !no_regs(lx, loc, *fill)) || (max && !no_regs(lx, loc, *max))) return;
 	if (n.sym || (fill && fill->sym) || (max && max->sym)) { ERR(loc, "alignment must be a constant"); return; }
 	int p2 = 0;
 	if (kind == 1) {
@@ -876,7 +924,7 @@ static void align(Lexer *lx, ASM_YYLTYPE loc, int kind, Expr n, Expr *fill, Expr
 
 static void space(Lexer *lx, ASM_YYLTYPE loc, Expr n, Expr fill)
 {
-	if (n.bad || fill.bad) return;
+	if (!no_regs(lx, loc, n) || !no_regs(lx, loc, fill)) return;
 	if (n.sym || fill.sym) { ERR(loc, "size must be a constant"); return; }
 	if (n.v < 0 || n.v > (1 << 30)) { ERR(loc, "size %lld is out of range (0 to 2^30)", (long long)n.v); return; }
 	if (fill.v < -128 || fill.v > 255) { ERR(loc, "fill value does not fit in a byte"); return; }

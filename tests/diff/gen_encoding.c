@@ -113,6 +113,7 @@ enum { MEM_BASE = 16, MEM_SIB = 8, MEM_NOBASE = 3, MEM_RIP = 4,
 static unsigned long nlines;   /* instruction lines printed             */
 static unsigned rot;           /* rotation counter, advanced per line   */
 static unsigned tlabel;        /* last text label t<N> defined          */
+static unsigned unit;          /* current unit u (see unit_begin)       */
 static unsigned since_label;   /* lines since it                        */
 static int row_hit[NROWS];     /* rows some line was generated for      */
 
@@ -268,11 +269,11 @@ static void rip_label(char *buf, size_t n, unsigned v, unsigned salt)
 	}
 	case 1: snprintf(buf, n, "[rip + t%u%s]", tlabel, d); break;
 	case 2: snprintf(buf, n, "[rip + t%u%s]", tlabel + 1, d); break;
-	case 3: snprintf(buf, n, "[rip + d_early%s]", d); break;
-	case 4: snprintf(buf, n, "[rip + d_late%s]", d); break;
-	case 5: snprintf(buf, n, "[rip + ro_late%s]", d); break;
-	case 6: snprintf(buf, n, "[rip + gdata%s]", d); break;
-	default: snprintf(buf, n, "[rip + ext_data%s]", d); break;
+	case 3: snprintf(buf, n, "[rip + d_early%u%s]", unit, d); break;
+	case 4: snprintf(buf, n, "[rip + d_late%u%s]", unit, d); break;
+	case 5: snprintf(buf, n, "[rip + ro_late%u%s]", unit, d); break;
+	case 6: snprintf(buf, n, "[rip + gdata%u%s]", unit, d); break;
+	default: snprintf(buf, n, "[rip + ext_data%u%s]", unit, d); break;
 	}
 }
 
@@ -559,23 +560,88 @@ static int gen_form(const X86Row *r, int w)
 	return 0;
 }
 
-/* Every row, at every width it allows. */
+/*
+** The output is a sequence of units, each one complete: its own data
+** labels (at the start of .data, and later at the end of .data and
+** .rodata), an undefined symbol, and text labels before and after its
+** code.  The whole file is one valid source, and so is each unit alone
+** after the `.intel_syntax noprefix` line, which lets run_encoding.sh
+** assemble units separately to pin a mismatch down.  The marker comment
+** "# unit N: what" starts each unit.
+*/
+static void unit_begin(const char *what, int w)
+{
+	unit++;
+	if (w)
+		printf("# unit %u: %s, %d-bit\n", unit, what, 8 * w);
+	else
+		printf("# unit %u: %s\n", unit, what);
+	printf(".extern ext_data%u\n", unit);
+	printf(".data\n");
+	printf("d_early%u:\n", unit);
+	printf(".globl gdata%u\n", unit);
+	printf("gdata%u:\n", unit);
+	printf(".text\n");
+	printf("t%u:\n", ++tlabel);
+	since_label = 0;
+}
+
+/* Close a unit: define what it referred to ahead. */
+static void unit_end(void)
+{
+	printf("t%u:\n", ++tlabel);
+	printf(".data\n");
+	printf("d_late%u:\n", unit);
+	printf(".section .rodata\n");
+	printf("ro_late%u:\n", unit);
+	printf(".text\n");
+}
+
+static const char *const form_names[F_COUNT] = {
+	[F_NONE] = "no operands", [F_RM_R] = "rm, r", [F_R_RM] = "r, rm",
+	[F_RM_I] = "rm, imm", [F_RM_IB] = "rm, imm8", [F_ACC_I] = "acc, imm",
+	[F_O_I] = "reg in opcode, imm", [F_RM] = "rm", [F_RM_1] = "rm, 1",
+	[F_RM_CL] = "rm, cl", [F_O] = "reg in opcode", [F_ACC_O] = "acc, reg",
+	[F_R_RM_IB] = "r, rm, imm8", [F_R_RM_I] = "r, rm, imm",
+	[F_REL8] = "rel8", [F_REL32] = "rel32", [F_IB] = "imm8", [F_I] = "imm32",
+};
+
+/* One unit for one row at one width. */
+static int gen_unit(int i, const X86Row *r, int w)
+{
+	char what[96], op[8];
+	const char *fn = r->form < F_COUNT && form_names[r->form] ? form_names[r->form] : "?";
+	if (r->oplen == 2)
+		snprintf(op, sizeof op, "%02x %02x", r->op[0], r->op[1]);
+	else
+		snprintf(op, sizeof op, "%02x", r->op[0]);
+	snprintf(what, sizeof what, "row %d, %s%s %s (opcode %s /%d)", i,
+	         mnames[r->mnem], r->flags & X_CC ? "cc" : "", fn, op, r->ext);
+	unit_begin(what, w);
+	int ok = gen_form(r, w);
+	unit_end();
+	return ok;
+}
+
+/* Every row, at every width it allows; branches come later. */
 static int gen_rows(void)
 {
 	for (int i = 0; i < NROWS; i++) {
 		const X86Row *r = &rows[i];
 		int ok = 0;
+		if (r->form == F_REL8 || r->form == F_REL32)
+			continue;
 		if (r->sizes == 0)
-			ok = gen_form(r, 0);
+			ok = gen_unit(i, r, 0);
 		for (int w = 1; w <= 8 && ok == 0; w <<= 1)
 			if (r->sizes & w)
-				ok = gen_form(r, w);
+				ok = gen_unit(i, r, w);
 		if (ok < 0) {
 			fprintf(stderr, "gen_encoding: row %d (%s) has operand pattern %d, "
 			        "which this generator does not know\n", i, mnames[r->mnem], r->form);
 			return -1;
 		}
-		row_hit[i] = r->form != F_REL8 && r->form != F_REL32;
+		row_hit[i] = 1;
 	}
 	return 0;
 }
@@ -633,12 +699,16 @@ static void gen_branch_limits(void)
 		else
 			snprintf(mn, sizeof mn, "j%s", ccs[i].s);
 		unsigned k = (unsigned)(i + 2);
+		char what[64];
+		snprintf(what, sizeof what, "%s to labels around the rel8 limit", mn);
+		unit_begin(what, 0);
 		branch_fwd(mn, 127);
 		branch_fwd(mn, 128);
 		branch_fwd(mn, fwd_extra[k % 4]);
 		branch_back(mn, 126);
 		branch_back(mn, 127);
 		branch_back(mn, back_extra[k % 5]);
+		unit_end();
 	}
 }
 
@@ -650,6 +720,7 @@ static void gen_branch_limits(void)
 static void gen_branch_relax(void)
 {
 	char t[32], u[32];
+	unit_begin("branches whose size depends on other branches", 0);
 	for (int x = 120; x <= 124; x++) {
 		unsigned o = ++blabel, in = ++blabel;
 		snprintf(t, sizeof t, "b%u", o);
@@ -674,6 +745,7 @@ static void gen_branch_relax(void)
 			fill(c);
 			printf("%s:\n", u);
 		}
+	unit_end();
 }
 
 /*
@@ -683,6 +755,8 @@ static void gen_branch_relax(void)
 static void gen_branch_syms(void)
 {
 	char mn[16];
+	unit_begin("branches to a .globl label and to an external symbol", 0);
+	printf(".extern ext_fn\n");
 	printf(".globl gfun\n");
 	line("call", "gfun", NULL, NULL);
 	line("jmp", "gfun", NULL, NULL);
@@ -703,6 +777,7 @@ static void gen_branch_syms(void)
 		snprintf(mn, sizeof mn, "j%s", ccs[i].s);
 		line(mn, "ext_fn", NULL, NULL);
 	}
+	unit_end();
 }
 
 /* All branch cases. */
@@ -716,47 +791,21 @@ static void gen_branches(void)
 			row_hit[i] = 1;
 }
 
-/* Sections and their labels: .data before the code, .rodata after it. */
-static void gen_prologue(void)
-{
-	printf(".intel_syntax noprefix\n");
-	printf(".data\n");
-	printf("d_early:\n");
-	printf(".globl gdata\n");
-	printf("gdata:\n");
-	printf(".text\n");
-	printf("t0:\n");
-}
-
-/* The labels still to come: the next text label, late data and rodata. */
-static void gen_epilogue(void)
-{
-	line("ret", NULL, NULL, NULL);
-	printf("t%u:\n", tlabel + 1);
-	printf(".data\n");
-	printf("d_late:\n");
-	printf(".section .rodata\n");
-	printf("ro_late:\n");
-	printf(".text\n");
-	line("nop", NULL, NULL, NULL);
-}
-
 int main(int argc, char **argv)
 {
 	int counts_wanted = argc > 1 && strcmp(argv[1], "-c") == 0;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-	gen_prologue();
+	printf(".intel_syntax noprefix\n");
 	if (gen_rows() < 0)
 		return 1;
 	gen_branches();
-	gen_epilogue();
 	int hit = 0;
 	for (int i = 0; i < NROWS; i++)
 		hit += row_hit[i];
 	if (counts_wanted)
-		fprintf(stderr, "gen_encoding: %lu instruction lines, %d of %d rows\n",
-		        nlines, hit, (int)NROWS);
+		fprintf(stderr, "gen_encoding: %lu instruction lines in %u units, %d of %d rows\n",
+		        nlines, unit, hit, (int)NROWS);
 	if (fflush(stdout) != 0 || hit != NROWS)
 		return 1;
 	return 0;
