@@ -607,7 +607,8 @@ static void ppart(Pr *p, const TyNode *n, const TyId *k)
 		break;
 	case TY_STACKREQ: case TY_FUELREQ:
 		pstr(p, n->kind == TY_STACKREQ ? "stack " : "fuel ");
-		pkids(p, k, 0, n->nkids);
+		if (n->nkids)
+			pnode(p, k[0], C_FACTOR);   /* the grammar takes a primary here */
 		break;
 	default: /* TY_LIST, TY_RECORD */
 		pstr(p, n->kind == TY_LIST ? "[" : "{");

@@ -39,6 +39,12 @@ ok)
   "$taldump" "$obj" >"$tmp/dump" 2>&1 || { cat "$tmp/dump"; fail "taldump could not read the type sections"; }
   if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/dump" "$dump"; fi
   if [ -f "$dump" ]; then diff -u "$dump" "$tmp/dump" || fail "types read back differ from $dump"; fi
+  # printing is parsing's inverse: the printed typedefs and imports assemble
+  # to the same types again
+  grep -E '^\.(typedef|import) ' "$tmp/dump" > "$tmp/again.tal"
+  "$talas" -o "$tmp/again.o" "$tmp/again.tal" 2>"$tmp/again.err" || { cat "$tmp/again.err"; fail "printed types do not assemble"; }
+  "$taldump" "$tmp/again.o" | grep -E '^\.(typedef|import) ' > "$tmp/again.dump"
+  diff -u "$tmp/again.tal" "$tmp/again.dump" || fail "printed types change when assembled again"
   ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac

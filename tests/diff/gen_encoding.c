@@ -615,8 +615,11 @@ static int gen_unit(int i, const X86Row *r, int w)
 		snprintf(op, sizeof op, "%02x %02x", r->op[0], r->op[1]);
 	else
 		snprintf(op, sizeof op, "%02x", r->op[0]);
-	snprintf(what, sizeof what, "row %d, %s%s %s (opcode %s /%d)", i,
-	         mnames[r->mnem], r->flags & X_CC ? "cc" : "", fn, op, r->ext);
+	int ext = r->form == F_RM_I || r->form == F_RM_IB || r->form == F_RM ||
+	          r->form == F_RM_1 || r->form == F_RM_CL;
+	snprintf(what, sizeof what, "row %d, %s%s %s (opcode %s%s%.*d)", i,
+	         mnames[r->mnem], r->flags & X_CC ? "cc" : "", fn, op,
+	         ext ? " /" : "", ext, r->ext);
 	unit_begin(what, w);
 	int ok = gen_form(r, w);
 	unit_end();

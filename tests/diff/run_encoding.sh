@@ -2,20 +2,28 @@
 #
 # run_encoding.sh TALAS GEN WORKDIR
 #
-# Differential encoding test: GEN prints an .intel_syntax noprefix source
-# covering every row of common/x86.def; GNU as and TALAS assemble it, and the
-# two objects' `objdump -dr -M intel` listings are compared instruction by
-# instruction: the raw bytes and the relocations (type, symbol, addend, and
-# offset within the instruction) must be identical.
+# Differential encoding test: GEN (gen_encoding) prints an .intel_syntax
+# noprefix source covering every row of common/x86.def; GNU as and TALAS
+# assemble it, and the two objects' `objdump -dr -M intel` listings are
+# compared instruction by instruction: the section, the raw bytes and the
+# relocations (type, symbol+addend, offset within the instruction) must be
+# identical.
 #
-# What is ignored: the file-name header, symbol heading lines and the
-# <symbol+offset> annotations objdump derives from the symbol table (which
-# local labels an assembler keeps is not an encoding matter), and objdump's
-# `# address` comments.  The disassembly text is shown, not compared: it is
-# a function of the bytes.
+# Not compared: objdump's file header, symbol heading lines and the
+# <symbol+offset> annotations (which local labels an assembler keeps in its
+# symbol table is not an encoding matter), and the `# address` comments.
+# The disassembly text is printed, not compared: it follows from the bytes.
+#
+# The whole file is compared first.  If it differs, or talas rejects it, the
+# source is split into its units (the generator's "# unit N: ..." comments;
+# each unit is a valid source on its own) and each unit is assembled alone,
+# so that one wrong instruction length cannot garble the rest of the file.
+# The report then gives, per unit that differs, the first differing
+# instruction with context: the source line, gas's and talas's bytes.
 #
 # Exit: 0 identical, 1 mismatch or an assembler failed, 2 usage,
 #       77 GNU as or objdump missing (ctest counts it as skipped).
+# Set ENCODING_KEEP=1 to keep the work directory (path printed at the end).
 
 set -u -o pipefail
 
@@ -25,7 +33,7 @@ if [ $# -ne 3 ]; then
 fi
 talas=$1 gen=$2 workdir=$3
 
-for tool in as objdump; do
+for tool in as objdump awk; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "encoding: SKIPPED, $tool not found" >&2
 		exit 77
@@ -34,12 +42,19 @@ done
 
 mkdir -p "$workdir" || exit 2
 tmp=$(mktemp -d "$workdir/encoding.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+cleanup() {
+	if [ "${ENCODING_KEEP:-0}" = 1 ]; then
+		echo "encoding: work files kept in $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# Instruction records, one a line, tab-separated:
+# Instruction records of an object, one a line, tab-separated:
 #   index  address  section  bytes  relocations  text
-# Relocations are written "type symbol+addend @offset-in-instruction".
+# A relocation is written "type symbol+addend @offset-in-instruction".
 records() {
 	objdump -dr -z -M intel "$1" | awk -F'\t' '
 	function hex(h,    v, i) {
@@ -53,11 +68,15 @@ records() {
 			printf "%d\t%s\t%s\t%s\t%s\t%s\n", n, addr, sec, bytes, rel, text
 		pending = 0
 	}
-	/^Disassembly of section / { flush(); sec = $0; sub(/^Disassembly of section /, "", sec); sub(/:$/, "", sec); addr = ""; next }
+	/^Disassembly of section / {
+		flush(); sec = $0
+		sub(/^Disassembly of section /, "", sec); sub(/:$/, "", sec)
+		next
+	}
 	/^[0-9a-f]+ <.*>:$/ { next }
 	/^\t\t\t[0-9a-f]+: R_/ {
-		split($4, a, ": "); off = hex(a[1]) - hex(addr)
-		r = a[2] " " $5 " @" off
+		split($4, a, ": ")
+		r = a[2] " " $5 " @" (hex(a[1]) - hex(addr))
 		rel = rel == "" ? r : rel "; " r
 		next
 	}
@@ -68,16 +87,143 @@ records() {
 		addr = $1; sub(/^ +/, "", addr); sub(/:$/, "", addr)
 		bytes = b; rel = ""
 		text = $3; for (i = 4; i <= NF; i++) text = text " " $i
-		gsub(/ *<[^>]*>/, "", text); sub(/ +# [0-9a-f]+$/, "", text); gsub(/  +/, " ", text)
+		gsub(/ *<[^>]*>/, "", text); sub(/ +# [0-9a-f]+$/, "", text)
+		gsub(/  +/, " ", text)
 		next
 	}
 	END { flush() }'
 }
 
-# Source lines that are instructions (not labels, directives or blanks),
-# numbered: "lineno<TAB>text", in the same order as the records.
-source_insns() {
-	awk '!/^[ \t]*$/ && !/^[ \t]*\./ && !/:[ \t]*$/ { printf "%d\t%s\n", NR, $0 }' "$1"
+# Records of the object $2 into $3; on failure say which and return 1.
+records_of() {
+	if ! records "$2" >"$3" 2>"$3.err"; then
+		echo "encoding: objdump cannot read the $1 object:" >&2
+		head -n 5 "$3.err" >&2
+		return 1
+	fi
+}
+
+# Only what must match: section, bytes, relocations.
+essence() {
+	cut -f3-5 "$1"
+}
+
+# Compare records G and T, the k-th of each being the k-th line of S
+# ("lineno<TAB>source").  Prints "STAT ng nt mismatches" first, then, when
+# they differ, the first mismatch with 2 instructions of context each side.
+compare() {
+	awk -F'\t' -v G="$1" -v T="$2" -v S="$3" '
+	function side(tag, k, n, r,    f) {
+		if (k > n) { printf "      %-6s (none)\n", tag; return }
+		split(r, f, "\t")
+		printf "      %-6s %-30s %s%s\n", tag, f[4], f[6], f[5] == "" ? "" : "   [" f[5] "]"
+	}
+	function same(k,    a, b) {
+		if (k > ng || k > nt) return 0
+		split(g[k], a, "\t"); split(t[k], b, "\t")
+		return a[3] == b[3] && a[4] == b[4] && a[5] == b[5]
+	}
+	BEGIN {
+		while ((getline l < G) > 0) g[++ng] = l
+		while ((getline l < T) > 0) t[++nt] = l
+		while ((getline l < S) > 0) s[++ns] = l
+		n = ng > nt ? ng : nt
+		for (k = 1; k <= n; k++)
+			if (!same(k) && !bad++) first = k
+		printf "STAT %d %d %d\n", ng, nt, bad
+		if (!bad) exit 0
+		if (nt != ng) printf "    gas: %d instructions, talas: %d\n", ng, nt
+		for (j = first - 2; j <= first + 2; j++) {
+			if (j < 1 || j > n) continue
+			split(s[j], src, "\t")
+			printf "  %s line %s: %s\n", j == first ? ">>" : "  ", src[1], src[2]
+			side("gas", j, ng, g[j])
+			side("talas", j, nt, t[j])
+		}
+	}'
+}
+
+# Split enc.s into units: $tmp/u/N.s (header + unit) and $tmp/u/N.src
+# (instruction lines with their line numbers in enc.s), and $tmp/units
+# ("N<TAB>description").
+split_units() {
+	mkdir -p "$tmp/u"
+	awk -v D="$tmp/u" -v L="$tmp/units" '
+	function insn(l) { return l !~ /^[ \t]*$/ && l !~ /^[ \t]*[.#]/ && l !~ /:[ \t]*$/ }
+	/^# unit [0-9]+:/ {
+		if (f) { close(f); close(sf) }
+		u = $3; sub(/:$/, "", u)
+		f = D "/" u ".s"; sf = D "/" u ".src"
+		d = $0; sub(/^# unit [0-9]+: /, "", d)
+		print u "\t" d > L
+		printf "%s", head > f
+		printf "" > sf
+	}
+	!f { head = head $0 "\n"; next }
+	{ print > f; if (insn($0)) printf "%d\t%s\n", NR, $0 > sf }' "$tmp/enc.s"
+}
+
+# Assemble and compare unit $1 ($2: description); report to stdout.
+# Prints "UNIT ng bad rejected" as its first line for the tally.
+check_unit() {
+	local u=$1 what=$2 base=$tmp/u/$1
+	if ! as --64 -o "$base.gas.o" "$base.s" 2>"$base.gas.err"; then
+		echo "UNIT 0 0 0"
+		echo "  unit $u ($what): GNU as rejected it (generator bug):"
+		head -n 3 "$base.gas.err" | sed 's/^/    /'
+		return
+	fi
+	records_of gas "$base.gas.o" "$base.gas.rec" || return
+	local ng
+	ng=$(wc -l <"$base.gas.rec")
+	if ! "$talas" -o "$base.talas.o" "$base.s" >"$base.talas.err" 2>&1 || [ ! -s "$base.talas.o" ]; then
+		echo "UNIT $ng $ng 1"
+		echo "  unit $u ($what): talas rejected it:"
+		head -n 3 "$base.talas.err" | sed 's/^/    /'
+		return
+	fi
+	records_of talas "$base.talas.o" "$base.talas.rec" || { echo "UNIT $ng $ng 1"; return; }
+	compare "$base.gas.rec" "$base.talas.rec" "$base.src" >"$base.cmp"
+	local stat nt bad
+	read -r stat _ nt bad <"$base.cmp"
+	echo "UNIT $ng $bad 0"
+	if [ "$bad" -gt 0 ]; then
+		echo "  unit $u ($what): $bad of $ng instructions differ"
+		tail -n +2 "$base.cmp"
+	fi
+}
+
+# All units, a few at a time; then details of the first $1 units that
+# differ, and a line for each of the rest.
+check_units() {
+	local limit=$1 shown=0 total=0 badi=0 badu=0 rej=0 running=0 u what ng bad r
+	local max
+	max=$(nproc 2>/dev/null || echo 4)
+	split_units
+	while IFS=$'\t' read -r u what; do
+		check_unit "$u" "$what" >"$tmp/u/$u.report" &
+		running=$((running + 1))
+		if [ $running -ge "$max" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done <"$tmp/units"
+	wait
+	while IFS=$'\t' read -r u what; do
+		read -r _ ng bad r <"$tmp/u/$u.report"
+		total=$((total + ng)); badi=$((badi + bad)); rej=$((rej + r))
+		[ "$bad" -gt 0 ] || [ "$r" -gt 0 ] || continue
+		badu=$((badu + 1))
+		if [ $shown -lt "$limit" ]; then
+			tail -n +2 "$tmp/u/$u.report"
+		else
+			sed -n 2p "$tmp/u/$u.report"
+		fi
+		shown=$((shown + 1))
+	done <"$tmp/units"
+	nunits=$(wc -l <"$tmp/units")
+	echo "encoding: $badu of $nunits units differ ($rej rejected by talas)"
+	echo "encoding: $total instructions compared, $badi mismatches"
 }
 
 if ! "$gen" >"$tmp/enc.s"; then
@@ -89,68 +235,21 @@ if ! as --64 --fatal-warnings -o "$tmp/gas.o" "$tmp/enc.s" 2>"$tmp/gas.err"; the
 	head -n 20 "$tmp/gas.err" >&2
 	exit 1
 fi
-"$talas" -o "$tmp/talas.o" "$tmp/enc.s" >"$tmp/talas.out" 2>&1
-rc=$?
-if [ $rc -ne 0 ] || [ ! -s "$tmp/talas.o" ]; then
-	echo "encoding: $talas failed (exit $rc) on the generated source:" >&2
-	head -n 20 "$tmp/talas.out" >&2
-	nerr=$(grep -c . "$tmp/talas.out")
-	echo "($nerr lines of messages; source lines follow)" >&2
-	grep -o 'enc\.s:[0-9]*' "$tmp/talas.out" | head -n 10 | while IFS=: read -r _ ln; do
-		printf '  %6d: %s\n' "$ln" "$(sed -n "${ln}p" "$tmp/enc.s")" >&2
-	done
-	exit 1
-fi
+records_of gas "$tmp/gas.o" "$tmp/gas.rec" || exit 1
+ng=$(wc -l <"$tmp/gas.rec")
 
-for who in gas talas; do
-	if ! records "$tmp/$who.o" >"$tmp/$who.rec" 2>"$tmp/$who.objdump"; then
-		echo "encoding: objdump cannot read the $who object:" >&2
-		head -n 5 "$tmp/$who.objdump" >&2
-		exit 1
+# The whole file: the common, fast case.
+if "$talas" -o "$tmp/talas.o" "$tmp/enc.s" >"$tmp/talas.err" 2>&1 && [ -s "$tmp/talas.o" ]; then
+	records_of talas "$tmp/talas.o" "$tmp/talas.rec" || exit 1
+	if essence "$tmp/gas.rec" | cmp -s - <(essence "$tmp/talas.rec"); then
+		echo "encoding: $ng instructions compared, 0 mismatches"
+		exit 0
 	fi
-done
-source_insns "$tmp/enc.s" >"$tmp/src.lst"
-
-# Pair the k-th record of each side with the k-th source instruction.
-awk -F'\t' -v G="$tmp/gas.rec" -v T="$tmp/talas.rec" -v S="$tmp/src.lst" '
-function side(tag, r,    f) {
-	split(r, f, "\t")
-	printf "    %-6s %-8s %-30s %s%s\n", tag, f[2] ":", f[4], f[6], f[5] == "" ? "" : "   [" f[5] "]"
-}
-BEGIN {
-	while ((getline l < G) > 0) g[++ng] = l
-	while ((getline l < T) > 0) t[++nt] = l
-	while ((getline l < S) > 0) s[++ns] = l
-	n = ng > nt ? ng : nt
-	bad = 0
-	for (k = 1; k <= n; k++) {
-		split(g[k], a, "\t"); split(t[k], b, "\t")
-		if (k <= ng && k <= nt && a[3] == b[3] && a[4] == b[4] && a[5] == b[5])
-			continue
-		if (++bad == 1) {
-			printf "encoding: first mismatch at instruction %d; context:\n", k
-			for (j = k - 3; j <= k + 3; j++) {
-				if (j < 1 || j > n) continue
-				split(s[j], src, "\t")
-				printf "  %s line %s: %s\n", j == k ? ">>" : "  ", src[1], src[2]
-				if (j <= ng) side("gas", g[j]); else print "    gas    (none)"
-				if (j <= nt) side("talas", t[j]); else print "    talas  (none)"
-			}
-			print "encoding: mismatches (source line, gas, talas):"
-		}
-		if (bad <= 40) {
-			split(s[k], src, "\t")
-			printf "  line %s: %s\n", src[1], src[2]
-			if (k <= ng) side("gas", g[k]); else print "    gas    (none)"
-			if (k <= nt) side("talas", t[k]); else print "    talas  (none)"
-		}
-	}
-	if (ng != ns)
-		printf "encoding: warning: %d source instructions but gas produced %d\n", ns, ng
-	if (nt != ng)
-		printf "encoding: gas produced %d instructions, talas %d\n", ng, nt
-	if (bad > 40)
-		printf "  ... %d more\n", bad - 40
-	printf "encoding: %d instructions compared, %d mismatches\n", ng, bad
-	exit (bad > 0 || nt != ng)
-}'
+	echo "encoding: the objects differ; comparing unit by unit"
+else
+	echo "encoding: talas rejected the whole file:"
+	head -n 10 "$tmp/talas.err"
+	echo "encoding: comparing unit by unit"
+fi
+check_units "${ENCODING_DETAILS:-25}"
+exit 1
