@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# test.sh - set up, build, and run the whole test suite through ctest.
+# test.sh - set up, build, and run the whole test suite through ctest:
+# once in the normal build, once more with AddressSanitizer and UBSan.
+# Extra arguments go to ctest (e.g. -R asm.err to run a subset).
 set -euo pipefail
 cd "$(dirname "$0")"
 ./setup.sh
-cd "${BUILD_DIR:-build}"
-ctest --output-on-failure -j"$(nproc)" "$@"
+echo "test: ${BUILD_DIR:-build}"
+(cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j"$(nproc)" "$@")
+if [ "${TAL_NO_SANITIZE:-}" != 1 ]; then
+  cmake -S . -B build-asan -DTAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake --build build-asan -j"$(nproc)" >/dev/null
+  echo "test: build-asan (AddressSanitizer, UBSan)"
+  (cd build-asan && ctest --output-on-failure -j"$(nproc)" "$@")
+fi

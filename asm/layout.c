@@ -235,7 +235,7 @@ uint8_t *as_contents(const Asm *as, int sect)
 	for (uint32_t i = 0; i < s->nfrag; i++) {
 		const Frag *f = &s->frag[i];
 		uint8_t *p = out + f->addr;
-		memcpy(p, s->bytes + f->start, f->len);
+		if (f->len) memcpy(p, s->bytes + f->start, f->len);
 		p += f->len;
 		if (f->var == V_BRANCH) put_branch(as, s, f, p);
 		else if (f->varsize) memset(p, f->fill, f->varsize);

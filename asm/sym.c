@@ -140,6 +140,7 @@ static int grow_ok(Asm *as, Section *s, Pos p, uint64_t more)
 
 static void emit(Section *s, const void *p, uint32_t n)
 {
+	if (!n) return;
 	s->bytes = xgrow(s->bytes, 1, (size_t)s->nbytes + n, &s->capbytes);
 	memcpy(s->bytes + s->nbytes, p, n);
 	s->nbytes += n;

@@ -7,7 +7,8 @@
 ** conditional branches to nearby blocks (forward and backward, a few far
 ** enough to need rel32), calls to other functions and to external symbols.
 ** It stays inside the talas language (.intel_syntax noprefix, no ah..dh, no
-** absolute addresses), so GNU as and talas assemble the same file.
+** absolute addresses, external symbols declared with .extern), so GNU as
+** and talas assemble the same file.
 **
 ** Usage: gen_asm [LINES [SEED]]   (default 1000000 lines, seed 1)
 ** The output is a function of LINES and SEED only.
@@ -238,6 +239,8 @@ int main(int argc, char **argv)
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	out(".intel_syntax noprefix");
+	for (int e = 0; e < (int)(sizeof externs / sizeof externs[0]); e++)
+		out(".extern %s", externs[e]);
 	out(".data");
 	for (int g = 0; g < 16; g++)
 		out("g%d:", g);

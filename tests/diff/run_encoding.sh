@@ -103,6 +103,17 @@ records_of() {
 	fi
 }
 
+# The first $3 messages of $1, each followed by the line of source file $2
+# it points at ("file:line:..."), since the work files do not outlive us.
+show_errors() {
+	head -n "$3" "$1" | while IFS= read -r msg; do
+		printf '    %s\n' "$msg"
+		ln=$(printf '%s\n' "$msg" | sed -n 's/^[^:]*\.s:\([0-9][0-9]*\):.*/\1/p')
+		[ -n "$ln" ] && printf '      | %s\n' "$(sed -n "${ln}p" "$2")"
+	done
+	return 0
+}
+
 # Only what must match: section, bytes, relocations.
 essence() {
 	cut -f3-5 "$1"
@@ -143,43 +154,59 @@ compare() {
 	}'
 }
 
-# Split enc.s into units: $tmp/u/N.s (header + unit) and $tmp/u/N.src
-# (instruction lines with their line numbers in enc.s), and $tmp/units
-# ("N<TAB>description").
+# Split enc.s into units: $tmp/u/N.s (header + unit), $tmp/u/N.src
+# (instruction lines with their line numbers in enc.s), $tmp/units
+# ("N<TAB>description<TAB>instructions"); then cut gas's records of the whole
+# file into $tmp/u/N.gas.rec, since each unit's code is position-independent
+# (labels of other sections are all at offset 0, branches are relative).
 split_units() {
 	mkdir -p "$tmp/u"
 	awk -v D="$tmp/u" -v L="$tmp/units" '
 	function insn(l) { return l !~ /^[ \t]*$/ && l !~ /^[ \t]*[.#]/ && l !~ /:[ \t]*$/ }
+	function done() {
+		if (!f) return
+		close(f); close(sf)
+		print u "\t" d "\t" n > L
+	}
 	/^# unit [0-9]+:/ {
-		if (f) { close(f); close(sf) }
-		u = $3; sub(/:$/, "", u)
+		done()
+		u = $3; sub(/:$/, "", u); n = 0
 		f = D "/" u ".s"; sf = D "/" u ".src"
 		d = $0; sub(/^# unit [0-9]+: /, "", d)
-		print u "\t" d > L
 		printf "%s", head > f
 		printf "" > sf
 	}
 	!f { head = head $0 "\n"; next }
-	{ print > f; if (insn($0)) printf "%d\t%s\n", NR, $0 > sf }' "$tmp/enc.s"
+	{ print > f; if (insn($0)) { printf "%d\t%s\n", NR, $0 > sf; n++ } }
+	END { done() }' "$tmp/enc.s"
+	awk -F'\t' -v D="$tmp/u" -v L="$tmp/units" '
+	function next_unit() {
+		if (f) close(f)
+		if ((getline l < L) <= 0) { f = ""; left = -1; return }
+		split(l, a, "\t"); f = D "/" a[1] ".gas.rec"; left = a[3]
+		printf "" > f
+	}
+	BEGIN { next_unit() }
+	{
+		while (left == 0) next_unit()
+		if (left < 0) exit 1
+		print > f; left--
+	}
+	END { while (left == 0) next_unit() }' "$tmp/gas.rec"
 }
 
 # Assemble and compare unit $1 ($2: description); report to stdout.
 # Prints "UNIT ng bad rejected" as its first line for the tally.
 check_unit() {
 	local u=$1 what=$2 base=$tmp/u/$1
-	if ! as --64 -o "$base.gas.o" "$base.s" 2>"$base.gas.err"; then
-		echo "UNIT 0 0 0"
-		echo "  unit $u ($what): GNU as rejected it (generator bug):"
-		head -n 3 "$base.gas.err" | sed 's/^/    /'
-		return
-	fi
-	records_of gas "$base.gas.o" "$base.gas.rec" || return
 	local ng
 	ng=$(wc -l <"$base.gas.rec")
-	if ! "$talas" -o "$base.talas.o" "$base.s" >"$base.talas.err" 2>&1 || [ ! -s "$base.talas.o" ]; then
+	local rc=0
+	"$talas" -o "$base.talas.o" "$base.s" >"$base.talas.err" 2>&1 || rc=$?
+	if [ $rc -ne 0 ] || [ ! -s "$base.talas.o" ]; then
 		echo "UNIT $ng $ng 1"
-		echo "  unit $u ($what): talas rejected it:"
-		head -n 3 "$base.talas.err" | sed 's/^/    /'
+		echo "  unit $u ($what): talas rejected it (exit $rc):"
+		show_errors "$base.talas.err" "$base.s" 3
 		return
 	fi
 	records_of talas "$base.talas.o" "$base.talas.rec" || { echo "UNIT $ng $ng 1"; return; }
@@ -200,7 +227,7 @@ check_units() {
 	local max
 	max=$(nproc 2>/dev/null || echo 4)
 	split_units
-	while IFS=$'\t' read -r u what; do
+	while IFS=$'\t' read -r u what _; do
 		check_unit "$u" "$what" >"$tmp/u/$u.report" &
 		running=$((running + 1))
 		if [ $running -ge "$max" ]; then
@@ -209,7 +236,7 @@ check_units() {
 		fi
 	done <"$tmp/units"
 	wait
-	while IFS=$'\t' read -r u what; do
+	while IFS=$'\t' read -r u what _; do
 		read -r _ ng bad r <"$tmp/u/$u.report"
 		total=$((total + ng)); badi=$((badi + bad)); rej=$((rej + r))
 		[ "$bad" -gt 0 ] || [ "$r" -gt 0 ] || continue
@@ -248,7 +275,7 @@ if "$talas" -o "$tmp/talas.o" "$tmp/enc.s" >"$tmp/talas.err" 2>&1 && [ -s "$tmp/
 	echo "encoding: the objects differ; comparing unit by unit"
 else
 	echo "encoding: talas rejected the whole file:"
-	head -n 10 "$tmp/talas.err"
+	show_errors "$tmp/talas.err" "$tmp/enc.s" 10
 	echo "encoding: comparing unit by unit"
 fi
 check_units "${ENCODING_DETAILS:-25}"
