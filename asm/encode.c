@@ -280,7 +280,7 @@ static int needs_rex_byte(const Operand *o)
 static int put_mem(uint8_t *p, int regfield, const Operand *m, int *disp_at)
 {
 	int n = 0, mod, base = m->base, index = m->index;
-	int32_t disp = (int32_t)m->val;
+	int32_t disp = m->sym ? 0 : (int32_t)m->val;   /* a label's offset goes to the fixup */
 	*disp_at = -1;
 	if (base == R_RIP) {
 		p[n++] = (uint8_t)(((regfield & 7) << 3) | 5);
@@ -319,6 +319,8 @@ static int put(const Enc *e, const Inst *in, uint8_t *out, int *fat, int *fsize)
 	if (e->size == S16 && r->form != F_NONE) out[n++] = 0x66;
 	if (e->size == S64 && !(r->flags & X_D64) && !rel && r->form != F_IB && r->form != F_I)
 		rex |= 8;
+	if (r->form == F_ACC_O && o->reg == R_RAX)
+		rex = 0;   /* xchg rax, rax: GNU as writes the plain nop 90 */
 	if (rg) { rex |= (rg->reg & 8) >> 1; force |= needs_rex_byte(rg); }
 	if (o) { rex |= (o->reg & 8) >> 3; force |= needs_rex_byte(o); }
 	if (rm && rm->kind == OP_REG) { rex |= (rm->reg & 8) >> 3; force |= needs_rex_byte(rm); }

@@ -544,7 +544,6 @@ static void kw_init(Lexer *lx)
 		if (m != MN_SETCC && m != MN_CMOVCC && m != MN_JCC)
 			kw_gen(lx, KW_STMT, x86_mnem_name(m), MNEM, m, 0);
 	kw_gen(lx, KW_STMT, "sal", MNEM, MN_SHL, 0);
-	kw_gen(lx, KW_STMT, "movabs", MNEM, MN_MOV, 0);
 	for (int f = 0; f < 3; f++)
 		for (size_t i = 0; i < sizeof ccs / sizeof ccs[0]; i++) {
 			char buf[16];

@@ -233,7 +233,7 @@ void as_inst(Asm *as, Inst *in)
 			for (int i = 0; i < in->nops; i++)
 				if (in->op[i].sym) o = &in->op[i];
 			Loc fl = { here.frag, here.rel + (uint32_t)r.field_at };
-			int kind = in->mnem == MN_CALL ? FX_PLT32 : FX_PC32;
+			int kind = in->mnem == MN_CALL && o->kind == OP_IMM ? FX_PLT32 : FX_PC32;
 			fixup(as, o->pos, fl, kind, r.field_size, o->sym, o->val - r.field_size - r.tail);
 		}
 	}

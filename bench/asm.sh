@@ -87,7 +87,7 @@ time_hyperfine() {
 
 # Without hyperfine: best wall time of a few runs, measured by bash.
 best_of() {
-	local cmd=$1 best= s e d
+	local cmd=$1 best='' s e d
 	for _ in $(seq "${BENCH_RUNS:-3}"); do
 		s=$EPOCHREALTIME
 		eval "$cmd" >/dev/null

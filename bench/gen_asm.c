@@ -106,87 +106,186 @@ static int imm(void)
 	}
 }
 
-/* One ordinary (non-branch) instruction, chosen by a compiler-like mix. */
-static void body_insn(int nfuncs_known)
+static int cur_fn;   /* the function being written */
+
+/*
+** The instruction mix, one small emitter per kind; `a` and `b` are working
+** registers.  Weights (in mix[] below) approximate -O1 compiler output.
+*/
+static void e_load(int a, int b)
 {
 	char m[64];
-	int a = wreg(), b = wreg(), k = pick(100);
-	if (k < 15) {
-		mem(m, sizeof m);
-		out("mov %s, qword ptr %s", r64[a], m);
-	} else if (k < 24) {
-		mem(m, sizeof m);
-		out("mov %s%s, %s", pick(2) ? "qword ptr " : "", m, r64[a]);
-	} else if (k < 32) {
-		if (pick(3))
-			out("mov %s, %s", r64[a], r64[b]);
-		else
-			out("mov %s, %s", r32[a], r32[b]);
-	} else if (k < 37) {
-		out("mov %s, %d", r32[a], imm());
-	} else if (k < 43) {
-		mem(m, sizeof m);
-		out("lea %s, %s", r64[a], m);
-	} else if (k < 51) {
-		static const char *const alu[] = { "add", "sub", "and", "or", "xor" };
-		const char *op = alu[pick(5)];
-		if (pick(2))
-			out("%s %s, %d", op, r64[a], imm());
-		else
-			out("%s %s, %s", op, r32[a], r32[b]);
-	} else if (k < 56) {
-		mem(m, sizeof m);
-		out("add %s, dword ptr %s", r32[a], m);
-	} else if (k < 62) {
-		if (pick(2))
-			out("cmp %s, %d", r64[a], imm());
-		else
-			out("cmp %s, %s", r32[a], r32[b]);
-	} else if (k < 65) {
+	mem(m, sizeof m);
+	out("mov %s, qword ptr %s", r64[a], m);
+}
+
+/* A store, with or without the (redundant) size. */
+static void e_store(int a, int b)
+{
+	char m[64];
+	mem(m, sizeof m);
+	out("mov %s%s, %s", pick(2) ? "qword ptr " : "", m, r64[a]);
+}
+
+/* A register copy, 64- or 32-bit. */
+static void e_copy(int a, int b)
+{
+	if (pick(3))
+		out("mov %s, %s", r64[a], r64[b]);
+	else
+		out("mov %s, %s", r32[a], r32[b]);
+}
+
+/* A constant into a register. */
+static void e_const(int a, int b)
+{
+	out("mov %s, %d", r32[a], imm());
+}
+
+/* Address arithmetic. */
+static void e_lea(int a, int b)
+{
+	char m[64];
+	mem(m, sizeof m);
+	out("lea %s, %s", r64[a], m);
+}
+
+/* add/sub/and/or/xor with an immediate or a register. */
+static void e_alu(int a, int b)
+{
+	static const char *const alu[] = { "add", "sub", "and", "or", "xor" };
+	const char *op = alu[pick(5)];
+	if (pick(2))
+		out("%s %s, %d", op, r64[a], imm());
+	else
+		out("%s %s, %s", op, r32[a], r32[b]);
+}
+
+/* Arithmetic with a memory source. */
+static void e_alu_mem(int a, int b)
+{
+	char m[64];
+	mem(m, sizeof m);
+	out("add %s, dword ptr %s", r32[a], m);
+}
+
+/* Compares of registers, immediates and memory. */
+static void e_cmp(int a, int b)
+{
+	char m[64];
+	switch (pick(4)) {
+	case 0:
 		mem(m, sizeof m);
 		out("cmp dword ptr %s, %d", m, imm());
-	} else if (k < 68) {
+		break;
+	case 1:
+		out("cmp %s, %d", r64[a], imm());
+		break;
+	case 2:
+		out("cmp %s, %s", r32[a], r32[b]);
+		break;
+	default:
 		out("test %s, %s", r64[a], r64[a]);
-	} else if (k < 72) {
-		mem(m, sizeof m);
+	}
+}
+
+/* Narrow loads: movzx from bytes, movsxd from ints. */
+static void e_extend(int a, int b)
+{
+	char m[64];
+	mem(m, sizeof m);
+	if (pick(3))
 		out("movzx %s, byte ptr %s", r32[a], m);
-	} else if (k < 74) {
-		mem(m, sizeof m);
+	else
 		out("movsxd %s, dword ptr %s", r64[a], m);
-	} else if (k < 77) {
-		if (pick(2))
-			out("imul %s, %s", r64[a], r64[b]);
-		else
-			out("imul %s, %s, %d", r32[a], r32[b], imm());
-	} else if (k < 81) {
-		static const char *const sh[] = { "shl", "shr", "sar" };
-		out("%s %s, %d", sh[pick(3)], pick(2) ? r64[a] : r32[a], 1 + pick(31));
-	} else if (k < 83) {
+}
+
+/* Multiplication, two or three operands. */
+static void e_imul(int a, int b)
+{
+	if (pick(2))
+		out("imul %s, %s", r64[a], r64[b]);
+	else
+		out("imul %s, %s, %d", r32[a], r32[b], imm());
+}
+
+/* Shifts by a constant. */
+static void e_shift(int a, int b)
+{
+	static const char *const sh[] = { "shl", "shr", "sar" };
+	out("%s %s, %d", sh[pick(3)], pick(2) ? r64[a] : r32[a], 1 + pick(31));
+}
+
+/* Zeroing, setcc + movzx, cmovcc, inc/dec, neg/not. */
+static void e_misc(int a, int b)
+{
+	switch (pick(5)) {
+	case 0:
 		out("xor %s, %s", r32[a], r32[a]);
-	} else if (k < 85) {
+		break;
+	case 1:
 		out("%s %s", setcc[pick(6)], r8[a]);
 		out("movzx %s, %s", r32[a], r8[a]);
-	} else if (k < 87) {
+		break;
+	case 2:
 		out("%s %s, %s", cmovcc[pick(6)], r64[a], r64[b]);
-	} else if (k < 89) {
+		break;
+	case 3:
 		out("%s %s", pick(2) ? "inc" : "dec", r64[a]);
-	} else if (k < 91) {
-		out("mov %s, qword ptr [rip + g%d]", r64[a], pick(16));
-	} else if (k < 92) {
+		break;
+	default:
 		out("%s %s", pick(2) ? "neg" : "not", r64[a]);
-	} else if (k < 94) {
-		out("push %s", r64[a]);
-		out("pop %s", r64[b]);
-	} else if (k < 97) {
-		out("mov rdi, %s", r64[a]);
-		if (pick(4) == 0 || nfuncs_known == 0)
-			out("call %s", externs[pick(6)]);
-		else
-			out("call f%d", pick(nfuncs_known + 4));
-	} else {
-		out("cqo");
-		out("idiv %s", r64[b == 0 || b == 2 ? 1 : b]);
 	}
+}
+
+/* A global variable, rip-relative. */
+static void e_global(int a, int b)
+{
+	out("mov %s, qword ptr [rip + g%d]", r64[a], pick(16));
+}
+
+/* Spill and reload through the stack. */
+static void e_pushpop(int a, int b)
+{
+	out("push %s", r64[a]);
+	out("pop %s", r64[b]);
+}
+
+/* A call to a function before or just after this one, or to a library. */
+static void e_call(int a, int b)
+{
+	out("mov rdi, %s", r64[a]);
+	if (pick(4) == 0 || cur_fn == 0)
+		out("call %s", externs[pick(6)]);
+	else
+		out("call f%d", pick(cur_fn + 4));
+}
+
+/* Signed division. */
+static void e_div(int a, int b)
+{
+	out("cqo");
+	out("idiv %s", r64[b == 0 || b == 2 ? 1 : b]);
+}
+
+static const struct { int weight; void (*emit)(int, int); } mix[] = {
+	{ 15, e_load }, { 9, e_store }, { 8, e_copy }, { 5, e_const },
+	{ 6, e_lea }, { 8, e_alu }, { 5, e_alu_mem }, { 12, e_cmp },
+	{ 6, e_extend }, { 3, e_imul }, { 4, e_shift }, { 10, e_misc },
+	{ 2, e_global }, { 2, e_pushpop }, { 3, e_call }, { 2, e_div },
+};
+
+/* One ordinary (non-branch) instruction or pair, drawn from mix[]. */
+static void body_insn(void)
+{
+	int total = 0;
+	for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++)
+		total += mix[i].weight;
+	int k = pick(total);
+	size_t i = 0;
+	while (k >= mix[i].weight)
+		k -= mix[i++].weight;
+	mix[i].emit(wreg(), wreg());
 }
 
 /* A branch ending a block: mostly to a neighbour, sometimes farther. */
@@ -208,6 +307,7 @@ static void block_branch(int fn, int blk, int nblk)
 static void function(int fn)
 {
 	int nblk = 8 + pick(40);
+	cur_fn = fn;
 	if (pick(3) == 0)
 		out(".globl f%d", fn);
 	out("f%d:", fn);
@@ -220,7 +320,7 @@ static void function(int fn)
 		out("f%d_b%d:", fn, blk);
 		int n = 2 + pick(6);
 		for (int i = 0; i < n; i++)
-			body_insn(fn);
+			body_insn();
 		if (pick(3) != 0)
 			block_branch(fn, blk, nblk);
 	}
@@ -231,6 +331,7 @@ static void function(int fn)
 	out("ret");
 }
 
+/* Functions until the line count is reached, then the ones called ahead. */
 int main(int argc, char **argv)
 {
 	unsigned long want = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;

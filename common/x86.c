@@ -94,7 +94,6 @@ int x86_lookup_mnem(const char *s, int len, int *cc)
 		if (m != MN_SETCC && m != MN_CMOVCC && m != MN_JCC && eq(s, len, mnem_names[m]))
 			return m;
 	if (eq(s, len, "sal")) return MN_SHL;
-	if (eq(s, len, "movabs")) return MN_MOV;
 	static const int fam[] = { MN_CMOVCC, MN_SETCC, MN_JCC };
 	for (int i = 0; i < 3; i++) {
 		int n = (int)strlen(mnem_names[fam[i]]);

@@ -93,7 +93,7 @@ const char *x86_reg_name(int reg, int size);     /* "rax", "eax", "ax", "al", "r
 
 /*
 ** Look up a mnemonic as written, folding the condition-code families
-** (jne -> MN_JCC with cc CC_NE, cmovbe, setg, ...) and aliases (sal, movabs).
+** (jne -> MN_JCC with cc CC_NE, cmovbe, setg, ...) and aliases (sal).
 ** Returns MN_NONE when unknown.  `len` is the length of `s`.
 */
 int x86_lookup_mnem(const char *s, int len, int *cc);

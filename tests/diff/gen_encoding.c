@@ -14,6 +14,11 @@
 ** partner register / displacement / scale paired with each is shifted by a
 ** counter that advances across the file, so the pairs differ from row to row.
 **
+** The output is made of units, one per (row, width) and a few for branches
+** (jmp/jcc/call on both sides of the rel8 limit, relaxation that depends on
+** other branches, a .globl target, an undefined .extern target); see
+** unit_begin().  Its text is a function of x86.def only.
+**
 ** Usage: gen_encoding [-c]   (-c prints counts to stderr at the end)
 */
 #include <inttypes.h>
@@ -148,6 +153,7 @@ static int wix(int w)
 	return w == 1 ? 0 : w == 2 ? 1 : w == 4 ? 2 : 3;
 }
 
+/* The name of register r at width w (bytes). */
 static const char *reg(int r, int w)
 {
 	return regs[wix(w)][r & 15];
@@ -606,20 +612,26 @@ static const char *const form_names[F_COUNT] = {
 	[F_REL8] = "rel8", [F_REL32] = "rel32", [F_IB] = "imm8", [F_I] = "imm32",
 };
 
+/* The title of a row's unit: "row 4, add rm, imm8 (opcode 83 /0)". */
+static void row_title(char *buf, size_t n, int i, const X86Row *r)
+{
+	char op[16];
+	const char *fn = r->form < F_COUNT && form_names[r->form] ? form_names[r->form] : "?";
+	int has_ext = r->form == F_RM_I || r->form == F_RM_IB || r->form == F_RM ||
+	              r->form == F_RM_1 || r->form == F_RM_CL;
+	int o = r->oplen == 2 ? snprintf(op, sizeof op, "%02x %02x", r->op[0], r->op[1])
+	                      : snprintf(op, sizeof op, "%02x", r->op[0]);
+	if (has_ext)
+		snprintf(op + o, sizeof op - (size_t)o, " /%d", r->ext);
+	snprintf(buf, n, "row %d, %s%s %s (opcode %s)", i, mnames[r->mnem],
+	         r->flags & X_CC ? "cc" : "", fn, op);
+}
+
 /* One unit for one row at one width. */
 static int gen_unit(int i, const X86Row *r, int w)
 {
-	char what[96], op[8];
-	const char *fn = r->form < F_COUNT && form_names[r->form] ? form_names[r->form] : "?";
-	if (r->oplen == 2)
-		snprintf(op, sizeof op, "%02x %02x", r->op[0], r->op[1]);
-	else
-		snprintf(op, sizeof op, "%02x", r->op[0]);
-	int ext = r->form == F_RM_I || r->form == F_RM_IB || r->form == F_RM ||
-	          r->form == F_RM_1 || r->form == F_RM_CL;
-	snprintf(what, sizeof what, "row %d, %s%s %s (opcode %s%s%.*d)", i,
-	         mnames[r->mnem], r->flags & X_CC ? "cc" : "", fn, op,
-	         ext ? " /" : "", ext, r->ext);
+	char what[96];
+	row_title(what, sizeof what, i, r);
 	unit_begin(what, w);
 	int ok = gen_form(r, w);
 	unit_end();
@@ -794,6 +806,7 @@ static void gen_branches(void)
 			row_hit[i] = 1;
 }
 
+/* Print the source; fail if a row could not be covered. */
 int main(int argc, char **argv)
 {
 	int counts_wanted = argc > 1 && strcmp(argv[1], "-c") == 0;

@@ -16,10 +16,14 @@
 #
 # The whole file is compared first.  If it differs, or talas rejects it, the
 # source is split into its units (the generator's "# unit N: ..." comments;
-# each unit is a valid source on its own) and each unit is assembled alone,
-# so that one wrong instruction length cannot garble the rest of the file.
-# The report then gives, per unit that differs, the first differing
-# instruction with context: the source line, gas's and talas's bytes.
+# each unit is a valid source on its own) and talas assembles each unit
+# alone (gas's records are cut from its whole-file output), so that one
+# wrong instruction length or one rejected line cannot hide the rest.  The
+# report then gives, per unit that differs, the first differing instruction
+# with context: the source line (numbered as in the generator's output),
+# gas's and talas's bytes and relocations.  The instructions of a unit that
+# talas rejects all count as mismatches.  ENCODING_DETAILS=N (default 25)
+# sets how many units are shown in full; the others get one line each.
 #
 # Exit: 0 identical, 1 mismatch or an assembler failed, 2 usage,
 #       77 GNU as or objdump missing (ctest counts it as skipped).
@@ -211,8 +215,8 @@ check_unit() {
 	fi
 	records_of talas "$base.talas.o" "$base.talas.rec" || { echo "UNIT $ng $ng 1"; return; }
 	compare "$base.gas.rec" "$base.talas.rec" "$base.src" >"$base.cmp"
-	local stat nt bad
-	read -r stat _ nt bad <"$base.cmp"
+	local bad
+	read -r _ _ _ bad <"$base.cmp"
 	echo "UNIT $ng $bad 0"
 	if [ "$bad" -gt 0 ]; then
 		echo "  unit $u ($what): $bad of $ng instructions differ"
