@@ -34,7 +34,7 @@ typedef struct Loc { uint32_t frag, rel; } Loc;
 struct Sym {
 	Sym *next;          /* hash chain                                    */
 	const char *name;
-	uint32_t len;
+	uint32_t len, hash;
 	Pos pos;            /* definition, or first use while undefined     */
 	uint8_t defined;    /* label defined in a section                    */
 	uint8_t global;     /* .globl/.global/.export                        */
@@ -117,6 +117,7 @@ typedef struct Asm {
 	Arena arena;
 	const char **incdirs; int nincdirs;
 	char **deps; uint32_t ndeps, capdeps;     /* files read, for -MD      */
+	char **texts; uint32_t ntexts, captexts;  /* their contents           */
 
 	Section sect[AS_NSECT];
 	int cur;                                  /* current SEC_*            */

@@ -508,8 +508,12 @@ const Keyword *kw_find(const Lexer *lx, int cls, const char *s, int n)
 {
 	if (n > 24) return NULL;
 	unsigned i = kw_hash(cls, s, n) & (LEX_KWCAP - 1);
-	for (const Keyword *k; (k = lx->kw[i]); i = (i + 1) & (LEX_KWCAP - 1))
-		if (k->cls == cls && k->len == n && memcmp(k->name, s, (size_t)n) == 0) return k;
+	for (const Keyword *k; (k = lx->kw[i]); i = (i + 1) & (LEX_KWCAP - 1)) {
+		if (k->cls != cls || k->len != n || k->name[0] != s[0]) continue;
+		int j = 1;
+		while (j < n && k->name[j] == s[j]) j++;   /* short: no call to memcmp */
+		if (j == n) return k;
+	}
 	return NULL;
 }
 

@@ -33,16 +33,19 @@ int as_read(Asm *as, const char *path, Pos from, SrcFile *out)
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp) { io_error(as, from, path, "cannot open"); return -1; }
 	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(fp), &st) != 0) memset(&st, 0, sizeof st);
+	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
 		io_error(as, from, path, "cannot read");
 		if (fp != stdin) fclose(fp);
 		return -1;
 	}
-	size_t cap = 1 << 16, len = 0;
+	/* a regular file is read in one go; a pipe grows the buffer */
+	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < MAX_SOURCE ? (size_t)st.st_size + 1 : 1 << 16;
+	size_t len = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
-		if (len == cap) {
+		if (len + 1 >= cap) {
 			if (cap >= MAX_SOURCE) {
 				errno = EFBIG;
 				io_error(as, from, path, "cannot read");
@@ -53,16 +56,17 @@ int as_read(Asm *as, const char *path, Pos from, SrcFile *out)
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
-		size_t n = fread(buf + len, 1, cap - len, fp);
+		size_t want = cap - len - 1, n = fread(buf + len, 1, want, fp);
 		len += n;
-		if (n == 0) break;
+		if (n < want) break;   /* end of file, or an error ferror() reports */
 	}
 	int bad = ferror(fp);
 	if (fp != stdin) fclose(fp);
 	if (bad) { io_error(as, from, path, "cannot read"); free(buf); return -1; }
-	char *text = arena_alloc(&as->arena, len + 2);   /* two NULs end a flex buffer */
-	memcpy(text, buf, len);
-	free(buf);
+	buf[len] = 0;
+	char *text = buf;   /* lives as long as the unit: diagnostics quote it */
+	as->texts = xgrow(as->texts, sizeof *as->texts, as->ntexts + 1, &as->captexts);
+	as->texts[as->ntexts++] = text;
 	out->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	out->text = text;
 	out->len = len;

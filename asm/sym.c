@@ -48,6 +48,8 @@ void as_free(Asm *as)
 		free(as->sect[i].frag);
 	}
 	for (uint32_t i = 0; i < as->ndeps; i++) free(as->deps[i]);
+	for (uint32_t i = 0; i < as->ntexts; i++) free(as->texts[i]);
+	free(as->texts);
 	free(as->deps);
 	free(as->symtab);
 	free(as->syms);
@@ -77,7 +79,7 @@ static void rehash(Asm *as)
 	Sym **t = xcalloc(n, sizeof *t);
 	for (uint32_t i = 0; i < as->nsyms; i++) {
 		Sym *s = as->syms[i];
-		uint32_t b = hash(s->name, s->len) & (n - 1);
+		uint32_t b = s->hash & (n - 1);
 		s->next = t[b];
 		t[b] = s;
 	}
@@ -88,8 +90,9 @@ static void rehash(Asm *as)
 
 Sym *as_sym_find(Asm *as, const char *name, uint32_t len)
 {
-	for (Sym *s = as->symtab[hash(name, len) & (as->nsymtab - 1)]; s; s = s->next)
-		if (s->len == len && memcmp(s->name, name, len) == 0) return s;
+	uint32_t h = hash(name, len);
+	for (Sym *s = as->symtab[h & (as->nsymtab - 1)]; s; s = s->next)
+		if (s->hash == h && s->len == len && memcmp(s->name, name, len) == 0) return s;
 	return NULL;
 }
 
@@ -101,7 +104,8 @@ Sym *as_sym(Asm *as, const char *name, uint32_t len)
 	s = arena_alloc(&as->arena, sizeof *s);
 	s->name = arena_strdup(&as->arena, name, len);
 	s->len = len;
-	uint32_t b = hash(name, len) & (as->nsymtab - 1);
+	s->hash = hash(name, len);
+	uint32_t b = s->hash & (as->nsymtab - 1);
 	s->next = as->symtab[b];
 	as->symtab[b] = s;
 	as->syms = xgrow(as->syms, sizeof *as->syms, as->nsyms + 1, &as->capsyms);
