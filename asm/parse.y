@@ -154,7 +154,7 @@ static void yyerror(ASM_YYLTYPE *loc, yyscan_t scanner, Lexer *lx, const char *m
 /* type keywords */
 %token <w> K_BASE "base type" K_S "S" K_CODE "code" K_EXISTS "exists" K_REC "rec"
 %token <w> K_EMPTY "empty" K_STACK "stack" K_FUEL "fuel" K_KIND "kind" K_PERM "permission"
-%token <w> K_UNINIT "uninit"
+%token <w> K_UNINIT "uninit" K_SPTR "sptr"
 
 %type <e> expr mem
 %type <op> cloc
@@ -347,6 +347,7 @@ tprim
 	| NUMBER                { $$ = tconst(lx, @1, $1); }
 	| '-' NUMBER            { $$ = tconst(lx, @1, -$2); }
 	| K_S '(' type ')'      { $$ = tnode1(lx, @1, TY_SING, 0, 0, $3); }
+	| K_SPTR '(' type ')'   { $$ = tnode1(lx, @1, TY_SPTR, 0, 0, $3); }
 	| NAME                  { $$ = tname(lx, @1, $1, tl_empty(lx)); }
 	| NAME '[' targs ']'    { $$ = tname(lx, @1, $1, $3); }
 	| '*' tprim             { $$ = tnode1(lx, @1, TY_PTR, 0, 0, $2); }
@@ -487,7 +488,7 @@ static const Keyword keywords[] = {
 	KT("rec", K_REC, 0, 0) KT("empty", K_EMPTY, 0, 0) KT("stack", K_STACK, 0, 0)
 	KT("fuel", K_FUEL, 0, 0) KT("type", K_KIND, TK_TYPE, 0) KT("size", K_KIND, TK_SIZE, 0)
 	KT("ro", K_PERM, TF_R, 0) KT("wo", K_PERM, TF_W, 0) KT("rw", K_PERM, TF_RW, 0)
-	KT("uninit", K_UNINIT, 0, 0)
+	KT("uninit", K_UNINIT, 0, 0) KT("sptr", K_SPTR, 0, 0)
 };
 
 static unsigned kw_hash(int cls, const char *s, int n)

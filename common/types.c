@@ -438,6 +438,10 @@ const char *ty_check_node(const TyTable *t, TyId id)
 		if (n->flags == 4)  /* R_RSP in x86.h */
 			return fits(t, k[0], SORT_STACK) ? NULL : "rsp must have a stack type";
 		return fits(t, k[0], SORT_VALUE) ? NULL : "register type must be a value type";
+	case TY_SPTR:
+		if (n->flags || n->nkids != 1)
+			return "sptr(s) needs one stack type";
+		return fits(t, k[0], SORT_STACK) ? NULL : "sptr(s) needs a stack type";
 	case TY_SING: case TY_MU: case TY_PTR: case TY_STACKREQ: case TY_FUELREQ:
 	case TY_IADD: case TY_ISUB: case TY_IMUL:
 	case TY_CLT: case TY_CLE: case TY_CEQ: case TY_CNE:
@@ -626,8 +630,8 @@ static void ptype(Pr *p, const TyNode *n, const TyId *k)
 		[TY_U64] = "u64", [TY_ANY] = "any", [TY_SNIL] = "empty"
 	};
 	switch (n->kind) {
-	case TY_SING:
-		pstr(p, "S(");
+	case TY_SING: case TY_SPTR:
+		pstr(p, n->kind == TY_SING ? "S(" : "sptr(");
 		pkids(p, k, 0, n->nkids);
 		pstr(p, ")");
 		break;

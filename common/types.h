@@ -71,6 +71,8 @@ enum {
 	TY_CNE,      /* e != e                                       */
 	/* a plain list, for type arguments in annotations */
 	TY_LIST,     /* kids: any                                    */
+	/* a value type added after the others, to keep their numbers */
+	TY_SPTR,     /* sptr(s): a pointer into the stack, at slots s; kid: stack */
 	TY_NKINDS
 };
 

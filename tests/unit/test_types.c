@@ -82,7 +82,8 @@ static Full build_full(TyTable *t)
 	TyId kids[] = { ba, bs, bn, clt, cle, rax, rsp, r15, sreq, freq };
 	f.code = ty_node(t, TY_CODE, 0, 0, 0, kids, 10);
 	f.ex = mk(t, TY_EXISTS, 0, NULL, 0, 4, bn, ceq, cne, mk(t, TY_PTR, 0, NULL, 0, 1, f.arr));
-	f.list = mk(t, TY_LIST, 0, NULL, 0, 5, snil, CONST(INT64_MIN), CONST(INT64_MAX), f.mu, f.ex);
+	f.list = mk(t, TY_LIST, 0, NULL, 0, 6, snil, CONST(INT64_MIN), CONST(INT64_MAX), f.mu, f.ex,
+	            mk(t, TY_SPTR, 0, NULL, 0, 1, f.scons));
 
 	StrId file = ty_str(t, "main.s", 6);
 	TyId tdef = mk(t, TY_LIST, 0, NULL, 0, 2, ba, f.mu);
@@ -294,6 +295,7 @@ static void test_sorts(void **state)
 		{ mk(t, TY_PTR, 0, NULL, 0, 1, i), "pointer target must be a layout" },
 		{ mk(t, TY_PTR, 2, NULL, 0, 1, rec), "bad pointer flags" },
 		{ mk(t, TY_SING, 0, NULL, 0, 1, i), "S(e) needs an index expression" },
+		{ mk(t, TY_SPTR, 0, NULL, 0, 1, i), "sptr(s) needs a stack type" },
 		{ OP(TY_SCONS, e, e), "stack slot must be a value type" },
 		{ OP(TY_SCONS, i, i), "rest of the stack must be a stack type" },
 		{ OP(TY_IMUL, n, n), "multiplier must be an integer constant" },
@@ -367,6 +369,7 @@ static void test_print_kinds(void **state)
 	assert_string_equal(pr(t, e), "empty");
 	assert_string_equal(pr(t, n), "n");
 	assert_string_equal(pr(t, mk(t, TY_SING, 0, NULL, 0, 1, CONST(3))), "S(3)");
+	assert_string_equal(pr(t, mk(t, TY_SPTR, 0, NULL, 0, 1, OP(TY_SCONS, i, e))), "sptr(int :: empty)");
 	assert_string_equal(pr(t, mk(t, TY_NAME, 0, "T", 0, 0)), "T");
 	assert_string_equal(pr(t, f.name), "list[int, a]");
 	assert_string_equal(pr(t, f.rec), "{hd: S(n) rw, tl: a ro uninit}");
@@ -382,7 +385,8 @@ static void test_print_kinds(void **state)
 	assert_string_equal(pr(t, f.ex), "exists[n: size | n == -7, n != 3]. *[u8 wo; 4*n + 1 - n]");
 	assert_string_equal(pr(t, f.list),
 		"[empty, -9223372036854775808, 9223372036854775807, "
-		"rec a. ?*{hd: S(n) rw, tl: a ro uninit}, exists[n: size | n == -7, n != 3]. *[u8 wo; 4*n + 1 - n]]");
+		"rec a. ?*{hd: S(n) rw, tl: a ro uninit}, exists[n: size | n == -7, n != 3]. *[u8 wo; 4*n + 1 - n], "
+		"sptr(int :: u64 :: s)]");
 	assert_string_equal(pr(t, mk(t, TY_LIST, 0, NULL, 0, 0)), "[]");
 	/* code types without binders, registers or clauses */
 	TyId rbx = mk(t, TY_REG, 3, NULL, 0, 1, i);
@@ -806,8 +810,8 @@ static void test_reject_kinds(void **state)
 	Buf b = nodes(1, "\0\0\0\0", 4);
 	reject(&b, "offset 12: node 1 has unknown kind 0");
 	free(b.p);
-	b = nodes(1, "\x20\0\0\0", 4);
-	reject(&b, "node 1 has unknown kind 32");
+	b = nodes(1, "\x21\0\0\0", 4);
+	reject(&b, "node 1 has unknown kind 33");
 	free(b.p);
 	b = nodes(1, "\xff\0\0\0", 4);
 	reject(&b, "unknown kind 255");
