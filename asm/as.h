@@ -127,8 +127,8 @@ typedef struct Asm {
 
 	Fixup *fix; uint32_t nfix, capfix;
 	LineRef *lines; uint32_t nlines, caplines;
-	uint32_t *annfrag; unsigned capannfrag;   /* fragment of each TyAnnot; its
-	                                             offset holds the rel until layout */
+	Loc *annloc; unsigned capannloc;          /* where each TyAnnot applies       */
+	Pos *annpos; unsigned capannpos;          /* and where it was written         */
 	Pos *entpos; unsigned capentpos;          /* position of each TyEntry       */
 	uint32_t srcname;                         /* string id of the main file     */
 

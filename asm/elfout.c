@@ -203,7 +203,7 @@ static void out_free(Out *o)
 
 int as_write_elf(Asm *as, const char *path, const char *srcname)
 {
-	char tmp[4096];
+	AtomicFile af;
 	Out o;
 	memset(&o, 0, sizeof o);
 	o.as = as;
@@ -212,15 +212,14 @@ int as_write_elf(Asm *as, const char *path, const char *srcname)
 		diag_fatal(as->diag, "libelf is out of date");
 		return -1;
 	}
-	int fd = atomic_open(path, tmp, sizeof tmp);
-	if (fd < 0) {
+	if (atomic_open(&af, path) != 0) {
 		diag_fatal(as->diag, "cannot create '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	int ok = fill(&o, fd) == 0;
+	int ok = fill(&o, af.fd) == 0;
 	const char *why = ok ? NULL : elf_errmsg(-1);
 	out_free(&o);
-	if (atomic_commit(fd, tmp, path, ok) != 0) {
+	if (atomic_commit(&af, ok) != 0) {
 		diag_fatal(as->diag, "cannot write '%s': %s", path, why ? why : strerror(errno));
 		return -1;
 	}

@@ -127,7 +127,8 @@ static int match_shape(Enc *e, const Inst *in, int far)
 		e->reg = 0, e->rm = 1, e->size = a->size;
 		if (r->mnem == MN_LEA) return 1;
 		int src = src_size(r, e->size);
-		if (b->kind == OP_MEM && !b->size && src != e->size) return fail(e, WHY_AMBIG, b), 0;
+		if (b->kind == OP_MEM && !b->size && src != e->size && !(r->flags & X_SRC32))
+			return fail(e, WHY_AMBIG, b), 0;
 		if (b->kind == OP_MEM && !b->size) return 1;
 		if (b->size != src) return fail(e, WHY_SIZE, b), 0;
 		return 1;
@@ -233,7 +234,8 @@ static int match(Enc *e, const Inst *in, int far)
 
 static void describe(const Enc *e, const Inst *in, int found, char *msg, size_t cap)
 {
-	const char *m = x86_mnem_name(in->mnem);
+	char name[16];
+	const char *m = x86_inst_name(in->mnem, in->cc, name);
 	if (!found) {
 		snprintf(msg, cap, "wrong number of operands for '%s'", m);
 		return;

@@ -174,9 +174,12 @@ static void resolve_entries(Asm *as)
 		e->sect = s->sect;
 		e->offset = (uint32_t)s->value;
 	}
+	uint64_t end = as->sect[SEC_TEXT].size;
 	for (uint32_t i = 0; i < as->types.nann; i++) {
-		Loc at = { as->annfrag[i], as->types.ann[i].offset };
-		as->types.ann[i].offset = (uint32_t)as_offset(as, SEC_TEXT, at);
+		TyAnnot *a = &as->types.ann[i];
+		a->offset = (uint32_t)as_offset(as, SEC_TEXT, as->annloc[i]);
+		if (a->offset >= end)
+			diag_error(as->diag, as->annpos[i], "a coercion must be followed by the instruction it applies to");
 	}
 }
 

@@ -26,7 +26,8 @@ static const char usage[] =
 	"  -MF FILE                   write the dependency file to FILE (implies -MD)\n"
 	"  -MT TARGET                 name TARGET as the rule's target in the dependency file\n"
 	"  -fmax-errors=N             stop after N errors (0: no limit; default 50)\n"
-	"  -fdiagnostics-color[=WHEN] colour diagnostics: auto (default), always, never\n"
+	"  -fdiagnostics-color[=WHEN] colour diagnostics: auto (the default without the option),\n"
+	"                             always (the default with it), never\n"
 	"  --help                     print this help and exit\n"
 	"  --version                  print the version and exit\n"
 	"\n"
@@ -65,7 +66,7 @@ static int parse_args(int argc, char **argv, Opts *o)
 	o->max_errors = 50;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long_only(argc, argv, "o:I:", longs, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":o:I:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'I': o->inc[o->ninc++] = optarg; break;
@@ -80,8 +81,8 @@ static int parse_args(int argc, char **argv, Opts *o)
 			break;
 		}
 		case O_COLOR:
-			if (!optarg || strcmp(optarg, "auto") == 0) o->color = COLOR_AUTO;
-			else if (strcmp(optarg, "always") == 0) o->color = COLOR_ALWAYS;
+			if (!optarg || strcmp(optarg, "always") == 0) o->color = COLOR_ALWAYS;   /* as gcc */
+			else if (strcmp(optarg, "auto") == 0) o->color = COLOR_AUTO;
 			else if (strcmp(optarg, "never") == 0) o->color = COLOR_NEVER;
 			else return usage_error("bad -fdiagnostics-color value '%s'", optarg);
 			break;

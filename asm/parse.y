@@ -68,6 +68,7 @@ typedef struct Lexer {
 	TyId *tstk; uint32_t ntstk; unsigned captstk;   /* scratch for lists     */
 	StrId *scope; uint8_t *scopesort; uint32_t nscope; unsigned capscope;
 	int asciz;                    /* .asciz/.string: add a NUL              */
+	uint32_t bad_file, bad_line;  /* last line with a lexical error         */
 } Lexer;
 
 const Keyword *kw_find(const Lexer *lx, int cls, const char *s, int n);
@@ -211,8 +212,9 @@ operand
 	| SIZEKW PTR mem        { add_op(lx, @1, op_mem(lx, @1, $1.a, $3)); }
 	| mem                   { add_op(lx, @1, op_mem(lx, @1, 0, $1)); }
 	| SIZEKW PTR expr       {
-		ERR(@3, "absolute memory operand: address data relative to rip, as in [rip + %s]",
-		    $3.sym ? $3.sym->name : "label");
+		if ($3.bare) ERR(@1, "a size keyword goes with a memory operand: %.*s ptr [...]", $1.len, $1.s);
+		else ERR(@3, "absolute memory operand: address data relative to rip, as in [rip + %s]",
+		         $3.sym ? $3.sym->name : "label");
 		add_op(lx, @1, op_value(lx, @3, num(0)));
 		lx->op[0].kind = OP_NONE;
 	}
@@ -249,7 +251,7 @@ expr
 /* ---- assembler directives ---- */
 directive
 	: D_SECT                { section(lx, @1, $1); }
-	| D_SECTION NAME sect_flags { section(lx, @2, $2); }
+	| D_SECTION NAME        { section(lx, @2, $2); }
 	| D_GLOBL { lx->width = $1.a; } globl_names
 	| D_DATA { lx->width = $1.a; } data_items
 	| D_ASCII { lx->asciz = $1.a; } strings
@@ -263,13 +265,6 @@ directive
 	| D_SYNTAX              { syntax(lx, @1, $1, NULL); }
 	| D_SYNTAX NAME         { syntax(lx, @1, $1, &$2); }
 	| D_IGNORE
-	;
-
-sect_flags
-	: %empty
-	| ',' STRING
-	| ',' STRING ',' '@' NAME
-	| ',' STRING ',' '%' NAME
 	;
 
 globl_names
@@ -710,6 +705,15 @@ static Expr binop(Lexer *lx, ASM_YYLTYPE loc, int op, Expr a, Expr b)
 
 static Expr name_expr(Lexer *lx, ASM_YYLTYPE loc, Word w)
 {
+	const char *at = memchr(w.s, '@', (size_t)w.len);
+	if (at) {
+		/* name@PLT is what every call gets anyway; no other specifier is position-independent */
+		if (w.s + w.len - at == 4 && memcmp(at, "@PLT", 4) == 0) w.len -= 4;
+		else {
+			ERR(loc, "relocation specifier '%.*s' is not supported", (int)(w.s + w.len - at), at);
+			return bad_expr();
+		}
+	}
 	Sym *s = as_sym(lx->as, w.s, (uint32_t)w.len);
 	if (s->is_equ) return num(s->value);
 	if (!s->used && !s->defined) s->pos = P(loc);
@@ -786,6 +790,7 @@ static Operand op_mem(Lexer *lx, ASM_YYLTYPE loc, int size, Expr m)
 		uint8_t t = m.base; m.base = m.index; m.index = t;
 	}
 	if (m.index == R_RSP) { ERR(loc, "rsp cannot be an index register"); return o; }
+	if (m.index == R_RIP) { ERR(loc, "rip can only be a base, alone: [rip + disp]"); return o; }
 	if (m.base == R_RIP && m.index != R_NONE) {
 		ERR(loc, "a rip-relative operand cannot have an index register");
 		return o;
@@ -820,7 +825,7 @@ static void instruction(Lexer *lx, ASM_YYLTYPE loc, Word mn)
 	Inst in;
 	int n = lx->nops;
 	lx->nops = 0;
-	if (n > 3) return;
+	if (n > 3 || (loc.line == lx->bad_line && loc.file == lx->bad_file)) return;
 	for (int i = 0; i < n; i++)
 		if (lx->op[i].kind == OP_NONE) return;   /* already reported */
 	in.mnem = (uint8_t)mn.a;
@@ -847,6 +852,10 @@ static const char *const not_in_subset[] = {
 static void unknown_statement(Lexer *lx, ASM_YYLTYPE loc, Word w)
 {
 	lx->nops = 0;
+	if (w.len == 8 && memcmp(w.s, ".include", 8) == 0) {
+		ERR(loc, ".include takes a file name in double quotes");
+		return;
+	}
 	if (w.s[0] == '.') {
 		ERR(loc, "unknown directive '%.*s'", w.len > 64 ? 64 : w.len, w.s);
 		return;
@@ -901,6 +910,7 @@ static void equ(Lexer *lx, ASM_YYLTYPE loc, Word name, Expr e)
 	Sym *s = as_sym(lx->as, name.s, (uint32_t)name.len);
 	if (s->defined) { ERR(loc, "'%s' is already defined as a label", s->name); return; }
 	if (s->used && !s->is_equ) { ERR(loc, "'%s' is used before its value is set", s->name); return; }
+	if (s->global || s->external) { ERR(loc, "'%s' is declared a global label; a constant cannot be", s->name); return; }
 	s->is_equ = 1;
 	s->value = e.v;
 	s->pos = P(loc);
@@ -1067,6 +1077,11 @@ static void decl(Lexer *lx, ASM_YYLTYPE loc, int kind, Word name, TyId type)
 
 static void typedef_decl(Lexer *lx, ASM_YYLTYPE loc, Word name, TList params, TyId body)
 {
+	if (memchr(name.s, '.', (size_t)name.len)) {
+		ERR(loc, "a type name cannot contain '.'");
+		lx->ntstk = params.start;
+		return;
+	}
 	for (uint32_t i = 0; i < params.n; i++)
 		if (!lx->tstk[params.start + i]) { lx->ntstk = params.start; return; }
 	if (body) params = tl_add(lx, params, body);

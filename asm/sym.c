@@ -55,7 +55,8 @@ void as_free(Asm *as)
 	free(as->syms);
 	free(as->fix);
 	free(as->lines);
-	free(as->annfrag);
+	free(as->annloc);
+	free(as->annpos);
 	free(as->entpos);
 	free(as->rel);
 	ty_free(&as->types);
@@ -290,6 +291,10 @@ void as_align(Asm *as, Pos p, int p2, int fill, uint32_t maxskip)
 {
 	Section *s = writable(as, p, "alignment");
 	if (!s || !grow_ok(as, s, p, 1u << p2)) return;
+	if (as->cur == SEC_BSS && fill > 0) {
+		diag_error(as->diag, p, ".bss holds only zeros");
+		return;
+	}
 	if ((uint32_t)p2 > s->p2align) s->p2align = (uint32_t)p2;
 	s->reserved += 1u << p2;
 	Frag *f = tail(s, V_ALIGN, p);
@@ -379,7 +384,6 @@ void as_coerce(Asm *as, Pos p, int op, int loc, int reg, int32_t disp, TyId type
 	Loc here = as_here(as);
 	TyAnnot a;
 	memset(&a, 0, sizeof a);
-	a.offset = here.rel;
 	a.op = (uint8_t)op;
 	a.loc = (uint8_t)loc;
 	a.reg = (uint8_t)reg;
@@ -390,6 +394,8 @@ void as_coerce(Asm *as, Pos p, int op, int loc, int reg, int32_t disp, TyId type
 	a.line = p.line;
 	a.col = p.col;
 	ty_add_annot(&as->types, &a);
-	as->annfrag = xgrow(as->annfrag, sizeof *as->annfrag, as->types.nann, &as->capannfrag);
-	as->annfrag[as->types.nann - 1] = here.frag;
+	as->annloc = xgrow(as->annloc, sizeof *as->annloc, as->types.nann, &as->capannloc);
+	as->annloc[as->types.nann - 1] = here;
+	as->annpos = xgrow(as->annpos, sizeof *as->annpos, as->types.nann, &as->capannpos);
+	as->annpos[as->types.nann - 1] = p;
 }

@@ -50,7 +50,7 @@ enum {
 	/* memory layouts: what a pointer points to, what a data label labels */
 	TY_RECORD,   /* { field, ... }; kids: FIELD*                 */
 	TY_FIELD,    /* name: t perm [uninit]; name; flags perm|TF_UNINIT; kid: type (value type or layout) */
-	TY_ARRAY,    /* [t; e] t perm; flags perm; kids: element type, length index */
+	TY_ARRAY,    /* [t perm; e]; flags perm; kids: element type, length index */
 	/* stack types: what rsp points to */
 	TY_SNIL,     /* empty                                        */
 	TY_SCONS,    /* t :: s; kids: slot type, rest of the stack   */

@@ -4,6 +4,7 @@
 */
 #include "x86.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const X86Row x86_rows[] = {
@@ -52,6 +53,13 @@ static const char *const reg8[] = {
 const char *x86_mnem_name(int mnem)
 {
 	return mnem > 0 && mnem < MN_COUNT ? mnem_names[mnem] : "(bad)";
+}
+
+const char *x86_inst_name(int mnem, int cc, char buf[16])
+{
+	if (mnem != MN_JCC && mnem != MN_SETCC && mnem != MN_CMOVCC) return x86_mnem_name(mnem);
+	snprintf(buf, 16, "%s%s", x86_mnem_name(mnem), x86_cc_name(cc));
+	return buf;
 }
 
 const char *x86_cc_name(int cc)

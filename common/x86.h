@@ -88,6 +88,8 @@ enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A,
        CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G };
 
 const char *x86_mnem_name(int mnem);
+/* The name as written, condition code included ("jne", "setg"); buf holds 16. */
+const char *x86_inst_name(int mnem, int cc, char buf[16]);
 const char *x86_cc_name(int cc);                 /* canonical suffix: "e", "ne", ... */
 const char *x86_reg_name(int reg, int size);     /* "rax", "eax", "ax", "al", "rip" */
 

@@ -46,7 +46,7 @@ static void print_entry(const TyTable *t, const TyEntry *e, char *buf, size_t ca
 
 static void print_annot(const TyTable *t, const TyAnnot *a, char *buf, size_t cap)
 {
-	printf("%#06x  %s ", a->offset, annot_name[a->op]);
+	printf("0x%04x  %s ", a->offset, annot_name[a->op]);
 	if (a->loc == L_REG) printf("%s", x86_reg_name(a->reg, S64));
 	else printf("[rsp + %d]", a->disp);
 	if (a->type) printf(", %s", print(t, a->type, buf, cap));
@@ -82,7 +82,7 @@ static int dump(const char *path, int lines)
 		for (uint32_t i = 0; i < t.nann; i++) print_annot(&t, &t.ann[i], buf, cap);
 		printf("lines: %u rows in %u file%s\n", lt.nrow, lt.nfile, lt.nfile == 1 ? "" : "s");
 		for (uint32_t i = 0; lines && i < lt.nrow; i++)
-			printf("%#06x  %s:%u:%u\n", lt.row[i].offset, lt.file[lt.row[i].file],
+			printf("0x%04x  %s:%u:%u\n", lt.row[i].offset, lt.file[lt.row[i].file],
 			       lt.row[i].line, lt.row[i].col);
 		free(buf);
 	}
@@ -92,20 +92,31 @@ static int dump(const char *path, int lines)
 	return r;
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "Usage: taldump [-l] file.o...\nTry 'taldump --help' for more information.\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	int lines = 0, r = 0, first = 1;
-	if (argc < 2) {
-		fprintf(stderr, "Usage: taldump [-l] file.o...\n");
-		return 2;
-	}
+	int lines = 0, r = 0, first = 1, files = 0;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-l") == 0) { lines = 1; continue; }
-		if (strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "-l") == 0) lines = 1;
+		else if (strcmp(argv[i], "--help") == 0) {
 			printf("Usage: taldump [-l] file.o...\nPrint the types (and with -l the line table) embedded in TAL objects.\n");
 			return 0;
-		}
-		if (strcmp(argv[i], "--version") == 0) { printf("taldump (tal) %s\n", TAL_VERSION); return 0; }
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("taldump (tal) %s\n", TAL_VERSION);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "taldump: error: unknown option '%s'\n", argv[i]);
+			return usage();
+		} else files++;
+	}
+	if (!files) return usage();
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1]) continue;
 		if (!first) printf("\n");
 		first = 0;
 		int k = dump(argv[i], lines);

@@ -53,6 +53,19 @@ ls -A | grep -q '^\.keep' && bad "temporary left behind" || ok
 expect 2 "unwritable output directory" "$talas" -I inc -o no/such/dir/x.o prog.tal
 grep -q "cannot create 'no/such/dir/x.o'" err || bad "no message for an unwritable output"
 
+# a symbolic link is written through; a pipe gets the bytes copied in
+"$talas" -I inc -o plain.o prog.tal
+ln -s target.o link.o
+expect 0 "-o through a symbolic link" "$talas" -I inc -o link.o prog.tal
+[ -L link.o ] && cmp -s plain.o target.o && ok || bad "-o link.o must replace the link's target, not the link"
+mkfifo pipe.o
+(cat pipe.o > from-pipe.o) & reader=$!
+expect 0 "-o into a pipe" "$talas" -I inc -o pipe.o prog.tal
+wait $reader
+[ -p pipe.o ] && cmp -s plain.o from-pipe.o && ok || bad "-o pipe must write into the pipe and leave it a pipe"
+expect 2 "-o without its argument" "$talas" prog.tal -o
+grep -q "needs an argument" err || bad "no message for a missing option argument"
+
 # standard input
 "$talas" -o stdin.o - < broken.tal 2>err; [ $? -eq 1 ] && grep -q '^<stdin>:1:5: error: unknown instruction' err && ok \
   || bad "errors from standard input"
