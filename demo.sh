@@ -11,8 +11,10 @@ for src in examples/*.tal; do
   obj="$B/examples/$name.o"
   echo "=== $src"
   "$B/talas" -I examples -o "$obj" "$src"
-  readelf -S -W "$obj" | grep -E '\.(text|rodata|data|bss|tal\.[a-z]+|rela\.[a-z]+) ' | awk '{printf "  %-12s %s bytes\n", $2, strtonum("0x"$6)}'
-  objdump -d -M intel --no-addresses "$obj" | sed -n '/<.*>:/,$p' | head -40 | sed 's/^/  /'
+  size -A -d "$obj" | grep -E '^\.(text|rodata|data|bss|tal\.|rela\.)' | while read -r name bytes _; do
+    printf '  %-12s %6d bytes\n' "$name" "$bytes"
+  done
+  objdump -d -r -M intel --no-addresses "$obj" | sed -n '/<.*>:/,$p' | head -40 | sed 's/^/  /'
   "$B/taldump" "$obj" | sed 's/^/  /'
 done
 echo "demo: all $(ls examples/*.tal | wc -l) examples assembled"
