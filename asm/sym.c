@@ -175,6 +175,12 @@ void as_label(Asm *as, Pos p, const char *name, uint32_t len)
 	s->sect = (uint8_t)as->cur;
 	s->loc = as_here(as);
 	s->pos = p;
+	/* coercions written just before the label apply on the way into it */
+	for (uint32_t i = as->types.nann; i-- > 0;) {
+		Loc l = as->annloc[i];
+		if (as->cur != SEC_TEXT || l.frag != s->loc.frag || l.rel != s->loc.rel) break;
+		as->types.ann[i].edge = 1;
+	}
 }
 
 static void fixup(Asm *as, Pos p, Loc at, int kind, int size, Sym *sym, int64_t addend)

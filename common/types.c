@@ -817,7 +817,7 @@ static int cmp_decls(const TyTable *a, const TyTable *b, char *why, size_t cap)
 		return differ(why, cap, "annotation count", a->nann);
 	for (uint32_t i = 0; i < a->nann; i++) {
 		const TyAnnot *x = &a->ann[i], *y = &b->ann[i];
-		if (x->offset != y->offset || x->op != y->op || x->loc != y->loc ||
+		if (x->offset != y->offset || x->op != y->op || x->loc != y->loc || x->edge != y->edge ||
 		    x->reg != y->reg || x->disp != y->disp || x->type != y->type ||
 		    x->args != y->args || x->file != y->file || x->line != y->line ||
 		    x->col != y->col)

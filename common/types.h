@@ -133,6 +133,8 @@ typedef struct TyAnnot {
 	uint32_t offset;  /* .text offset of the instruction it precedes */
 	uint8_t op;       /* A_*                                         */
 	uint8_t loc;      /* L_*                                         */
+	uint8_t edge;     /* 1: written before a label at the same offset,
+	                     so it applies on the way into that label     */
 	uint8_t reg;      /* register for L_REG                          */
 	int32_t disp;     /* byte offset from rsp for L_STACK            */
 	TyId type;        /* target type, or 0                           */

@@ -138,7 +138,7 @@ static void enc_decls(const TyTable *t, Buf *out)
 		const TyAnnot *a = &t->ann[i];
 		buf_uleb(out, a->offset);
 		buf_u8(out, a->op);
-		buf_u8(out, a->loc);
+		buf_u8(out, a->loc | (a->edge ? 0x80 : 0));
 		buf_u8(out, a->reg);
 		buf_sleb(out, a->disp);
 		buf_uleb(out, a->type);
@@ -419,6 +419,8 @@ static void rd_annot(Rd *r, TyTable *t)
 	size_t at = r->pos;
 	a.op = (uint8_t)rd_u8(r, "annotation op");
 	a.loc = (uint8_t)rd_u8(r, "annotation location");
+	a.edge = a.loc >> 7;
+	a.loc &= 0x7f;
 	a.reg = (uint8_t)rd_u8(r, "annotation register");
 	if (!r->bad && (a.op < A_FOLD || a.op > A_SUBSUME))
 		fail(r, at, "unknown annotation op %u", a.op);

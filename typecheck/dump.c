@@ -46,7 +46,7 @@ static void print_entry(const TyTable *t, const TyEntry *e, char *buf, size_t ca
 
 static void print_annot(const TyTable *t, const TyAnnot *a, char *buf, size_t cap)
 {
-	printf("0x%04x  %s ", a->offset, annot_name[a->op]);
+	printf("0x%04x  %s%s ", a->offset, a->edge ? "(before the label) " : "", annot_name[a->op]);
 	if (a->loc == L_REG) printf("%s", x86_reg_name(a->reg, S64));
 	else printf("[rsp + %d]", a->disp);
 	if (a->type) printf(", %s", print(t, a->type, buf, cap));

@@ -10,18 +10,33 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "diag.h"
 #include "types.h"
 #include "x86.h"
 
 typedef struct TcSection { const uint8_t *p; size_t n; size_t index; uint64_t flags; } TcSection;
+
+/* A relocation of .text: the linker fills `offset` with a symbol's address. */
+typedef struct TcReloc {
+	uint32_t offset;            /* of the field in .text                */
+	uint32_t type;              /* R_X86_64_*                           */
+	const char *sym;            /* symbol name ("" for a section)       */
+	int sect;                   /* SEC_* of a section symbol, else 0    */
+	int64_t addend;
+} TcReloc;
 
 typedef struct TcObject {
 	int fd;
 	void *elf;                  /* Elf *                                */
 	TcSection sect[SEC_BSS + 1];/* by SEC_* (bss: n is its size, p NULL) */
 	TcSection types, lines;     /* .tal.types, .tal.lines               */
+	TcReloc *rel; size_t nrel;  /* .rela.text, sorted by offset         */
 } TcObject;
+
+/* The relocation of the field at .text offset `off`, or NULL. */
+const TcReloc *tc_reloc_at(const TcObject *o, uint32_t off);
 
 /* ---- decode.c: the strict decoder ---- */
 
@@ -72,5 +87,68 @@ void tc_format(const TcInst *in, char *buf, size_t cap);
 /* Open and check an ELF64 x86-64 relocatable object.  0, or -1 with a message. */
 int tc_open(TcObject *o, const char *path, char *err, size_t errcap);
 void tc_close(TcObject *o);
+
+/* ---- facts.c: linear facts about sizes ---- */
+
+enum { LIN_MAX = 6, FACTS_MAX = 48 };
+
+/* sum of c[i]*v[i] + k; ok = 0 when it is not linear or got too big */
+typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k; } Lin;
+/* what is known: each f[i] >= 0 */
+typedef struct Facts { int n; Lin f[FACTS_MAX]; } Facts;
+
+Lin lin_const(int64_t k);
+Lin lin_var(StrId v);
+Lin lin_add(Lin a, Lin b, int64_t m);          /* a + m*b */
+Lin lin_of(const TyTable *t, TyId index);
+int lin_is_const(Lin l, int64_t *k);
+void facts_add(Facts *f, Lin ge0);
+void facts_rel(Facts *f, Lin a, Lin b, int rel);        /* rel: TY_CLT, TY_CLE, TY_CEQ */
+int facts_prove(const Facts *f, Lin ge0);
+int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel);
+
+/* ---- tyops.c: types as the checker sees them ---- */
+
+enum { SUBST_MAX = 32 };
+
+/* Binders being solved (unknowns) or replaced: name -> value (0: not yet known). */
+typedef struct Subst { int n; StrId name[SUBST_MAX]; uint8_t sort[SUBST_MAX]; TyId val[SUBST_MAX]; } Subst;
+
+typedef struct TyOps {
+	TyTable *t;
+	uint32_t *tdef;      /* by StrId: 1 + entry index of its .typedef, or 0 */
+	uint32_t ntdef;      /* strings when it was built                       */
+	const char *err;     /* why the last operation failed                   */
+	int fresh;           /* counter for fresh variable names                */
+} TyOps;
+
+void tyops_init(TyOps *o, TyTable *t);
+void tyops_free(TyOps *o);
+/* A type with its outer names replaced by their definitions (0 on error: o->err). */
+TyId ty_expand(TyOps *o, TyId id);
+/* Replace the variables of s (those not rebound inside) by their values. */
+TyId ty_subst(TyOps *o, TyId id, const Subst *s);
+/* Bytes a value or layout takes in memory; 0 with o->err if unknown. */
+uint64_t ty_size(TyOps *o, TyId id);
+/* The field of a record at byte offset `off`: its node, and its offset. */
+TyId ty_field_at(TyOps *o, TyId record, uint64_t off, uint64_t *start);
+/*
+** Is `a` usable where `b` is expected?  Variables of b listed in u are
+** unknowns, bound as they are met; facts decide equalities of indices.
+*/
+int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f);
+/* A new variable name that no source can spell ("#1", "#2", ...). */
+StrId ty_fresh(TyOps *o, const char *hint);
+
+/* ---- check.c: the checker ---- */
+
+typedef struct TcOptions { int json; int color; } TcOptions;
+
+/*
+** Verify one object: decode all of .text and check every instruction
+** against the types.  Reports through d (and as JSON lines on `json` if not
+** NULL); returns the number of errors.
+*/
+int tc_check_object(const char *path, Diag *d, FILE *json);
 
 #endif

@@ -100,12 +100,12 @@ static Full build_full(TyTable *t)
 		ty_add_entry(t, &e[j]);
 	TyId args = mk(t, TY_LIST, 0, NULL, 0, 2, i, snil);
 	TyAnnot an[] = {
-		{ 0, A_FOLD, L_REG, 0, 0, f.mu, 0, file, 7, 2 },
-		{ 3, A_UNFOLD, L_STACK, 0, -8, 0, 0, file, 8, 2 },
-		{ 3, A_PACK, L_REG, 15, 0, f.ex, args, file, 9, 2 },
-		{ 9, A_UNPACK, L_STACK, 0, INT32_MIN, 0, args, file, 10, 2 },
-		{ 12, A_INST, L_REG, 3, 0, 0, args, file, 11, 2 },
-		{ UINT32_MAX, A_SUBSUME, L_STACK, 0, INT32_MAX, f.rec, 0, file, 12, UINT32_MAX },
+		{ 0, A_FOLD, L_REG, 0, 0, 0, f.mu, 0, file, 7, 2 },
+		{ 3, A_UNFOLD, L_STACK, 1, 0, -8, 0, 0, file, 8, 2 },
+		{ 3, A_PACK, L_REG, 0, 15, 0, f.ex, args, file, 9, 2 },
+		{ 9, A_UNPACK, L_STACK, 0, 0, INT32_MIN, 0, args, file, 10, 2 },
+		{ 12, A_INST, L_REG, 1, 3, 0, 0, args, file, 11, 2 },
+		{ UINT32_MAX, A_SUBSUME, L_STACK, 0, 0, INT32_MAX, f.rec, 0, file, 12, UINT32_MAX },
 	};
 	for (size_t j = 0; j < sizeof an / sizeof *an; j++)
 		ty_add_annot(t, &an[j]);

@@ -1,0 +1,1334 @@
+/*
+** check.c - the checker: every instruction of .text against the types.
+**
+** The code is cut at labels.  Each label with a type starts a block; the
+** block is checked once, from the state its label type describes, one
+** instruction after another, until it jumps, returns, or falls into the
+** next label.  Wherever control goes to a label, the state must fit that
+** label's type, with the label's type and size variables instantiated from
+** the state.  So the work is linear in the size of the code.
+**
+** The rules are written above the functions that enforce them, as
+**     [rule] premises  =>  conclusion
+** and every rejection names its rule (docs/checking.md lists them).
+*/
+#include <ctype.h>
+#include <elf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "tc.h"
+
+enum { FL_NONE, FL_CMP, FL_TEST };
+
+/* What the last compare established, for the conditional jumps after it. */
+typedef struct FlagInfo {
+	int kind;
+	Lin a, b;          /* FL_CMP: a compared with b, as linear forms   */
+	int reg;           /* FL_TEST: the register tested against itself */
+	TyId regty;        /* its type at the test                         */
+} FlagInfo;
+
+typedef struct State {
+	TyId reg[16];      /* 0: no value                                  */
+	TyId stack;        /* what rsp points at; 0: unknown               */
+	Facts facts;
+	FlagInfo flags;
+	int64_t depth;     /* bytes pushed since the block's label         */
+	int live;          /* control reaches the next instruction         */
+} State;
+
+/* A place where a block calls or jumps to a label: for the stack bound. */
+typedef struct Site { uint32_t from, to; int64_t depth; int call; } Site;
+
+typedef struct Ck {
+	const char *path;
+	Diag *d;
+	FILE *json;
+	TcObject obj;
+	TyTable t;
+	LineTable lt;
+	TyOps o;
+	TcInst *ins; uint32_t nins;
+	int32_t *at;               /* by .text offset: instruction index, or -1  */
+	uint32_t *label;           /* by instruction: 1 + entry index, or 0      */
+	uint32_t *ann;             /* by instruction: 1 + first annotation, or 0 */
+	uint32_t block;            /* entry index of the block being checked     */
+	int64_t *local;            /* by entry: deepest stack use of its block   */
+	Site *site; unsigned nsite, capsite;
+	State st;
+	const TcInst *in;          /* the instruction being checked              */
+	int errors;
+} Ck;
+
+static const TyNode *N(Ck *c, TyId id) { return ty_get(&c->t, id); }
+static TyId K(Ck *c, TyId id, int i) { return ty_kid(&c->t, id, i); }
+static TyId X(Ck *c, TyId id) { return id ? ty_expand(&c->o, id) : 0; }
+static TyId mk(Ck *c, int kind, int flags, StrId name, int64_t v, const TyId *k, int n)
+{
+	return ty_node(&c->t, kind, flags, name, v, k, n);
+}
+static TyId leaf(Ck *c, int kind) { return mk(c, kind, 0, 0, 0, NULL, 0); }
+static TyId mk1(Ck *c, int kind, int flags, TyId a) { return mk(c, kind, flags, 0, 0, &a, 1); }
+static TyId mk2(Ck *c, int kind, TyId a, TyId b) { TyId k[2] = { a, b }; return mk(c, kind, 0, 0, 0, k, 2); }
+
+/* ---- diagnostics ---- */
+
+static void state_text(Ck *c, const State *st, char *buf, size_t cap)
+{
+	size_t at = 0;
+	char ty[512];
+	buf[0] = 0;
+	for (int r = 0; r < 16 && at < cap; r++) {
+		if (r == R_RSP || !st->reg[r]) continue;
+		ty_print(&c->t, st->reg[r], ty, sizeof ty);
+		at += (size_t)snprintf(buf + at, cap - at, "%s%s: %s", at ? ", " : "", x86_reg_name(r, S64), ty);
+	}
+	if (at < cap) {
+		if (st->stack) ty_print(&c->t, st->stack, ty, sizeof ty);
+		else strcpy(ty, "unknown");
+		snprintf(buf + at, cap - at, "%srsp: %s", at ? ", " : "", ty);
+	}
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+		else if (ch < 32) fprintf(f, "\\u%04x", ch);
+		else fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* The source position of a .text offset, through the line table. */
+static Pos src_pos(Ck *c, uint32_t off)
+{
+	Pos p = { 0, 0, 0 };
+	const LineRow *r = lt_find(&c->lt, off);
+	if (!r || r->file >= c->lt.nfile) return p;
+	const char *name = c->lt.file[r->file];
+	for (uint32_t i = 1; i <= c->d->nsrc; i++)
+		if (strcmp(diag_file(c->d, i), name) == 0) { p.file = i; break; }
+	if (!p.file) {
+		/* the source is quoted when it is at hand; the position is kept anyway */
+		FILE *f = fopen(name, "rb");
+		char *text = NULL;
+		size_t len = 0;
+		if (f) {
+			fseek(f, 0, SEEK_END);
+			long n = ftell(f);
+			fseek(f, 0, SEEK_SET);
+			if (n > 0 && n < (1 << 28) && (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, f) == (size_t)n)
+				len = (size_t)n;
+			else { free(text); text = NULL; }
+			fclose(f);
+		}
+		p.file = diag_source(c->d, name, text, len);
+	}
+	p.line = r->line;
+	p.col = r->col;
+	return p;
+}
+
+/*
+** file:line:col: error: [rule] message, the source line and a caret, then
+** the instruction (offset, bytes, disassembly) and the state before it.
+*/
+static int report(Ck *c, const char *rule, const char *fmt, ...)
+{
+	char msg[1024], insn[128] = "", bytes[64] = "", state[2048] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->errors++;
+	Pos p = { 0, 0, 0 };
+	if (c->in) {
+		const TcSection *tx = &c->obj.sect[SEC_TEXT];
+		size_t at = 0;
+		for (int i = 0; i < c->in->len && at + 4 < sizeof bytes; i++)
+			at += (size_t)snprintf(bytes + at, sizeof bytes - at, "%s%02x", i ? " " : "", tx->p[c->in->off + i]);
+		tc_format(c->in, insn, sizeof insn);
+		state_text(c, &c->st, state, sizeof state);
+		p = src_pos(c, c->in->off);
+	}
+	if (!p.file) p.file = diag_source(c->d, c->path, NULL, 0);
+	diag_error(c->d, p, "[%s] %s", rule, msg);
+	if (c->in) {
+		Pos none = p;
+		none.line = 0;
+		diag_note(c->d, none, "at .text+%#x: %s    %s", c->in->off, bytes, insn);
+		diag_note(c->d, none, "state: %s", state);
+	}
+	if (c->json) {
+		fputs("{\"file\": ", c->json);
+		json_str(c->json, diag_file(c->d, p.file) ? diag_file(c->d, p.file) : c->path);
+		fprintf(c->json, ", \"line\": %u, \"column\": %u, \"rule\": ", p.line, p.col);
+		json_str(c->json, rule);
+		fputs(", \"message\": ", c->json);
+		json_str(c->json, msg);
+		if (c->in) {
+			fprintf(c->json, ", \"offset\": %u, \"bytes\": ", c->in->off);
+			json_str(c->json, bytes);
+			fputs(", \"instruction\": ", c->json);
+			json_str(c->json, insn);
+			fputs(", \"state\": ", c->json);
+			json_str(c->json, state);
+		}
+		fputs("}\n", c->json);
+	}
+	return 0;
+}
+
+static const char *tyname(Ck *c, TyId id, char *buf, size_t cap)
+{
+	if (!id) return "nothing";
+	ty_print(&c->t, id, buf, cap);
+	return buf;
+}
+#define TYS(id) tyname(c, (id), (char[512]){0}, 512)
+
+/* ---- stacks ---- */
+
+/* The k-th slot of stack s (0 at rsp), or 0 when s is not that long. */
+static TyId slot(Ck *c, TyId s, int64_t k)
+{
+	for (; k >= 0; k--) {
+		s = X(c, s);
+		if (!s || N(c, s)->kind != TY_SCONS) return 0;
+		if (k == 0) return K(c, s, 0);
+		s = K(c, s, 1);
+	}
+	return 0;
+}
+
+static TyId set_slot(Ck *c, TyId s, int64_t k, TyId t)
+{
+	s = X(c, s);
+	if (!s || N(c, s)->kind != TY_SCONS) return 0;
+	if (k == 0) return mk2(c, TY_SCONS, t, K(c, s, 1));
+	TyId rest = set_slot(c, K(c, s, 1), k - 1, t);
+	return rest ? mk2(c, TY_SCONS, K(c, s, 0), rest) : 0;
+}
+
+static TyId sing(Ck *c, Lin l);
+
+/* ---- entering a label ---- */
+
+/* The parts of a code type: binders, constraints, registers, clauses. */
+typedef struct Code { TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel; } Code;
+
+static int code_parts(Ck *c, TyId k, Code *p)
+{
+	memset(p, 0, sizeof *p);
+	k = X(c, k);
+	if (!k || N(c, k)->kind != TY_CODE) return 0;
+	p->id = k;
+	for (int i = 0; i < N(c, k)->nkids; i++) {
+		TyId x = K(c, k, i);
+		switch (N(c, x)->kind) {
+		case TY_BINDER: if (p->nb < SUBST_MAX) p->b[p->nb++] = x; else return 0; break;
+		case TY_REG:
+			if (N(c, x)->flags == R_RSP) p->stack = K(c, x, 0);
+			else p->reg[N(c, x)->flags] = K(c, x, 0);
+			break;
+		case TY_STACKREQ: p->need = K(c, x, 0); break;
+		case TY_FUELREQ: p->fuel = K(c, x, 0); break;
+		default: if (p->nc < 32) p->cons[p->nc++] = x; else return 0;
+		}
+	}
+	return 1;
+}
+
+static void unknowns(Ck *c, const Code *p, Subst *u)
+{
+	u->n = p->nb;
+	for (int i = 0; i < p->nb; i++) {
+		u->name[i] = N(c, p->b[i])->name;
+		u->sort[i] = N(c, p->b[i])->flags;
+		u->val[i] = 0;
+	}
+}
+
+/* The state a block starts in: its label's registers, stack and constraints. */
+static void entry_state(Ck *c, const Code *p, State *st)
+{
+	memset(st, 0, sizeof *st);
+	for (int r = 0; r < 16; r++) st->reg[r] = p->reg[r];
+	st->stack = p->stack;
+	for (int i = 0; i < p->nc; i++) {
+		TyId k = p->cons[i];
+		facts_rel(&st->facts, lin_of(&c->t, K(c, k, 0)), lin_of(&c->t, K(c, k, 1)), N(c, k)->kind);
+	}
+	st->live = 1;
+}
+
+/*
+** [enter] for each register r of the target type: state(r) <= type(r);
+**         state(rsp) <= type(rsp); the target's constraints follow from
+**         the facts  =>  control may go there.
+** The target's variables are solved on the way (u).  `stack` is what the
+** target sees at rsp.
+*/
+static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
+{
+	Code p;
+	if (!code_parts(c, target, &p)) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
+	unknowns(c, &p, u);
+	for (int r = 0; r < 16; r++) {
+		if (!p.reg[r]) continue;
+		if (!st->reg[r])
+			return report(c, "jump.type", "%s: %s has no value; the target expects %s", what,
+			              x86_reg_name(r, S64), TYS(p.reg[r]));
+		if (!ty_leq(&c->o, st->reg[r], p.reg[r], u, &st->facts))
+			return report(c, "jump.type", "%s: %s is %s; the target expects %s (%s)", what,
+			              x86_reg_name(r, S64), TYS(st->reg[r]), TYS(p.reg[r]), c->o.err ? c->o.err : "types differ");
+	}
+	TyId want = p.stack;
+	if (want && call) {
+		/* the return address is the callee's to describe; the rest is ours */
+		TyId s = X(c, want);
+		if (!s || N(c, s)->kind != TY_SCONS) return report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYS(want));
+		want = K(c, s, 1);
+	}
+	if (want) {
+		if (!stack) return report(c, "jump.type", "%s: the stack is unknown here; the target expects %s", what, TYS(want));
+		if (!ty_leq(&c->o, stack, want, u, &st->facts))
+			return report(c, "jump.type", "%s: the stack is %s; the target expects %s (%s)", what,
+			              TYS(stack), TYS(want), c->o.err ? c->o.err : "types differ");
+	}
+	for (int i = 0; i < p.nc; i++) {
+		TyId k = ty_subst(&c->o, p.cons[i], u);
+		if (!k || !facts_prove_rel(&st->facts, lin_of(&c->t, K(c, k, 0)), lin_of(&c->t, K(c, k, 1)), N(c, k)->kind))
+			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p.cons[i]));
+	}
+	return 1;
+}
+
+static int enter(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what)
+{
+	return enter2(c, st, target, stack, u, what, 0);
+}
+
+/* ---- what an operand designates ---- */
+
+static int imm_bytes(const TcInst *in)
+{
+	const X86Row *r = &x86_rows[in->row];
+	switch (r->form) {
+	case F_RM_IB: case F_R_RM_IB: case F_IB: return 1;
+	case F_RM_I: case F_ACC_I: case F_R_RM_I: return in->size == S64 ? 4 : in->size;
+	case F_O_I: return in->size;
+	case F_I: return 4;
+	default: return 0;
+	}
+}
+
+/* The relocation of an instruction's rip-relative or rel32 field, or NULL. */
+static const TcReloc *field_reloc(Ck *c, const TcInst *in)
+{
+	return tc_reloc_at(&c->obj, in->off + in->len - 4 - (uint32_t)imm_bytes(in));
+}
+
+static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
+{
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if ((e->kind == kind1 || e->kind == kind2) && strcmp(ty_strof(&c->t, e->name), name) == 0) return e;
+	}
+	return NULL;
+}
+
+/* The code type of a .text offset: a label's. */
+static TyId label_type(Ck *c, int64_t off)
+{
+	if (off < 0 || off >= (int64_t)c->obj.sect[SEC_TEXT].n || c->at[off] < 0) return 0;
+	uint32_t e = c->label[c->at[off]];
+	return e ? c->t.ent[e - 1].type : 0;
+}
+
+/*
+** Where a branch or call goes: a label of this object, or (through a
+** relocation) a symbol with a type: an import, or a typed label by name.
+*/
+static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry)
+{
+	const TcReloc *r = field_reloc(c, in);
+	*entry = 0;
+	if (r) {
+		const TyEntry *e = r->sect ? NULL : entry_named(c, r->sym, E_IMPORT, E_LABEL);
+		if (!e) return report(c, "jump.target", "the target '%s' has no type (declare it with .import or .label)",
+		                      r->sect ? "(a section)" : r->sym), 0;
+		if (e->kind == E_LABEL) *entry = (uint32_t)(e - c->t.ent) + 1;
+		return e->type;
+	}
+	int64_t to = op->val;
+	TyId k = label_type(c, to);
+	if (!k) {
+		if (to < 0 || to >= (int64_t)c->obj.sect[SEC_TEXT].n) return report(c, "jump.target", "the target %#llx is outside .text", (long long)to), 0;
+		if (c->at[to] < 0) return report(c, "jump.target", "the target .text+%#llx is inside an instruction", (long long)to), 0;
+		return report(c, "jump.target", "the target .text+%#llx has no label type", (long long)to), 0;
+	}
+	*entry = c->label[c->at[to]];
+	return k;
+}
+
+/* ---- memory ---- */
+
+typedef struct Access { int width, write; TyId val; int base; } Access;
+
+static TyId access_layout(Ck *c, TyId lay, int64_t off, Access *a, TyId *updated);
+
+/*
+** [mem.field] a record is reached at the exact offset of a field, with the
+** field's width; [mem.perm] a read needs r, a write w; [mem.uninit] a field
+** not yet written cannot be read; [mem.type] what is stored fits the field.
+*/
+static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated)
+{
+	uint64_t start;
+	if (off < 0) return report(c, "mem.field", "negative offset %lld into a record", (long long)off), 0;
+	TyId f = ty_field_at(&c->o, rec, (uint64_t)off, &start);
+	if (!f) return report(c, "mem.field", "no field at offset %lld of %s", (long long)off, TYS(rec)), 0;
+	const TyNode *fn = N(c, f);
+	StrId fname = fn->name;
+	int flags = fn->flags;
+	TyId ft = K(c, f, 0), fe = X(c, ft);
+	if (fe && (N(c, fe)->kind == TY_RECORD || N(c, fe)->kind == TY_ARRAY)) {
+		TyId inner = 0, r = access_layout(c, fe, off - (int64_t)start, a, &inner);
+		if (r && inner && updated) *updated = 0;   /* no strong update through nested layouts */
+		return r;
+	}
+	if ((uint64_t)off != start) return report(c, "mem.field", "offset %lld is inside field '%s'", (long long)off, ty_strof(&c->t, fname)), 0;
+	uint64_t size = ty_size(&c->o, ft);
+	if ((uint64_t)a->width != size)
+		return report(c, "mem.field", "%d-byte access to field '%s', which has %llu bytes", a->width,
+		              ty_strof(&c->t, fname), (unsigned long long)size), 0;
+	if (a->write) {
+		if (!(flags & TF_W)) return report(c, "mem.perm", "field '%s' is read-only", ty_strof(&c->t, fname)), 0;
+		if (!ty_leq(&c->o, a->val, ft, NULL, &c->st.facts))
+			return report(c, "mem.type", "storing %s into field '%s' of type %s", TYS(a->val), ty_strof(&c->t, fname), TYS(ft)), 0;
+		if ((flags & TF_UNINIT) && updated) {
+			/* the field is written now: the pointer's type says so from here on */
+			int n = N(c, rec)->nkids;
+			TyId kids[256];
+			if (n > 256) return ft;
+			for (int i = 0; i < n; i++) {
+				TyId k = K(c, rec, i);
+				kids[i] = k == f ? mk(c, TY_FIELD, flags & ~TF_UNINIT, fname, 0, &ft, 1) : k;
+			}
+			*updated = mk(c, TY_RECORD, 0, 0, 0, kids, n);
+		}
+		return ft;
+	}
+	if (!(flags & TF_R)) return report(c, "mem.perm", "field '%s' is write-only", ty_strof(&c->t, fname)), 0;
+	if (flags & TF_UNINIT) return report(c, "mem.uninit", "field '%s' is read before it is written", ty_strof(&c->t, fname)), 0;
+	return ft;
+}
+
+/* [mem.bounds] an element i of [t; n] is reached only where 0 <= i < n is proven. */
+static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
+{
+	TyId et = K(c, arr, 0), len = K(c, arr, 1);
+	int perm = N(c, arr)->flags;
+	Lin n = lin_of(&c->t, len);
+	if (!facts_prove(&c->st.facts, idx) || !facts_prove_rel(&c->st.facts, idx, n, TY_CLT)) {
+		char ib[256] = "?";
+		if (idx.ok) {
+			size_t at = 0;
+			for (int i = 0; i < idx.n; i++)
+				at += (size_t)snprintf(ib + at, sizeof ib - at, "%s%lld*%s", i ? " + " : "", (long long)idx.c[i], ty_strof(&c->t, idx.v[i]));
+			snprintf(ib + at, sizeof ib - at, "%s%lld", at ? " + " : "", (long long)idx.k);
+		}
+		return report(c, "mem.bounds", "cannot prove the index (%s) is within [0, %s) of %s", ib, TYS(len), TYS(arr)), 0;
+	}
+	TyId ee = X(c, et);
+	if (ee && N(c, ee)->kind == TY_RECORD) {
+		Access b = *a;
+		if (a->write && !(perm & TF_W)) return report(c, "mem.perm", "the array is read-only"), 0;
+		if (!a->write && !(perm & TF_R)) return report(c, "mem.perm", "the array is write-only"), 0;
+		return access_record(c, ee, inner, &b, NULL);
+	}
+	if (inner != 0) return report(c, "mem.field", "access at offset %lld inside an element", (long long)inner), 0;
+	if ((uint64_t)a->width != ty_size(&c->o, et))
+		return report(c, "mem.field", "%d-byte access to an element of %s", a->width, TYS(arr)), 0;
+	if (a->write) {
+		if (!(perm & TF_W)) return report(c, "mem.perm", "the array is read-only"), 0;
+		if (!ty_leq(&c->o, a->val, et, NULL, &c->st.facts))
+			return report(c, "mem.type", "storing %s into an element of type %s", TYS(a->val), TYS(et)), 0;
+	} else if (!(perm & TF_R)) return report(c, "mem.perm", "the array is write-only"), 0;
+	return et;
+}
+
+static TyId access_layout(Ck *c, TyId lay, int64_t off, Access *a, TyId *updated)
+{
+	lay = X(c, lay);
+	if (!lay) return report(c, "type.bad", "%s", c->o.err), 0;
+	if (N(c, lay)->kind == TY_RECORD) return access_record(c, lay, off, a, updated);
+	if (N(c, lay)->kind == TY_ARRAY) {
+		uint64_t es = ty_size(&c->o, K(c, lay, 0));
+		if (!es) return report(c, "type.bad", "array elements of unknown size"), 0;
+		return access_array(c, lay, lin_const(off / (int64_t)es), off % (int64_t)es, a);
+	}
+	return report(c, "mem.base", "%s is not a record or an array", TYS(lay)), 0;
+}
+
+/* The linear form of a register holding a singleton S(e), or not ok. */
+static Lin reg_lin(Ck *c, int r)
+{
+	Lin bad = lin_const(0);
+	bad.ok = 0;
+	TyId t = X(c, c->st.reg[r]);
+	if (!t || N(c, t)->kind != TY_SING) return bad;
+	return lin_of(&c->t, K(c, t, 0));
+}
+
+/*
+** [mem.stack] [rsp + 8k] is the k-th slot of the stack type; beyond what
+** the type shows lies the caller's frame, which is out of reach.
+*/
+static TyId access_stack(Ck *c, const TcOp *m, Access *a)
+{
+	if (m->index != R_NONE) return report(c, "mem.stack", "stack slots are not indexed"), 0;
+	if (m->val < 0 || (m->val & 7)) return report(c, "mem.stack", "stack access at rsp%+lld is not a slot", (long long)m->val), 0;
+	int64_t k = m->val / 8;
+	TyId s = slot(c, c->st.stack, k);
+	if (!s) return report(c, "mem.stack", "[rsp + %lld] is beyond the stack this code may see (%s)", (long long)m->val, TYS(c->st.stack)), 0;
+	if (a->write) {
+		if (a->width != 8) {
+			TyId e = X(c, s);
+			if (!e || (N(c, e)->kind != TY_INT && N(c, e)->kind != TY_U64 && N(c, e)->kind != TY_ANY))
+				return report(c, "mem.stack", "partial write to a slot holding %s", TYS(s)), 0;
+			a->val = leaf(c, TY_INT);
+		}
+		c->st.stack = set_slot(c, c->st.stack, k, a->val);
+		return a->val;
+	}
+	if (a->width != 8) return leaf(c, TY_INT);
+	return s;
+}
+
+/*
+** [mem.global] [rip + label] reaches a typed data object (.object or
+** .import) through its relocation; reading code is not allowed.
+*/
+static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
+{
+	const TcReloc *r = field_reloc(c, in);
+	if (!r) return report(c, "mem.global", "rip-relative access into .text"), 0;
+	int64_t off = r->addend + 4 + imm_bytes(in);
+	const TyEntry *e = NULL;
+	if (r->sect) {
+		for (uint32_t i = 0; i < c->t.nent && !e; i++) {
+			const TyEntry *x = &c->t.ent[i];
+			if (x->kind != E_OBJECT || x->sect != r->sect || off < x->offset) continue;
+			uint64_t size = ty_size(&c->o, x->type);
+			if ((uint64_t)(off - x->offset) < size) e = x;
+		}
+		if (!e) return report(c, "mem.global", "no typed object at %s+%#llx", r->sect == SEC_RODATA ? ".rodata" : r->sect == SEC_DATA ? ".data" : ".bss", (long long)off), 0;
+		off -= e->offset;
+	} else {
+		e = entry_named(c, r->sym, E_OBJECT, E_IMPORT);
+		if (!e) return report(c, "mem.global", "'%s' has no type (give it one with .object or .import)", r->sym), 0;
+	}
+	return access_layout(c, e->type, off, a, NULL);
+}
+
+/* [mem.base] memory is reached only through a pointer the types vouch for. */
+static TyId access(Ck *c, const TcInst *in, const TcOp *m, Access *a)
+{
+	if (m->base == R_RSP) return access_stack(c, m, a);
+	if (m->base == R_RIP) return access_global(c, in, m, a);
+	if (m->base == R_NONE) return report(c, "mem.base", "absolute address"), 0;
+	TyId bt = c->st.reg[m->base];
+	if (!bt) return report(c, "reg.undef", "%s has no value", x86_reg_name(m->base, S64)), 0;
+	TyId e = X(c, bt);
+	if (!e) return report(c, "type.bad", "%s", c->o.err), 0;
+	const TyNode *n = N(c, e);
+	if (n->kind == TY_MU) return report(c, "mem.base", "%s holds a recursive type: .unfold it first", x86_reg_name(m->base, S64)), 0;
+	if (n->kind == TY_EXISTS) return report(c, "mem.base", "%s holds an existential package: .unpack it first", x86_reg_name(m->base, S64)), 0;
+	if (n->kind != TY_PTR) return report(c, "mem.base", "%s holds %s, not a pointer", x86_reg_name(m->base, S64), TYS(bt)), 0;
+	if (n->flags & TF_NULLABLE) return report(c, "mem.null", "%s may be null: test it and branch first", x86_reg_name(m->base, S64)), 0;
+	TyId lay = X(c, K(c, e, 0));
+	if (!lay) return report(c, "type.bad", "%s", c->o.err), 0;
+	if (N(c, lay)->kind == TY_ARRAY && m->index != R_NONE) {
+		uint64_t es = ty_size(&c->o, K(c, lay, 0));
+		Lin idx = reg_lin(c, m->index);
+		if (!idx.ok) return report(c, "mem.bounds", "the index %s is not a known size: compare it with the length first", x86_reg_name(m->index, S64)), 0;
+		if (!es || ((uint64_t)m->scale != es && !(es > 8 && m->scale == 1)))
+			return report(c, "mem.bounds", "scale %d does not match the element size %llu", m->scale, (unsigned long long)es), 0;
+		int64_t whole = m->val >= 0 ? m->val / (int64_t)es : -((-m->val + (int64_t)es - 1) / (int64_t)es);
+		return access_array(c, lay, lin_add(idx, lin_const(whole), 1), m->val - whole * (int64_t)es, a);
+	}
+	if (m->index != R_NONE) return report(c, "mem.bounds", "only arrays are indexed; %s is not one", TYS(lay)), 0;
+	TyId updated = 0;
+	TyId r = access_layout(c, lay, m->val, a, &updated);
+	if (r && updated) c->st.reg[m->base] = mk1(c, TY_PTR, 0, updated);
+	return r;
+}
+
+/* ---- values ---- */
+
+/* S(l) for a linear form, 0 if it is not one. */
+static TyId lin_ty(Ck *c, Lin l)
+{
+	if (!l.ok) return 0;
+	int64_t k0 = l.k;
+	TyId acc = 0;
+	for (int i = 0; i < l.n; i++) {
+		TyId v = mk(c, TY_VAR, 0, l.v[i], 0, NULL, 0), term = v;
+		if (l.c[i] != 1) {
+			TyId k = mk(c, TY_ICONST, 0, 0, l.c[i] < 0 ? -l.c[i] : l.c[i], NULL, 0);
+			term = l.c[i] == -1 ? v : mk2(c, TY_IMUL, k, v);
+		}
+		if (!acc) acc = l.c[i] < 0 ? mk2(c, TY_ISUB, mk(c, TY_ICONST, 0, 0, 0, NULL, 0), term) : term;
+		else acc = mk2(c, l.c[i] < 0 ? TY_ISUB : TY_IADD, acc, term);
+	}
+	if (!acc) return mk(c, TY_ICONST, 0, 0, k0, NULL, 0);
+	if (k0) acc = mk2(c, k0 < 0 ? TY_ISUB : TY_IADD, acc, mk(c, TY_ICONST, 0, 0, k0 < 0 ? -k0 : k0, NULL, 0));
+	return acc;
+}
+
+/* A singleton S(l) when l is provably a size (>= 0), else int. */
+static TyId sing(Ck *c, Lin l)
+{
+	if (!l.ok || !facts_prove(&c->st.facts, l)) return leaf(c, TY_INT);
+	TyId e = lin_ty(c, l);
+	return e ? mk1(c, TY_SING, 0, e) : leaf(c, TY_INT);
+}
+
+/* [reg.undef] a register is read only if it holds a value. */
+static TyId read_reg(Ck *c, int r)
+{
+	if (r == R_RSP) return report(c, "stack.rsp", "rsp is not a value; use [rsp + n]"), 0;
+	if (!c->st.reg[r]) return report(c, "reg.undef", "%s is read but holds no value", x86_reg_name(r, S64)), 0;
+	return c->st.reg[r];
+}
+
+/* The type an operand's value has; `width` bytes of memory. */
+static TyId read_op(Ck *c, const TcOp *op, int width)
+{
+	switch (op->kind) {
+	case TC_REG: {
+		TyId t = read_reg(c, op->reg);
+		return t && op->size < S64 ? leaf(c, TY_INT) : t;
+	}
+	case TC_IMM:
+		return op->val >= 0 && op->val <= INT32_MAX ? sing(c, lin_const(op->val)) : leaf(c, TY_INT);
+	case TC_MEM: {
+		Access a = { width, 0, 0, 0 };
+		TyId t = access(c, c->in, op, &a);
+		if (t && width < S64) {
+			TyId e = X(c, t);
+			int k = e ? N(c, e)->kind : 0;
+			return k == TY_U8 || k == TY_U16 || k == TY_U32 ? e : leaf(c, TY_INT);
+		}
+		return t;
+	}
+	}
+	return 0;
+}
+
+/*
+** [reg.write] rsp changes only by push, pop, call, ret and add/sub of a
+** constant; a write of 8 or 16 bits leaves an int; 32 bits zero-extend.
+*/
+static void write_reg(Ck *c, int r, int size, TyId t)
+{
+	if (r == R_RSP) { report(c, "stack.rsp", "rsp may only change by push, pop, call, ret, or add/sub of a constant"); return; }
+	if (size < S32 || !t) t = leaf(c, TY_INT);
+	else if (size == S32) {
+		TyId e = X(c, t);
+		if (!e || N(c, e)->kind != TY_SING || !lin_is_const(lin_of(&c->t, K(c, e, 0)), NULL)) t = leaf(c, TY_U32);
+	}
+	c->st.reg[r] = t;
+	if (c->st.flags.kind == FL_TEST && c->st.flags.reg == r) c->st.flags.kind = FL_NONE;
+}
+
+static void write_op(Ck *c, const TcOp *op, TyId t)
+{
+	if (op->kind == TC_REG) { write_reg(c, op->reg, op->size, t); return; }
+	Access a = { op->size, 1, t, 0 };
+	access(c, c->in, op, &a);
+}
+
+/* ---- instructions ---- */
+
+static int is_intlike(Ck *c, TyId t)
+{
+	TyId e = X(c, t);
+	if (!e) return 0;
+	int k = N(c, e)->kind;
+	return k == TY_INT || k == TY_U64 || k == TY_U32 || k == TY_U16 || k == TY_U8 || k == TY_SING || k == TY_ANY;
+}
+
+/* An int compared becomes S(v) for a fresh v: what the compare learns is about v. */
+static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
+{
+	Lin bad = lin_const(0);
+	bad.ok = 0;
+	if (op->kind == TC_IMM) return op->val >= 0 ? lin_const(op->val) : bad;
+	TyId e = X(c, t);
+	if (!e) return bad;
+	if (N(c, e)->kind == TY_SING) return lin_of(&c->t, K(c, e, 0));
+	if (op->kind == TC_REG && op->size == S64 && is_intlike(c, e) && N(c, e)->kind != TY_ANY) {
+		StrId v = ty_fresh(&c->o, x86_reg_name(op->reg, S64));
+		c->st.reg[op->reg] = mk1(c, TY_SING, 0, mk(c, TY_VAR, 0, v, 0, NULL, 0));
+		return lin_var(v);
+	}
+	return bad;
+}
+
+/* [flags] cmp and test record what a conditional jump may learn. */
+static void do_cmp(Ck *c, const TcInst *in)
+{
+	TyId a = read_op(c, &in->op[0], in->size), b = read_op(c, &in->op[1], in->size);
+	c->st.flags.kind = FL_NONE;
+	if (!a || !b) return;
+	if (in->mnem == MN_TEST) {
+		if (in->op[0].kind == TC_REG && in->op[1].kind == TC_REG && in->op[0].reg == in->op[1].reg && in->size == S64) {
+			TyId e = X(c, a);
+			if (e && N(c, e)->kind == TY_PTR && (N(c, e)->flags & TF_NULLABLE)) {
+				c->st.flags.kind = FL_TEST;
+				c->st.flags.reg = in->op[0].reg;
+				c->st.flags.regty = a;
+			}
+		}
+		return;
+	}
+	if (in->size != S64) return;
+	Lin la = cmp_lin(c, &in->op[0], a), lb = cmp_lin(c, &in->op[1], b);
+	if (!la.ok || !lb.ok) return;
+	c->st.flags.kind = FL_CMP;
+	c->st.flags.a = la;
+	c->st.flags.b = lb;
+}
+
+/*
+** [refine] after cmp a, b a taken jb learns a < b, a fall-through learns
+** a >= b, and so on for ae, be, a, e, ne (unsigned compares of sizes are
+** exact); after test r, r of a nullable pointer, je learns r is null and
+** jne that it is not.
+*/
+static void refine(Ck *c, State *st, int cc, int taken)
+{
+	FlagInfo *f = &st->flags;
+	if (f->kind == FL_CMP) {
+		Lin a = f->a, b = f->b;
+		int c2 = taken ? cc : cc ^ 1;      /* the negation flips the low bit */
+		switch (c2) {
+		case CC_B: facts_rel(&st->facts, a, b, TY_CLT); break;
+		case CC_AE: facts_rel(&st->facts, b, a, TY_CLE); break;
+		case CC_BE: facts_rel(&st->facts, a, b, TY_CLE); break;
+		case CC_A: facts_rel(&st->facts, b, a, TY_CLT); break;
+		case CC_E: facts_rel(&st->facts, a, b, TY_CEQ); break;
+		}
+	} else if (f->kind == FL_TEST && st->reg[f->reg] == f->regty) {
+		int null = (cc == CC_E) == taken;
+		if (cc != CC_E && cc != CC_NE) return;
+		TyId e = X(c, f->regty);
+		st->reg[f->reg] = null ? sing(c, lin_const(0)) : mk1(c, TY_PTR, 0, K(c, e, 0));
+	}
+}
+
+static void site(Ck *c, uint32_t to, int call)
+{
+	if (!to) return;
+	c->site = xgrow(c->site, sizeof *c->site, c->nsite + 1, &c->capsite);
+	Site *s = &c->site[c->nsite++];
+	s->from = c->block;
+	s->to = to;
+	s->depth = c->st.depth;
+	s->call = call;
+}
+
+static void deeper(Ck *c, int64_t bytes)
+{
+	c->st.depth += bytes;
+	if (c->block && c->st.depth > c->local[c->block - 1]) c->local[c->block - 1] = c->st.depth;
+}
+
+static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
+{
+	const TcOp *op = &in->op[0];
+	*entry = 0;
+	if (op->kind == TC_REL) return target_type(c, in, op, entry);
+	TyId t = read_op(c, op, S64);
+	if (!t) return 0;
+	TyId e = X(c, t);
+	if (!e || N(c, e)->kind != TY_CODE) return report(c, "jump.target", "%s is not code", TYS(t)), 0;
+	return e;
+}
+
+/* [jmp] the state fits the target's type. */
+static void do_jmp(Ck *c, const TcInst *in)
+{
+	uint32_t to;
+	Subst u;
+	TyId k = branch_target(c, in, &to);
+	if (k) {
+		site(c, to, 0);
+		enter(c, &c->st, k, c->st.stack, &u, "jump");
+	}
+	c->st.live = 0;
+}
+
+/* [jcc] taken: the refined state fits the target; not taken: go on refined. */
+static void do_jcc(Ck *c, const TcInst *in)
+{
+	uint32_t to;
+	Subst u;
+	TyId k = branch_target(c, in, &to);
+	State taken = c->st;
+	refine(c, &taken, in->cc, 1);
+	if (k) {
+		site(c, to, 0);
+		enter(c, &taken, k, taken.stack, &u, "branch");
+	}
+	refine(c, &c->st, in->cc, 0);
+}
+
+/*
+** [call] the callee's stack type is  ret :: rest ; the state fits the
+** callee with rest = the current stack; after the call the state is what
+** ret (instantiated) says: its registers and its stack.
+*/
+static void do_call(Ck *c, const TcInst *in)
+{
+	uint32_t to;
+	Subst u;
+	Code p, r;
+	TyId k = branch_target(c, in, &to);
+	c->st.live = 0;
+	if (!k) return;
+	if (!code_parts(c, k, &p) || !p.stack) { report(c, "call.type", "the callee's type has no stack for a return address"); return; }
+	TyId s = X(c, p.stack);
+	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYS(p.stack)); return; }
+	site(c, to, 1);
+	deeper(c, 8);
+	c->st.depth -= 8;
+	/* the return address is ours to describe: it is what the callee expects */
+	TyId ret = K(c, s, 0);
+	if (!c->st.stack) { report(c, "call.type", "the stack is unknown here"); return; }
+	if (!enter2(c, &c->st, k, c->st.stack, &u, "call", 1)) return;
+	TyId kret = ty_subst(&c->o, ret, &u);
+	if (!code_parts(c, kret, &r) || r.nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
+	State after;
+	entry_state(c, &r, &after);
+	after.facts = c->st.facts;
+	for (int i = 0; i < r.nc; i++)
+		facts_rel(&after.facts, lin_of(&c->t, K(c, r.cons[i], 0)), lin_of(&c->t, K(c, r.cons[i], 1)), N(c, r.cons[i])->kind);
+	after.depth = c->st.depth;
+	c->st = after;
+}
+
+/* [ret] the top of the stack is a code type the state (below it) fits. */
+static void do_ret(Ck *c)
+{
+	Subst u;
+	TyId s = X(c, c->st.stack);
+	c->st.live = 0;
+	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "ret.type", "no return address on the stack (%s)", TYS(c->st.stack)); return; }
+	TyId k = K(c, s, 0);
+	State st = c->st;
+	st.stack = K(c, s, 1);
+	enter(c, &st, k, st.stack, &u, "return");
+}
+
+static void do_push(Ck *c, const TcInst *in)
+{
+	TyId t = read_op(c, &in->op[0], S64);
+	if (!t) return;
+	if (!c->st.stack) { report(c, "stack.unknown", "the stack is unknown here"); return; }
+	c->st.stack = mk2(c, TY_SCONS, t, c->st.stack);
+	deeper(c, 8);
+}
+
+static void do_pop(Ck *c, const TcInst *in)
+{
+	TyId s = X(c, c->st.stack);
+	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "stack.frame", "nothing on the stack to pop (%s)", TYS(c->st.stack)); return; }
+	TyId t = K(c, s, 0);
+	c->st.stack = K(c, s, 1);
+	c->st.depth -= 8;
+	write_op(c, &in->op[0], t);
+}
+
+/* [stack.adjust] sub rsp, 8k pushes k unusable slots; add rsp, 8k pops k. */
+static void adjust_rsp(Ck *c, const TcInst *in)
+{
+	int64_t v = in->op[1].kind == TC_IMM ? in->op[1].val : -1;
+	if (in->size != S64 || v < 0 || (v & 7) || v > 65536) { report(c, "stack.rsp", "rsp may only change by a multiple of 8 up to 64 KiB"); return; }
+	if (!c->st.stack) { report(c, "stack.unknown", "the stack is unknown here"); return; }
+	for (int64_t k = v / 8; k > 0; k--) {
+		if (in->mnem == MN_SUB) {
+			c->st.stack = mk2(c, TY_SCONS, leaf(c, TY_ANY), c->st.stack);
+			deeper(c, 8);
+		} else {
+			TyId s = X(c, c->st.stack);
+			if (!s || N(c, s)->kind != TY_SCONS) { report(c, "stack.frame", "add rsp pops beyond the stack this code may see"); return; }
+			c->st.stack = K(c, s, 1);
+			c->st.depth -= 8;
+		}
+	}
+	c->st.flags.kind = FL_NONE;
+}
+
+/* Singleton arithmetic: the result stays a size when the operands are. */
+static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b)
+{
+	Lin la = lin_const(0), lb = lin_const(0);
+	TyId ea = X(c, a), eb = b ? X(c, b) : 0;
+	int sa = ea && N(c, ea)->kind == TY_SING, sb = eb && N(c, eb)->kind == TY_SING;
+	if (sa) la = lin_of(&c->t, K(c, ea, 0));
+	if (sb) lb = lin_of(&c->t, K(c, eb, 0));
+	if (in->size != S64) return leaf(c, TY_INT);
+	switch (in->mnem) {
+	case MN_ADD: return sa && sb ? sing(c, lin_add(la, lb, 1)) : leaf(c, TY_INT);
+	case MN_SUB: return sa && sb ? sing(c, lin_add(la, lb, -1)) : leaf(c, TY_INT);
+	case MN_INC: return sa ? sing(c, lin_add(la, lin_const(1), 1)) : leaf(c, TY_INT);
+	case MN_DEC: return sa ? sing(c, lin_add(la, lin_const(1), -1)) : leaf(c, TY_INT);
+	case MN_SHL: {
+		int64_t k;
+		if (sa && sb && lin_is_const(lb, &k) && k >= 0 && k <= 12) return sing(c, lin_add(lin_const(0), la, (int64_t)1 << k));
+		return leaf(c, TY_INT);
+	}
+	default: return leaf(c, TY_INT);
+	}
+}
+
+/* [alu] integer operations read ints and write an int (or a size). */
+static void do_alu(Ck *c, const TcInst *in)
+{
+	const TcOp *d = &in->op[0];
+	if (d->kind == TC_REG && d->reg == R_RSP) {
+		if ((in->mnem == MN_ADD || in->mnem == MN_SUB) && in->nops == 2) adjust_rsp(c, in);
+		else report(c, "stack.rsp", "rsp may only change by push, pop, call, ret, or add/sub of a constant");
+		return;
+	}
+	int one = in->nops == 1 || x86_rows[in->row].form == F_RM_1;
+	if (in->mnem == MN_XOR && in->nops == 2 && d->kind == TC_REG && in->op[1].kind == TC_REG && d->reg == in->op[1].reg) {
+		write_reg(c, d->reg, in->size, sing(c, lin_const(0)));   /* the zeroing idiom */
+		c->st.flags.kind = FL_NONE;
+		return;
+	}
+	TyId a = read_op(c, d, in->size), b = one ? 0 : read_op(c, &in->op[1], in->size);
+	if (!a || (!one && !b)) return;
+	if (!is_intlike(c, a) || (b && !is_intlike(c, b))) {
+		report(c, "alu.type", "arithmetic on %s", TYS(is_intlike(c, a) ? b : a));
+		return;
+	}
+	/* a field keeps its type: what is stored must fit it (write_op checks) */
+	write_op(c, d, arith(c, in, a, b));
+	c->st.flags.kind = FL_NONE;
+}
+
+/* [mov] the destination gets the source's type. */
+static void do_mov(Ck *c, const TcInst *in)
+{
+	TyId t = read_op(c, &in->op[1], in->size);
+	if (!t) return;
+	if (in->op[1].kind == TC_IMM && in->size == S32) t = sing(c, lin_const(in->op[1].val & 0xffffffffLL));
+	write_op(c, &in->op[0], t);
+}
+
+/* [lea] an address computed is an int, or a size, or a label's code. */
+static void do_lea(Ck *c, const TcInst *in)
+{
+	const TcOp *m = &in->op[1];
+	TyId t;
+	if (m->base == R_RIP) {
+		const TcReloc *r = field_reloc(c, in);
+		if (r && !r->sect) {
+			const TyEntry *e = entry_named(c, r->sym, E_IMPORT, E_LABEL);
+			t = e ? e->type : leaf(c, TY_INT);
+		} else if (r) t = leaf(c, TY_INT);
+		else {
+			TyId k = label_type(c, (int64_t)in->off + in->len + m->val);
+			t = k ? k : leaf(c, TY_INT);
+		}
+	} else {
+		Lin l = lin_const(m->val);
+		int ok = 1;
+		if (m->base != R_NONE) {
+			if (m->base == R_RSP || !read_reg(c, m->base)) ok = 0;
+			else { Lin b = reg_lin(c, m->base); ok = b.ok; l = lin_add(l, b, 1); }
+		}
+		if (ok && m->index != R_NONE) {
+			if (!read_reg(c, m->index)) return;
+			Lin x = reg_lin(c, m->index);
+			ok = x.ok;
+			l = lin_add(l, x, m->scale);
+		}
+		t = ok ? sing(c, l) : leaf(c, TY_INT);
+	}
+	write_reg(c, in->op[0].reg, in->size, t);
+}
+
+static void do_xchg(Ck *c, const TcInst *in)
+{
+	TyId a = read_op(c, &in->op[0], in->size), b = read_op(c, &in->op[1], in->size);
+	if (!a || !b) return;
+	write_op(c, &in->op[0], b);
+	write_op(c, &in->op[1], a);
+}
+
+/* [muldiv] mul, div and idiv use rdx:rax; a zero divisor is the host's trap. */
+static void do_muldiv(Ck *c, const TcInst *in)
+{
+	TyId s = read_op(c, &in->op[0], in->size);
+	if (!s || !read_reg(c, R_RAX)) return;
+	if ((in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 && !read_reg(c, R_RDX)) return;
+	if (!is_intlike(c, s)) { report(c, "alu.type", "arithmetic on %s", TYS(s)); return; }
+	write_reg(c, R_RAX, S64, leaf(c, TY_INT));
+	if (in->size != S8) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
+	c->st.flags.kind = FL_NONE;
+}
+
+static void check_inst(Ck *c, const TcInst *in)
+{
+	c->in = in;
+	switch (in->mnem) {
+	case MN_NOP: break;
+	case MN_MOV: do_mov(c, in); break;
+	case MN_MOVZX: case MN_MOVSX: case MN_MOVSXD: {
+		TyId t = read_op(c, &in->op[1], in->op[1].size);
+		if (t && !is_intlike(c, t)) report(c, "alu.type", "extending %s", TYS(t));
+		else if (t) write_reg(c, in->op[0].reg, in->size, in->mnem == MN_MOVZX && in->op[1].size == S8 ? leaf(c, TY_U8) :
+		                      in->mnem == MN_MOVZX ? leaf(c, TY_U16) : leaf(c, TY_INT));
+		break;
+	}
+	case MN_LEA: do_lea(c, in); break;
+	case MN_CMP: case MN_TEST: do_cmp(c, in); break;
+	case MN_ADD: case MN_SUB: case MN_AND: case MN_OR: case MN_XOR: case MN_ADC: case MN_SBB:
+	case MN_INC: case MN_DEC: case MN_NEG: case MN_NOT: case MN_SHL: case MN_SHR: case MN_SAR:
+	case MN_ROL: case MN_ROR: case MN_BSWAP:
+		if ((in->mnem >= MN_SHL && in->mnem <= MN_ROR) && x86_rows[in->row].form == F_RM_CL && !read_reg(c, R_RCX)) break;
+		do_alu(c, in);
+		break;
+	case MN_IMUL:
+		if (in->nops == 1) do_muldiv(c, in);
+		else {
+			TyId a = read_op(c, &in->op[1], in->size);
+			if (in->nops == 2 && !read_op(c, &in->op[0], in->size)) break;
+			if (a && !is_intlike(c, a)) report(c, "alu.type", "arithmetic on %s", TYS(a));
+			else if (a) write_reg(c, in->op[0].reg, in->size, leaf(c, TY_INT));
+			c->st.flags.kind = FL_NONE;
+		}
+		break;
+	case MN_MUL: case MN_DIV: case MN_IDIV: do_muldiv(c, in); break;
+	case MN_CQO: case MN_CDQ:
+		if (read_reg(c, R_RAX)) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
+		break;
+	case MN_SETCC: write_op(c, &in->op[0], leaf(c, TY_INT)); break;
+	case MN_CMOVCC: {
+		TyId a = read_op(c, &in->op[0], in->size), b = read_op(c, &in->op[1], in->size);
+		if (a && b) write_reg(c, in->op[0].reg, in->size, a == b ? a : is_intlike(c, a) && is_intlike(c, b) ? leaf(c, TY_INT) : 0);
+		if (a && b && a != b && !(is_intlike(c, a) && is_intlike(c, b))) report(c, "alu.type", "cmov of %s and %s", TYS(a), TYS(b));
+		break;
+	}
+	case MN_XCHG: do_xchg(c, in); break;
+	case MN_PUSH: do_push(c, in); break;
+	case MN_POP: do_pop(c, in); break;
+	case MN_JMP: do_jmp(c, in); break;
+	case MN_JCC: do_jcc(c, in); break;
+	case MN_CALL: do_call(c, in); break;
+	case MN_RET: do_ret(c); break;
+	default: report(c, "insn.unsupported", "no typing rule for this instruction"); break;
+	}
+}
+
+/* ---- coercions ---- */
+
+/* The type at a coercion's place, and a way to put one back. */
+static TyId loc_get(Ck *c, const TyAnnot *a)
+{
+	if (a->loc == L_REG) return a->reg < 16 ? c->st.reg[a->reg] : 0;
+	return a->disp >= 0 && !(a->disp & 7) ? slot(c, c->st.stack, a->disp / 8) : 0;
+}
+
+static void loc_set(Ck *c, const TyAnnot *a, TyId t)
+{
+	if (a->loc == L_REG) c->st.reg[a->reg] = t;
+	else c->st.stack = set_slot(c, c->st.stack, a->disp / 8, t);
+}
+
+/* rec a. t  unrolls to  t[rec a. t / a]. */
+static TyId unroll(Ck *c, TyId mu)
+{
+	Subst s = { 1, { N(c, mu)->name }, { TK_TYPE }, { mu } };
+	return ty_subst(&c->o, K(c, mu, 0), &s);
+}
+
+/*
+** [fold]    v : t[rec a. t/a]  =>  v : rec a. t
+** [unfold]  v : rec a. t       =>  v : t[rec a. t/a]
+** [pack]    v : t[w/a], C[w/a] provable  =>  v : exists[a | C]. t
+** [unpack]  v : exists[a | C]. t  =>  v : t[b/a] for new b, and C[b/a] is a fact
+** [inst]    v : code[a, ...]{...}  =>  v : code[...]{...}[w/a]
+** [subsume] v : t, t <= t'  =>  v : t'
+*/
+static void coerce(Ck *c, const TyAnnot *a)
+{
+	static const char *const name[] = { "", "fold", "unfold", "pack", "unpack", "inst", "subsume" };
+	char rule[32];
+	snprintf(rule, sizeof rule, "coerce.%s", a->op <= A_SUBSUME ? name[a->op] : "?");
+	TyId v = loc_get(c, a);
+	if (!v) { report(c, rule, "the place has no value"); return; }
+	TyId e = X(c, v), target = a->type ? X(c, a->type) : 0;
+	TyId args = a->args;
+	int nargs = args ? N(c, args)->nkids : 0;
+	switch (a->op) {
+	case A_FOLD:
+		if (!target || N(c, target)->kind != TY_MU) { report(c, rule, "%s is not a recursive type", TYS(a->type)); return; }
+		if (!ty_leq(&c->o, v, unroll(c, target), NULL, &c->st.facts)) { report(c, rule, "%s does not fit the unrolled %s (%s)", TYS(v), TYS(a->type), c->o.err); return; }
+		loc_set(c, a, a->type);
+		break;
+	case A_UNFOLD:
+		if (!e || N(c, e)->kind != TY_MU) { report(c, rule, "%s is not a recursive type", TYS(v)); return; }
+		loc_set(c, a, unroll(c, e));
+		break;
+	case A_SUBSUME:
+		if (!ty_leq(&c->o, v, a->type, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(a->type), c->o.err); return; }
+		loc_set(c, a, a->type);
+		break;
+	case A_PACK: case A_UNPACK: case A_INST: {
+		TyId q = a->op == A_PACK ? target : e;
+		int kind = a->op == A_INST ? TY_CODE : TY_EXISTS;
+		if (!q || N(c, q)->kind != kind) { report(c, rule, "%s is not %s", TYS(a->op == A_PACK ? a->type : v), kind == TY_CODE ? "a code type" : "an existential type"); return; }
+		int nb = 0;
+		while (nb < N(c, q)->nkids && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+		if (nargs > nb || (a->op != A_INST && nargs != nb) || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
+		Subst s;
+		s.n = nargs;
+		for (int i = 0; i < nargs; i++) {
+			s.name[i] = N(c, K(c, q, i))->name;
+			s.sort[i] = N(c, K(c, q, i))->flags;
+			TyId w = K(c, args, i);
+			if (a->op == A_UNPACK) {
+				/* a new rigid variable, named after the binder the code gave */
+				StrId fresh = ty_fresh(&c->o, ty_strof(&c->t, N(c, w)->name));
+				w = mk(c, TY_VAR, 0, fresh, 0, NULL, 0);
+			}
+			s.val[i] = w;
+		}
+		int nk = N(c, q)->nkids;
+		if (a->op == A_INST) {
+			TyId kids[256];
+			int n = 0;
+			if (nk > 256) return;
+			for (int i = nargs; i < nk; i++) kids[n++] = K(c, q, i);
+			TyId rest = mk(c, TY_CODE, 0, 0, 0, kids, n);
+			loc_set(c, a, ty_subst(&c->o, rest, &s));
+			break;
+		}
+		TyId body = ty_subst(&c->o, K(c, q, nk - 1), &s);
+		for (int i = nb; i < nk - 1; i++) {
+			TyId k = ty_subst(&c->o, K(c, q, i), &s);
+			Lin l0 = lin_of(&c->t, K(c, k, 0)), l1 = lin_of(&c->t, K(c, k, 1));
+			if (a->op == A_UNPACK) facts_rel(&c->st.facts, l0, l1, N(c, k)->kind);
+			else if (!facts_prove_rel(&c->st.facts, l0, l1, N(c, k)->kind)) { report(c, rule, "cannot prove %s", TYS(k)); return; }
+		}
+		if (a->op == A_UNPACK) loc_set(c, a, body);
+		else if (!ty_leq(&c->o, v, body, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(body), c->o.err); return; }
+		else loc_set(c, a, a->type);
+		break;
+	}
+	}
+}
+
+/* ---- the whole object ---- */
+
+/* [decode] all of .text decodes, instruction after instruction. */
+static int decode_all(Ck *c)
+{
+	const TcSection *tx = &c->obj.sect[SEC_TEXT];
+	size_t n = tx->n;
+	c->at = xmalloc((n + 1) * sizeof *c->at);
+	for (size_t i = 0; i <= n; i++) c->at[i] = -1;
+	unsigned cap = 0;
+	char err[256];
+	for (size_t off = 0; off < n;) {
+		c->ins = xgrow(c->ins, sizeof *c->ins, c->nins + 1, &cap);
+		int len = tc_decode(tx->p, n, off, &c->ins[c->nins], err, sizeof err);
+		if (len <= 0) {
+			c->in = NULL;
+			Pos p = src_pos(c, (uint32_t)off);
+			if (!p.file) p.file = diag_source(c->d, c->path, NULL, 0);
+			c->errors++;
+			diag_error(c->d, p, "[decode] %s", err);
+			return -1;
+		}
+		c->at[off] = (int32_t)c->nins++;
+		off += (size_t)len;
+	}
+	return 0;
+}
+
+/* [label] a label type names the start of an instruction in .text, and is a code type. */
+static int place_labels(Ck *c)
+{
+	c->label = xcalloc(c->nins + 1, sizeof *c->label);
+	c->ann = xcalloc(c->nins + 1, sizeof *c->ann);
+	c->local = xcalloc(c->t.nent + 1, sizeof *c->local);
+	size_t n = c->obj.sect[SEC_TEXT].n;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		const char *name = ty_strof(&c->t, e->name);
+		if (e->kind != E_LABEL) continue;
+		Code p;
+		if (e->sect != SEC_TEXT || e->offset >= n || c->at[e->offset] < 0) {
+			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", name, e->offset);
+			continue;
+		}
+		if (!code_parts(c, e->type, &p)) { report(c, "label.type", "the type of '%s' is not a code type", name); continue; }
+		uint32_t k = (uint32_t)c->at[e->offset];
+		if (c->label[k]) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
+		c->label[k] = i + 1;
+	}
+	for (uint32_t i = c->t.nann; i-- > 0;) {
+		const TyAnnot *a = &c->t.ann[i];
+		if (a->offset >= n || c->at[a->offset] < 0) {
+			report(c, "coerce.place", "a coercion at .text+%#x is not at an instruction", a->offset);
+			continue;
+		}
+		c->ann[c->at[a->offset]] = i + 1;
+	}
+	return c->errors ? -1 : 0;
+}
+
+/* [export] an exported code label has a type, and fits the one exported. */
+static void check_exports(Ck *c)
+{
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if (e->kind != E_EXPORT || e->sect != SEC_TEXT) continue;
+		const char *name = ty_strof(&c->t, e->name);
+		TyId k = label_type(c, e->offset);
+		if (!k) { c->in = NULL; report(c, "export.type", "'%s' is exported but its label has no type", name); continue; }
+		if (e->type && X(c, e->type) != X(c, k)) { c->in = NULL; report(c, "export.type", "'%s' is exported as %s but its label has type %s", name, TYS(e->type), TYS(k)); }
+	}
+}
+
+/*
+** [stack.depth] every label's stack need is finite: the deepest its block
+** goes, or a call site's depth + 8 + the callee's need.  A cycle of calls
+** has no finite need: recursion needs the run-time stack check.  A label
+** that declares `stack N` must need no more than N.
+*/
+static void check_stack(Ck *c)
+{
+	uint32_t n = c->t.nent;
+	int64_t *need = xcalloc(n + 1, sizeof *need);
+	for (uint32_t i = 0; i < n; i++) need[i] = c->local[i];
+	int changed = 1;
+	uint32_t round;
+	for (round = 0; changed && round <= n + 1; round++) {
+		changed = 0;
+		for (unsigned s = 0; s < c->nsite; s++) {
+			const Site *x = &c->site[s];
+			int64_t v = x->depth + (x->call ? 8 : 0) + need[x->to - 1];
+			if (v > need[x->from - 1]) { need[x->from - 1] = v; changed = 1; }
+		}
+	}
+	c->in = NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if (e->kind != E_LABEL) continue;
+		if (changed && need[i] > 0 && round > n) {
+			int cyc = 0;
+			for (unsigned s = 0; s < c->nsite; s++)
+				if (c->site[s].call && c->site[s].from == i + 1 && need[c->site[s].to - 1] + 8 + c->site[s].depth >= need[i]) cyc = 1;
+			if (cyc) { report(c, "stack.depth", "'%s' recurses: its stack use has no bound without a run-time stack check", ty_strof(&c->t, e->name)); continue; }
+		}
+		Code p;
+		int64_t decl;
+		if (code_parts(c, e->type, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &decl) && need[i] > decl)
+			report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need[i], (long long)decl);
+	}
+	free(need);
+}
+
+static void check_blocks(Ck *c)
+{
+	c->st.live = 0;
+	for (uint32_t i = 0; i < c->nins; i++) {
+		const TcInst *in = &c->ins[i];
+		c->in = in;
+		uint32_t a0 = c->ann[i], a;
+		if (c->label[i]) {
+			const TyEntry *e = &c->t.ent[c->label[i] - 1];
+			Subst u;
+			for (a = a0; c->st.live && a && a <= c->t.nann && c->t.ann[a - 1].offset == in->off; a++)
+				if (c->t.ann[a - 1].edge) coerce(c, &c->t.ann[a - 1]);
+			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
+			if (c->st.live) site(c, c->label[i], 0);
+			Code p;
+			code_parts(c, e->type, &p);
+			entry_state(c, &p, &c->st);
+			c->block = c->label[i];
+		}
+		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
+		for (a = a0; a && a <= c->t.nann && c->t.ann[a - 1].offset == in->off; a++)
+			if (!c->t.ann[a - 1].edge || !c->label[i]) coerce(c, &c->t.ann[a - 1]);
+		int before = c->errors;
+		check_inst(c, in);
+		if (c->errors != before && c->errors > 20) return;
+	}
+	if (c->st.live) report(c, "flow.end", "execution runs off the end of .text");
+}
+
+static int load(Ck *c, const char *path)
+{
+	char err[512];
+	if (tc_open(&c->obj, path, err, sizeof err) != 0) { diag_fatal(c->d, "%s", err); return -1; }
+	if (!c->obj.types.index || !c->obj.lines.index) {
+		diag_fatal(c->d, "%s: no type sections (.tal.types, .tal.lines): not a TAL object", path);
+		return -1;
+	}
+	if (ty_decode(&c->t, c->obj.types.p, c->obj.types.n, err, sizeof err) != 0 ||
+	    lt_decode(&c->lt, c->obj.lines.p, c->obj.lines.n, err, sizeof err) != 0) {
+		diag_fatal(c->d, "%s: corrupt type section: %s", path, err);
+		return -1;
+	}
+	return 0;
+}
+
+int tc_check_object(const char *path, Diag *d, FILE *json)
+{
+	Ck *c = xcalloc(1, sizeof *c);
+	c->path = path;
+	c->d = d;
+	c->json = json;
+	c->obj.fd = -1;
+	ty_init(&c->t);
+	lt_init(&c->lt);
+	int r = -1;
+	if (load(c, path) == 0) {
+		tyops_init(&c->o, &c->t);
+		if (decode_all(c) == 0 && place_labels(c) == 0) {
+			check_exports(c);
+			check_blocks(c);
+			if (!c->errors) check_stack(c);
+		}
+		r = c->errors;
+		tyops_free(&c->o);
+	}
+	tc_close(&c->obj);
+	ty_free(&c->t);
+	lt_free(&c->lt);
+	free(c->ins);
+	free(c->at);
+	free(c->label);
+	free(c->ann);
+	free(c->local);
+	free(c->site);
+	free(c);
+	return r < 0 ? -1 : r;
+}

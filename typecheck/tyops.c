@@ -1,0 +1,386 @@
+/*
+** tyops.c - types as the checker sees them: abbreviations expanded,
+** variables substituted, layouts measured, and the one judgement everything
+** else rests on, "a value of type a may be used where b is expected".
+**
+** Every walk over a type is depth-limited: the types come from a section
+** the verifier does not trust.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "tc.h"
+
+enum { DEPTH_MAX = 200 };
+
+void tyops_init(TyOps *o, TyTable *t)
+{
+	memset(o, 0, sizeof *o);
+	o->t = t;
+	o->tdef = xcalloc(t->nstr + 1, sizeof *o->tdef);
+	o->ntdef = t->nstr;
+	for (uint32_t i = 0; i < t->nent; i++)
+		if (t->ent[i].kind == E_TYPEDEF && t->ent[i].name < t->nstr) o->tdef[t->ent[i].name] = i + 1;
+}
+
+void tyops_free(TyOps *o)
+{
+	free(o->tdef);
+	o->tdef = NULL;
+}
+
+static const TyNode *N(TyOps *o, TyId id) { return ty_get(o->t, id); }
+static TyId K(TyOps *o, TyId id, int i) { return ty_kid(o->t, id, i); }
+
+static int fail(TyOps *o, const char *why)
+{
+	o->err = why;
+	return 0;
+}
+
+StrId ty_fresh(TyOps *o, const char *hint)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%s#%d", hint, ++o->fresh);
+	return ty_str(o->t, buf, (size_t)n);
+}
+
+/* ---- substitution ---- */
+
+static int in_subst(const Subst *s, StrId name)
+{
+	for (int i = 0; s && i < s->n; i++)
+		if (s->name[i] == name) return i;
+	return -1;
+}
+
+/* s without the names a binder list rebinds (they are not free inside). */
+static void shadow(TyOps *o, TyId id, Subst *s)
+{
+	const TyNode *n = N(o, id);
+	for (int i = 0; i < n->nkids; i++) {
+		const TyNode *k = N(o, K(o, id, i));
+		int j = k->kind == TY_BINDER ? in_subst(s, k->name) : -1;
+		if (j >= 0) s->val[j] = 0, s->name[j] = 0;
+	}
+	if (n->kind == TY_MU) {
+		int j = in_subst(s, n->name);
+		if (j >= 0) s->val[j] = 0, s->name[j] = 0;
+	}
+}
+
+static TyId subst(TyOps *o, TyId id, const Subst *s, int depth)
+{
+	if (!id) return 0;
+	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
+	const TyNode *n = N(o, id);
+	if (n->kind == TY_VAR) {
+		int j = in_subst(s, n->name);
+		return j >= 0 && s->val[j] ? s->val[j] : id;
+	}
+	if (!n->nkids) return id;
+	Subst inner = *s;
+	if (n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) shadow(o, id, &inner);
+	TyId kids[256], *kp = n->nkids <= 256 ? kids : xmalloc(n->nkids * sizeof *kp);
+	int changed = 0, nk = n->nkids;
+	for (int i = 0; i < nk; i++) {
+		TyId k = K(o, id, i);
+		kp[i] = subst(o, k, &inner, depth + 1);
+		if (!kp[i]) { if (kp != kids) free(kp); return 0; }
+		changed |= kp[i] != k;
+	}
+	n = N(o, id);   /* the node array may have moved */
+	TyId r = changed ? ty_node(o->t, n->kind, n->flags, n->name, n->value, kp, nk) : id;
+	if (kp != kids) free(kp);
+	if (!r) fail(o, "type table is full");
+	return r;
+}
+
+TyId ty_subst(TyOps *o, TyId id, const Subst *s)
+{
+	return s && s->n ? subst(o, id, s, 0) : id;
+}
+
+/* ---- abbreviations ---- */
+
+/* name[args] -> its definition with the parameters replaced. */
+TyId ty_expand(TyOps *o, TyId id)
+{
+	for (int round = 0; round < 64; round++) {
+		if (!id) return 0;
+		const TyNode *n = N(o, id);
+		if (n->kind != TY_NAME) return id;
+		uint32_t e = n->name < o->ntdef ? o->tdef[n->name] : 0;
+		if (!e) return fail(o, "unknown type name"), 0;
+		TyId list = o->t->ent[e - 1].type;
+		const TyNode *l = N(o, list);
+		int nparams = 0;
+		while (nparams < l->nkids && N(o, K(o, list, nparams))->kind == TY_BINDER) nparams++;
+		if (nparams == l->nkids) return id;               /* abstract */
+		if (nparams != n->nkids) return fail(o, "wrong number of type arguments"), 0;
+		Subst s;
+		s.n = nparams;
+		if (nparams > SUBST_MAX) return fail(o, "too many type parameters"), 0;
+		for (int i = 0; i < nparams; i++) {
+			s.name[i] = N(o, K(o, list, i))->name;
+			s.sort[i] = N(o, K(o, list, i))->flags;
+			s.val[i] = K(o, id, i);
+		}
+		id = ty_subst(o, K(o, list, l->nkids - 1), &s);
+	}
+	return fail(o, "type abbreviations refer to each other in a cycle"), 0;
+}
+
+/* ---- layouts ---- */
+
+static uint64_t align_of(TyOps *o, TyId id, int depth)
+{
+	id = ty_expand(o, id);
+	if (!id || depth > DEPTH_MAX) return 8;
+	switch (N(o, id)->kind) {
+	case TY_U8: return 1;
+	case TY_U16: return 2;
+	case TY_U32: return 4;
+	case TY_ARRAY: return align_of(o, K(o, id, 0), depth + 1);
+	case TY_RECORD: {
+		uint64_t a = 1;
+		for (int i = 0; i < N(o, id)->nkids; i++) {
+			uint64_t f = align_of(o, K(o, K(o, id, i), 0), depth + 1);
+			if (f > a) a = f;
+		}
+		return a;
+	}
+	default: return 8;
+	}
+}
+
+static uint64_t size_of(TyOps *o, TyId id, int depth)
+{
+	id = ty_expand(o, id);
+	if (!id) return 0;
+	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
+	switch (N(o, id)->kind) {
+	case TY_U8: return 1;
+	case TY_U16: return 2;
+	case TY_U32: return 4;
+	case TY_ARRAY: {
+		int64_t k;
+		if (!lin_is_const(lin_of(o->t, K(o, id, 1)), &k) || k < 0 || k > (1 << 28))
+			return fail(o, "an array of unknown length has no fixed size"), 0;
+		return (uint64_t)k * size_of(o, K(o, id, 0), depth + 1);
+	}
+	case TY_RECORD: {
+		uint64_t at = 0;
+		for (int i = 0; i < N(o, id)->nkids; i++) {
+			TyId f = K(o, K(o, id, i), 0);
+			uint64_t a = align_of(o, f, depth + 1), s = size_of(o, f, depth + 1);
+			if (!s) return 0;
+			at = (at + a - 1) / a * a + s;
+		}
+		uint64_t a = align_of(o, id, depth);
+		return (at + a - 1) / a * a;
+	}
+	default: return 8;
+	}
+}
+
+uint64_t ty_size(TyOps *o, TyId id)
+{
+	return size_of(o, id, 0);
+}
+
+/*
+** Fields are laid out in order, each at the next multiple of its alignment,
+** as C does.  A last field may be an array of unknown length.
+*/
+TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
+{
+	uint64_t at = 0;
+	int n = N(o, rec)->nkids;
+	for (int i = 0; i < n; i++) {
+		TyId f = K(o, rec, i), ft = K(o, f, 0);
+		uint64_t a = align_of(o, ft, 0);
+		at = (at + a - 1) / a * a;
+		TyId e = ty_expand(o, ft);
+		int open = i == n - 1 && e && N(o, e)->kind == TY_ARRAY &&
+		           !lin_is_const(lin_of(o->t, K(o, e, 1)), NULL);
+		uint64_t s = open ? 0 : size_of(o, ft, 0);
+		if (off >= at && (open || off < at + s)) { *start = at; return f; }
+		if (!s && !open) return 0;
+		at += s;
+	}
+	return fail(o, "no field at this offset"), 0;
+}
+
+/* ---- a <= b ---- */
+
+static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
+{
+	if (!id || depth > DEPTH_MAX) return 0;
+	const TyNode *n = N(o, id);
+	if (n->kind == TY_VAR) {
+		int j = in_subst(u, n->name);
+		return j >= 0 && !u->val[j];
+	}
+	for (int i = 0; i < n->nkids; i++)
+		if (mentions(o, K(o, id, i), u, depth + 1)) return 1;
+	return 0;
+}
+
+/* An unknown of u met in b's position: bind it, or check what it is bound to. */
+static int unknown(TyOps *o, TyId a, TyId b, Subst *u, int *handled)
+{
+	const TyNode *n = N(o, b);
+	int j = n->kind == TY_VAR ? in_subst(u, n->name) : -1;
+	*handled = j >= 0;
+	if (j < 0) return 0;
+	if (!u->val[j]) { u->val[j] = a; return 1; }
+	return -1;   /* bound: compare with the value */
+}
+
+static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth);
+
+/* Indices: equal by the facts, binding an unknown met alone. */
+static int idx_eq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f)
+{
+	int handled, r = unknown(o, a, b, u, &handled);
+	if (handled && r >= 0) return r;
+	TyId bb = ty_subst(o, b, u);
+	if (!bb) return 0;
+	if (mentions(o, bb, u, 0)) return fail(o, "cannot tell what a size variable of the target stands for");
+	if (a == bb) return 1;
+	if (!facts_prove_rel(f, lin_of(o->t, a), lin_of(o->t, bb), TY_CEQ))
+		return fail(o, "sizes not proven equal");
+	return 1;
+}
+
+/* Invariant positions: the same type, binding unknowns on the way. */
+static int same(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
+{
+	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply");
+	if (!a || !b) return 0;
+	int handled, r = unknown(o, a, b, u, &handled);
+	if (handled) return r >= 0 ? r : same(o, a, u->val[in_subst(u, N(o, b)->name)], NULL, f, depth + 1);
+	if (a == b && !mentions(o, b, u, 0)) return 1;
+	const TyNode *x = N(o, a), *y = N(o, b);
+	if (x->kind == TY_NAME || y->kind == TY_NAME) {
+		TyId ea = ty_expand(o, a), eb = ty_expand(o, b);
+		if (!ea || !eb) return 0;
+		if (ea != a || eb != b) return same(o, ea, eb, u, f, depth + 1);
+	}
+	x = N(o, a), y = N(o, b);
+	if (x->kind != y->kind || x->flags != y->flags || x->name != y->name || x->value != y->value ||
+	    x->nkids != y->nkids)
+		return x->kind == TY_SING && y->kind == TY_SING ? idx_eq(o, K(o, a, 0), K(o, b, 0), u, f)
+		                                                 : fail(o, "types differ");
+	for (int i = 0; i < x->nkids; i++)
+		if (!same(o, K(o, a, i), K(o, b, i), u, f, depth + 1)) return 0;
+	return 1;
+}
+
+static int perm_ok(int have, int want) { return (have & want) == want; }
+
+/* Field by field: b may be a prefix of a, and may give up permissions. */
+static int layout_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
+{
+	const TyNode *x = N(o, a), *y = N(o, b);
+	if (x->kind != y->kind) return fail(o, "layouts differ");
+	if (y->kind == TY_ARRAY) {
+		if (!perm_ok(x->flags & TF_RW, y->flags & TF_RW)) return fail(o, "array permission not granted");
+		int inv = y->flags & TF_W;
+		int ok = inv ? same(o, K(o, a, 0), K(o, b, 0), u, f, depth + 1) : leq(o, K(o, a, 0), K(o, b, 0), u, f, depth + 1);
+		return ok && idx_eq(o, K(o, a, 1), K(o, b, 1), u, f);
+	}
+	if (y->kind != TY_RECORD) return same(o, a, b, u, f, depth + 1);
+	if (x->nkids < y->nkids) return fail(o, "record has fewer fields than expected");
+	for (int i = 0; i < y->nkids; i++) {
+		const TyNode *fa = N(o, K(o, a, i)), *fb = N(o, K(o, b, i));
+		if (!perm_ok(fa->flags & TF_RW, fb->flags & TF_RW)) return fail(o, "field permission not granted");
+		if ((fa->flags & TF_UNINIT) && !(fb->flags & TF_UNINIT)) return fail(o, "field not initialised");
+		TyId ta = K(o, K(o, a, i), 0), tb = K(o, K(o, b, i), 0);
+		int ok = (fb->flags & TF_W) ? same(o, ta, tb, u, f, depth + 1) : leq(o, ta, tb, u, f, depth + 1);
+		if (!ok) return 0;
+	}
+	return 1;
+}
+
+static int is_int(int kind)
+{
+	return kind == TY_INT || kind == TY_U64 || kind == TY_U32 || kind == TY_U16 || kind == TY_U8 || kind == TY_SING;
+}
+
+/* Width of an integer type's values (8 for int, u64 and singletons). */
+static int int_width(TyOps *o, TyId a)
+{
+	switch (N(o, a)->kind) {
+	case TY_U8: return 1;
+	case TY_U16: return 2;
+	case TY_U32: return 4;
+	case TY_SING: {
+		int64_t k;
+		if (lin_is_const(lin_of(o->t, K(o, a, 0)), &k) && k >= 0)
+			return k < 0x100 ? 1 : k < 0x10000 ? 2 : k < 0x100000000LL ? 4 : 8;
+		return 8;
+	}
+	default: return 8;
+	}
+}
+
+static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
+{
+	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply");
+	if (!a) return fail(o, "no value");
+	int handled, r = unknown(o, a, b, u, &handled);
+	if (handled) return r >= 0 ? r : leq(o, a, u->val[in_subst(u, N(o, b)->name)], NULL, f, depth + 1);
+	if (a == b && !mentions(o, b, u, 0)) return 1;
+	TyId ea = ty_expand(o, a), eb = ty_expand(o, b);
+	if (!ea || !eb) return 0;
+	const TyNode *x = N(o, ea), *y = N(o, eb);
+	switch (y->kind) {
+	case TY_ANY:
+		return 1;
+	case TY_INT: case TY_U64:
+		return is_int(x->kind) ? 1 : fail(o, "not an integer");
+	case TY_U8: case TY_U16: case TY_U32: {
+		int w = y->kind == TY_U8 ? 1 : y->kind == TY_U16 ? 2 : 4;
+		if (!is_int(x->kind) || (x->kind == TY_SING && N(o, ea) && int_width(o, ea) > w) ||
+		    (x->kind != TY_SING && int_width(o, ea) > w))
+			return fail(o, "integer may be too wide");
+		return 1;
+	}
+	case TY_SING:
+		if (x->kind != TY_SING) return fail(o, "not the integer expected (a singleton S(e))");
+		return idx_eq(o, K(o, ea, 0), K(o, eb, 0), u, f);
+	case TY_PTR:
+		if (x->kind == TY_SING && (y->flags & TF_NULLABLE)) {
+			int64_t k;
+			if (lin_is_const(lin_of(o->t, K(o, ea, 0)), &k) && k == 0) return 1;
+		}
+		if (x->kind != TY_PTR) return fail(o, "not a pointer");
+		if ((x->flags & TF_NULLABLE) && !(y->flags & TF_NULLABLE)) return fail(o, "pointer may be null");
+		{
+			TyId la = ty_expand(o, K(o, ea, 0)), lb = K(o, eb, 0);
+			int hb, rb = unknown(o, la, lb, u, &hb);
+			if (hb && rb >= 0) return rb;
+			lb = ty_expand(o, hb ? u->val[in_subst(u, N(o, lb)->name)] : lb);
+			if (!la || !lb) return 0;
+			return layout_leq(o, la, lb, u, f, depth + 1);
+		}
+	case TY_SCONS:
+		if (x->kind != TY_SCONS) return fail(o, "stack is shorter than expected");
+		return leq(o, K(o, ea, 0), K(o, eb, 0), u, f, depth + 1) && leq(o, K(o, ea, 1), K(o, eb, 1), u, f, depth + 1);
+	case TY_RECORD: case TY_ARRAY:
+		return layout_leq(o, ea, eb, u, f, depth + 1);
+	default:
+		return same(o, ea, eb, u, f, depth + 1);
+	}
+}
+
+int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f)
+{
+	Subst none = { 0 };
+	o->err = NULL;
+	return leq(o, a, b, u ? u : &none, f, 0);
+}
