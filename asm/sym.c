@@ -197,6 +197,18 @@ static void fixup(Asm *as, Pos p, Loc at, int kind, int size, Sym *sym, int64_t 
 	sym->used = 1;
 }
 
+/* Bytes put in .text get a line row, so that whatever decodes them can point at the source. */
+static void line_row(Asm *as, Pos p, Loc at)
+{
+	if (as->cur != SEC_TEXT) return;
+	as->lines = xgrow(as->lines, sizeof *as->lines, as->nlines + 1, &as->caplines);
+	LineRef *lr = &as->lines[as->nlines++];
+	lr->at = at;
+	lr->file = p.file;
+	lr->line = p.line;
+	lr->col = p.col;
+}
+
 static int is_branch(const Inst *in)
 {
 	return (in->mnem == MN_JMP || in->mnem == MN_JCC) && in->nops == 1 &&
@@ -221,8 +233,6 @@ void as_inst(Asm *as, Inst *in)
 		in->nops = 3;
 	}
 	Loc here = as_here(as);
-	as->lines = xgrow(as->lines, sizeof *as->lines, as->nlines + 1, &as->caplines);
-	LineRef *lr = &as->lines[as->nlines];
 	if (is_branch(in)) {
 		Frag *f = tail(s, V_BRANCH, in->pos);
 		f->mnem = in->mnem;
@@ -248,11 +258,7 @@ void as_inst(Asm *as, Inst *in)
 			fixup(as, o->pos, fl, kind, r.field_size, o->sym, o->val - r.field_size - r.tail);
 		}
 	}
-	lr->at = here;
-	lr->file = in->pos.file;
-	lr->line = in->pos.line;
-	lr->col = in->pos.col;
-	as->nlines++;
+	line_row(as, in->pos, here);
 }
 
 void as_data(Asm *as, Pos p, int width, int64_t v, Sym *sym)
@@ -275,6 +281,7 @@ void as_data(Asm *as, Pos p, int width, int64_t v, Sym *sym)
 	}
 	for (int i = 0; i < width; i++) buf[i] = (uint8_t)((uint64_t)v >> (8 * i));
 	Loc at = as_here(as);
+	line_row(as, p, at);
 	if (sym) {
 		memset(buf, 0, sizeof buf);
 		fixup(as, p, at, FX_ABS64, 8, sym, v);
@@ -290,6 +297,7 @@ void as_bytes(Asm *as, Pos p, const void *bytes, uint32_t n)
 		diag_error(as->diag, p, "only .zero, .skip and .space may reserve space in .bss");
 		return;
 	}
+	line_row(as, p, as_here(as));
 	emit(s, bytes, n);
 }
 

@@ -58,9 +58,12 @@ typedef struct Ck {
 	uint32_t *ann;             /* by instruction: 1 + first annotation, or 0 */
 	uint32_t block;            /* entry index of the block being checked     */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
+	uint8_t *taken;            /* by entry: the label's address is taken     */
 	Site *site; unsigned nsite, capsite;
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
+	const TyEntry *ent;        /* or the declaration                         */
+	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
 } Ck;
 
@@ -158,6 +161,15 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 		state_text(c, &c->st, state, sizeof state);
 		p = src_pos(c, c->in->off);
 	}
+	if (!c->in && c->off >= 0) p = src_pos(c, (uint32_t)c->off);
+	if (!c->in && !p.file && c->ent && c->ent->file) {
+		const char *name = ty_strof(&c->t, c->ent->file);
+		for (uint32_t i = 1; i <= c->d->nsrc && !p.file; i++)
+			if (strcmp(diag_file(c->d, i), name) == 0) p.file = i;
+		if (!p.file) p.file = diag_source(c->d, name, NULL, 0);
+		p.line = c->ent->line;
+		p.col = c->ent->col;
+	}
 	if (!p.file) p.file = diag_source(c->d, c->path, NULL, 0);
 	diag_error(c->d, p, "[%s] %s", rule, msg);
 	if (c->in) {
@@ -173,6 +185,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 		json_str(c->json, rule);
 		fputs(", \"message\": ", c->json);
 		json_str(c->json, msg);
+		if (!c->in && c->off >= 0) fprintf(c->json, ", \"offset\": %lld", (long long)c->off);
 		if (c->in) {
 			fprintf(c->json, ", \"offset\": %u, \"bytes\": ", c->in->off);
 			json_str(c->json, bytes);
@@ -754,6 +767,22 @@ static void deeper(Ck *c, int64_t bytes)
 	if (c->block && c->st.depth > c->local[c->block - 1]) c->local[c->block - 1] = c->st.depth;
 }
 
+/* The stack a code type promises to need: its `stack N`, or none. */
+static int64_t declared(Ck *c, TyId k)
+{
+	Code p;
+	int64_t n;
+	return code_parts(c, k, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &n) && n >= 0 ? n : 0;
+}
+
+/* Going to code that is not a label here: its type's promise is all we know. */
+static void unknown_callee(Ck *c, TyId k, int call)
+{
+	int64_t extra = (call ? 8 : 0) + declared(c, k);
+	deeper(c, extra);
+	c->st.depth -= extra;
+}
+
 static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 {
 	const TcOp *op = &in->op[0];
@@ -774,6 +803,7 @@ static void do_jmp(Ck *c, const TcInst *in)
 	TyId k = branch_target(c, in, &to);
 	if (k) {
 		site(c, to, 0);
+		if (!to) unknown_callee(c, k, 0);
 		enter(c, &c->st, k, c->st.stack, &u, "jump");
 	}
 	c->st.live = 0;
@@ -811,8 +841,10 @@ static void do_call(Ck *c, const TcInst *in)
 	TyId s = X(c, p.stack);
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYS(p.stack)); return; }
 	site(c, to, 1);
-	deeper(c, 8);
-	c->st.depth -= 8;
+	if (to) {
+		deeper(c, 8);
+		c->st.depth -= 8;
+	} else unknown_callee(c, k, 1);
 	/* the return address is ours to describe: it is what the callee expects */
 	TyId ret = K(c, s, 0);
 	if (!c->st.stack) { report(c, "call.type", "the stack is unknown here"); return; }
@@ -835,7 +867,8 @@ static void do_ret(Ck *c)
 	TyId s = X(c, c->st.stack);
 	c->st.live = 0;
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "ret.type", "no return address on the stack (%s)", TYS(c->st.stack)); return; }
-	TyId k = K(c, s, 0);
+	TyId k = K(c, s, 0), ke = X(c, k);
+	if (!ke || N(c, ke)->kind != TY_CODE) { report(c, "ret.type", "the top of the stack holds %s, not a return address", TYS(k)); return; }
 	State st = c->st;
 	st.stack = K(c, s, 1);
 	enter(c, &st, k, st.stack, &u, "return");
@@ -950,8 +983,10 @@ static void do_lea(Ck *c, const TcInst *in)
 			t = e ? e->type : leaf(c, TY_INT);
 		} else if (r) t = leaf(c, TY_INT);
 		else {
-			TyId k = label_type(c, (int64_t)in->off + in->len + m->val);
+			int64_t to = (int64_t)in->off + in->len + m->val;
+			TyId k = label_type(c, to);
 			t = k ? k : leaf(c, TY_INT);
+			if (k) c->taken[c->label[c->at[to]] - 1] = 1;
 		}
 	} else {
 		Lin l = lin_const(m->val);
@@ -1159,10 +1194,8 @@ static int decode_all(Ck *c)
 		int len = tc_decode(tx->p, n, off, &c->ins[c->nins], err, sizeof err);
 		if (len <= 0) {
 			c->in = NULL;
-			Pos p = src_pos(c, (uint32_t)off);
-			if (!p.file) p.file = diag_source(c->d, c->path, NULL, 0);
-			c->errors++;
-			diag_error(c->d, p, "[decode] %s", err);
+			c->off = (int64_t)off;
+			report(c, "decode", "%s", err);
 			return -1;
 		}
 		c->at[off] = (int32_t)c->nins++;
@@ -1177,11 +1210,14 @@ static int place_labels(Ck *c)
 	c->label = xcalloc(c->nins + 1, sizeof *c->label);
 	c->ann = xcalloc(c->nins + 1, sizeof *c->ann);
 	c->local = xcalloc(c->t.nent + 1, sizeof *c->local);
+	c->taken = xcalloc(c->t.nent + 1, sizeof *c->taken);
 	size_t n = c->obj.sect[SEC_TEXT].n;
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		const char *name = ty_strof(&c->t, e->name);
 		if (e->kind != E_LABEL) continue;
+		c->ent = e;
+		c->in = NULL;
 		Code p;
 		if (e->sect != SEC_TEXT || e->offset >= n || c->at[e->offset] < 0) {
 			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", name, e->offset);
@@ -1203,12 +1239,48 @@ static int place_labels(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
+/* Does a layout hold only integers (whose initial bytes need no checking)? */
+static int plain_data(Ck *c, TyId t, int depth)
+{
+	t = X(c, t);
+	if (!t || depth > 64) return 0;
+	switch (N(c, t)->kind) {
+	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64: case TY_ANY: return 1;
+	case TY_ARRAY: return plain_data(c, K(c, t, 0), depth + 1);
+	case TY_RECORD:
+		for (int i = 0; i < N(c, t)->nkids; i++)
+			if (!plain_data(c, K(c, K(c, t, i), 0), depth + 1)) return 0;
+		return 1;
+	default: return 0;
+	}
+}
+
+/*
+** [data.type] an object in .rodata, .data or .bss holds integers only: the
+** checker does not vouch for the bytes of initialised data, so a pointer or
+** a code address there could be forged.
+*/
+static void check_objects(Ck *c)
+{
+	c->in = NULL;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if (e->kind != E_OBJECT) continue;
+		c->ent = e;
+		if (!plain_data(c, e->type, 0))
+			report(c, "data.type", "object '%s' has type %s: data may hold only integers", ty_strof(&c->t, e->name), TYS(e->type));
+		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + ty_size(&c->o, e->type) > c->obj.sect[e->sect].n)
+			report(c, "data.type", "object '%s' does not fit in its section", ty_strof(&c->t, e->name));
+	}
+}
+
 /* [export] an exported code label has a type, and fits the one exported. */
 static void check_exports(Ck *c)
 {
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_EXPORT || e->sect != SEC_TEXT) continue;
+		c->ent = e;
 		const char *name = ty_strof(&c->t, e->name);
 		TyId k = label_type(c, e->offset);
 		if (!k) { c->in = NULL; report(c, "export.type", "'%s' is exported but its label has no type", name); continue; }
@@ -1241,6 +1313,7 @@ static void check_stack(Ck *c)
 	for (uint32_t i = 0; i < n; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_LABEL) continue;
+		c->ent = e;
 		if (changed && need[i] > 0 && round > n) {
 			int cyc = 0;
 			for (unsigned s = 0; s < c->nsite; s++)
@@ -1251,6 +1324,9 @@ static void check_stack(Ck *c)
 		int64_t decl;
 		if (code_parts(c, e->type, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &decl) && need[i] > decl)
 			report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need[i], (long long)decl);
+		else if (c->taken[i] && need[i] > declared(c, e->type))
+			report(c, "stack.depth", "the address of '%s' is taken, so its type must bound its stack use: it needs 'stack %lld'",
+			       ty_strof(&c->t, e->name), (long long)need[i]);
 	}
 	free(need);
 }
@@ -1307,6 +1383,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	c->d = d;
 	c->json = json;
 	c->obj.fd = -1;
+	c->off = -1;
 	ty_init(&c->t);
 	lt_init(&c->lt);
 	int r = -1;
@@ -1314,6 +1391,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 		tyops_init(&c->o, &c->t);
 		if (decode_all(c) == 0 && place_labels(c) == 0) {
 			check_exports(c);
+			check_objects(c);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 		}
@@ -1328,6 +1406,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	free(c->label);
 	free(c->ann);
 	free(c->local);
+	free(c->taken);
 	free(c->site);
 	free(c);
 	return r < 0 ? -1 : r;

@@ -52,7 +52,9 @@
 **               not fit is rejected as running past the end of .text.
 **
 ** The candidate table is the only state: built once from the constant
-** x86_rows on first use, so decoding is O(1) per instruction.
+** x86_rows on first use (talcheck is single-threaded; a program with
+** threads must make its first call before starting them), so decoding is
+** O(1) per instruction and verification linear in the size of the code.
 */
 #include <stdarg.h>
 #include <stdio.h>
@@ -361,8 +363,7 @@ static const char *legacy_prefix(int b)
 {
 	switch (b) {
 	case 0xf0: return "lock prefix";
-	case 0xf2: return "rep prefix (repne)";
-	case 0xf3: return "rep prefix";
+	case 0xf2: case 0xf3: return "rep prefix";
 	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: return "segment override prefix";
 	case 0x67: return "address-size prefix";
 	}
@@ -508,6 +509,7 @@ static int choose(Dec *d, const Cands *c, int *w)
 
 /* ---- operands ---- */
 
+/* A register operand; 8-bit registers 4-7 are noted for the REX rules. */
 static void reg_op(Dec *d, TcOp *o, int reg, int size)
 {
 	o->kind = TC_REG;
@@ -647,6 +649,7 @@ static int check(Dec *d, const X86Row *r, const TcInst *in)
 	return 0;
 }
 
+/* The rules at the top, in order; `out` stays all zero on failure. */
 int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
 {
 	Dec d = { .code = code, .n = n, .off = off, .pos = off, .modrm = -1, .sib = -1,
@@ -660,8 +663,9 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 	int w = 0, ri = choose(&d, c, &w);
 	if (ri < 0) return -1;
 	const X86Row *r = &x86_rows[ri];
-	if (operands(&d, r, w, out) || check(&d, r, out)) return memset(out, 0, sizeof *out), -1;
-	if (d.pos - off > 15) return reject(&d, "longer than 15 bytes");
+	if (operands(&d, r, w, out) || check(&d, r, out) ||
+	    (d.pos - off > 15 && reject(&d, "longer than 15 bytes")))
+		return memset(out, 0, sizeof *out), -1;
 	out->off = (uint32_t)off;
 	out->len = (uint8_t)(d.pos - off);
 	out->mnem = r->mnem;
@@ -714,6 +718,14 @@ static void put_imm(Text *b, const TcOp *o)
 	put(b, "0x%llx", (unsigned long long)v);
 }
 
+/*
+** Intel syntax as objdump -M intel prints it, lowercased, with ", "
+** between operands, so that diagnostics read like a disassembly.  Where
+** objdump's text is hard to read it is not followed: displacements are
+** signed ([rip-0x8], objdump [rip+0xfffffffffffffff8]), a zero disp8 is not
+** shown ([rbp], objdump [rbp+0x0]), branch targets are written 0x42 (objdump
+** 42), and b8+r with a 64-bit immediate is mov (objdump movabs).
+*/
 void tc_format(const TcInst *in, char *buf, size_t cap)
 {
 	if (!buf || !cap) return;

@@ -4,6 +4,7 @@
 **
 **   diff_zydis stream OBJ                 every instruction of OBJ's .text
 **   diff_zydis random SEED COUNT [OBJ]    COUNT random byte strings
+**   diff_zydis sweep                      every prefix x opcode x ModRM
 **
 ** stream: OBJ is what talas made of gen_encoding's source, so its .text
 ** holds every form talas emits.  It is decoded instruction by instruction
@@ -20,13 +21,26 @@
 ** and deleted prefixes, truncation), so that accepted ones are frequent.
 ** Whenever we accept, Zydis must decode identically.  Counts are printed.
 **
-** In both modes the code is placed so that it ends exactly at a page the
+** sweep: no prefix or 66, no REX or any of the 16, every opcode of the
+** one-byte and 0f maps, every ModRM byte, then operand bytes from a few
+** fixed tails (4.5 million encodings); checked as in random mode.
+**
+** Every instruction we accept is also re-encoded with talas's encoder
+** (as_encode) and decoded back: it must be one talas can write, meaning the
+** same thing (in stream mode, the very same bytes).
+**
+** And every REX bit of an accepted instruction must be needed: with one
+** cleared (or the REX dropped), the bytes are rejected or mean another
+** instruction.
+**
+** In every mode the code is placed so that it ends exactly at a page the
 ** process may not read: a decoder that reads past `n` crashes the test.
 **
 ** Known and tolerated difference: 66 90 is xchg ax, ax for us (the row
 ** that talas and GNU as encode it with) and nop for Zydis.  Immediate
 ** widths are compared loosely: Zydis gives the field width (8 for the imm8
 ** of 83), we give the operation width (8 bits only for shift counts).
+** Zydis gives scale 0 when there is no index, we give 1.
 **
 ** Exit: 0 identical, 1 a difference or a rejection, 2 usage or I/O.
 */
@@ -39,6 +53,7 @@
 
 #include <Zydis/Zydis.h>
 
+#include "as.h"
 #include "tc.h"
 
 static ZydisDecoder zdec;
@@ -180,6 +195,103 @@ static int same(const uint8_t *p, size_t avail, uint64_t at, const TcInst *in, c
 	return 0;
 }
 
+/* Two decoded operands are the same (a branch target aside). */
+static int op_eq(const TcOp *x, const TcOp *y)
+{
+	return x->kind == y->kind && x->size == y->size && x->reg == y->reg && x->base == y->base &&
+	       x->index == y->index && x->scale == y->scale && x->val == y->val;
+}
+
+/*
+** The instruction must be one talas writes: the assembler's Inst built
+** from it is encoded with as_encode and decoded again, giving the same
+** instruction (talas may choose a shorter row: 83 for 81 with a small
+** immediate, 50+r for ff /6).  With `exact`, the bytes came from talas and
+** must come back identical, but for a branch's displacement, which the
+** encoder leaves 0 for the linker; b8+r with REX.W is written movabs there.
+** xchg's operands may come back swapped (87 /r with eax as the r/m
+** operand is written 90+r), and xchg rax, rax (48 87 c0) comes back as
+** 90, nop, as GNU as writes it.
+*/
+static int reencode(const uint8_t *orig, const TcInst *in, int exact, char *why, size_t cap)
+{
+	static Sym label;   /* any branch target */
+	Inst a;
+	memset(&a, 0, sizeof a);
+	a.mnem = in->mnem, a.cc = in->cc, a.nops = in->nops;
+	int far = 0, rel = -1;
+	if (exact && x86_rows[in->row].form == F_O_I && in->size == S64) a.mnem = MN_MOVABS;
+	for (int i = 0; i < in->nops; i++) {
+		const TcOp *o = &in->op[i];
+		Operand *p = &a.op[i];
+		p->kind = o->kind == TC_REG ? OP_REG : o->kind == TC_MEM ? OP_MEM : OP_IMM;
+		p->size = o->kind == TC_IMM ? 0 : o->size;
+		p->reg = o->reg, p->base = o->base, p->index = o->index, p->scale = o->scale;
+		p->val = o->kind == TC_REL ? 0 : o->val;
+		if (o->kind == TC_REL) p->sym = &label, rel = i, far = x86_rows[in->row].form == F_REL32;
+	}
+	uint8_t buf[16];
+	AsEnc r;
+	int n = as_encode(&a, far, buf, &r);
+	if (n < 0) return snprintf(why, cap, "talas cannot encode it: %.100s", r.err), 1;
+	TcInst b;
+	char err[256];
+	if (tc_decode(buf, (size_t)n, 0, &b, err, sizeof err) != n)
+		return snprintf(why, cap, "talas's bytes do not decode back: %.100s", err), 1;
+	if (in->mnem == MN_XCHG && in->size == S64 && in->op[0].kind == TC_REG && in->op[0].reg == R_RAX &&
+	    in->op[1].kind == TC_REG && in->op[1].reg == R_RAX)
+		return b.mnem == MN_NOP ? 0 : (snprintf(why, cap, "xchg rax, rax is not re-encoded as nop"), 1);
+	if (exact && (n != in->len || memcmp(buf, orig, (size_t)(rel >= 0 ? n - r.field_size : n))))
+		return snprintf(why, cap, "talas re-encodes it differently (%d bytes)", n), 1;
+	if (b.mnem != in->mnem || b.cc != in->cc || b.nops != in->nops || b.size != in->size)
+		return snprintf(why, cap, "re-encoded as another instruction"), 1;
+	int swap = in->mnem == MN_XCHG && !op_eq(&in->op[0], &b.op[0]);
+	for (int i = 0; i < in->nops; i++) {
+		const TcOp *x = &in->op[i], *y = &b.op[swap ? 1 - i : i];
+		if (i == rel) {
+			if (y->kind != TC_REL || y->val != n || (n != in->len))
+				return snprintf(why, cap, "branch re-encoded differently"), 1;
+			continue;
+		}
+		if (!op_eq(x, y))
+			return snprintf(why, cap, "operand %d re-encoded differently", i + 1), 1;
+	}
+	return 0;
+}
+
+/* The same instruction, but for its length and a branch's target. */
+static int same_meaning(const TcInst *a, const TcInst *b)
+{
+	if (a->mnem != b->mnem || a->cc != b->cc || a->nops != b->nops || a->size != b->size) return 0;
+	for (int i = 0; i < a->nops; i++)
+		if (a->op[i].kind != TC_REL && !op_eq(&a->op[i], &b->op[i])) return 0;
+	return 1;
+}
+
+/*
+** Every REX bit we accept must be needed: with any one set bit cleared
+** (and a REX left bare dropped as well), the bytes must be rejected or
+** mean something else.  0 when so, else a reason in why.
+*/
+static int rex_needed(const uint8_t *p, const TcInst *in, char *why, size_t cap)
+{
+	int at = p[0] == 0x66 ? 1 : 0;
+	if ((p[at] & 0xf0) != 0x40) return 0;
+	for (int bit = 1; bit <= 0x10; bit <<= 1) {
+		uint8_t b[16];
+		int n = in->len;
+		memcpy(b, p, (size_t)n);
+		if (bit < 0x10 && !(b[at] & bit)) continue;
+		if (bit < 0x10) b[at] = (uint8_t)(b[at] & ~bit);
+		if (bit == 0x10) memmove(b + at, b + at + 1, (size_t)(n - at - 1)), n--;   /* no REX at all */
+		TcInst o;
+		char err[256];
+		if (tc_decode(b, (size_t)n, 0, &o, err, sizeof err) == n && same_meaning(in, &o))
+			return snprintf(why, cap, bit < 0x10 ? "REX bit %x is redundant" : "REX is redundant", bit), 1;
+	}
+	return 0;
+}
+
 /* Bytes as hex, for reports. */
 static void hex(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
@@ -246,6 +358,10 @@ static int stream(const char *path)
 		}
 		if (same(code + off, n - off, off, &in, zt, sizeof zt, why, sizeof why))
 			bad += (unsigned long)report("differs", code + off, (size_t)len, off, &in, zt, why);
+		else if (reencode(code + off, &in, 1, why, sizeof why))
+			bad += (unsigned long)report("re-encoding", code + off, (size_t)len, off, &in, zt, why);
+		else if (rex_needed(code + off, &in, why, sizeof why))
+			bad += (unsigned long)report("redundant", code + off, (size_t)len, off, &in, zt, why);
 		hits[in.row]++;
 		ninst++;
 		off += (size_t)len;
@@ -281,6 +397,7 @@ static uint64_t next(void)
 	return z ^ (z >> 31);
 }
 
+/* A number in [0, k). */
 static unsigned below(unsigned k) { return (unsigned)(next() % k); }
 
 typedef struct Pool { const uint8_t *code; size_t *off; uint8_t *len; size_t n; } Pool;
@@ -307,11 +424,13 @@ static void collect_opcodes(void)
 	}
 }
 
+/* Prefix bytes the mutations insert: mostly the accepted ones. */
 static const uint8_t prefix_bytes[] = {
 	0x66, 0x66, 0x66, 0x40, 0x41, 0x44, 0x48, 0x49, 0x4c, 0x4f, 0x42, 0x45,
 	0xf0, 0xf2, 0xf3, 0x2e, 0x3e, 0x26, 0x36, 0x64, 0x65, 0x67,
 };
 
+/* n random bytes. */
 static void random_bytes(uint8_t *b, int n)
 {
 	for (int i = 0; i < n; i++) b[i] = (uint8_t)next();
@@ -420,9 +539,14 @@ static int attempt(const Guard *g, const uint8_t *b, int len, int pre, unsigned 
 		return report("inconsistent", code + off, n - off, off, &in, "", "length or offset");
 	if (same(code + off, n - off, off, &in, zt, sizeof zt, why, sizeof why))
 		return report("differs", code + off, (size_t)r, off, &in, zt, why);
+	if (reencode(code + off, &in, 0, why, sizeof why))
+		return report("re-encoding", code + off, (size_t)r, off, &in, zt, why);
+	if (rex_needed(code + off, &in, why, sizeof why))
+		return report("redundant", code + off, (size_t)r, off, &in, zt, why);
 	return 0;
 }
 
+/* COUNT attempts: 20% uniform, 30% shaped, 50% mutated (shaped without OBJ). */
 static int randomized(uint64_t seed, unsigned long count, const char *path)
 {
 	Guard g, pg;
@@ -456,14 +580,55 @@ static int randomized(uint64_t seed, unsigned long count, const char *path)
 	return bad ? 1 : 0;
 }
 
+/*
+** Every prefix combination (none or 66, none or one of the 16 REX) with
+** every opcode of both maps and every ModRM byte, followed by one of four
+** tails that make SIB bytes with and without base and index, and
+** displacements and immediates with the sign bit set or clear.
+*/
+static int sweep(void)
+{
+	static const uint8_t tails[4][12] = {
+		{ 0x24, 0x80, 0xff, 0xff, 0x7f, 0x01, 0x02, 0x03, 0x84, 0x05, 0x06, 0x07 },
+		{ 0x8d, 0x7f, 0x00, 0x00, 0x80, 0xfe, 0xff, 0xff, 0xff, 0x11, 0x22, 0x33 },
+		{ 0x65, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0 },
+		{ 0xe5, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff },
+	};
+	Guard g;
+	if (guard_init(&g, 64)) return perror("diff_zydis: mmap"), 2;
+	unsigned long n = 0, acc = 0, zonly = 0, bad = 0, k = 0;
+	for (int p66 = 0; p66 < 2; p66++)
+		for (int rex = 0x3f; rex <= 0x4f; rex++)
+			for (int op = 0; op < 512; op++)
+				for (int modrm = 0; modrm < 256; modrm++) {
+					uint8_t b[20];
+					int len = 0;
+					if (p66) b[len++] = 0x66;
+					if (rex >= 0x40) b[len++] = (uint8_t)rex;
+					if (op >= 256) b[len++] = 0x0f;
+					b[len++] = (uint8_t)op;
+					b[len++] = (uint8_t)modrm;
+					memcpy(b + len, tails[k++ & 3], 12);
+					len = len + 12 > 16 ? 16 : len + 12;
+					n++;
+					bad += (unsigned long)attempt(&g, b, len, 0, &acc, &zonly);
+				}
+	printf("zydis.sweep: %lu encodings: %lu accepted by us, %s", n, acc, bad ? "" : "all identical to Zydis");
+	if (bad) printf("%lu differ", bad);
+	printf(" (66 90 = nop: %lu); %lu accepted by Zydis only\n", xchg_ax_ax, zonly);
+	return bad ? 1 : 0;
+}
+
+/* The mode from the command line. */
 int main(int argc, char **argv)
 {
 	if (!ZYAN_SUCCESS(ZydisDecoderInit(&zdec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
 	    !ZYAN_SUCCESS(ZydisFormatterInit(&zfmt, ZYDIS_FORMATTER_STYLE_INTEL)))
 		return fprintf(stderr, "diff_zydis: cannot set up Zydis\n"), 2;
 	if (argc == 3 && !strcmp(argv[1], "stream")) return stream(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "sweep")) return sweep();
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "random"))
 		return randomized(strtoull(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), argc == 5 ? argv[4] : NULL);
-	fprintf(stderr, "usage: diff_zydis stream OBJ | diff_zydis random SEED COUNT [OBJ]\n");
+	fprintf(stderr, "usage: diff_zydis stream OBJ | random SEED COUNT [OBJ] | sweep\n");
 	return 2;
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# run.sh MODE TALAS TALCHECK FILE WORKDIR
+#   ok:  the program assembles and talcheck verifies it, silently.
+#   bad: the program assembles and talcheck rejects it (exit 1) with a
+#        file:line:col diagnostic naming the rule of its "# expect: RULE"
+#        line, in text and in --json alike.
+set -u
+mode=$1 talas=$2 talcheck=$3 file=$4 work=$5
+name=$(basename "$file" .tal)
+mkdir -p "$work"
+tmp=$(mktemp -d "$work/$name.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $name: $*"; exit 1; }
+cd "$(dirname "$file")"
+src=$(basename "$file")
+"$talas" -o "$tmp/$name.o" "$src" 2>"$tmp/as.err" || { cat "$tmp/as.err"; fail "does not assemble"; }
+"$talcheck" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+case $mode in
+ok)
+  [ $rc -eq 0 ] || { cat "$tmp/err"; fail "rejected (exit $rc)"; }
+  [ -s "$tmp/err" ] && { cat "$tmp/err"; fail "diagnostics for a verified program"; }
+  ;;
+bad)
+  rule=$(sed -n 's/^# expect: //p' "$src" | head -1)
+  [ -n "$rule" ] || fail "no '# expect: RULE' line"
+  [ $rc -eq 1 ] || { cat "$tmp/err"; fail "exit $rc, expected 1"; }
+  grep -qE "^$src:[0-9]+:[0-9]+: error: \[$rule\]" "$tmp/err" || { cat "$tmp/err"; fail "no $src:line:col diagnostic for rule $rule"; }
+  "$talcheck" --json -fdiagnostics-color=never "$tmp/$name.o" 2>/dev/null | grep -q "\"rule\": \"$rule\"" || fail "--json does not name rule $rule"
+  ;;
+esac
+echo "ok: $name ($mode)"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tamper.sh TALAS TALCHECK EXAMPLES WORKDIR - the verifier trusts no byte.
+#  1. Every byte of .text of each example (and of .tal.types of sum),
+#     replaced by two values in turn: talcheck always answers 0, 1 or 2 in time, never
+#     crashes; and the edits that matter are caught (see 2).
+#  2. Specific edits to sum.o must be rejected: the loop's bound check
+#     turned into nops, and a syscall written over an instruction.
+set -u
+talas=$1 talcheck=$2 examples=$3 work=$4
+rm -rf "$work"; mkdir -p "$work"; cd "$work"
+failures=0 runs=0 rejected=0
+
+# section_range OBJ NAME -> "offset size" of a section in the file
+hexrange() { readelf -S -W "$1" | sed -n "s/^ *\[ *[0-9]*\] $2 \{1,\}[A-Z_]\{1,\} \{1,\}[0-9a-f]\{1,\} \([0-9a-f]\{1,\}\) \([0-9a-f]\{1,\}\).*/\1 \2/p"; }
+
+poke() { printf "$(printf '\\%03o' "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+for src in "$examples"/*.tal; do
+  name=$(basename "$src" .tal)
+  "$talas" -o "$name.o" "$src" || { echo "FAIL: $name does not assemble"; failures=$((failures + 1)); continue; }
+  "$talcheck" "$name.o" 2>/dev/null || { echo "FAIL: $name does not verify"; failures=$((failures + 1)); continue; }
+  sects=.text
+  [ "$name" = sum ] && sects=".text .tal.types"
+  for sect in $sects; do
+    read -r off size < <(hexrange "$name.o" "$sect")
+    off=$((16#$off)) size=$((16#$size))
+    for ((i = 0; i < size; i++)); do
+      for v in 0xcc 0x0f; do
+        cp "$name.o" t.o
+        poke t.o $((off + i)) $((v))
+        cmp -s t.o "$name.o" && continue
+        timeout 10 "$talcheck" t.o >/dev/null 2>&1
+        rc=$?
+        runs=$((runs + 1))
+        [ $rc -eq 1 ] && rejected=$((rejected + 1))
+        if [ $rc -ne 0 ] && [ $rc -ne 1 ] && [ $rc -ne 2 ]; then
+          echo "FAIL: $name: byte $sect+$i := $v: exit $rc"; failures=$((failures + 1))
+          cp t.o "crash-$name-$i.o"
+        fi
+      done
+    done
+  done
+done
+
+# The bound check of sum's loop (cmp rcx, rsi; jae done) becomes nops.
+"$talas" -o sum.o "$examples/sum.tal"
+read -r off _ < <(hexrange sum.o .text)
+off=$((16#$off))
+cp sum.o nocheck.o
+for i in 4 5 6 7 8; do poke nocheck.o $((off + i)) 0x90; done
+"$talcheck" -fdiagnostics-color=never nocheck.o 2>err; rc=$?
+if [ $rc -eq 1 ] && grep -q '\[mem.bounds\]' err; then :; else echo "FAIL: sum without its bound check: exit $rc"; cat err; failures=$((failures + 1)); fi
+# A syscall over the first instruction (xor eax, eax).
+cp sum.o syscall.o
+poke syscall.o $off 0x0f; poke syscall.o $((off + 1)) 0x05
+"$talcheck" -fdiagnostics-color=never syscall.o 2>err; rc=$?
+if [ $rc -eq 1 ] && grep -q '\[decode\].*syscall' err; then :; else echo "FAIL: syscall in sum: exit $rc"; cat err; failures=$((failures + 1)); fi
+
+echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
+[ $failures -eq 0 ]
