@@ -452,13 +452,8 @@ static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
 	int perm = N(c, arr)->flags;
 	Lin n = lin_of(&c->t, len);
 	if (!facts_prove(&c->st.facts, idx) || !facts_prove_rel(&c->st.facts, idx, n, TY_CLT)) {
-		char ib[256] = "?";
-		if (idx.ok) {
-			size_t at = 0;
-			for (int i = 0; i < idx.n; i++)
-				at += (size_t)snprintf(ib + at, sizeof ib - at, "%s%lld*%s", i ? " + " : "", (long long)idx.c[i], ty_strof(&c->t, idx.v[i]));
-			snprintf(ib + at, sizeof ib - at, "%s%lld", at ? " + " : "", (long long)idx.k);
-		}
+		char ib[256];
+		lin_print(&c->t, idx, ib, sizeof ib);
 		return report(c, "mem.bounds", "cannot prove the index (%s) is within [0, %s) of %s", ib, TYS(len), TYS(arr)), 0;
 	}
 	TyId ee = X(c, et);
@@ -1355,7 +1350,10 @@ static void check_blocks(Ck *c)
 			if (!c->t.ann[a - 1].edge || !c->label[i]) coerce(c, &c->t.ann[a - 1]);
 		int before = c->errors;
 		check_inst(c, in);
-		if (c->errors != before && c->errors > 20) return;
+		if (c->errors != before) {
+			c->st.live = 0;   /* one error per block: what follows would only echo it */
+			if (c->errors > 20) return;
+		}
 	}
 	if (c->st.live) report(c, "flow.end", "execution runs off the end of .text");
 }

@@ -89,6 +89,23 @@ Lin lin_of(const TyTable *t, TyId e)
 	return lin_rec(t, e, 0);
 }
 
+/* "i + j - 1", "2*n", "0": for diagnostics. */
+void lin_print(const TyTable *t, Lin l, char *buf, size_t cap)
+{
+	size_t at = 0;
+	if (!l.ok) { snprintf(buf, cap, "?"); return; }
+	buf[0] = 0;
+	for (int i = 0; i < l.n && at < cap; i++) {
+		int64_t c = l.c[i];
+		const char *sign = c < 0 ? (at ? " - " : "-") : (at ? " + " : "");
+		if (c < 0) c = -c;
+		if (c == 1) at += (size_t)snprintf(buf + at, cap - at, "%s%s", sign, ty_strof(t, l.v[i]));
+		else at += (size_t)snprintf(buf + at, cap - at, "%s%lld*%s", sign, (long long)c, ty_strof(t, l.v[i]));
+	}
+	if (at < cap && (l.k || !at))
+		snprintf(buf + at, cap - at, "%s%lld", at ? (l.k < 0 ? " - " : " + ") : "", (long long)(at && l.k < 0 ? -l.k : l.k));
+}
+
 int lin_is_const(Lin l, int64_t *k)
 {
 	if (!l.ok || l.n) return 0;
