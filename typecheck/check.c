@@ -231,6 +231,7 @@ static TyId set_slot(Ck *c, TyId s, int64_t k, TyId t)
 }
 
 static TyId sing(Ck *c, Lin l);
+static int is_size(const Facts *f, Lin l);
 
 /* ---- entering a label ---- */
 
@@ -275,6 +276,9 @@ static void entry_state(Ck *c, const Code *p, State *st)
 	memset(st, 0, sizeof *st);
 	for (int r = 0; r < 16; r++) st->reg[r] = p->reg[r];
 	st->stack = p->stack;
+	for (int i = 0; i < p->nb; i++)
+		if (N(c, p->b[i])->flags == TK_SIZE)
+			facts_add(&st->facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
 	for (int i = 0; i < p->nc; i++) {
 		TyId k = p->cons[i];
 		facts_rel(&st->facts, lin_of(&c->t, K(c, k, 0)), lin_of(&c->t, K(c, k, 1)), N(c, k)->kind);
@@ -316,6 +320,10 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 			return report(c, "jump.type", "%s: the stack is %s; the target expects %s (%s)", what,
 			              TYS(stack), TYS(want), c->o.err ? c->o.err : "types differ");
 	}
+	for (int i = 0; i < u->n; i++)
+		if (u->sort[i] == TK_SIZE && u->val[i] && !is_size(&st->facts, lin_of(&c->t, u->val[i])))
+			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
+			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
 	for (int i = 0; i < p.nc; i++) {
 		TyId k = ty_subst(&c->o, p.cons[i], u);
 		if (!k || !facts_prove_rel(&st->facts, lin_of(&c->t, K(c, k, 0)), lin_of(&c->t, K(c, k, 1)), N(c, k)->kind))
@@ -603,10 +611,20 @@ static TyId lin_ty(Ck *c, Lin l)
 	return acc;
 }
 
-/* A singleton S(l) when l is provably a size (>= 0), else int. */
+/*
+** [size] a size is a natural number below 2^48 (the lengths of real
+** objects are); so a few of them added, or one times 4096, cannot wrap
+** around 64 bits, and what the facts say of them is what the machine does.
+*/
+static int is_size(const Facts *f, Lin l)
+{
+	return l.ok && facts_prove(f, l) && facts_prove(f, lin_add(lin_const(SIZE_LIMIT - 1), l, -1));
+}
+
+/* A singleton S(l) when l is provably a size, else int. */
 static TyId sing(Ck *c, Lin l)
 {
-	if (!l.ok || !facts_prove(&c->st.facts, l)) return leaf(c, TY_INT);
+	if (!is_size(&c->st.facts, l)) return leaf(c, TY_INT);
 	TyId e = lin_ty(c, l);
 	return e ? mk1(c, TY_SING, 0, e) : leaf(c, TY_INT);
 }
@@ -1145,6 +1163,11 @@ static void coerce(Ck *c, const TyAnnot *a)
 				/* a new rigid variable, named after the binder the code gave */
 				StrId fresh = ty_fresh(&c->o, ty_strof(&c->t, N(c, w)->name));
 				w = mk(c, TY_VAR, 0, fresh, 0, NULL, 0);
+				if (s.sort[i] == TK_SIZE)
+					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
+			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_of(&c->t, w))) {
+				report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(w));
+				return;
 			}
 			s.val[i] = w;
 		}

@@ -2,12 +2,12 @@
 ** facts.c - what the checker knows about sizes: linear facts  e >= 0.
 **
 ** Index expressions (types.h) are linear in the size variables.  A label's
-** constraints, the comparisons the code makes and the variables' own
-** non-negativity are facts; a goal is proven when it is one fact, or the sum
-** of two, plus a non-negative constant.  That is far from a full decision
-** procedure, and is meant to be: it covers what loops over arrays need
-** (i < n from the test, i + 1 <= n at the back edge) and stays linear time
-** for a fixed number of facts, and easy to audit.
+** constraints, the comparisons the code makes, and each size's bounds
+** (0 <= v < 2^48) are facts; a goal is proven when it is the sum of at most
+** three facts plus a non-negative constant.  That is far from a full
+** decision procedure, and is meant to be: it covers what loops over arrays
+** need (i < n from the test, i + 1 <= n at the back edge), costs a bounded
+** amount per goal, and is easy to audit.
 */
 #include <string.h>
 
@@ -48,11 +48,14 @@ Lin lin_var(StrId v)
 	return l;
 }
 
-/* a + m*b; coefficients stay small (no overflow) or the result is not ok. */
+/* a + m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or the result is not ok. */
 Lin lin_add(Lin a, Lin b, int64_t m)
 {
+	const int64_t big = INT64_C(1) << 56;
 	if (!a.ok || !b.ok) { a.ok = 0; return a; }
-	if (b.k > INT32_MAX || b.k < INT32_MIN || a.k > INT64_MAX / 4 || a.k < INT64_MIN / 4) { a.ok = 0; return a; }
+	if (b.k > big || b.k < -big || a.k > big || a.k < -big || m > 4096 || m < -4096) { a.ok = 0; return a; }
+	for (int i = 0; i < b.n; i++)
+		if (b.c[i] > 4096 || b.c[i] < -4096) { a.ok = 0; return a; }
 	a.k += m * b.k;
 	for (int i = 0; i < b.n; i++) lin_addterm(&a, b.v[i], m * b.c[i]);
 	return a;
@@ -150,7 +153,11 @@ static Lin drop_vars(Lin g)
 	return r;
 }
 
-/* g >= 0 from the facts: g - f (- f') is a sum of non-negative terms. */
+/*
+** g >= 0 from the facts: g minus at most three facts is a sum of
+** non-negative terms.  Three covers a bound through two constraints and a
+** size's upper limit (i <= n - m, j <= m, n < 2^48  =>  i + j < 2^48).
+*/
 int facts_prove(const Facts *f, Lin g)
 {
 	if (!g.ok) return 0;
@@ -158,8 +165,12 @@ int facts_prove(const Facts *f, Lin g)
 	for (int i = 0; i < f->n; i++) {
 		Lin d = lin_add(g, f->f[i], -1);
 		if (nonneg_const(drop_vars(d))) return 1;
-		for (int j = i; j < f->n; j++)
-			if (nonneg_const(drop_vars(lin_add(d, f->f[j], -1)))) return 1;
+		for (int j = i; j < f->n; j++) {
+			Lin e = lin_add(d, f->f[j], -1);
+			if (nonneg_const(drop_vars(e))) return 1;
+			for (int k = j; k < f->n; k++)
+				if (nonneg_const(drop_vars(lin_add(e, f->f[k], -1)))) return 1;
+		}
 	}
 	return 0;
 }

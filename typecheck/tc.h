@@ -91,6 +91,8 @@ void tc_close(TcObject *o);
 /* ---- facts.c: linear facts about sizes ---- */
 
 enum { LIN_MAX = 6, FACTS_MAX = 48 };
+/* Every size is below this: no sum of a few sizes, nor a size times 4096, overflows 64 bits. */
+#define SIZE_LIMIT (INT64_C(1) << 48)
 
 /* sum of c[i]*v[i] + k; ok = 0 when it is not linear or got too big */
 typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k; } Lin;
