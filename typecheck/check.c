@@ -59,6 +59,8 @@ typedef struct Ck {
 	uint32_t block;            /* entry index of the block being checked     */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
+	uint32_t *byname, nbyname; /* by StrId: 1 + first entry with that name   */
+	uint32_t *nextname;        /* by entry: 1 + next entry with its name     */
 	Site *site; unsigned nsite, capsite;
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
@@ -357,13 +359,28 @@ static const TcReloc *field_reloc(Ck *c, const TcInst *in)
 	return tc_reloc_at(&c->obj, in->off + in->len - 4 - (uint32_t)imm_bytes(in));
 }
 
+/* The declaration of a symbol by name, through an index built once (by StrId). */
 static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
 {
-	for (uint32_t i = 0; i < c->t.nent; i++) {
-		const TyEntry *e = &c->t.ent[i];
-		if ((e->kind == kind1 || e->kind == kind2) && strcmp(ty_strof(&c->t, e->name), name) == 0) return e;
+	StrId id = ty_str(&c->t, name, strlen(name));
+	for (uint32_t e = id < c->nbyname ? c->byname[id] : 0; e; e = c->nextname[e - 1]) {
+		const TyEntry *x = &c->t.ent[e - 1];
+		if (x->kind == kind1 || x->kind == kind2) return x;
 	}
 	return NULL;
+}
+
+static void index_names(Ck *c)
+{
+	c->nbyname = c->t.nstr;
+	c->byname = xcalloc(c->nbyname + 1, sizeof *c->byname);
+	c->nextname = xcalloc(c->t.nent + 1, sizeof *c->nextname);
+	for (uint32_t i = c->t.nent; i-- > 0;) {
+		StrId n = c->t.ent[i].name;
+		if (n >= c->nbyname) continue;
+		c->nextname[i] = c->byname[n];
+		c->byname[n] = i + 1;
+	}
 }
 
 /* The code type of a .text offset: a label's. */
@@ -1308,45 +1325,105 @@ static void check_exports(Ck *c)
 
 /*
 ** [stack.depth] every label's stack need is finite: the deepest its block
-** goes, or a call site's depth + 8 + the callee's need.  A cycle of calls
-** has no finite need: recursion needs the run-time stack check.  A label
-** that declares `stack N` must need no more than N.
+** goes, or a call or jump site's depth (+ 8 for a call) + the target's
+** need.  A cycle through which the stack grows (recursion) has no finite
+** need: it would need the run-time stack check.  A label that declares
+** `stack N` must need no more than N.
+**
+** The labels and sites form a graph; its strongly connected components
+** (Tarjan's algorithm, without recursion) come out callees first, so one
+** pass computes every need: linear in the number of labels and sites.
 */
+typedef struct Graph { uint32_t n, *first, *edge; } Graph;
+
+static int by_from(const void *a, const void *b)
+{
+	const Site *x = a, *y = b;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
+{
+	const TyEntry *e = &c->t.ent[i];
+	Code p;
+	int64_t decl;
+	c->ent = e;
+	if (unbounded)
+		report(c, "stack.depth", "'%s' recurses: its stack use has no bound without a run-time stack check", ty_strof(&c->t, e->name));
+	else if (code_parts(c, e->type, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &decl) && need > decl)
+		report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need, (long long)decl);
+	else if (c->taken[i] && need > declared(c, e->type))
+		report(c, "stack.depth", "the address of '%s' is taken, so its type must bound its stack use: it needs 'stack %lld'",
+		       ty_strof(&c->t, e->name), (long long)need);
+}
+
+/* One component, all of whose successors outside it are done. */
+static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *need)
+{
+	int64_t best = 0;
+	int grows = 0;
+	for (uint32_t x = 0; x < k; x++) {
+		uint32_t v = comp[x];
+		if (c->local[v] > best) best = c->local[v];
+		for (uint32_t e = g->first[v]; e < g->first[v + 1]; e++) {
+			const Site *s = &c->site[g->edge[e]];
+			uint32_t to = s->to - 1;
+			int64_t w = s->depth + (s->call ? 8 : 0);
+			if (which[to] == which[v]) { if (w > 0) grows = 1; }
+			else if (w + need[to] > best) best = w + need[to];
+		}
+	}
+	for (uint32_t x = 0; x < k; x++) need[comp[x]] = best;
+	for (uint32_t x = 0; x < k; x++)
+		if (c->t.ent[comp[x]].kind == E_LABEL) stack_report(c, comp[x], best, grows);
+}
+
 static void check_stack(Ck *c)
 {
 	uint32_t n = c->t.nent;
+	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
+	qsort(c->site, c->nsite, sizeof *c->site, by_from);
+	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from]++;   /* from is 1-based */
+	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
+	for (unsigned s = 0; s < c->nsite; s++) g.edge[s] = s;
 	int64_t *need = xcalloc(n + 1, sizeof *need);
-	for (uint32_t i = 0; i < n; i++) need[i] = c->local[i];
-	int changed = 1;
-	uint32_t round;
-	for (round = 0; changed && round <= n + 1; round++) {
-		changed = 0;
-		for (unsigned s = 0; s < c->nsite; s++) {
-			const Site *x = &c->site[s];
-			int64_t v = x->depth + (x->call ? 8 : 0) + need[x->to - 1];
-			if (v > need[x->from - 1]) { need[x->from - 1] = v; changed = 1; }
-		}
-	}
+	uint32_t *index = xcalloc(n + 1, sizeof *index), *low = xcalloc(n + 1, sizeof *low);
+	uint32_t *which = xcalloc(n + 1, sizeof *which), *stk = xcalloc(n + 1, sizeof *stk);
+	uint32_t *call = xcalloc(n + 1, sizeof *call), *next = xcalloc(n + 1, sizeof *next);
+	uint8_t *on = xcalloc(n + 1, 1);
+	uint32_t counter = 0, sp = 0, cp = 0, ncomp = 0;
 	c->in = NULL;
-	for (uint32_t i = 0; i < n; i++) {
-		const TyEntry *e = &c->t.ent[i];
-		if (e->kind != E_LABEL) continue;
-		c->ent = e;
-		if (changed && need[i] > 0 && round > n) {
-			int cyc = 0;
-			for (unsigned s = 0; s < c->nsite; s++)
-				if (c->site[s].call && c->site[s].from == i + 1 && need[c->site[s].to - 1] + 8 + c->site[s].depth >= need[i]) cyc = 1;
-			if (cyc) { report(c, "stack.depth", "'%s' recurses: its stack use has no bound without a run-time stack check", ty_strof(&c->t, e->name)); continue; }
+	for (uint32_t root = 0; root < n; root++) {
+		if (index[root]) continue;
+		call[cp++] = root;
+		index[root] = low[root] = ++counter;
+		next[root] = g.first[root];
+		stk[sp++] = root;
+		on[root] = 1;
+		while (cp) {
+			uint32_t v = call[cp - 1];
+			if (next[v] < g.first[v + 1]) {
+				uint32_t w = c->site[g.edge[next[v]++]].to - 1;
+				if (!index[w]) {
+					index[w] = low[w] = ++counter;
+					next[w] = g.first[w];
+					stk[sp++] = w;
+					on[w] = 1;
+					call[cp++] = w;
+				} else if (on[w] && index[w] < low[v]) low[v] = index[w];
+				continue;
+			}
+			cp--;
+			if (cp && low[v] < low[call[cp - 1]]) low[call[cp - 1]] = low[v];
+			if (low[v] != index[v]) continue;
+			uint32_t top = sp;
+			ncomp++;
+			do { sp--; on[stk[sp]] = 0; which[stk[sp]] = ncomp; } while (stk[sp] != v);
+			stack_component(c, &g, stk + sp, top - sp, which, need);
 		}
-		Code p;
-		int64_t decl;
-		if (code_parts(c, e->type, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &decl) && need[i] > decl)
-			report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need[i], (long long)decl);
-		else if (c->taken[i] && need[i] > declared(c, e->type))
-			report(c, "stack.depth", "the address of '%s' is taken, so its type must bound its stack use: it needs 'stack %lld'",
-			       ty_strof(&c->t, e->name), (long long)need[i]);
 	}
-	free(need);
+	free(g.first); free(g.edge); free(need); free(index); free(low);
+	free(which); free(stk); free(call); free(next); free(on);
 }
 
 static void check_blocks(Ck *c)
@@ -1410,6 +1487,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	int r = -1;
 	if (load(c, path) == 0) {
 		tyops_init(&c->o, &c->t);
+		index_names(c);
 		if (decode_all(c) == 0 && place_labels(c) == 0) {
 			check_exports(c);
 			check_objects(c);
@@ -1428,6 +1506,8 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	free(c->ann);
 	free(c->local);
 	free(c->taken);
+	free(c->byname);
+	free(c->nextname);
 	free(c->site);
 	free(c);
 	return r < 0 ? -1 : r;
