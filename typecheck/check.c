@@ -66,6 +66,7 @@ typedef struct Ck {
 	const TcInst *in;          /* the instruction being checked              */
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
+	char **texts; unsigned ntexts, captexts;   /* sources read for quoting   */
 	int errors;
 } Ck;
 
@@ -135,6 +136,10 @@ static Pos src_pos(Ck *c, uint32_t off)
 			fclose(f);
 		}
 		p.file = diag_source(c->d, name, text, len);
+		if (text) {
+			c->texts = xgrow(c->texts, sizeof *c->texts, c->ntexts + 1, &c->captexts);
+			c->texts[c->ntexts++] = text;
+		}
 	}
 	p.line = r->line;
 	p.col = r->col;
@@ -197,6 +202,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 			json_str(c->json, state);
 		}
 		fputs("}\n", c->json);
+		fflush(c->json);
 	}
 	return 0;
 }
@@ -1382,7 +1388,7 @@ static void check_stack(Ck *c)
 {
 	uint32_t n = c->t.nent;
 	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
-	qsort(c->site, c->nsite, sizeof *c->site, by_from);
+	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
 	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from]++;   /* from is 1-based */
 	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
 	for (unsigned s = 0; s < c->nsite; s++) g.edge[s] = s;
@@ -1507,6 +1513,8 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	free(c->local);
 	free(c->taken);
 	free(c->byname);
+	for (unsigned i = 0; i < c->ntexts; i++) free(c->texts[i]);
+	free(c->texts);
 	free(c->nextname);
 	free(c->site);
 	free(c);

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# elf.sh TALAS TALCHECK EXAMPLES WORKDIR - malformed objects and paths.
+# Each case is a small edit of a good object (examples/sum.tal, or a small
+# program with relocations written below) made with printf, dd and objcopy.
+# talcheck must answer every one in time with exit 2 (or 1 where the ELF is
+# sound and only its types reject it): a clear error naming the file, one
+# line for exit 2 and a bounded number for exit 1, never a crash or silence.
+# Then every input of tests/fuzz/regress/ must give 0, 1 or 2.
+set -u
+talas=$1 talcheck=$2 examples=$3 work=$4
+regress=$(cd "$(dirname "$0")/../fuzz/regress" 2>/dev/null && pwd)
+rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
+cases=0 failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# u FILE WIDTH OFFSET: the unsigned little-endian number there
+u() { od -An -t "u$2" -j "$3" -N "$2" "$1" | tr -d ' \n'; }
+
+# put FILE OFFSET WIDTH VALUE: write VALUE there, little-endian
+put() {
+  local s='' i
+  for ((i = 0; i < $3; i++)); do s+=$(printf '\\%03o' $((($4 >> (8 * i)) & 255))); done
+  printf "$s" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# shdr FILE NAME: file offset of the section header of NAME
+shdr() {
+  local i
+  i=$(readelf -SW "$1" | sed -n "s/^ *\[ *\([0-9]*\)\] $2 .*/\1/p" | head -1)
+  [ -n "$i" ] || { echo "elf.sh: no section $2 in $1" >&2; exit 1; }
+  echo $(($(u "$1" 8 40) + i * $(u "$1" 2 58)))
+}
+# field offsets in an Elf64_Shdr
+SH_NAME=0 SH_TYPE=4 SH_OFFSET=24 SH_SIZE=32 SH_LINK=40 SH_ENTSIZE=56
+
+# expect NAME FILE CODES: talcheck FILE exits with one of CODES (in 10 s);
+# exit 2 is one line naming FILE, exit 1 at most 200 lines with an error
+expect() {
+  local name=$1 f=$2 codes=$3 rc lines
+  cases=$((cases + 1))
+  timeout 10 "$talcheck" -fdiagnostics-color=never "$f" >out 2>err
+  rc=$?
+  case " $codes " in
+  *" $rc "*) ;;
+  *) fail "$name: exit $rc, expected $codes"; head -5 err; cp "$f" "fail-$name" 2>/dev/null; return ;;
+  esac
+  lines=$(wc -l <err)
+  [ -s out ] && fail "$name: output on stdout"
+  if [ "$rc" -eq 2 ]; then
+    [ "$lines" -eq 1 ] || { fail "$name: $lines lines on stderr, expected 1"; head -5 err; }
+    grep -qF -- "$f" err || { fail "$name: the error does not name $f"; cat err; }
+  else
+    [ "$lines" -ge 1 ] && [ "$lines" -le 200 ] || fail "$name: $lines lines on stderr"
+    grep -q 'error: ' err || { fail "$name: no error on stderr"; head -5 err; }
+  fi
+}
+
+# fresh NAME [SOURCE OBJECT]: a copy of the good object to edit
+fresh() { cp "${2:-sum.o}" "$1"; }
+
+"$talas" -o sum.o "$examples/sum.tal" || { echo "FAIL: sum.tal does not assemble"; exit 1; }
+"$talcheck" sum.o || { echo "FAIL: sum.o does not verify"; exit 1; }
+size=$(stat -c %s sum.o)
+
+# A program with relocations (rip-relative data), for .rela.text.
+cat >rel.tal <<'EOF'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.object table : [u32 ro; 4]
+.object counter : { n: int rw }
+.label f : code[s: stack] { rsp: ret[s] :: s }
+.section .rodata
+table: .long 1, 2, 3, 4
+.data
+counter: .quad 0
+.text
+f:
+    mov eax, dword ptr [rip + table + 8]
+    add qword ptr [rip + counter], 1
+    add rax, qword ptr [rip + counter]
+    ret
+EOF
+"$talas" -o rel.o rel.tal || { echo "FAIL: rel.tal does not assemble"; exit 1; }
+"$talcheck" rel.o || { echo "FAIL: rel.o does not verify"; exit 1; }
+
+# ---- not an object at all ----
+: >empty.o;                         expect empty empty.o 2
+printf 'hello, world\n' >text.o;    expect not-elf text.o 2
+printf '\177ELF' >magic.o;          expect magic-only magic.o 2
+mkdir -p dir.o;                     expect directory dir.o 2
+expect nonexistent missing.o 2
+mkfifo fifo.o 2>/dev/null && expect fifo fifo.o 2
+
+# ---- truncated: every sixteenth of the file, every byte of the header ----
+for len in $(seq 0 63) $(for k in $(seq 1 15); do echo $((size * k / 16)); done) $((size - 1)); do
+  head -c "$len" sum.o >trunc.o
+  expect "truncated-$len" trunc.o 2
+done
+
+# ---- the ELF header ----
+fresh elf32.o;  put elf32.o 4 1 1;           expect elf32 elf32.o 2
+fresh class.o;  put class.o 4 1 7;           expect bad-class class.o 2
+fresh msb.o;    put msb.o 5 1 2;             expect big-endian msb.o 2
+fresh mach.o;   put mach.o 18 2 3;           expect machine-386 mach.o 2
+fresh mach2.o;  put mach2.o 18 2 0xb7;       expect machine-aarch64 mach2.o 2
+fresh exec.o;   put exec.o 16 2 2;           expect type-exec exec.o 2
+fresh dyn.o;    put dyn.o 16 2 3;            expect type-dyn dyn.o 2
+fresh shoff.o;  put shoff.o 40 8 $((size + 4096)); expect shoff-past-end shoff.o 2
+fresh shoff2.o; put shoff2.o 40 8 $((size - 8));   expect shoff-at-end shoff2.o 2
+fresh shoff3.o; put shoff3.o 40 8 -1;        expect shoff-huge shoff3.o 2
+fresh shnum.o;  put shnum.o 60 2 0xffff;     expect shnum-huge shnum.o 2
+fresh shnum0.o; put shnum0.o 60 2 0;         expect shnum-zero shnum0.o 2
+fresh shent.o;  put shent.o 58 2 32;         expect shentsize shent.o 2
+fresh strndx.o; put strndx.o 62 2 200;       expect shstrndx-out-of-range strndx.o 2
+fresh strndx2.o; put strndx2.o 62 2 1;       expect shstrndx-not-strtab strndx2.o 2
+fresh strndx3.o; put strndx3.o 62 2 0xffff;  expect shstrndx-xindex strndx3.o 2
+
+# ---- section headers ----
+for sect in .text .tal.types .tal.lines .shstrtab; do
+  h=$(shdr sum.o "$sect") off=$(u sum.o 8 $((h + SH_OFFSET)))
+  fresh past.o; put past.o $((h + SH_OFFSET)) 8 $((size - 4)); expect "past-end$sect" past.o 2
+  fresh past2.o; put past2.o $((h + SH_OFFSET)) 8 -16;       expect "offset-huge$sect" past2.o 2
+  fresh big.o; put big.o $((h + SH_SIZE)) 8 0x7fffffffffffffff; expect "size-huge$sect" big.o 2
+  fresh big2.o; put big2.o $((h + SH_SIZE)) 8 $((size - off + 1)); expect "size-past-end$sect" big2.o 2
+  fresh nobits.o; put nobits.o $((h + SH_TYPE)) 4 8;         expect "nobits$sect" nobits.o 2
+done
+fresh bss.o; put bss.o $(($(shdr sum.o .bss) + SH_SIZE)) 8 0x7fffffffffffffff; expect bss-huge bss.o 0
+# overlapping sections: .tal.lines laid over .tal.types, .text over .tal.types
+ht=$(shdr sum.o .tal.types) hl=$(shdr sum.o .tal.lines) hx=$(shdr sum.o .text)
+fresh over.o;  put over.o $((hl + SH_OFFSET)) 8 $(($(u sum.o 8 $((ht + SH_OFFSET))) + 4)); expect overlap-lines-types over.o 2
+fresh over2.o; put over2.o $((hx + SH_OFFSET)) 8 $(($(u sum.o 8 $((ht + SH_OFFSET))) + 8)); expect overlap-text-types over2.o 2
+fresh over3.o; put over3.o $((hx + SH_OFFSET)) 8 0;         expect overlap-text-header over3.o 1 2
+# a section name outside the name table
+fresh sname.o; put sname.o $((hx + SH_NAME)) 4 0x7fffffff; expect name-out-of-range sname.o 2
+
+# ---- the type sections ----
+objcopy --remove-section .tal.types sum.o notypes.o; expect no-tal.types notypes.o 2
+objcopy --remove-section .tal.lines sum.o nolines.o; expect no-tal.lines nolines.o 2
+objcopy --remove-section .text sum.o notext.o;        expect no-text notext.o 1 2
+to=$(u sum.o 8 $((ht + SH_OFFSET))) tn=$(u sum.o 8 $((ht + SH_SIZE)))
+lo=$(u sum.o 8 $((hl + SH_OFFSET)))
+fresh magic1.o; put magic1.o "$to" 4 0x58585858;          expect types-bad-magic magic1.o 2
+fresh ver.o;    put ver.o $((to + 4)) 2 99;              expect types-bad-version ver.o 2
+fresh flags.o;  put flags.o $((to + 6)) 2 1;             expect types-bad-flags flags.o 2
+fresh cnt.o;    put cnt.o $((to + 8)) 5 0x0fffffffff;    expect types-huge-string-count cnt.o 2
+fresh cnt2.o;   put cnt2.o $((to + 8)) 10 -1;            expect types-count-overflow cnt2.o 2
+fresh lmagic.o; put lmagic.o "$lo" 4 0x58585858;         expect lines-bad-magic lmagic.o 2
+fresh lver.o;   put lver.o $((lo + 4)) 2 2;              expect lines-bad-version lver.o 2
+fresh lcnt.o;   put lcnt.o $((lo + 8)) 5 0x0fffffffff;   expect lines-huge-file-count lcnt.o 2
+fresh tshort.o; put tshort.o $((ht + SH_SIZE)) 8 $((tn - 1)); expect types-short tshort.o 2
+fresh tzero.o;  put tzero.o $((ht + SH_SIZE)) 8 0;       expect types-empty tzero.o 2
+# every byte of the types overwritten in turn: any answer but a crash
+for ((i = 8; i < tn; i += 3)); do
+  fresh tb.o; put tb.o $((to + i)) 1 0xff; expect "types-byte-$i" tb.o 0 1 2
+done
+
+# ---- relocations (rel.o) ----
+hr=$(shdr rel.o .rela.text) hs=$(shdr rel.o .symtab) ro=$(u rel.o 8 $(($(shdr rel.o .rela.text) + SH_OFFSET)))
+fresh rsym.o rel.o;  put rsym.o $((ro + 12)) 4 9999;       expect rela-bad-symbol rsym.o 2
+fresh rsym2.o rel.o; put rsym2.o $((ro + 24 + 12)) 4 0xffffffff; expect rela-symbol-huge rsym2.o 2
+fresh rlink.o rel.o; put rlink.o $((hr + SH_LINK)) 4 1;    expect rela-link-text rlink.o 2
+fresh rlink2.o rel.o; put rlink2.o $((hr + SH_LINK)) 4 500; expect rela-link-out-of-range rlink2.o 2
+fresh rtype.o rel.o; put rtype.o $((hr + SH_TYPE)) 4 1;    expect rela-not-rela rtype.o 2
+fresh rent.o rel.o;  put rent.o $((hr + SH_ENTSIZE)) 8 1;  expect rela-entsize rent.o 2
+fresh rent0.o rel.o; put rent0.o $((hr + SH_ENTSIZE)) 8 0; expect rela-entsize-zero rent0.o 2
+fresh rsize.o rel.o; put rsize.o $((hr + SH_SIZE)) 8 0x7fffffffffffffff; expect rela-size-huge rsize.o 2
+fresh raddend.o rel.o; put raddend.o $((ro + 16)) 8 0x7ffffffffffffffe; expect rela-addend-huge raddend.o 1 2
+fresh roff.o rel.o;  put roff.o "$ro" 8 0x100000000;       expect rela-offset-huge roff.o 2
+fresh roff2.o rel.o; put roff2.o "$ro" 8 0;                expect rela-offset-not-a-field roff2.o 1 2
+fresh stype.o rel.o; put stype.o $((hs + SH_TYPE)) 4 1;    expect symtab-not-symtab stype.o 2
+fresh slink.o rel.o; put slink.o $((hs + SH_LINK)) 4 1;    expect symtab-link-text slink.o 1 2
+
+# ---- duplicate sections ----
+printf '\303' >ret.bin
+objcopy --add-section .extra=ret.bin --set-section-flags .extra=code sum.o two.o
+put two.o $(($(shdr two.o .extra) + SH_NAME)) 4 "$(u sum.o 4 $((hx + SH_NAME)))"; expect two-text two.o 2
+objcopy --add-section .extra=ret.bin sum.o two2.o
+put two2.o $(($(shdr two2.o .extra) + SH_NAME)) 4 "$(u sum.o 4 $((ht + SH_NAME)))"; expect two-tal.types two2.o 2
+objcopy --add-section .extra=ret.bin rel.o two3.o
+put two3.o $(($(shdr two3.o .extra) + SH_NAME)) 4 "$(u rel.o 4 $((hr + SH_NAME)))"; expect two-rela.text two3.o 2
+
+# ---- the fuzzer's finds: any answer but a crash or a hang ----
+if [ -n "$regress" ]; then
+  for f in "$regress"/*; do
+    [ -f "$f" ] || continue
+    cases=$((cases + 1))
+    timeout 10 "$talcheck" -fdiagnostics-color=never "$f" >/dev/null 2>err
+    rc=$?
+    if [ $rc -gt 2 ]; then fail "regress/$(basename "$f"): exit $rc"; head -5 err; fi
+  done
+fi
+
+if [ $failures -ne 0 ]; then
+  echo "elf: $cases cases, $failures failures"
+  exit 1
+fi
+echo "elf: $cases cases, all handled"
