@@ -73,6 +73,7 @@ enum {
 	TY_LIST,     /* kids: any                                    */
 	/* a value type added after the others, to keep their numbers */
 	TY_SPTR,     /* sptr(s): a pointer into the stack, at slots s; kid: stack */
+	TY_LIMIT,    /* limit: the lowest address the stack may reach (from the host) */
 	TY_NKINDS
 };
 

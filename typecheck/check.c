@@ -22,7 +22,14 @@
 #include "arena.h"
 #include "tc.h"
 
-enum { FL_NONE, FL_CMP, FL_TEST };
+enum { FL_NONE, FL_CMP, FL_TEST, FL_STACK };
+
+/*
+** What a host promises below the stack limit it hands out: after code has
+** checked rsp against the limit, this many bytes may be used before the
+** next check (docs/checking.md, "Stack").
+*/
+enum { STACK_GUARD = 8192 };
 
 /* What the last compare established, for the conditional jumps after it. */
 typedef struct FlagInfo {
@@ -38,11 +45,16 @@ typedef struct State {
 	Facts facts;
 	FlagInfo flags;
 	int64_t depth;     /* bytes pushed since the block's label         */
+	int checked;       /* stack is known to be there: budget bytes ... */
+	int64_t cdepth;    /* ... below this depth                         */
+	int64_t budget;
 	int live;          /* control reaches the next instruction         */
 } State;
 
 /* A place where a block calls or jumps to a label: for the stack bound. */
-typedef struct Site { uint32_t from, to; int64_t depth; int call; } Site;
+/* `guarded`: after a stack check, `depth` counts from the check, and the
+   site must fit the guard instead of adding to its label's need. */
+typedef struct Site { uint32_t from, to; int64_t depth, budget; int call, guarded; const TcInst *in; } Site;
 
 typedef struct Ck {
 	const char *path;
@@ -278,10 +290,19 @@ static void unknowns(Ck *c, const Code *p, Subst *u)
 	}
 }
 
-/* The state a block starts in: its label's registers, stack and constraints. */
+static int64_t declared(Ck *c, TyId k);
+
+/*
+** The state a block starts in: its label's registers, stack and constraints;
+** a label that declares `stack N` has N bytes to use.
+*/
 static void entry_state(Ck *c, const Code *p, State *st)
 {
 	memset(st, 0, sizeof *st);
+	if (p->need) {
+		st->checked = 1;
+		st->budget = declared(c, p->id);
+	}
 	for (int r = 0; r < 16; r++) st->reg[r] = p->reg[r];
 	st->stack = p->stack;
 	for (int i = 0; i < p->nb; i++)
@@ -734,9 +755,27 @@ static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
 	return bad;
 }
 
+/*
+** [stack.check] cmp rsp, L with L : limit, then a jump on b (or ae): where
+** rsp >= L is known, STACK_GUARD bytes of stack are there to use.
+*/
+static int stack_check(Ck *c, const TcInst *in)
+{
+	if (in->mnem != MN_CMP || in->op[0].kind != TC_REG || in->op[0].reg != R_RSP || in->size != S64) return 0;
+	TyId t = in->op[1].kind == TC_IMM ? 0 : read_op(c, &in->op[1], S64);
+	TyId e = X(c, t);
+	if (!e || N(c, e)->kind != TY_LIMIT) {
+		if (t) report(c, "stack.rsp", "rsp can only be compared with the stack limit (a value of type limit), not %s", TYS(t));
+		return 1;
+	}
+	c->st.flags.kind = FL_STACK;
+	return 1;
+}
+
 /* [flags] cmp and test record what a conditional jump may learn. */
 static void do_cmp(Ck *c, const TcInst *in)
 {
+	if (stack_check(c, in)) return;
 	TyId a = read_op(c, &in->op[0], in->size), b = read_op(c, &in->op[1], in->size);
 	c->st.flags.kind = FL_NONE;
 	if (!a || !b) return;
@@ -778,6 +817,12 @@ static void refine(Ck *c, State *st, int cc, int taken)
 		case CC_A: facts_rel(&st->facts, b, a, TY_CLT); break;
 		case CC_E: facts_rel(&st->facts, a, b, TY_CEQ); break;
 		}
+	} else if (f->kind == FL_STACK) {
+		if ((taken ? cc : cc ^ 1) == CC_AE) {
+			st->checked = 1;
+			st->cdepth = st->depth;
+			st->budget = STACK_GUARD;
+		}
 	} else if (f->kind == FL_TEST && st->reg[f->reg] == f->regty) {
 		int null = (cc == CC_E) == taken;
 		if (cc != CC_E && cc != CC_NE) return;
@@ -793,13 +838,23 @@ static void site(Ck *c, uint32_t to, int call)
 	Site *s = &c->site[c->nsite++];
 	s->from = c->block;
 	s->to = to;
-	s->depth = c->st.depth;
+	s->guarded = c->st.checked;
+	s->budget = c->st.budget;
+	s->depth = c->st.checked ? c->st.depth - c->st.cdepth : c->st.depth;
 	s->call = call;
+	s->in = c->in;
 }
 
+/* [stack.depth] below a check, the stack grows at most STACK_GUARD bytes. */
 static void deeper(Ck *c, int64_t bytes)
 {
 	c->st.depth += bytes;
+	if (c->st.checked) {
+		if (c->st.depth - c->st.cdepth > c->st.budget)
+			report(c, "stack.depth", "%lld bytes of stack are used where %lld are known to be there",
+			       (long long)(c->st.depth - c->st.cdepth), (long long)c->st.budget);
+		return;
+	}
 	if (c->block && c->st.depth > c->local[c->block - 1]) c->local[c->block - 1] = c->st.depth;
 }
 
@@ -893,6 +948,9 @@ static void do_call(Ck *c, const TcInst *in)
 	for (int i = 0; i < r.nc; i++)
 		facts_rel(&after.facts, lin_of(&c->t, K(c, r.cons[i], 0)), lin_of(&c->t, K(c, r.cons[i], 1)), N(c, r.cons[i])->kind);
 	after.depth = c->st.depth;
+	after.checked = c->st.checked;    /* the stack below is as it was */
+	after.cdepth = c->st.cdepth;
+	after.budget = c->st.budget;
 	c->st = after;
 }
 
@@ -1375,11 +1433,25 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 			const Site *s = &c->site[g->edge[e]];
 			uint32_t to = s->to - 1;
 			int64_t w = s->depth + (s->call ? 8 : 0);
+			if (s->guarded) continue;
 			if (which[to] == which[v]) { if (w > 0) grows = 1; }
 			else if (w + need[to] > best) best = w + need[to];
 		}
 	}
-	for (uint32_t x = 0; x < k; x++) need[comp[x]] = best;
+	for (uint32_t x = 0; x < k; x++) {
+		const TyEntry *en = &c->t.ent[comp[x]];
+		Code p;
+		need[comp[x]] = en->kind == E_LABEL && code_parts(c, en->type, &p) && p.need ? declared(c, en->type) : best;
+	}
+	for (uint32_t x = 0; x < k; x++)
+		for (uint32_t e = g->first[comp[x]]; e < g->first[comp[x] + 1]; e++) {
+			const Site *s = &c->site[g->edge[e]];
+			int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
+			if (!s->guarded || use <= s->budget) continue;
+			c->in = s->in;
+			report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)s->budget);
+			c->in = NULL;
+		}
 	for (uint32_t x = 0; x < k; x++)
 		if (c->t.ent[comp[x]].kind == E_LABEL) stack_report(c, comp[x], best, grows);
 }
