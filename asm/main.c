@@ -108,21 +108,12 @@ static char *derive(const char *path, const char *ext, int keepdir)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	if (keepdir) {
-		const char *dot = strrchr(base, '.');
-		size_t n = dot && dot != base ? (size_t)(dot - path) : strlen(path);
-		char *s = malloc(n + strlen(ext) + 1);
-		if (!s) return NULL;
-		memcpy(s, path, n);
-		strcpy(s + n, ext);
-		return s;
-	}
 	if (strcmp(path, "-") == 0) base = "stdin";
-	const char *dot = strrchr(base, '.');
-	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	const char *from = keepdir ? path : base, *dot = strrchr(base, '.');
+	size_t n = dot && dot != base ? (size_t)(dot - from) : strlen(from);
 	char *s = malloc(n + strlen(ext) + 1);
 	if (!s) return NULL;
-	memcpy(s, base, n);
+	memcpy(s, from, n);
 	strcpy(s + n, ext);
 	return s;
 }
