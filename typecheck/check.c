@@ -1196,6 +1196,28 @@ static TyId unroll(Ck *c, TyId mu)
 }
 
 /*
+** A coercion has no binders of its own: a bare name in it that no
+** .typedef defines is a variable of the label around it.
+*/
+static TyId names_to_vars(Ck *c, TyId id, int depth)
+{
+	if (!id || depth > 64) return id;
+	const TyNode *n = N(c, id);
+	if (n->kind == TY_NAME && !n->nkids && (n->name >= c->o.ntdef || !c->o.tdef[n->name]))
+		return mk(c, TY_VAR, 0, n->name, 0, NULL, 0);
+	int nk = n->nkids, changed = 0;
+	TyId kids[64];
+	if (nk > 64) return id;
+	for (int i = 0; i < nk; i++) {
+		TyId k = K(c, id, i);
+		kids[i] = names_to_vars(c, k, depth + 1);
+		changed |= kids[i] != k;
+	}
+	n = N(c, id);
+	return changed ? mk(c, n->kind, n->flags, n->name, n->value, kids, nk) : id;
+}
+
+/*
 ** [fold]    v : t[rec a. t/a]  =>  v : rec a. t
 ** [unfold]  v : rec a. t       =>  v : t[rec a. t/a]
 ** [pack]    v : t[w/a], C[w/a] provable  =>  v : exists[a | C]. t
@@ -1210,27 +1232,27 @@ static void coerce(Ck *c, const TyAnnot *a)
 	snprintf(rule, sizeof rule, "coerce.%s", a->op <= A_SUBSUME ? name[a->op] : "?");
 	TyId v = loc_get(c, a);
 	if (!v) { report(c, rule, "the place has no value"); return; }
-	TyId e = X(c, v), target = a->type ? X(c, a->type) : 0;
-	TyId args = a->args;
+	TyId type = names_to_vars(c, a->type, 0), args = names_to_vars(c, a->args, 0);
+	TyId e = X(c, v), target = type ? X(c, type) : 0;
 	int nargs = args ? N(c, args)->nkids : 0;
 	switch (a->op) {
 	case A_FOLD:
-		if (!target || N(c, target)->kind != TY_MU) { report(c, rule, "%s is not a recursive type", TYS(a->type)); return; }
-		if (!ty_leq(&c->o, v, unroll(c, target), NULL, &c->st.facts)) { report(c, rule, "%s does not fit the unrolled %s (%s)", TYS(v), TYS(a->type), c->o.err); return; }
-		loc_set(c, a, a->type);
+		if (!target || N(c, target)->kind != TY_MU) { report(c, rule, "%s is not a recursive type", TYS(type)); return; }
+		if (!ty_leq(&c->o, v, unroll(c, target), NULL, &c->st.facts)) { report(c, rule, "%s does not fit the unrolled %s (%s)", TYS(v), TYS(type), c->o.err); return; }
+		loc_set(c, a, type);
 		break;
 	case A_UNFOLD:
 		if (!e || N(c, e)->kind != TY_MU) { report(c, rule, "%s is not a recursive type", TYS(v)); return; }
 		loc_set(c, a, unroll(c, e));
 		break;
 	case A_SUBSUME:
-		if (!ty_leq(&c->o, v, a->type, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(a->type), c->o.err); return; }
-		loc_set(c, a, a->type);
+		if (!ty_leq(&c->o, v, type, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(type), c->o.err); return; }
+		loc_set(c, a, type);
 		break;
 	case A_PACK: case A_UNPACK: case A_INST: {
 		TyId q = a->op == A_PACK ? target : e;
 		int kind = a->op == A_INST ? TY_CODE : TY_EXISTS;
-		if (!q || N(c, q)->kind != kind) { report(c, rule, "%s is not %s", TYS(a->op == A_PACK ? a->type : v), kind == TY_CODE ? "a code type" : "an existential type"); return; }
+		if (!q || N(c, q)->kind != kind) { report(c, rule, "%s is not %s", TYS(a->op == A_PACK ? type : v), kind == TY_CODE ? "a code type" : "an existential type"); return; }
 		int nb = 0;
 		while (nb < N(c, q)->nkids && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
 		if (nargs > nb || (a->op != A_INST && nargs != nb) || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
@@ -1271,7 +1293,7 @@ static void coerce(Ck *c, const TyAnnot *a)
 		}
 		if (a->op == A_UNPACK) loc_set(c, a, body);
 		else if (!ty_leq(&c->o, v, body, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(body), c->o.err); return; }
-		else loc_set(c, a, a->type);
+		else loc_set(c, a, type);
 		break;
 	}
 	}
