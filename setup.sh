@@ -14,6 +14,7 @@ PACKAGES=(
   libzydis-dev                       # decoder oracle for the verifier's tests
   libssl-dev                         # module signing
   hyperfine                          # benchmarks
+  wabt                               # benchmarks: wasm-validate
 )
 
 missing=()

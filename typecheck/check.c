@@ -195,7 +195,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 		Pos none = p;
 		none.line = 0;
 		diag_note(c->d, none, "at .text+%#x: %s    %s", c->in->off, bytes, insn);
-		diag_note(c->d, none, "state: %s", state);
+		if (c->st.live) diag_note(c->d, none, "state: %s", state);
 	}
 	if (c->json) {
 		fputs("{\"file\": ", c->json);
@@ -252,6 +252,7 @@ static TyId set_slot(Ck *c, TyId s, int64_t k, TyId t)
 
 static TyId sing(Ck *c, Lin l);
 static int is_size(const Facts *f, Lin l);
+static int plain_data(Ck *c, TyId t, int depth);
 
 /* ---- entering a label ---- */
 
@@ -1074,7 +1075,12 @@ static void do_lea(Ck *c, const TcInst *in)
 		const TcReloc *r = field_reloc(c, in);
 		if (r && !r->sect) {
 			const TyEntry *e = entry_named(c, r->sym, E_IMPORT, E_LABEL);
-			t = e ? e->type : leaf(c, TY_INT);
+			const TyEntry *d = e ? NULL : entry_named(c, r->sym, E_OBJECT, E_OBJECT);
+			TyId k = e ? X(c, e->type) : 0;
+			if (e && k && N(c, k)->kind != TY_CODE && plain_data(c, e->type, 0)) t = mk1(c, TY_PTR, 0, e->type);
+			else if (e) t = e->type;
+			else if (d && r->addend + 4 == 0) t = mk1(c, TY_PTR, 0, d->type);   /* the object itself */
+			else t = leaf(c, TY_INT);
 		} else if (r) t = leaf(c, TY_INT);
 		else {
 			int64_t to = (int64_t)in->off + in->len + m->val;
@@ -1323,6 +1329,47 @@ static int decode_all(Ck *c)
 		off += (size_t)len;
 	}
 	return 0;
+}
+
+/* Does the instruction have a 32-bit field the linker may fill: rel32 or [rip + disp32]? */
+static int has_link_field(const TcInst *in)
+{
+	const X86Row *r = &x86_rows[in->row];
+	if (r->form == F_REL32) return 1;
+	for (int i = 0; i < in->nops; i++)
+		if (in->op[i].kind == TC_MEM && in->op[i].base == R_RIP) return 1;
+	return 0;
+}
+
+/*
+** [reloc.place] the linker writes only into fields the checker has
+** typed: each relocation of .text is a pc-relative one (PC32, PLT32) at
+** the rel32 of a branch or the disp32 of a rip-relative operand, and there
+** is one per field.  Anything else would let the linker rewrite
+** instructions after they were verified.
+*/
+static int check_relocs(Ck *c)
+{
+	size_t n = c->obj.sect[SEC_TEXT].n;
+	for (size_t i = 0; i < c->obj.nrel; i++) {
+		const TcReloc *r = &c->obj.rel[i];
+		int64_t start = r->offset;
+		while (start >= 0 && start > (int64_t)r->offset - 15 && (start >= (int64_t)n || c->at[start] < 0)) start--;
+		const TcInst *in = start >= 0 && start < (int64_t)n && c->at[start] >= 0 ? &c->ins[c->at[start]] : NULL;
+		c->in = in;
+		c->off = (int64_t)r->offset;
+		if (!in || !has_link_field(in) || r->offset != in->off + in->len - 4 - (uint32_t)imm_bytes(in))
+			report(c, "reloc.place", "a relocation at .text+%#x is not at the rel32 or disp32 field of an instruction", r->offset);
+		else if (r->type != R_X86_64_PC32 && r->type != R_X86_64_PLT32)
+			report(c, "reloc.place", "relocation type %u at .text+%#x is not pc-relative", r->type, r->offset);
+		else if (i > 0 && c->obj.rel[i - 1].offset == r->offset)
+			report(c, "reloc.place", "two relocations for the field at .text+%#x", r->offset);
+		else if (r->addend < -(INT64_C(1) << 31) || r->addend > (INT64_C(1) << 31))
+			report(c, "reloc.place", "relocation addend %lld is out of range", (long long)r->addend);
+	}
+	c->in = NULL;
+	c->off = -1;
+	return c->errors ? -1 : 0;
 }
 
 /* [label] a label type names the start of an instruction in .text, and is a code type. */
@@ -1588,7 +1635,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	if (load(c, path) == 0) {
 		tyops_init(&c->o, &c->t);
 		index_names(c);
-		if (decode_all(c) == 0 && place_labels(c) == 0) {
+		if (decode_all(c) == 0 && check_relocs(c) == 0 && place_labels(c) == 0) {
 			check_exports(c);
 			check_objects(c);
 			check_blocks(c);
