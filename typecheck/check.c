@@ -1129,6 +1129,7 @@ static void do_muldiv(Ck *c, const TcInst *in)
 static void check_inst(Ck *c, const TcInst *in)
 {
 	c->in = in;
+	c->o.budget = TYOPS_BUDGET;
 	switch (in->mnem) {
 	case MN_NOP: break;
 	case MN_MOV: do_mov(c, in); break;
@@ -1207,7 +1208,7 @@ static TyId unroll(Ck *c, TyId mu)
 */
 static TyId names_to_vars(Ck *c, TyId id, int depth)
 {
-	if (!id || depth > 64) return id;
+	if (!id || depth > 64 || --c->o.budget < 0) return id;
 	const TyNode *n = N(c, id);
 	if (n->kind == TY_NAME && !n->nkids && (n->name >= c->o.ntdef || !c->o.tdef[n->name]))
 		return mk(c, TY_VAR, 0, n->name, 0, NULL, 0);
@@ -1411,7 +1412,7 @@ static int place_labels(Ck *c)
 static int plain_data(Ck *c, TyId t, int depth)
 {
 	t = X(c, t);
-	if (!t || depth > 64) return 0;
+	if (!t || depth > 64 || --c->o.budget < 0) return 0;
 	switch (N(c, t)->kind) {
 	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64: case TY_ANY: return 1;
 	case TY_ARRAY: return plain_data(c, K(c, t, 0), depth + 1);
@@ -1435,6 +1436,7 @@ static void check_objects(Ck *c)
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_OBJECT) continue;
 		c->ent = e;
+		c->o.budget = TYOPS_BUDGET;
 		if (!plain_data(c, e->type, 0))
 			report(c, "data.type", "object '%s' has type %s: data may hold only integers", ty_strof(&c->t, e->name), TYS(e->type));
 		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + ty_size(&c->o, e->type) > c->obj.sect[e->sect].n)
@@ -1580,6 +1582,7 @@ static void check_blocks(Ck *c)
 		const TcInst *in = &c->ins[i];
 		c->in = in;
 		uint32_t a0 = c->ann[i], a;
+		c->o.budget = TYOPS_BUDGET;
 		if (c->label[i]) {
 			const TyEntry *e = &c->t.ent[c->label[i] - 1];
 			Subst u;

@@ -61,12 +61,16 @@ Lin lin_add(Lin a, Lin b, int64_t m)
 	return a;
 }
 
-/* The linear form of an index expression (depth-limited: sections are untrusted). */
-static Lin lin_rec(const TyTable *t, TyId e, int depth)
+/*
+** The linear form of an index expression.  Limited in depth and in steps:
+** sections are untrusted, and a shared subexpression could make a walk
+** exponential.
+*/
+static Lin lin_rec(const TyTable *t, TyId e, int depth, int *steps)
 {
 	Lin bad = lin_const(0);
 	bad.ok = 0;
-	if (!e || depth > 64) return bad;
+	if (!e || depth > 64 || --*steps < 0) return bad;
 	const TyNode *n = ty_get(t, e);
 	switch (n->kind) {
 	case TY_ICONST:
@@ -74,10 +78,10 @@ static Lin lin_rec(const TyTable *t, TyId e, int depth)
 	case TY_VAR:
 		return lin_var(n->name);
 	case TY_IADD: case TY_ISUB:
-		return lin_add(lin_rec(t, ty_kid(t, e, 0), depth + 1), lin_rec(t, ty_kid(t, e, 1), depth + 1),
+		return lin_add(lin_rec(t, ty_kid(t, e, 0), depth + 1, steps), lin_rec(t, ty_kid(t, e, 1), depth + 1, steps),
 		               n->kind == TY_IADD ? 1 : -1);
 	case TY_IMUL: {
-		Lin k = lin_rec(t, ty_kid(t, e, 0), depth + 1), x = lin_rec(t, ty_kid(t, e, 1), depth + 1);
+		Lin k = lin_rec(t, ty_kid(t, e, 0), depth + 1, steps), x = lin_rec(t, ty_kid(t, e, 1), depth + 1, steps);
 		if (!k.ok || k.n || k.k > 4096 || k.k < -4096) return bad;
 		Lin r = lin_const(0);
 		return lin_add(r, x, k.k);
@@ -89,7 +93,8 @@ static Lin lin_rec(const TyTable *t, TyId e, int depth)
 
 Lin lin_of(const TyTable *t, TyId e)
 {
-	return lin_rec(t, e, 0);
+	int steps = 4096;
+	return lin_rec(t, e, 0, &steps);
 }
 
 /* "i + j - 1", "2*n", "0": for diagnostics. */

@@ -112,7 +112,7 @@ int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel);
 
 /* ---- tyops.c: types as the checker sees them ---- */
 
-enum { SUBST_MAX = 32 };
+enum { SUBST_MAX = 32, TYOPS_BUDGET = 1 << 20 };
 
 /* Binders being solved (unknowns) or replaced: name -> value (0: not yet known). */
 typedef struct Subst { int n; StrId name[SUBST_MAX]; uint8_t sort[SUBST_MAX]; TyId val[SUBST_MAX]; } Subst;
@@ -123,6 +123,8 @@ typedef struct TyOps {
 	uint32_t ntdef;      /* strings when it was built                       */
 	const char *err;     /* why the last operation failed                   */
 	int fresh;           /* counter for fresh variable names                */
+	long budget;         /* steps left for the current instruction: types
+	                        are DAGs, and a walk must not blow up on one   */
 } TyOps;
 
 void tyops_init(TyOps *o, TyTable *t);

@@ -18,6 +18,7 @@ enum { DEPTH_MAX = 200 };
 void tyops_init(TyOps *o, TyTable *t)
 {
 	memset(o, 0, sizeof *o);
+	o->budget = TYOPS_BUDGET;
 	o->t = t;
 	o->tdef = xcalloc(t->nstr + 1, sizeof *o->tdef);
 	o->ntdef = t->nstr;
@@ -75,6 +76,7 @@ static TyId subst(TyOps *o, TyId id, const Subst *s, int depth)
 {
 	if (!id) return 0;
 	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
+	if (--o->budget < 0) return fail(o, "types too large to compare"), 0;
 	const TyNode *n = N(o, id);
 	if (n->kind == TY_VAR) {
 		int j = in_subst(s, n->name);
@@ -138,7 +140,7 @@ TyId ty_expand(TyOps *o, TyId id)
 static uint64_t align_of(TyOps *o, TyId id, int depth)
 {
 	id = ty_expand(o, id);
-	if (!id || depth > DEPTH_MAX) return 8;
+	if (!id || depth > DEPTH_MAX || --o->budget < 0) return 8;
 	switch (N(o, id)->kind) {
 	case TY_U8: return 1;
 	case TY_U16: return 2;
@@ -160,6 +162,7 @@ static uint64_t size_of(TyOps *o, TyId id, int depth)
 {
 	id = ty_expand(o, id);
 	if (!id) return 0;
+	if (--o->budget < 0) return fail(o, "types too large to measure"), 0;
 	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
 	switch (N(o, id)->kind) {
 	case TY_U8: return 1;
@@ -218,7 +221,8 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 
 static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
 {
-	if (!id || depth > DEPTH_MAX) return 0;
+	if (!id || depth > DEPTH_MAX || !u || !u->n) return 0;
+	if (--o->budget < 0) return 1;   /* assume the worst: callers then fail */
 	const TyNode *n = N(o, id);
 	if (n->kind == TY_VAR) {
 		int j = in_subst(u, n->name);
@@ -260,6 +264,7 @@ static int idx_eq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f)
 static int same(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 {
 	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply");
+	if (--o->budget < 0) return fail(o, "types too large to compare");
 	if (!a || !b) return 0;
 	int handled, r = unknown(o, a, b, u, &handled);
 	if (handled) return r >= 0 ? r : same(o, a, u->val[in_subst(u, N(o, b)->name)], NULL, f, depth + 1);
@@ -331,6 +336,7 @@ static int int_width(TyOps *o, TyId a)
 static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 {
 	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply");
+	if (--o->budget < 0) return fail(o, "types too large to compare");
 	if (!a) return fail(o, "no value");
 	int handled, r = unknown(o, a, b, u, &handled);
 	if (handled) return r >= 0 ? r : leq(o, a, u->val[in_subst(u, N(o, b)->name)], NULL, f, depth + 1);

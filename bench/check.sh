@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+#
+# bench/check.sh - how fast talcheck verifies, and how its time grows with
+# the size of the code; compared with Zydis decoding the same machine code
+# and with wasm-validate checking a comparable WebAssembly module.
+#
+#   bench/check.sh               talas and talcheck from build/ in the repo
+#
+# Environment (all optional):
+#   TALAS        talas binary            (default: <repo>/build/talas)
+#   TALCHECK     talcheck binary         (default: <repo>/build/talcheck)
+#   BENCH_SIZES  program sizes, in instructions, smallest first
+#                                        (default: "50000 100000 200000 400000")
+#   BENCH_SEED   generator seed          (default: 1)
+#   BENCH_RUNS   timed runs per command  (default: 5 with hyperfine, else 3)
+#   BENCH_JSON   hyperfine JSON export   (default: <repo>/build/bench/check.json)
+#   CC           C compiler for the helpers (default: cc)
+#
+# Exit: 0 done, 1 a program failed to assemble or verify (or Zydis or
+#       wasm-validate rejected what they were given), 2 setup problem.
+
+set -euo pipefail
+export LC_ALL=C
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+talas=${TALAS:-$root/build/talas}
+talcheck=${TALCHECK:-$root/build/talcheck}
+read -r -a sizes <<<"${BENCH_SIZES:-50000 100000 200000 400000}"
+seed=${BENCH_SEED:-1}
+cc=${CC:-cc}
+
+die() { echo "check.sh: $*" >&2; exit 2; }
+fail() { echo "check.sh: $*" >&2; exit 1; }
+
+[ ${#sizes[@]} -ge 1 ] || die "BENCH_SIZES is empty"
+for t in "$talas" "$talcheck"; do
+	[ -x "$t" ] || die "no $(basename "$t") at $t (build it, or set TALAS / TALCHECK)"
+done
+talas=$(cd "$(dirname "$talas")" && pwd)/$(basename "$talas")
+talcheck=$(cd "$(dirname "$talcheck")" && pwd)/$(basename "$talcheck")
+for tool in objdump objcopy "$cc"; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/talcheck-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+
+"$cc" -std=c11 -O2 -o "$tmp/gen_check" "$root/bench/gen_check.c" || die "cannot compile gen_check.c"
+
+# "functions F instructions I" (the generator's last line on stderr) -> "F I"
+counts() { awk '/^functions [0-9]+ instructions [0-9]+$/ { f = $2; i = $4 } END { print f, i }' "$1"; }
+
+# 1. The programs: generate, assemble, verify, count.
+echo "programs (bench/gen_check.c, seed $seed): assembled with talas, verified with talcheck"
+printf '  %-8s %9s %13s %12s  %s\n' size functions instructions ".text bytes" talcheck
+declare -a insns funcs
+for k in "${!sizes[@]}"; do
+	n=${sizes[$k]}
+	p=$tmp/p$n
+	"$tmp/gen_check" tal "$n" "$seed" >"$p.tal" 2>"$p.gen" || die "gen_check failed"
+	read -r f i < <(counts "$p.gen")
+	if ! "$talas" -o "$p.o" "$p.tal" 2>"$p.err"; then
+		head -n 5 "$p.err" >&2
+		fail "talas rejected the $n-instruction program"
+	fi
+	if ! "$talcheck" -fdiagnostics-color=never "$p.o" >"$p.out" 2>"$p.err"; then
+		head -n 8 "$p.err" >&2
+		fail "talcheck rejected the $n-instruction program"
+	fi
+	# The disassembler's count must be the generator's.
+	d=$(objdump -d --no-show-raw-insn "$p.o" | grep -cP '^\s+[0-9a-f]+:\t' || true)
+	[ "$d" = "$i" ] || fail "objdump counts $d instructions, the generator wrote $i"
+	objcopy -O binary -j .text "$p.o" "$p.text"
+	printf '  %-8s %9d %13d %12d  %s\n' "$((n / 1000))k" "$f" "$i" "$(wc -c <"$p.text")" verified
+	insns[$k]=$i
+	funcs[$k]=$f
+done
+last=$((${#sizes[@]} - 1))
+big=$tmp/p${sizes[$last]}
+
+# The WebAssembly counterpart of the largest program, if wabt is there.
+wasm=0
+if command -v wasm-validate >/dev/null 2>&1 && command -v wat2wasm >/dev/null 2>&1; then
+	"$tmp/gen_check" wat "${funcs[$last]}" >"$tmp/m.wat" 2>"$tmp/m.gen" || die "gen_check failed"
+	read -r wf wi < <(counts "$tmp/m.gen")
+	wat2wasm -o "$tmp/m.wasm" "$tmp/m.wat" 2>"$tmp/m.err" || { head -n 5 "$tmp/m.err" >&2; fail "wat2wasm rejected the module"; }
+	wasm-validate "$tmp/m.wasm" 2>"$tmp/m.err" || { head -n 5 "$tmp/m.err" >&2; fail "wasm-validate rejected the module"; }
+	if command -v wasm-objdump >/dev/null 2>&1; then
+		# one line per instruction, plus the local declarations
+		d=$(wasm-objdump -d "$tmp/m.wasm" | grep -P '^ [0-9a-f]+: [0-9a-f ]+\| ' | grep -vc '| local\[' || true)
+		[ "$d" = "$wi" ] || fail "wasm-objdump counts $d instructions, the generator wrote $wi"
+	fi
+	wasm=1
+else
+	echo "wasm-validate or wat2wasm not found (Debian package wabt): no WebAssembly comparison"
+fi
+
+# 2. Timing.  Every command gets a name; "mean stddev" per line, in order.
+names=() cmds=()
+for n in "${sizes[@]}"; do
+	names+=("talcheck $((n / 1000))k")
+	cmds+=("$(printf '%q %q' "$talcheck" "$tmp/p$n.o")")
+done
+if [ "$wasm" -eq 1 ]; then
+	names+=("wasm-validate")
+	cmds+=("$(printf 'wasm-validate %q' "$tmp/m.wasm")")
+fi
+
+time_hyperfine() {
+	local json=${BENCH_JSON:-$root/build/bench/check.json} args=() j
+	mkdir -p "$(dirname "$json")"
+	for j in "${!cmds[@]}"; do args+=(-n "${names[$j]}" "${cmds[$j]}"); done
+	hyperfine -N --warmup 1 --runs "${BENCH_RUNS:-5}" --style none \
+		--export-json "$json" "${args[@]}" >/dev/null
+	echo "timing: hyperfine -N, mean ± σ of ${BENCH_RUNS:-5} runs after 1 warm-up; JSON in $json" >&2
+	awk -F': *' '/"mean"/ { sub(/,.*/, "", $2); m = $2 }
+		/"stddev"/ { sub(/,.*/, "", $2); print m, ($2 == "null" ? 0 : $2) }' "$json"
+}
+
+best_of() {
+	local cmd=$1 best='' s e d
+	for _ in $(seq "${BENCH_RUNS:-3}"); do
+		s=$EPOCHREALTIME
+		eval "$cmd" >/dev/null 2>&1
+		e=$EPOCHREALTIME
+		d=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.6f", e - s }')
+		if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN { exit !(d < b) }'; then
+			best=$d
+		fi
+	done
+	echo "$best 0"
+}
+
+echo
+declare -a mean sd
+if command -v hyperfine >/dev/null 2>&1; then
+	j=0
+	while read -r m s; do mean[$j]=$m; sd[$j]=$s; j=$((j + 1)); done < <(time_hyperfine)
+	[ "$j" -eq "${#cmds[@]}" ] || die "hyperfine gave $j results for ${#cmds[@]} commands"
+else
+	echo "timing: hyperfine not found; best of ${BENCH_RUNS:-3} runs (bash)" >&2
+	for j in "${!cmds[@]}"; do read -r mean[$j] sd[$j] < <(best_of "${cmds[$j]}"); done
+fi
+
+printf '  %-8s %13s %10s %9s %15s\n' size instructions seconds "± σ" instructions/s
+for k in "${!sizes[@]}"; do
+	awk -v s="$((sizes[k] / 1000))k" -v i="${insns[$k]}" -v t="${mean[$k]}" -v d="${sd[$k]}" \
+		'BEGIN { printf "  %-8s %13d %10.4f %9.4f %15.0f\n", s, i, t, d, i / t }'
+done
+t_big=${mean[$last]}
+rate_big=$(awk -v i="${insns[$last]}" -v t="$t_big" 'BEGIN { printf "%.0f", i / t }')
+if [ "$last" -gt 0 ]; then
+	awk -v a="${mean[0]}" -v b="$t_big" -v ia="${insns[0]}" -v ib="${insns[$last]}" 'BEGIN {
+		r = b / a; x = ib / ia
+		if (r <= 1.25 * x && r >= 0.8 * x) how = "grows linearly"
+		else if (r > 1.25 * x) how = "grows faster than linearly"
+		else how = "grows less than linearly"
+		printf "verification time %s: ratio %.2f for %.0fx the code (ideal %.1f)\n", how, r, x, x
+	}'
+fi
+
+# 3. Zydis decoding the largest program's .text.
+echo
+if [ -f /usr/include/Zydis/Zydis.h ] &&
+	"$cc" -std=c11 -O2 -o "$tmp/zydis_rate" "$root/bench/zydis_rate.c" -lZydis 2>"$tmp/zr.err"; then
+	if ! "$tmp/zydis_rate" "$big.text" >"$tmp/zr.out" 2>"$tmp/zr.err"; then
+		cat "$tmp/zr.err" >&2
+		fail "Zydis could not decode the .text of the ${sizes[$last]}-instruction program"
+	fi
+	read -r _ zi _ zp _ zt _ zr <"$tmp/zr.out"
+	[ "$zi" = "${insns[$last]}" ] || fail "Zydis decodes $zi instructions, the generator wrote ${insns[$last]}"
+	printf 'Zydis (ZydisDecoderDecodeFull, 64-bit): %d instructions x %d passes in %.3f s: %.0f instructions/s\n' \
+		"$zi" "$zp" "$zt" "$zr"
+	awk -v t="$rate_big" -v z="$zr" -v s="$((sizes[last] / 1000))k" \
+		'BEGIN { printf "talcheck (%s, %.0f instructions/s) verifies at %.1f%% of Zydis'"'"'s raw decoding speed\n", s, t, 100 * t / z }'
+else
+	echo "Zydis not usable (no /usr/include/Zydis/Zydis.h or -lZydis; Debian package libzydis-dev): no decoder comparison"
+fi
+
+# 4. wasm-validate on the WebAssembly module; peak memory of both.
+mem() { /usr/bin/time -f %M -o "$tmp/mem" "$@" >/dev/null 2>&1 && cat "$tmp/mem"; }
+have_time=0
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$tmp/mem" true 2>/dev/null; then have_time=1; fi
+echo
+if [ "$wasm" -eq 1 ]; then
+	w=$((last + 1))
+	wt=${mean[$w]}
+	printf 'WebAssembly (%s): %d functions, the summing loop in each: %d instructions (%.2fx the x86 count), %d bytes\n' \
+		"$(wasm-validate --version 2>/dev/null | head -n 1 | sed 's/^/wabt /')" "$wf" "$wi" \
+		"$(awk -v a="$wi" -v b="${insns[$last]}" 'BEGIN { print a / b }')" "$(wc -c <"$tmp/m.wasm")"
+	awk -v i="$wi" -v t="$wt" -v d="${sd[$w]}" 'BEGIN { printf "wasm-validate: %.4f s ± %.4f: %.0f instructions/s\n", t, d, i / t }'
+	awk -v r="$rate_big" -v i="$wi" -v t="$wt" -v tt="$t_big" -v f="$wf" 'BEGIN {
+		printf "talcheck verifies at %.1f%% of wasm-validate'"'"'s rate per instruction\n", 100 * r / (i / t)
+		printf "for the same %d functions: talcheck %.4f s, wasm-validate %.4f s (talcheck takes %.2fx the time)\n", f, tt, t, tt / t
+	}'
+fi
+if [ "$have_time" -eq 1 ]; then
+	line="peak memory (max RSS): talcheck $(mem "$talcheck" "$big.o") KB on the $((sizes[last] / 1000))k program"
+	[ "$wasm" -eq 1 ] && line="$line, wasm-validate $(mem wasm-validate "$tmp/m.wasm") KB on its module"
+	echo "$line"
+else
+	echo "/usr/bin/time not found (Debian package time): no peak memory"
+fi
+exit 0
