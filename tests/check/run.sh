@@ -14,7 +14,7 @@ fail() { echo "FAIL: $name: $*"; exit 1; }
 cd "$(dirname "$file")"
 src=$(basename "$file")
 "$talas" -o "$tmp/$name.o" "$src" 2>"$tmp/as.err" || { cat "$tmp/as.err"; fail "does not assemble"; }
-"$talcheck" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
+timeout 60 "$talcheck" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 case $mode in
 ok)
