@@ -51,6 +51,9 @@ trap 'exit 1' INT TERM HUP
 # "functions F instructions I" (the generator's last line on stderr) -> "F I"
 counts() { awk '/^functions [0-9]+ instructions [0-9]+$/ { f = $2; i = $4 } END { print f, i }' "$1"; }
 
+# 400000 -> 400k; 1234 -> 1234
+lbl() { if [ $(($1 % 1000)) -eq 0 ]; then echo "$(($1 / 1000))k"; else echo "$1"; fi; }
+
 # 1. The programs: generate, assemble, verify, count.
 echo "programs (bench/gen_check.c, seed $seed): assembled with talas, verified with talcheck"
 printf '  %-8s %9s %13s %12s  %s\n' size functions instructions ".text bytes" talcheck
@@ -72,7 +75,7 @@ for k in "${!sizes[@]}"; do
 	d=$(objdump -d --no-show-raw-insn "$p.o" | grep -cP '^\s+[0-9a-f]+:\t' || true)
 	[ "$d" = "$i" ] || fail "objdump counts $d instructions, the generator wrote $i"
 	objcopy -O binary -j .text "$p.o" "$p.text"
-	printf '  %-8s %9d %13d %12d  %s\n' "$((n / 1000))k" "$f" "$i" "$(wc -c <"$p.text")" verified
+	printf '  %-8s %9d %13d %12d  %s\n' "$(lbl "$n")" "$f" "$i" "$(wc -c <"$p.text")" verified
 	insns[$k]=$i
 	funcs[$k]=$f
 done
@@ -99,7 +102,7 @@ fi
 # 2. Timing.  Every command gets a name; "mean stddev" per line, in order.
 names=() cmds=()
 for n in "${sizes[@]}"; do
-	names+=("talcheck $((n / 1000))k")
+	names+=("talcheck $(lbl "$n")")
 	cmds+=("$(printf '%q %q' "$talcheck" "$tmp/p$n.o")")
 done
 if [ "$wasm" -eq 1 ]; then
@@ -113,7 +116,6 @@ time_hyperfine() {
 	for j in "${!cmds[@]}"; do args+=(-n "${names[$j]}" "${cmds[$j]}"); done
 	hyperfine -N --warmup 1 --runs "${BENCH_RUNS:-5}" --style none \
 		--export-json "$json" "${args[@]}" >/dev/null
-	echo "timing: hyperfine -N, mean ± σ of ${BENCH_RUNS:-5} runs after 1 warm-up; JSON in $json" >&2
 	awk -F': *' '/"mean"/ { sub(/,.*/, "", $2); m = $2 }
 		/"stddev"/ { sub(/,.*/, "", $2); print m, ($2 == "null" ? 0 : $2) }' "$json"
 }
@@ -129,24 +131,25 @@ best_of() {
 			best=$d
 		fi
 	done
-	echo "$best 0"
+	echo "$best -"
 }
 
 echo
 declare -a mean sd
 if command -v hyperfine >/dev/null 2>&1; then
+	echo "timing: hyperfine -N, mean ± σ of ${BENCH_RUNS:-5} runs after 1 warm-up; JSON in ${BENCH_JSON:-$root/build/bench/check.json}"
 	j=0
 	while read -r m s; do mean[$j]=$m; sd[$j]=$s; j=$((j + 1)); done < <(time_hyperfine)
 	[ "$j" -eq "${#cmds[@]}" ] || die "hyperfine gave $j results for ${#cmds[@]} commands"
 else
-	echo "timing: hyperfine not found; best of ${BENCH_RUNS:-3} runs (bash)" >&2
+	echo "timing: hyperfine not found; best of ${BENCH_RUNS:-3} runs (bash), no σ"
 	for j in "${!cmds[@]}"; do read -r mean[$j] sd[$j] < <(best_of "${cmds[$j]}"); done
 fi
 
 printf '  %-8s %13s %10s %9s %15s\n' size instructions seconds "± σ" instructions/s
 for k in "${!sizes[@]}"; do
-	awk -v s="$((sizes[k] / 1000))k" -v i="${insns[$k]}" -v t="${mean[$k]}" -v d="${sd[$k]}" \
-		'BEGIN { printf "  %-8s %13d %10.4f %9.4f %15.0f\n", s, i, t, d, i / t }'
+	awk -v s="$(lbl "${sizes[$k]}")" -v i="${insns[$k]}" -v t="${mean[$k]}" -v d="${sd[$k]}" \
+		'BEGIN { printf "  %-8s %13d %10.4f %9s %15.0f\n", s, i, t, (d == "-" ? d : sprintf("%.4f", d)), i / t }'
 done
 t_big=${mean[$last]}
 rate_big=$(awk -v i="${insns[$last]}" -v t="$t_big" 'BEGIN { printf "%.0f", i / t }')
@@ -172,7 +175,7 @@ if [ -f /usr/include/Zydis/Zydis.h ] &&
 	[ "$zi" = "${insns[$last]}" ] || fail "Zydis decodes $zi instructions, the generator wrote ${insns[$last]}"
 	printf 'Zydis (ZydisDecoderDecodeFull, 64-bit): %d instructions x %d passes in %.3f s: %.0f instructions/s\n' \
 		"$zi" "$zp" "$zt" "$zr"
-	awk -v t="$rate_big" -v z="$zr" -v s="$((sizes[last] / 1000))k" \
+	awk -v t="$rate_big" -v z="$zr" -v s="$(lbl "${sizes[$last]}")" \
 		'BEGIN { printf "talcheck (%s, %.0f instructions/s) verifies at %.1f%% of Zydis'"'"'s raw decoding speed\n", s, t, 100 * t / z }'
 else
 	echo "Zydis not usable (no /usr/include/Zydis/Zydis.h or -lZydis; Debian package libzydis-dev): no decoder comparison"
@@ -181,7 +184,7 @@ fi
 # 4. wasm-validate on the WebAssembly module; peak memory of both.
 mem() { /usr/bin/time -f %M -o "$tmp/mem" "$@" >/dev/null 2>&1 && cat "$tmp/mem"; }
 have_time=0
-if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$tmp/mem" true 2>/dev/null; then have_time=1; fi
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$tmp/mem" "$talcheck" --version >/dev/null 2>&1; then have_time=1; fi
 echo
 if [ "$wasm" -eq 1 ]; then
 	w=$((last + 1))
@@ -189,14 +192,15 @@ if [ "$wasm" -eq 1 ]; then
 	printf 'WebAssembly (%s): %d functions, the summing loop in each: %d instructions (%.2fx the x86 count), %d bytes\n' \
 		"$(wasm-validate --version 2>/dev/null | head -n 1 | sed 's/^/wabt /')" "$wf" "$wi" \
 		"$(awk -v a="$wi" -v b="${insns[$last]}" 'BEGIN { print a / b }')" "$(wc -c <"$tmp/m.wasm")"
-	awk -v i="$wi" -v t="$wt" -v d="${sd[$w]}" 'BEGIN { printf "wasm-validate: %.4f s ± %.4f: %.0f instructions/s\n", t, d, i / t }'
+	awk -v i="$wi" -v t="$wt" -v d="${sd[$w]}" \
+		'BEGIN { printf "wasm-validate: %.4f s%s: %.0f instructions/s\n", t, (d == "-" ? "" : sprintf(" ± %.4f", d)), i / t }'
 	awk -v r="$rate_big" -v i="$wi" -v t="$wt" -v tt="$t_big" -v f="$wf" 'BEGIN {
 		printf "talcheck verifies at %.1f%% of wasm-validate'"'"'s rate per instruction\n", 100 * r / (i / t)
 		printf "for the same %d functions: talcheck %.4f s, wasm-validate %.4f s (talcheck takes %.2fx the time)\n", f, tt, t, tt / t
 	}'
 fi
 if [ "$have_time" -eq 1 ]; then
-	line="peak memory (max RSS): talcheck $(mem "$talcheck" "$big.o") KB on the $((sizes[last] / 1000))k program"
+	line="peak memory (max RSS): talcheck $(mem "$talcheck" "$big.o") KB on the $(lbl "${sizes[$last]}") program"
 	[ "$wasm" -eq 1 ] && line="$line, wasm-validate $(mem wasm-validate "$tmp/m.wasm") KB on its module"
 	echo "$line"
 else
