@@ -14,10 +14,13 @@
 */
 #include <ctype.h>
 #include <elf.h>
+#include <gelf.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "arena.h"
 #include "tc.h"
@@ -124,35 +127,53 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/*
+** A source file to quote, if it is a regular file: the line table names it,
+** and a FIFO or a device there must not make the checker wait or read on.
+*/
+static FILE *open_source(const char *name)
+{
+	struct stat st;
+	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;   /* fails only when out of memory */
+	if (f && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		fclose(f);
+		f = NULL;
+	}
+	return f;
+}
+
+/* A source file for diagnostics, by name: quoted when it is at hand. */
+static uint32_t source_id(Ck *c, const char *name)
+{
+	for (uint32_t i = 1; i <= c->d->nsrc; i++)
+		if (strcmp(diag_file(c->d, i), name) == 0) return i;
+	FILE *f = open_source(name);
+	char *text = NULL;
+	size_t len = 0;
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		long n = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		if (n > 0 && n < (1 << 28) && (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, f) == (size_t)n)
+			len = (size_t)n;
+		else { free(text); text = NULL; }
+		fclose(f);
+	}
+	if (text) {
+		c->texts = xgrow(c->texts, sizeof *c->texts, c->ntexts + 1, &c->captexts);
+		c->texts[c->ntexts++] = text;
+	}
+	return diag_source(c->d, name, text, len);
+}
+
 /* The source position of a .text offset, through the line table. */
 static Pos src_pos(Ck *c, uint32_t off)
 {
 	Pos p = { 0, 0, 0 };
 	const LineRow *r = lt_find(&c->lt, off);
 	if (!r || r->file >= c->lt.nfile) return p;
-	const char *name = c->lt.file[r->file];
-	for (uint32_t i = 1; i <= c->d->nsrc; i++)
-		if (strcmp(diag_file(c->d, i), name) == 0) { p.file = i; break; }
-	if (!p.file) {
-		/* the source is quoted when it is at hand; the position is kept anyway */
-		FILE *f = fopen(name, "rb");
-		char *text = NULL;
-		size_t len = 0;
-		if (f) {
-			fseek(f, 0, SEEK_END);
-			long n = ftell(f);
-			fseek(f, 0, SEEK_SET);
-			if (n > 0 && n < (1 << 28) && (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, f) == (size_t)n)
-				len = (size_t)n;
-			else { free(text); text = NULL; }
-			fclose(f);
-		}
-		p.file = diag_source(c->d, name, text, len);
-		if (text) {
-			c->texts = xgrow(c->texts, sizeof *c->texts, c->ntexts + 1, &c->captexts);
-			c->texts[c->ntexts++] = text;
-		}
-	}
+	p.file = source_id(c, c->lt.file[r->file]);
 	p.line = r->line;
 	p.col = r->col;
 	return p;
@@ -182,10 +203,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 	}
 	if (!c->in && c->off >= 0) p = src_pos(c, (uint32_t)c->off);
 	if (!c->in && !p.file && c->ent && c->ent->file) {
-		const char *name = ty_strof(&c->t, c->ent->file);
-		for (uint32_t i = 1; i <= c->d->nsrc && !p.file; i++)
-			if (strcmp(diag_file(c->d, i), name) == 0) p.file = i;
-		if (!p.file) p.file = diag_source(c->d, name, NULL, 0);
+		p.file = source_id(c, ty_strof(&c->t, c->ent->file));
 		p.line = c->ent->line;
 		p.col = c->ent->col;
 	}
@@ -281,6 +299,19 @@ static int code_parts(Ck *c, TyId k, Code *p)
 	return 1;
 }
 
+/*
+** One side of a constraint as a linear form.  A variable or a name may
+** stand where a constraint goes, and has no sides: nothing follows from it
+** and nothing proves it (its kids are not there to read).
+*/
+static Lin side(Ck *c, TyId k, int i)
+{
+	Lin bad = lin_const(0);
+	bad.ok = 0;
+	if (N(c, k)->kind < TY_CLT || N(c, k)->kind > TY_CNE || N(c, k)->nkids != 2) return bad;
+	return lin_of(&c->t, K(c, k, i));
+}
+
 static void unknowns(Ck *c, const Code *p, Subst *u)
 {
 	u->n = p->nb;
@@ -311,7 +342,7 @@ static void entry_state(Ck *c, const Code *p, State *st)
 			facts_add(&st->facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
 	for (int i = 0; i < p->nc; i++) {
 		TyId k = p->cons[i];
-		facts_rel(&st->facts, lin_of(&c->t, K(c, k, 0)), lin_of(&c->t, K(c, k, 1)), N(c, k)->kind);
+		facts_rel(&st->facts, side(c, k, 0), side(c, k, 1), N(c, k)->kind);
 	}
 	st->live = 1;
 }
@@ -356,7 +387,7 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
 	for (int i = 0; i < p.nc; i++) {
 		TyId k = ty_subst(&c->o, p.cons[i], u);
-		if (!k || !facts_prove_rel(&st->facts, lin_of(&c->t, K(c, k, 0)), lin_of(&c->t, K(c, k, 1)), N(c, k)->kind))
+		if (!k || !facts_prove_rel(&st->facts, side(c, k, 0), side(c, k, 1), N(c, k)->kind))
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p.cons[i]));
 	}
 	return 1;
@@ -431,6 +462,9 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 		const TyEntry *e = r->sect ? NULL : entry_named(c, r->sym, E_IMPORT, E_LABEL);
 		if (!e) return report(c, "jump.target", "the target '%s' has no type (declare it with .import or .label)",
 		                      r->sect ? "(a section)" : r->sym), 0;
+		if (r->addend != -4)   /* S + A - P with the field last: anything else is not S itself */
+			return report(c, "jump.target", "the target is %lld bytes past '%s', not '%s' itself",
+			              (long long)(r->addend + 4), r->sym, r->sym), 0;
 		if (e->kind == E_LABEL) *entry = (uint32_t)(e - c->t.ent) + 1;
 		return e->type;
 	}
@@ -622,8 +656,9 @@ static TyId access(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 		uint64_t es = ty_size(&c->o, K(c, lay, 0));
 		Lin idx = reg_lin(c, m->index);
 		if (!idx.ok) return report(c, "mem.bounds", "the index %s is not a known size: compare it with the length first", x86_reg_name(m->index, S64)), 0;
-		if (!es || ((uint64_t)m->scale != es && !(es > 8 && m->scale == 1)))
-			return report(c, "mem.bounds", "scale %d does not match the element size %llu", m->scale, (unsigned long long)es), 0;
+		if (!es || (uint64_t)m->scale != es)
+			return report(c, "mem.bounds", "scale %d does not match the element size %llu (only elements of 1, 2, 4 or 8 bytes are indexed by a register)",
+			              m->scale, (unsigned long long)es), 0;
 		int64_t whole = m->val >= 0 ? m->val / (int64_t)es : -((-m->val + (int64_t)es - 1) / (int64_t)es);
 		return access_array(c, lay, lin_add(idx, lin_const(whole), 1), m->val - whole * (int64_t)es, a);
 	}
@@ -763,10 +798,13 @@ static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
 static int stack_check(Ck *c, const TcInst *in)
 {
 	if (in->mnem != MN_CMP || in->op[0].kind != TC_REG || in->op[0].reg != R_RSP || in->size != S64) return 0;
+	c->st.flags.kind = FL_NONE;
 	TyId t = in->op[1].kind == TC_IMM ? 0 : read_op(c, &in->op[1], S64);
 	TyId e = X(c, t);
 	if (!e || N(c, e)->kind != TY_LIMIT) {
-		if (t) report(c, "stack.rsp", "rsp can only be compared with the stack limit (a value of type limit), not %s", TYS(t));
+		if (t || in->op[1].kind == TC_IMM)
+			report(c, "stack.rsp", "rsp can only be compared with the stack limit (a value of type limit), not %s",
+			       t ? TYS(t) : "a constant");
 		return 1;
 	}
 	c->st.flags.kind = FL_STACK;
@@ -927,7 +965,6 @@ static void do_call(Ck *c, const TcInst *in)
 	Subst u;
 	Code p, r;
 	TyId k = branch_target(c, in, &to);
-	c->st.live = 0;
 	if (!k) return;
 	if (!code_parts(c, k, &p) || !p.stack) { report(c, "call.type", "the callee's type has no stack for a return address"); return; }
 	TyId s = X(c, p.stack);
@@ -947,7 +984,7 @@ static void do_call(Ck *c, const TcInst *in)
 	entry_state(c, &r, &after);
 	after.facts = c->st.facts;
 	for (int i = 0; i < r.nc; i++)
-		facts_rel(&after.facts, lin_of(&c->t, K(c, r.cons[i], 0)), lin_of(&c->t, K(c, r.cons[i], 1)), N(c, r.cons[i])->kind);
+		facts_rel(&after.facts, side(c, r.cons[i], 0), side(c, r.cons[i], 1), N(c, r.cons[i])->kind);
 	after.depth = c->st.depth;
 	after.checked = c->st.checked;    /* the stack below is as it was */
 	after.cdepth = c->st.cdepth;
@@ -960,13 +997,13 @@ static void do_ret(Ck *c)
 {
 	Subst u;
 	TyId s = X(c, c->st.stack);
-	c->st.live = 0;
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "ret.type", "no return address on the stack (%s)", TYS(c->st.stack)); return; }
 	TyId k = K(c, s, 0), ke = X(c, k);
 	if (!ke || N(c, ke)->kind != TY_CODE) { report(c, "ret.type", "the top of the stack holds %s, not a return address", TYS(k)); return; }
 	State st = c->st;
 	st.stack = K(c, s, 1);
 	enter(c, &st, k, st.stack, &u, "return");
+	c->st.live = 0;
 }
 
 static void do_push(Ck *c, const TcInst *in)
@@ -994,10 +1031,10 @@ static void adjust_rsp(Ck *c, const TcInst *in)
 	int64_t v = in->op[1].kind == TC_IMM ? in->op[1].val : -1;
 	if (in->size != S64 || v < 0 || (v & 7) || v > 65536) { report(c, "stack.rsp", "rsp may only change by a multiple of 8 up to 64 KiB"); return; }
 	if (!c->st.stack) { report(c, "stack.unknown", "the stack is unknown here"); return; }
+	if (in->mnem == MN_SUB) deeper(c, v);
 	for (int64_t k = v / 8; k > 0; k--) {
 		if (in->mnem == MN_SUB) {
 			c->st.stack = mk2(c, TY_SCONS, leaf(c, TY_ANY), c->st.stack);
-			deeper(c, 8);
 		} else {
 			TyId s = X(c, c->st.stack);
 			if (!s || N(c, s)->kind != TY_SCONS) { report(c, "stack.frame", "add rsp pops beyond the stack this code may see"); return; }
@@ -1073,14 +1110,22 @@ static void do_lea(Ck *c, const TcInst *in)
 	TyId t;
 	if (m->base == R_RIP) {
 		const TcReloc *r = field_reloc(c, in);
-		if (r && !r->sect) {
+		int64_t at = r ? r->addend + 4 : 0;   /* lea has no immediate after its field */
+		if (r && !r->sect && at == 0) {
 			const TyEntry *e = entry_named(c, r->sym, E_IMPORT, E_LABEL);
 			const TyEntry *d = e ? NULL : entry_named(c, r->sym, E_OBJECT, E_OBJECT);
 			TyId k = e ? X(c, e->type) : 0;
-			if (e && k && N(c, k)->kind != TY_CODE && plain_data(c, e->type, 0)) t = mk1(c, TY_PTR, 0, e->type);
-			else if (e) t = e->type;
-			else if (d && r->addend + 4 == 0) t = mk1(c, TY_PTR, 0, d->type);   /* the object itself */
+			if (e && k && N(c, k)->kind == TY_CODE) {
+				t = e->type;
+				if (e->kind == E_LABEL) c->taken[e - c->t.ent] = 1;
+			} else if (e && plain_data(c, e->type, 0)) t = mk1(c, TY_PTR, 0, e->type);
+			else if (d) t = mk1(c, TY_PTR, 0, d->type);
 			else t = leaf(c, TY_INT);
+		} else if (r && r->sect) {
+			const TyEntry *d = NULL;
+			for (uint32_t i = 0; i < c->t.nent && !d; i++)
+				if (c->t.ent[i].kind == E_OBJECT && c->t.ent[i].sect == r->sect && c->t.ent[i].offset == at) d = &c->t.ent[i];
+			t = d ? mk1(c, TY_PTR, 0, d->type) : leaf(c, TY_INT);
 		} else if (r) t = leaf(c, TY_INT);
 		else {
 			int64_t to = (int64_t)in->off + in->len + m->val;
@@ -1294,7 +1339,7 @@ static void coerce(Ck *c, const TyAnnot *a)
 		TyId body = ty_subst(&c->o, K(c, q, nk - 1), &s);
 		for (int i = nb; i < nk - 1; i++) {
 			TyId k = ty_subst(&c->o, K(c, q, i), &s);
-			Lin l0 = lin_of(&c->t, K(c, k, 0)), l1 = lin_of(&c->t, K(c, k, 1));
+			Lin l0 = side(c, k, 0), l1 = side(c, k, 1);
 			if (a->op == A_UNPACK) facts_rel(&c->st.facts, l0, l1, N(c, k)->kind);
 			else if (!facts_prove_rel(&c->st.facts, l0, l1, N(c, k)->kind)) { report(c, rule, "cannot prove %s", TYS(k)); return; }
 		}
@@ -1400,7 +1445,11 @@ static int place_labels(Ck *c)
 	for (uint32_t i = c->t.nann; i-- > 0;) {
 		const TyAnnot *a = &c->t.ann[i];
 		if (a->offset >= n || c->at[a->offset] < 0) {
+			c->ent = NULL;
+			c->in = NULL;
+			c->off = a->offset < n ? (int64_t)a->offset : -1;
 			report(c, "coerce.place", "a coercion at .text+%#x is not at an instruction", a->offset);
+			c->off = -1;
 			continue;
 		}
 		c->ann[c->at[a->offset]] = i + 1;
@@ -1444,13 +1493,49 @@ static void check_objects(Ck *c)
 	}
 }
 
+/*
+** [export] a global symbol in .text is an entry point other code may call:
+** it needs a label type, like every place control may reach.
+*/
+static void check_globals(Ck *c)
+{
+	Elf *e = c->obj.elf;
+	size_t text = c->obj.sect[SEC_TEXT].index;
+	for (Elf_Scn *scn = NULL; e && (scn = elf_nextscn(e, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize) continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		size_t n = d ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 1; i < n; i++) {
+			GElf_Sym s;
+			if (!gelf_getsym(d, (int)i, &s) || GELF_ST_BIND(s.st_info) == STB_LOCAL || !text || s.st_shndx != text) continue;
+			const char *name = elf_strptr(e, sh.sh_link, s.st_name);
+			c->in = NULL;
+			c->ent = NULL;
+			c->off = (int64_t)s.st_value;
+			if (!label_type(c, (int64_t)s.st_value))
+				report(c, "export.type", "'%s' is a global symbol in .text without a label type", name ? name : "?");
+		}
+	}
+	c->off = -1;
+}
+
 /* [export] an exported code label has a type, and fits the one exported. */
 static void check_exports(Ck *c)
 {
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
-		if (e->kind != E_EXPORT || e->sect != SEC_TEXT) continue;
+		if (e->kind != E_EXPORT) continue;
 		c->ent = e;
+		c->in = NULL;
+		if (e->sect != SEC_TEXT) {
+			/* exported data: the object's own type, and no other */
+			const TyEntry *o = entry_named(c, ty_strof(&c->t, e->name), E_OBJECT, E_OBJECT);
+			if (!o) report(c, "export.type", "'%s' is exported data without an .object type", ty_strof(&c->t, e->name));
+			else if (e->type && X(c, e->type) != X(c, o->type))
+				report(c, "export.type", "'%s' is exported as %s but is an object of type %s", ty_strof(&c->t, e->name), TYS(e->type), TYS(o->type));
+			continue;
+		}
 		const char *name = ty_strof(&c->t, e->name);
 		TyId k = label_type(c, e->offset);
 		if (!k) { c->in = NULL; report(c, "export.type", "'%s' is exported but its label has no type", name); continue; }
@@ -1484,7 +1569,7 @@ static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
 	int64_t decl;
 	c->ent = e;
 	if (unbounded)
-		report(c, "stack.depth", "'%s' recurses: its stack use has no bound without a run-time stack check", ty_strof(&c->t, e->name));
+		report(c, "stack.depth", "'%s' is on a cycle of calls or jumps along which the stack grows: its use has no bound without a run-time stack check", ty_strof(&c->t, e->name));
 	else if (code_parts(c, e->type, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &decl) && need > decl)
 		report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need, (long long)decl);
 	else if (c->taken[i] && need > declared(c, e->type))
@@ -1640,6 +1725,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 		index_names(c);
 		if (decode_all(c) == 0 && check_relocs(c) == 0 && place_labels(c) == 0) {
 			check_exports(c);
+			check_globals(c);
 			check_objects(c);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);

@@ -54,6 +54,8 @@ Lin lin_add(Lin a, Lin b, int64_t m)
 	const int64_t big = INT64_C(1) << 56;
 	if (!a.ok || !b.ok) { a.ok = 0; return a; }
 	if (b.k > big || b.k < -big || a.k > big || a.k < -big || m > 4096 || m < -4096) { a.ok = 0; return a; }
+	/* m * b.k too: 4096 * 2^56 would overflow (a product of constants gets there) */
+	if (m && (b.k > big / (m < 0 ? -m : m) || b.k < -big / (m < 0 ? -m : m))) { a.ok = 0; return a; }
 	for (int i = 0; i < b.n; i++)
 		if (b.c[i] > 4096 || b.c[i] < -4096) { a.ok = 0; return a; }
 	a.k += m * b.k;

@@ -1,7 +1,8 @@
 /*
 ** object.c - open an ELF object and find its sections, trusting nothing.
-** libelf checks that each section lies inside the file; here we check the
-** class, machine and type, and look sections up by name.
+** libelf checks that a section it reads lies inside the file; here we check
+** the class, byte order, machine and type, that every section lies inside
+** the file apart from the others, and look sections up by name.
 */
 #include <fcntl.h>
 #include <gelf.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tc.h"
@@ -40,50 +42,66 @@ static int by_offset(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Which of our sections an ELF section index is. */
+/* Which of our sections an ELF section index is (0, SHN_UNDEF, is none). */
 static int sect_of(const TcObject *o, size_t index)
 {
 	for (int i = 1; i <= SEC_BSS; i++)
-		if (o->sect[i].index == index) return i;
+		if (index && o->sect[i].index == index) return i;
 	return 0;
 }
 
 /*
+** One relocation of .text, with its symbol and the symbol's name.  Where
+** it may go and what kind it may be is the checker's [reloc.place].
+*/
+static const char *read_reloc(TcObject *o, Elf_Data *rd, Elf_Data *sd, size_t nsym, size_t strtab, size_t i)
+{
+	GElf_Rela r;
+	GElf_Sym s;
+	if (!gelf_getrela(rd, (int)i, &r)) return "unreadable";
+	if (GELF_R_SYM(r.r_info) >= nsym || !gelf_getsym(sd, (int)GELF_R_SYM(r.r_info), &s)) return "no such symbol";
+	if (r.r_offset > UINT32_MAX) return "offset out of range";
+	const char *name = elf_strptr(o->elf, strtab, s.st_name);
+	if (!name) return "its symbol has no name";
+	TcReloc *t = &o->rel[o->nrel++];
+	t->offset = (uint32_t)r.r_offset;
+	t->type = (uint32_t)GELF_R_TYPE(r.r_info);
+	t->addend = r.r_addend;
+	t->sect = GELF_ST_TYPE(s.st_info) == STT_SECTION ? sect_of(o, s.st_shndx) : 0;
+	t->sym = name;
+	if (GELF_ST_TYPE(s.st_info) != STT_SECTION && s.st_shndx != SHN_UNDEF && s.st_shndx < SHN_LORESERVE) {
+		/* a defined symbol: refer to it by name, like an undefined one */
+		t->sect = 0;
+	}
+	return NULL;
+}
+
+/*
 ** .rela.text, with each symbol's name: the checker needs to know what a
-** branch or a rip-relative operand will reach once linked.
+** branch or a rip-relative operand will reach once linked.  Entry sizes
+** must be ELF64's, so that libelf's counts are ours.
 */
 static int read_relocs(TcObject *o, Elf_Scn *rela, char *err, size_t cap, const char *path)
 {
-	GElf_Shdr sh;
-	gelf_getshdr(rela, &sh);
-	Elf_Scn *symscn = elf_getscn(o->elf, sh.sh_link);
-	GElf_Shdr symsh;
+	GElf_Shdr sh, symsh;
+	Elf_Scn *symscn = gelf_getshdr(rela, &sh) ? elf_getscn(o->elf, sh.sh_link) : NULL;
 	Elf_Data *rd = elf_getdata(rela, NULL), *sd = symscn ? elf_getdata(symscn, NULL) : NULL;
 	if (!rd || !sd || !gelf_getshdr(symscn, &symsh) || symsh.sh_type != SHT_SYMTAB) {
 		snprintf(err, cap, "%s: .rela.text has no symbol table", path);
 		return -1;
 	}
-	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0, nsym = symsh.sh_entsize ? symsh.sh_size / symsh.sh_entsize : 0;
+	if (sh.sh_entsize != sizeof(Elf64_Rela) || symsh.sh_entsize != sizeof(Elf64_Sym)) {
+		snprintf(err, cap, "%s: .rela.text or its symbol table has entries of the wrong size", path);
+		return -1;
+	}
+	size_t n = rd->d_size / sizeof(Elf64_Rela), nsym = sd->d_size / sizeof(Elf64_Sym);
 	o->rel = calloc(n ? n : 1, sizeof *o->rel);
 	if (!o->rel) { snprintf(err, cap, "out of memory"); return -1; }
 	for (size_t i = 0; i < n; i++) {
-		GElf_Rela r;
-		GElf_Sym s;
-		if (!gelf_getrela(rd, (int)i, &r) || GELF_R_SYM(r.r_info) >= nsym ||
-		    !gelf_getsym(sd, (int)GELF_R_SYM(r.r_info), &s) || r.r_offset > UINT32_MAX) {
-			snprintf(err, cap, "%s: bad relocation %zu", path, i);
+		const char *why = read_reloc(o, rd, sd, nsym, symsh.sh_link, i);
+		if (why) {
+			snprintf(err, cap, "%s: bad relocation %zu in .rela.text: %s", path, i, why);
 			return -1;
-		}
-		const char *name = elf_strptr(o->elf, symsh.sh_link, s.st_name);
-		TcReloc *t = &o->rel[o->nrel++];
-		t->offset = (uint32_t)r.r_offset;
-		t->type = (uint32_t)GELF_R_TYPE(r.r_info);
-		t->addend = r.r_addend;
-		t->sect = GELF_ST_TYPE(s.st_info) == STT_SECTION ? sect_of(o, s.st_shndx) : 0;
-		t->sym = name ? name : "";
-		if (GELF_ST_TYPE(s.st_info) != STT_SECTION && s.st_shndx != SHN_UNDEF && s.st_shndx < SHN_LORESERVE) {
-			/* a defined symbol: refer to it by name, like an undefined one */
-			t->sect = 0;
 		}
 	}
 	qsort(o->rel, o->nrel, sizeof *o->rel, by_offset);
@@ -101,22 +119,112 @@ const TcReloc *tc_reloc_at(const TcObject *o, uint32_t off)
 	return lo < o->nrel && o->rel[lo].offset == off ? &o->rel[lo] : NULL;
 }
 
+/* A path names a regular file; opening a FIFO must not wait for a writer. */
+static int open_file(TcObject *o, const char *path, uint64_t *size, char *err, size_t cap)
+{
+	struct stat st;
+	o->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (o->fd < 0) return fail(o, err, cap, "cannot open '%s': %m", path);
+	if (fstat(o->fd, &st) != 0) return fail(o, err, cap, "cannot read '%s': %m", path);
+	if (S_ISDIR(st.st_mode)) return fail(o, err, cap, "%s: is a directory", path);
+	if (!S_ISREG(st.st_mode)) return fail(o, err, cap, "%s: not a regular file", path);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* What talas writes: an ELF64 little-endian x86-64 relocatable object. */
+static int check_header(TcObject *o, const GElf_Ehdr *eh, char *err, size_t cap, const char *path)
+{
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64)
+		return fail(o, err, cap, "%s: not an x86-64 ELF64 file", path);
+	if (eh->e_type != ET_REL)
+		return fail(o, err, cap, "%s: not a relocatable object (ELF type %u)", path, eh->e_type);
+	/* libelf reads the headers as Elf64_Shdr whatever the file says */
+	if (eh->e_shoff && eh->e_shentsize != sizeof(Elf64_Shdr))
+		return fail(o, err, cap, "%s: section headers of %u bytes, not %zu", path, eh->e_shentsize, sizeof(Elf64_Shdr));
+	return 0;
+}
+
+typedef struct Extent { uint64_t off, end; size_t index; } Extent;
+
+static int by_start(const void *a, const void *b)
+{
+	const Extent *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+** Every section with bytes lies inside the file, and no two share a byte:
+** otherwise the same bytes could be checked as code and read as types, or
+** be written by the linker in one section and trusted in another.
+*/
+static int check_layout(TcObject *o, const GElf_Ehdr *eh, uint64_t fsize, char *err, size_t cap, const char *path)
+{
+	size_t n, k = 0;
+	if (elf_getshdrnum(o->elf, &n) != 0) return fail(o, err, cap, "%s: bad section count: %s", path, elf_errmsg(-1));
+	/* libelf shows a table cut short as no sections at all (e_shnum 0: the
+	   count is in section 0, which must be there then) */
+	size_t want = eh->e_shnum ? eh->e_shnum : n ? n : eh->e_shoff != 0;
+	if (want && (eh->e_shoff > fsize || want > (fsize - eh->e_shoff) / sizeof(Elf64_Shdr)))
+		return fail(o, err, cap, "%s: the section headers run past the end of the file", path);
+	Extent *x = calloc(n ? n : 1, sizeof *x);
+	if (!x) return fail(o, err, cap, "out of memory");
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(o->elf, scn)) && k < n;) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh)) { free(x); return fail(o, err, cap, "%s: bad section header", path); }
+		if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0) continue;
+		if (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset) {
+			free(x);
+			return fail(o, err, cap, "%s: section %zu runs past the end of the file", path, elf_ndxscn(scn));
+		}
+		x[k++] = (Extent){ sh.sh_offset, sh.sh_offset + sh.sh_size, elf_ndxscn(scn) };
+	}
+	qsort(x, k, sizeof *x, by_start);
+	for (size_t i = 1; i < k; i++)
+		if (x[i].off < x[i - 1].end) {
+			size_t a = x[i - 1].index, b = x[i].index;
+			free(x);
+			return fail(o, err, cap, "%s: sections %zu and %zu overlap", path, a, b);
+		}
+	free(x);
+	return 0;
+}
+
+/* One of the sections we read: its bytes (.bss: only its size). */
+static int read_section(TcObject *o, TcSection *s, Elf_Scn *scn, const GElf_Shdr *sh, char *err, size_t cap, const char *path, const char *name)
+{
+	if (s->index) return fail(o, err, cap, "%s: two sections named %s", path, name);
+	s->index = elf_ndxscn(scn);
+	s->flags = sh->sh_flags;
+	if (sh->sh_type == SHT_NOBITS && s == &o->sect[SEC_BSS]) { s->n = sh->sh_size; return 0; }
+	/* anything else must be bytes of the file: NOBITS would give none to read */
+	if (sh->sh_type != SHT_PROGBITS) return fail(o, err, cap, "%s: section %s has type %u, not PROGBITS", path, name, sh->sh_type);
+	Elf_Data *d = elf_getdata(scn, NULL);
+	if (!d && sh->sh_size) return fail(o, err, cap, "%s: section %s: %s", path, name, elf_errmsg(-1));
+	if (d && d->d_size != sh->sh_size) return fail(o, err, cap, "%s: section %s is truncated", path, name);
+	s->p = d ? d->d_buf : NULL;
+	s->n = d ? d->d_size : 0;
+	return 0;
+}
+
 int tc_open(TcObject *o, const char *path, char *err, size_t cap)
 {
+	uint64_t fsize = 0;
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE) return fail(o, err, cap, "libelf is out of date");
-	o->fd = open(path, O_RDONLY);
-	if (o->fd < 0) return fail(o, err, cap, "cannot open '%s': %m", path);
+	if (open_file(o, path, &fsize, err, cap) != 0) return -1;
 	Elf *e = elf_begin(o->fd, ELF_C_READ, NULL);
 	o->elf = e;
 	if (!e || elf_kind(e) != ELF_K_ELF) return fail(o, err, cap, "%s: not an ELF file", path);
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(e, &eh)) return fail(o, err, cap, "%s: bad ELF header: %s", path, elf_errmsg(-1));
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
-		return fail(o, err, cap, "%s: not an x86-64 ELF64 file", path);
+	if (check_header(o, &eh, err, cap, path) != 0 || check_layout(o, &eh, fsize, err, cap, path) != 0) return -1;
 	size_t shstr;
-	if (elf_getshdrstrndx(e, &shstr) != 0) return fail(o, err, cap, "%s: no section name table", path);
+	GElf_Shdr strsh;
+	Elf_Scn *strscn = elf_getshdrstrndx(e, &shstr) == 0 ? elf_getscn(e, shstr) : NULL;
+	if (!strscn || !gelf_getshdr(strscn, &strsh) || strsh.sh_type != SHT_STRTAB)
+		return fail(o, err, cap, "%s: no section name table", path);
 	Elf_Scn *rela = NULL;
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
 		GElf_Shdr sh;
@@ -124,21 +232,13 @@ int tc_open(TcObject *o, const char *path, char *err, size_t cap)
 		const char *name = elf_strptr(e, shstr, sh.sh_name);
 		if (!name) return fail(o, err, cap, "%s: bad section name", path);
 		if (strcmp(name, ".rela.text") == 0) {
-			if (rela || sh.sh_type != SHT_RELA) return fail(o, err, cap, "%s: bad .rela.text", path);
+			if (rela) return fail(o, err, cap, "%s: two sections named %s", path, name);
+			if (sh.sh_type != SHT_RELA) return fail(o, err, cap, "%s: bad .rela.text", path);
 			rela = scn;
 			continue;
 		}
 		TcSection *s = slot(o, name);
-		if (!s) continue;
-		if (s->index) return fail(o, err, cap, "%s: two sections named %s", path, name);
-		s->index = elf_ndxscn(scn);
-		s->flags = sh.sh_flags;
-		if (sh.sh_type == SHT_NOBITS) { s->n = sh.sh_size; continue; }
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d && sh.sh_size) return fail(o, err, cap, "%s: section %s: %s", path, name, elf_errmsg(-1));
-		if (d && d->d_size != sh.sh_size) return fail(o, err, cap, "%s: section %s is truncated", path, name);
-		s->p = d ? d->d_buf : NULL;
-		s->n = d ? d->d_size : 0;
+		if (s && read_section(o, s, scn, &sh, err, cap, path, name) != 0) return -1;
 	}
 	if (rela && read_relocs(o, rela, err, cap, path) != 0) {
 		tc_close(o);

@@ -172,7 +172,10 @@ static uint64_t size_of(TyOps *o, TyId id, int depth)
 		int64_t k;
 		if (!lin_is_const(lin_of(o->t, K(o, id, 1)), &k) || k < 0 || k > (1 << 28))
 			return fail(o, "an array of unknown length has no fixed size"), 0;
-		return (uint64_t)k * size_of(o, K(o, id, 0), depth + 1);
+		uint64_t es = size_of(o, K(o, id, 0), depth + 1);
+		/* sizes stay below 2^48, as sizes do: products and sums must not wrap */
+		if (es > (uint64_t)SIZE_LIMIT / ((uint64_t)k + 1)) return fail(o, "layout too large"), 0;
+		return (uint64_t)k * es;
 	}
 	case TY_RECORD: {
 		uint64_t at = 0;
@@ -181,6 +184,7 @@ static uint64_t size_of(TyOps *o, TyId id, int depth)
 			uint64_t a = align_of(o, f, depth + 1), s = size_of(o, f, depth + 1);
 			if (!s) return 0;
 			at = (at + a - 1) / a * a + s;
+			if (at > (uint64_t)SIZE_LIMIT) return fail(o, "layout too large"), 0;
 		}
 		uint64_t a = align_of(o, id, depth);
 		return (at + a - 1) / a * a;
@@ -213,6 +217,7 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 		if (off >= at && (open || off < at + s)) { *start = at; return f; }
 		if (!s && !open) return 0;
 		at += s;
+		if (at > (uint64_t)SIZE_LIMIT) return fail(o, "layout too large"), 0;   /* 65535 fields must not wrap */
 	}
 	return fail(o, "no field at this offset"), 0;
 }
