@@ -24,7 +24,8 @@ static const char usage[] =
 	"  -fdiagnostics-color[=WHEN] colour diagnostics: auto (the default), always, never\n"
 	"  --help, --version\n"
 	"\n"
-	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error.\n";
+	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error,\n"
+	"or a file that is not a well-formed TAL object.\n";
 
 enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR };
 
