@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# demo.sh - the main job: set up, build, then assemble every example and
-# show what came out (sections, code, and the embedded types).
+# demo.sh - the main job: set up, build, then for every example assemble
+# it, show what came out (sections, code, the embedded types) and verify it.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./setup.sh
@@ -16,5 +16,6 @@ for src in examples/*.tal; do
   done
   objdump -d -r -M intel --no-addresses "$obj" | sed -n '/<.*>:/,$p' | head -40 | sed 's/^/  /'
   "$B/taldump" "$obj" | sed 's/^/  /'
+  "$B/talcheck" -v "$obj" 2>&1 | sed 's/^/  talcheck: /'
 done
-echo "demo: all $(ls examples/*.tal | wc -l) examples assembled"
+echo "demo: all $(ls examples/*.tal | wc -l) examples assembled and verified"
