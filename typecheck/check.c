@@ -978,11 +978,19 @@ static void do_call(Ck *c, const TcInst *in)
 	TyId ret = K(c, s, 0);
 	if (!c->st.stack) { report(c, "call.type", "the stack is unknown here"); return; }
 	if (!enter2(c, &c->st, k, c->st.stack, &u, "call", 1)) return;
+	/* a variable the arguments did not fix is abstract after the call: a new name */
+	Facts bounds = c->st.facts;
+	for (int i = 0; i < u.n; i++) {
+		if (u.val[i]) continue;
+		StrId v = ty_fresh(&c->o, ty_strof(&c->t, u.name[i]));
+		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
+		if (u.sort[i] == TK_SIZE) facts_add(&bounds, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1));
+	}
 	TyId kret = ty_subst(&c->o, ret, &u);
 	if (!code_parts(c, kret, &r) || r.nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
 	State after;
 	entry_state(c, &r, &after);
-	after.facts = c->st.facts;
+	after.facts = bounds;
 	for (int i = 0; i < r.nc; i++)
 		facts_rel(&after.facts, side(c, r.cons[i], 0), side(c, r.cons[i], 1), N(c, r.cons[i])->kind);
 	after.depth = c->st.depth;
