@@ -4,7 +4,8 @@
 #     replaced by two values in turn: talcheck always answers 0, 1 or 2 in time, never
 #     crashes; and the edits that matter are caught (see 2).
 #  2. Specific edits to sum.o must be rejected: the loop's bound check
-#     turned into nops, and a syscall written over an instruction.
+#     turned into nops, a syscall written over an instruction, a jump
+#     edited to land inside an instruction, and a type section that lies.
 set -u
 talas=$1 talcheck=$2 examples=$3 work=$4
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
@@ -55,6 +56,21 @@ cp sum.o syscall.o
 poke syscall.o $off 0x0f; poke syscall.o $((off + 1)) 0x05
 "$talcheck" -fdiagnostics-color=never syscall.o 2>err; rc=$?
 if [ $rc -eq 1 ] && grep -q '\[decode\].*syscall' err; then :; else echo "FAIL: syscall in sum: exit $rc"; cat err; failures=$((failures + 1)); fi
+
+# The loop's back edge (jmp sum.loop, eb f2 at .text+0x10) edited to land
+# inside the cmp before it.
+cp sum.o midjump.o
+poke midjump.o $((off + 0x11)) 0xf3
+"$talcheck" -fdiagnostics-color=never midjump.o 2>err; rc=$?
+if [ $rc -eq 1 ] && grep -q '\[jump.target\].*inside an instruction' err; then :; else echo "FAIL: jump into an instruction: exit $rc"; cat err; failures=$((failures + 1)); fi
+# The type section replaced by one that lies: the length register is a
+# plain int, so the loop's compare proves nothing about the array.
+sed 's/rsi: S(n)/rsi: int/g' "$examples/sum.tal" > lie.tal
+"$talas" -o lie.o lie.tal && objcopy --dump-section .tal.types=lie.types lie.o
+cp sum.o lied.o
+objcopy --update-section .tal.types=lie.types lied.o
+"$talcheck" -fdiagnostics-color=never lied.o 2>err; rc=$?
+if [ $rc -eq 1 ] && grep -q '\[mem.bounds\]' err; then :; else echo "FAIL: lying type section: exit $rc"; cat err; failures=$((failures + 1)); fi
 
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]
