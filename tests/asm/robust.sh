@@ -2,6 +2,9 @@
 # robust.sh TALAS WORKDIR - hostile input gets a clear error, never a crash,
 # a hang or a half-written object.  Inputs are generated deterministically.
 set -u
+# In a sanitizer build a report must not pass for a rejection (exit 1).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 talas=$1 work=$2
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 RANDOM=42

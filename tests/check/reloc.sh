@@ -4,6 +4,9 @@
 # puts a relocation anywhere) plus the type sections talas made for the same
 # code, copied in with objcopy.
 set -u
+# In a sanitizer build a report must not pass for a rejection (exit 1).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 talas=$1 talcheck=$2 work=$3
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 failures=0

@@ -5,6 +5,9 @@
 #        file:line:col diagnostic naming the rule of its "# expect: RULE"
 #        line, in text and in --json alike.
 set -u
+# In a sanitizer build a report must not pass for a rejection (exit 1).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 mode=$1 talas=$2 talcheck=$3 file=$4 work=$5
 name=$(basename "$file" .tal)
 mkdir -p "$work"

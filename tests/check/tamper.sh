@@ -7,6 +7,9 @@
 #     turned into nops, a syscall written over an instruction, a jump
 #     edited to land inside an instruction, and a type section that lies.
 set -u
+# In a sanitizer build a report must not pass for a rejection (exit 1).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 talas=$1 talcheck=$2 examples=$3 work=$4
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 failures=0 runs=0 rejected=0
