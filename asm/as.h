@@ -185,6 +185,6 @@ uint64_t as_offset(const Asm *as, int sect, Loc at);
 uint8_t *as_contents(const Asm *as, int sect);
 
 /* elfout.c: write the object to a temporary beside `path`, then rename. */
-int as_write_elf(Asm *as, const char *path, const char *srcname);
+int as_write_elf(Asm *as, const char *path);
 
 #endif

@@ -150,7 +150,6 @@ static int fill(Out *o, int fd)
 	if (!section(o, ".tal.lines", SHT_PROGBITS, 0, o->lines.p, o->lines.n, ELF_T_BYTE, 1)) return -1;
 	uint32_t first_global = build_symtab(o);
 	build_relocs(o);
-	size_t symndx = elf_ndxscn(elf_getscn(o->elf, 1)) + AS_NSECT + 1;   /* placed below */
 	for (int i = 1; i < AS_NSECT; i++) {
 		if (!o->nrela[i]) continue;
 		char name[32];
@@ -159,7 +158,6 @@ static int fill(Out *o, int fd)
 		                       o->nrela[i] * sizeof(Elf64_Rela), ELF_T_RELA, 8);
 		if (!scn) return -1;
 		elf64_getshdr(scn)->sh_info = (uint32_t)o->shndx[i];
-		symndx++;
 	}
 	if (!section(o, ".note.GNU-stack", SHT_PROGBITS, 0, NULL, 0, ELF_T_BYTE, 1)) return -1;
 	Elf_Scn *symtab = section(o, ".symtab", SHT_SYMTAB, 0, o->sym, o->nsym * sizeof(Elf64_Sym), ELF_T_SYM, 8);
@@ -170,7 +168,6 @@ static int fill(Out *o, int fd)
 	Elf64_Shdr *sh = elf64_getshdr(symtab);
 	sh->sh_link = (uint32_t)elf_ndxscn(strtab);
 	sh->sh_info = first_global;
-	(void)symndx;
 	for (size_t i = 1; i < elf_ndxscn(symtab); i++) {
 		Elf64_Shdr *r = elf64_getshdr(elf_getscn(o->elf, i));
 		if (r->sh_type == SHT_RELA) r->sh_link = (uint32_t)elf_ndxscn(symtab);
@@ -201,13 +198,12 @@ static void out_free(Out *o)
 	}
 }
 
-int as_write_elf(Asm *as, const char *path, const char *srcname)
+int as_write_elf(Asm *as, const char *path)
 {
 	AtomicFile af;
 	Out o;
 	memset(&o, 0, sizeof o);
 	o.as = as;
-	(void)srcname;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		diag_fatal(as->diag, "libelf is out of date");
 		return -1;

@@ -158,7 +158,7 @@ static int assemble(Opts *o, Diag *d)
 	if (as_read(&as, o->in, none, &f) != 0) status = 2;
 	else if (as_parse(&as, &f) != 0 || d->errors) status = 1;
 	else if (as_layout(&as) != 0 || as_resolve(&as) != 0) status = 1;
-	else if (as_write_elf(&as, out, f.name) != 0) status = 2;
+	else if (as_write_elf(&as, out) != 0) status = 2;
 	else if (o->md && write_deps(&as, o, out) != 0) status = 2;
 	as_free(&as);
 	free(dflt);

@@ -66,7 +66,7 @@ typedef struct Lexer {
 	int width;                    /* width of the data directive being read */
 	Operand op[3]; int nops;      /* operands of the statement being read   */
 	TyId *tstk; uint32_t ntstk; unsigned captstk;   /* scratch for lists     */
-	StrId *scope; uint8_t *scopesort; uint32_t nscope; unsigned capscope;
+	StrId *scope; uint32_t nscope; unsigned capscope;   /* names of binders in scope */
 	int asciz;                    /* .asciz/.string: add a NUL              */
 	uint32_t bad_file, bad_line;  /* last line with a lexical error         */
 } Lexer;
@@ -117,7 +117,7 @@ static TyId tconst(Lexer *lx, ASM_YYLTYPE loc, int64_t v);
 static StrId wstr(Lexer *lx, Word w) { return ty_str(&lx->as->types, w.s, (size_t)w.len); }
 static TList in_scope(Lexer *lx, TList binders);
 static void scope_pop(Lexer *lx, uint32_t n) { lx->nscope -= n; }
-static void scope_push(Lexer *lx, StrId name, int sort);
+static void scope_push(Lexer *lx, StrId name);
 static void decl(Lexer *lx, ASM_YYLTYPE loc, int kind, Word name, TyId type);
 static void typedef_decl(Lexer *lx, ASM_YYLTYPE loc, Word name, TList params, TyId body);
 static void coerce(Lexer *lx, ASM_YYLTYPE loc, int op, Operand where, TyId type, TyId args);
@@ -362,7 +362,7 @@ tprim
 		scope_pop(lx, $2.nb);
 	}
 	/* rec a. type */
-	| K_REC NAME '.' { scope_push(lx, wstr(lx, $2), TK_TYPE); } type {
+	| K_REC NAME '.' { scope_push(lx, wstr(lx, $2)); } type {
 		$$ = tnode1(lx, @1, TY_MU, 0, wstr(lx, $2), $5);
 		scope_pop(lx, 1);
 	}
@@ -1023,19 +1023,17 @@ static TyId tname(Lexer *lx, ASM_YYLTYPE loc, Word w, TList args)
 	return tnode(lx, loc, TY_NAME, 0, s, 0, args);
 }
 
-static void scope_push(Lexer *lx, StrId name, int sort)
+static void scope_push(Lexer *lx, StrId name)
 {
 	lx->scope = xgrow(lx->scope, sizeof *lx->scope, lx->nscope + 1, &lx->capscope);
 	lx->scope[lx->nscope++] = name;
-	(void)sort;
 }
 
 static TList in_scope(Lexer *lx, TList b)
 {
 	for (uint32_t i = 0; i < b.n; i++) {
 		TyId id = lx->tstk[b.start + i];
-		if (id) scope_push(lx, ty_get(&lx->as->types, id)->name, ty_get(&lx->as->types, id)->flags);
-		else scope_push(lx, 0, 0);
+		scope_push(lx, id ? ty_get(&lx->as->types, id)->name : 0);
 	}
 	b.nb = b.n;
 	return b;
