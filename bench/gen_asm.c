@@ -18,23 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static uint64_t rng_state;
+#include "rng.h"
+
 static unsigned long nlines;
-
-/* xorshift64*: deterministic across platforms, unlike rand(). */
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
-
-/* A number in [0, n). */
-static int pick(int n)
-{
-	return (int)(rnd() % (uint32_t)n);
-}
 
 static const char *const r64[16] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",

@@ -35,22 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng_state;
+#include "rng.h"
+
 static unsigned long ninsns;
-
-/* xorshift64*: the same sequence on every platform. */
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
-
-static int pick(int n)
-{
-	return (int)(rnd() % (uint32_t)n);
-}
 
 /* One instruction line (counted). */
 #define I(...) (printf("    " __VA_ARGS__), putchar('\n'), ninsns++)
