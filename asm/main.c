@@ -13,6 +13,7 @@
 
 #include "as.h"
 #include "atomicfile.h"
+#include "cli.h"
 #include "version.h"
 
 static const char usage[] =
@@ -73,18 +74,11 @@ static int parse_args(int argc, char **argv, Opts *o)
 		case O_MD: o->md = 1; break;
 		case O_MF: o->md = 1; o->depfile = optarg; break;
 		case O_MT: o->deptarget = optarg; break;
-		case O_MAXERR: {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 0) return usage_error("bad -fmax-errors value '%s'", optarg);
-			o->max_errors = (int)n;
+		case O_MAXERR:
+			if (cli_max_errors(optarg, &o->max_errors) != 0) return usage_error("bad -fmax-errors value '%s'", optarg);
 			break;
-		}
 		case O_COLOR:
-			if (!optarg || strcmp(optarg, "always") == 0) o->color = COLOR_ALWAYS;   /* as gcc */
-			else if (strcmp(optarg, "auto") == 0) o->color = COLOR_AUTO;
-			else if (strcmp(optarg, "never") == 0) o->color = COLOR_NEVER;
-			else return usage_error("bad -fdiagnostics-color value '%s'", optarg);
+			if (cli_color(optarg, &o->color) != 0) return usage_error("bad -fdiagnostics-color value '%s'", optarg);
 			break;
 		case O_HELP: fputs(usage, stdout); return 0;
 		case O_VERSION:
@@ -100,57 +94,13 @@ static int parse_args(int argc, char **argv, Opts *o)
 	return -1;
 }
 
-/*
-** file.tal -> file.o in the current directory, as cc -c does; with `keepdir`
-** the directory stays (dir/x.o -> dir/x.d, as gcc -MD does).
-*/
-static char *derive(const char *path, const char *ext, int keepdir)
-{
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	if (strcmp(path, "-") == 0) base = "stdin";
-	const char *from = keepdir ? path : base, *dot = strrchr(base, '.');
-	size_t n = dot && dot != base ? (size_t)(dot - from) : strlen(from);
-	char *s = malloc(n + strlen(ext) + 1);
-	if (!s) return NULL;
-	memcpy(s, from, n);
-	strcpy(s + n, ext);
-	return s;
-}
-
-/* target: dep dep ... with a phony rule per dependency, as gcc -MP writes. */
-static int write_deps(Asm *as, const Opts *o, const char *out)
-{
-	Buf b = { 0 };
-	const char *target = o->deptarget ? o->deptarget : out;
-	buf_put(&b, target, strlen(target));
-	buf_put(&b, ":", 1);
-	for (uint32_t i = 0; i < as->ndeps; i++) {
-		buf_put(&b, " ", 1);
-		buf_put(&b, as->deps[i], strlen(as->deps[i]));
-	}
-	buf_put(&b, "\n", 1);
-	for (uint32_t i = 1; i < as->ndeps; i++) {
-		buf_put(&b, "\n", 1);
-		buf_put(&b, as->deps[i], strlen(as->deps[i]));
-		buf_put(&b, ":\n", 2);
-	}
-	char *dflt = o->depfile ? NULL : derive(out, ".d", 1);
-	const char *path = o->depfile ? o->depfile : dflt;
-	int r = path ? atomic_write(path, b.p, b.n) : -1;
-	if (r != 0) fprintf(stderr, "talas: fatal error: cannot write '%s': %s\n", path ? path : "", strerror(errno));
-	free(dflt);
-	free(b.p);
-	return r;
-}
-
 static int assemble(Opts *o, Diag *d)
 {
 	Asm as;
 	SrcFile f;
 	Pos none = { 0, 0, 0 };
 	int status = 0;
-	char *dflt = o->out ? NULL : derive(o->in, ".o", 0);
+	char *dflt = o->out ? NULL : cli_derive(o->in, ".o", 0);
 	const char *out = o->out ? o->out : dflt;
 	as_init(&as, d);
 	as.incdirs = o->inc;
@@ -159,7 +109,7 @@ static int assemble(Opts *o, Diag *d)
 	else if (as_parse(&as, &f) != 0 || d->errors) status = 1;
 	else if (as_layout(&as) != 0 || as_resolve(&as) != 0) status = 1;
 	else if (as_write_elf(&as, out) != 0) status = 2;
-	else if (o->md && write_deps(&as, o, out) != 0) status = 2;
+	else if (o->md && cli_write_deps("talas", o->depfile, o->deptarget, out, as.deps, as.ndeps) != 0) status = 2;
 	as_free(&as);
 	free(dflt);
 	return status;

@@ -2,6 +2,8 @@
 ** diag.c - GCC-style diagnostics with the source line and a caret.
 */
 #include "diag.h"
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ void diag_free(Diag *d)
 {
 	for (uint32_t i = 0; i < d->nsrc; i++) {
 		free(d->src[i].name);
+		free(d->src[i].owned);
 		free(d->src[i].lines);
 	}
 	free(d->src);
@@ -46,6 +49,7 @@ uint32_t diag_source(Diag *d, const char *name, const char *text, size_t len)
 	size_t n = strlen(name);
 	s->name = memcpy(xmalloc(n + 1), name, n + 1);
 	s->text = text;
+	s->owned = NULL;
 	s->len = len;
 	s->lines = NULL;
 	s->nlines = 0;
@@ -166,4 +170,33 @@ void diag_fatal(Diag *d, const char *fmt, ...)
 	vfprintf(d->out, fmt, ap);
 	fputs(d->color ? "\033[0m\n" : "\n", d->out);
 	va_end(ap);
+}
+
+/* A regular file's whole contents, or NULL. */
+static char *read_regular(const char *name, size_t *len)
+{
+	struct stat st;
+	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char *text = NULL;
+	*len = 0;
+	if (fd < 0) return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < (1 << 28)) {
+		text = xmalloc((size_t)st.st_size + 1);
+		ssize_t n = read(fd, text, (size_t)st.st_size);
+		if (n == st.st_size) *len = (size_t)n;
+		else { free(text); text = NULL; }
+	}
+	close(fd);
+	return text;
+}
+
+uint32_t diag_source_file(Diag *d, const char *name)
+{
+	for (uint32_t i = 1; i <= d->nsrc; i++)
+		if (strcmp(d->src[i - 1].name, name) == 0) return i;
+	size_t len;
+	char *text = read_regular(name, &len);
+	uint32_t id = diag_source(d, name, text, len);
+	d->src[id - 1].owned = text;
+	return id;
 }

@@ -21,7 +21,8 @@ typedef struct Pos { uint32_t file, line, col; } Pos;
 
 typedef struct DiagSource {
 	char *name;
-	const char *text;   /* whole contents, not owned, may be NULL */
+	const char *text;   /* whole contents, may be NULL */
+	char *owned;        /* text, when diag_source_file read it */
 	size_t len;
 	uint32_t *lines;    /* line start offsets, built on first use */
 	uint32_t nlines;
@@ -44,6 +45,12 @@ void diag_free(Diag *d);
 /* Register a source file; returns its index for Pos.file (>= 1). */
 uint32_t diag_source(Diag *d, const char *name, const char *text, size_t len);
 const char *diag_file(const Diag *d, uint32_t file);
+/*
+** The index of a source file by name, registered on first use with its
+** text read for quoting if it is a regular file at hand (a FIFO or a
+** device there is never waited on or read).
+*/
+uint32_t diag_source_file(Diag *d, const char *name);
 
 void diag_error(Diag *d, Pos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_warning(Diag *d, Pos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

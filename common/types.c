@@ -833,3 +833,59 @@ int ty_table_cmp(const TyTable *a, const TyTable *b, char *why, size_t whycap)
 		why[0] = 0;
 	return cmp_nodes(a, b, why, whycap) || cmp_decls(a, b, why, whycap);
 }
+
+/* ---- copying between tables (linker, module verification) ---- */
+
+/* The name of a string of src in dst. */
+static StrId copy_str(TyTable *dst, const TyTable *src, StrId s)
+{
+	return s ? ty_str(dst, src->str[s], src->strlen_[s]) : 0;
+}
+
+/*
+** Copy src's node id into dst, its kids already copied (map[k] != 0).
+** Kids have smaller ids than their parents, so copying in increasing id
+** order needs no recursion, whatever the depth of a type.
+*/
+static TyId copy_one(TyTable *dst, const TyTable *src, TyId id, const TyId *map, const StrId *rename)
+{
+	const TyNode *n = &src->node[id];
+	TyId kids[256], *k = n->nkids <= 256 ? kids : xmalloc(n->nkids * sizeof *k);
+	for (int i = 0; i < n->nkids; i++) k[i] = map[src->kid[n->kids + i]];
+	StrId name = n->kind == TY_NAME && rename && n->name < src->nstr && rename[n->name]
+	             ? rename[n->name] : copy_str(dst, src, n->name);
+	TyId r = ty_node(dst, n->kind, n->flags, name, n->value, k, n->nkids);
+	if (k != kids) free(k);
+	return r;
+}
+
+TyId ty_copy(TyTable *dst, const TyTable *src, TyId id, TyId *map, const StrId *rename)
+{
+	if (!id || id >= src->nnode) return 0;
+	if (map[id]) return map[id];
+	/* mark what id reaches and is not copied yet: walking down the ids,
+	   a node is reached when a marked parent above it names it */
+	uint8_t *mark = xcalloc(id + 1, 1);
+	mark[id] = 1;
+	for (TyId i = id; i > 0; i--) {
+		if (!mark[i]) continue;
+		const TyNode *n = &src->node[i];
+		for (int j = 0; j < n->nkids; j++) {
+			TyId k = src->kid[n->kids + j];
+			if (!map[k]) mark[k] = 1;
+		}
+	}
+	for (TyId i = 1; i <= id; i++)
+		if (mark[i] && !(map[i] = copy_one(dst, src, i, map, rename))) break;
+	free(mark);
+	return map[id];
+}
+
+TyEntry ty_copy_entry(TyTable *dst, const TyTable *src, const TyEntry *e, TyId *map, const StrId *rename)
+{
+	TyEntry r = *e;
+	r.name = copy_str(dst, src, e->name);
+	r.file = copy_str(dst, src, e->file);
+	r.type = e->type ? ty_copy(dst, src, e->type, map, rename) : 0;
+	return r;
+}

@@ -166,6 +166,18 @@ static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[
 static inline TyId ty_kid(const TyTable *t, TyId id, int i) { return t->kid[t->node[id].kids + i]; }
 
 void ty_add_entry(TyTable *t, const TyEntry *e);
+
+/*
+** Copy node `id` of src, and all it reaches, into dst.  map (src->nnode
+** entries, zeroed at first) remembers what is copied already, so copying
+** many types of one table shares the work.  rename, if not NULL, is indexed
+** by src string ids: a TY_NAME whose name has a non-zero entry gets that
+** dst string instead (typedefs renamed apart when units are linked).
+** Returns 0 if id is 0 or out of range, or a limit is exceeded.
+*/
+TyId ty_copy(TyTable *dst, const TyTable *src, TyId id, TyId *map, const StrId *rename);
+/* An entry of src with its name, file and type copied into dst. */
+TyEntry ty_copy_entry(TyTable *dst, const TyTable *src, const TyEntry *e, TyId *map, const StrId *rename);
 void ty_add_annot(TyTable *t, const TyAnnot *a);
 
 /* Sort of a node: what it may stand for. */

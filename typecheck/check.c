@@ -81,7 +81,6 @@ typedef struct Ck {
 	const TcInst *in;          /* the instruction being checked              */
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
-	char **texts; unsigned ntexts, captexts;   /* sources read for quoting   */
 	int errors;
 } Ck;
 
@@ -127,53 +126,13 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/*
-** A source file to quote, if it is a regular file: the line table names it,
-** and a FIFO or a device there must not make the checker wait or read on.
-*/
-static FILE *open_source(const char *name)
-{
-	struct stat st;
-	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;   /* fails only when out of memory */
-	if (f && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-		fclose(f);
-		f = NULL;
-	}
-	return f;
-}
-
-/* A source file for diagnostics, by name: quoted when it is at hand. */
-static uint32_t source_id(Ck *c, const char *name)
-{
-	for (uint32_t i = 1; i <= c->d->nsrc; i++)
-		if (strcmp(diag_file(c->d, i), name) == 0) return i;
-	FILE *f = open_source(name);
-	char *text = NULL;
-	size_t len = 0;
-	if (f) {
-		fseek(f, 0, SEEK_END);
-		long n = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		if (n > 0 && n < (1 << 28) && (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, f) == (size_t)n)
-			len = (size_t)n;
-		else { free(text); text = NULL; }
-		fclose(f);
-	}
-	if (text) {
-		c->texts = xgrow(c->texts, sizeof *c->texts, c->ntexts + 1, &c->captexts);
-		c->texts[c->ntexts++] = text;
-	}
-	return diag_source(c->d, name, text, len);
-}
-
 /* The source position of a .text offset, through the line table. */
 static Pos src_pos(Ck *c, uint32_t off)
 {
 	Pos p = { 0, 0, 0 };
 	const LineRow *r = lt_find(&c->lt, off);
 	if (!r || r->file >= c->lt.nfile) return p;
-	p.file = source_id(c, c->lt.file[r->file]);
+	p.file = diag_source_file(c->d, c->lt.file[r->file]);
 	p.line = r->line;
 	p.col = r->col;
 	return p;
@@ -203,7 +162,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 	}
 	if (!c->in && c->off >= 0) p = src_pos(c, (uint32_t)c->off);
 	if (!c->in && !p.file && c->ent && c->ent->file) {
-		p.file = source_id(c, ty_strof(&c->t, c->ent->file));
+		p.file = diag_source_file(c->d, ty_strof(&c->t, c->ent->file));
 		p.line = c->ent->line;
 		p.col = c->ent->col;
 	}
@@ -1395,6 +1354,133 @@ static int has_link_field(const TcInst *in)
 	return 0;
 }
 
+/* ---- modules ---- */
+
+/* The entries of the module's table with this name among imports, labels and objects. */
+static int named_count(Ck *c, StrId name, const TyEntry **first)
+{
+	int n = 0;
+	*first = NULL;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if (e->name != name || (e->kind != E_IMPORT && e->kind != E_LABEL && e->kind != E_OBJECT)) continue;
+		if (!n++) *first = e;
+	}
+	return n;
+}
+
+/* The host interface's entry of a kind and name, or NULL. */
+static const TyEntry *iface_entry(const TyTable *h, int kind, const char *name)
+{
+	for (uint32_t i = 0; i < h->nent; i++)
+		if (h->ent[i].kind == kind && strcmp(ty_strof(h, h->ent[i].name), name) == 0) return &h->ent[i];
+	return NULL;
+}
+
+/*
+** [import.host] a module calls its host only through its stubs, and stub
+** i is the host service its import table names, with the type the host
+** interface (embedded in the module, and vouched for by its digest) gives
+** it: copied into the module's table, the service's type is the very
+** type the module declares, each typedef of the interface is the
+** module's typedef of that name, and no label or object shares the
+** service's name.  Runs before the table is indexed (it may add nodes).
+*/
+static void check_module_imports(Ck *c)
+{
+	TyTable h;
+	char err[256];
+	ty_init(&h);
+	c->in = NULL;
+	if (ty_decode(&h, c->obj.iface.p, c->obj.iface.n, err, sizeof err) != 0) {
+		report(c, "import.host", "the host interface in the module is corrupt: %s", err);
+		ty_free(&h);
+		return;
+	}
+	TyId *map = xcalloc(h.nnode + 1, sizeof *map);
+	for (uint32_t i = 0; i < h.nent; i++) {
+		if (h.ent[i].kind != E_TYPEDEF) continue;
+		TyEntry x = ty_copy_entry(&c->t, &h, &h.ent[i], map, NULL);
+		const TyEntry *m = NULL;
+		for (uint32_t j = 0; j < c->t.nent && !m; j++)
+			if (c->t.ent[j].kind == E_TYPEDEF && c->t.ent[j].name == x.name) m = &c->t.ent[j];
+		c->ent = m;
+		if (!m || m->type != x.type)
+			report(c, "import.host", "the module's type '%s' is not the host interface's", ty_strof(&h, h.ent[i].name));
+	}
+	for (uint32_t i = 0; i < c->obj.mod.nimports; i++) {
+		const char *name = talmod_import_name(&c->obj.mod, i);
+		const TyEntry *hs = iface_entry(&h, E_IMPORT, name), *m = NULL;
+		int n = named_count(c, ty_str(&c->t, name, strlen(name)), &m);
+		c->ent = m;
+		if (!hs) report(c, "import.host", "the module imports '%s', which the host interface does not offer", name);
+		else if (n != 1 || m->kind != E_IMPORT)
+			report(c, "import.host", "'%s' must be declared once, as an import (%d declarations)", name, n);
+		else if (ty_copy(&c->t, &h, hs->type, map, NULL) != m->type)
+			report(c, "import.host", "'%s' is imported as %s, but the host interface gives it type %s", name, TYS(m->type),
+			       TYS(ty_copy(&c->t, &h, hs->type, map, NULL)));
+	}
+	c->ent = NULL;
+	free(map);
+	ty_free(&h);
+}
+
+/*
+** In a module the linker has filled every field: a rel32 or [rip + disp32]
+** that leaves the code reaches a stub (a call to the host service of its
+** import) or the constants.  The checker sees such fields as the
+** relocations they were, so the rules for objects apply unchanged:
+** target_type and access_global look the target up by name or section.
+** A field reaching anywhere else gets none, and is rejected as in an
+** object.
+*/
+static void module_fields(Ck *c)
+{
+	const TalModule *m = &c->obj.mod;
+	unsigned cap = 0;
+	for (uint32_t i = 0; i < c->nins; i++) {
+		const TcInst *in = &c->ins[i];
+		if (!has_link_field(in)) continue;
+		int imm = imm_bytes(in);
+		int64_t target = (int64_t)in->off + in->len;
+		for (int k = 0; k < in->nops; k++)
+			if (in->op[k].kind == TC_REL) target = in->op[k].val;
+			else if (in->op[k].kind == TC_MEM && in->op[k].base == R_RIP) target += in->op[k].val;
+		if (target >= 0 && target < (int64_t)m->text_size) continue;
+		TcReloc r = { in->off + in->len - 4 - (uint32_t)imm, R_X86_64_PC32, "", 0, 0 };
+		int64_t stub = target - m->stubs_off;
+		if (stub >= 0 && stub < (int64_t)m->nstubs * TALMOD_STUB_SIZE && stub % TALMOD_STUB_SIZE == 0) {
+			r.sym = talmod_import_name(m, (uint32_t)(stub / TALMOD_STUB_SIZE));
+			r.addend = -4 - imm;
+		} else if (target >= m->rodata_off && target < (int64_t)m->rodata_off + m->rodata_size) {
+			r.sect = SEC_RODATA;
+			r.addend = target - m->rodata_off - 4 - imm;
+		} else continue;
+		c->obj.rel = xgrow(c->obj.rel, sizeof *c->obj.rel, c->obj.nrel + 1, &cap);
+		c->obj.rel[c->obj.nrel++] = r;
+	}
+}
+
+/* [export.type] each entry point of the module's export table is an exported, typed label. */
+static void check_module_exports(Ck *c)
+{
+	const TalModule *m = &c->obj.mod;
+	c->in = NULL;
+	for (uint32_t i = 0; i < m->nexports; i++) {
+		const char *name = talmod_export_name(m, i);
+		uint32_t off = talmod_export_offset(m, i);
+		const TyEntry *e = entry_named(c, name, E_EXPORT, E_EXPORT);
+		c->ent = e;
+		c->off = off;
+		if (!e || e->sect != SEC_TEXT || e->offset != off)
+			report(c, "export.type", "the entry point '%s' at .text+%#x is not declared as an export there", name, off);
+		else if (!label_type(c, off))
+			report(c, "export.type", "the entry point '%s' at .text+%#x has no label type", name, off);
+	}
+	c->ent = NULL;
+	c->off = -1;
+}
+
 /*
 ** [reloc.place] the linker writes only into fields the checker has
 ** typed: each relocation of .text is a pc-relative one (PC32, PLT32) at
@@ -1729,11 +1815,14 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	lt_init(&c->lt);
 	int r = -1;
 	if (load(c, path) == 0) {
+		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
 		index_names(c);
-		if (decode_all(c) == 0 && check_relocs(c) == 0 && place_labels(c) == 0) {
+		if (decode_all(c) == 0 && (c->obj.is_module ? (module_fields(c), 0) : 0) == 0 &&
+		    check_relocs(c) == 0 && place_labels(c) == 0) {
 			check_exports(c);
-			check_globals(c);
+			if (c->obj.is_module) check_module_exports(c);
+			else check_globals(c);
 			check_objects(c);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
@@ -1751,8 +1840,6 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 	free(c->local);
 	free(c->taken);
 	free(c->byname);
-	for (unsigned i = 0; i < c->ntexts; i++) free(c->texts[i]);
-	free(c->texts);
 	free(c->nextname);
 	free(c->site);
 	free(c);

@@ -137,7 +137,7 @@ static int check_header(TcObject *o, const GElf_Ehdr *eh, char *err, size_t cap,
 {
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64)
 		return fail(o, err, cap, "%s: not an x86-64 ELF64 file", path);
-	if (eh->e_type != ET_REL)
+	if (eh->e_type != ET_REL && eh->e_type != ET_DYN)
 		return fail(o, err, cap, "%s: not a relocatable object (ELF type %u)", path, eh->e_type);
 	/* libelf reads the headers as Elf64_Shdr whatever the file says */
 	if (eh->e_shoff && eh->e_shentsize != sizeof(Elf64_Shdr))
@@ -207,6 +207,35 @@ static int read_section(TcObject *o, TcSection *s, Elf_Scn *scn, const GElf_Shdr
 	return 0;
 }
 
+/*
+** A module: its own header says where everything is (common/module.c
+** checks it); the ELF section table only describes it to other tools.
+** A signed module is read up to its signature.
+*/
+static int open_module(TcObject *o, char *err, size_t cap, const char *path)
+{
+	size_t len = 0;
+	const uint8_t *p = (const uint8_t *)elf_rawfile(o->elf, &len);
+	TalSigned sg;
+	char why[256];
+	if (!p) return fail(o, err, cap, "%s: cannot read: %s", path, elf_errmsg(-1));
+	int r = talsig_split(p, len, &sg, why, sizeof why);
+	if (r == TALSIG_OK) o->is_signed = 1, len = sg.module_len;
+	else if (r != TALSIG_UNSIGNED) return fail(o, err, cap, "%s: %s", path, why);
+	if (talmod_parse(&o->mod, p, len, why, sizeof why) != 0) return fail(o, err, cap, "%s: %s", path, why);
+	const TalModule *m = &o->mod;
+	const uint8_t *img = p + m->image_off;
+	o->is_module = 1;
+	o->sect[SEC_TEXT] = (TcSection){ img, m->text_size, 1, SHF_ALLOC | SHF_EXECINSTR };
+	o->sect[SEC_RODATA] = (TcSection){ img + m->rodata_off, m->rodata_size, 2, SHF_ALLOC };
+	o->sect[SEC_DATA] = (TcSection){ p + m->data_off, m->data_size, 3, SHF_ALLOC | SHF_WRITE };
+	o->sect[SEC_BSS] = (TcSection){ NULL, m->bss_size, 4, SHF_ALLOC | SHF_WRITE };
+	o->types = (TcSection){ p + m->types_off, m->types_size, 5, 0 };
+	o->lines = (TcSection){ p + m->lines_off, m->lines_size, 6, 0 };
+	o->iface = (TcSection){ p + m->iface_off, m->iface_size, 7, 0 };
+	return 0;
+}
+
 int tc_open(TcObject *o, const char *path, char *err, size_t cap)
 {
 	uint64_t fsize = 0;
@@ -219,7 +248,9 @@ int tc_open(TcObject *o, const char *path, char *err, size_t cap)
 	if (!e || elf_kind(e) != ELF_K_ELF) return fail(o, err, cap, "%s: not an ELF file", path);
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(e, &eh)) return fail(o, err, cap, "%s: bad ELF header: %s", path, elf_errmsg(-1));
-	if (check_header(o, &eh, err, cap, path) != 0 || check_layout(o, &eh, fsize, err, cap, path) != 0) return -1;
+	if (check_header(o, &eh, err, cap, path) != 0) return -1;
+	if (eh.e_type == ET_DYN) return open_module(o, err, cap, path);
+	if (check_layout(o, &eh, fsize, err, cap, path) != 0) return -1;
 	size_t shstr;
 	GElf_Shdr strsh;
 	Elf_Scn *strscn = elf_getshdrstrndx(e, &shstr) == 0 ? elf_getscn(e, shstr) : NULL;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "module.h"
 #include "types.h"
 #include "x86.h"
 
@@ -33,6 +34,13 @@ typedef struct TcObject {
 	TcSection sect[SEC_BSS + 1];/* by SEC_* (bss: n is its size, p NULL) */
 	TcSection types, lines;     /* .tal.types, .tal.lines               */
 	TcReloc *rel; size_t nrel;  /* .rela.text, sorted by offset         */
+	/* a linked module (tallink): no relocations; .text and .rodata are
+	   parts of one image, so code reaches constants and the host-service
+	   stubs pc-relatively (the checker sees those fields as relocations) */
+	int is_module;
+	TalModule mod;              /* its header (pointing into the file)   */
+	TcSection iface;            /* the host interface it was linked with */
+	int is_signed;              /* a signature trailer follows the module */
 } TcObject;
 
 /* The relocation of the field at .text offset `off`, or NULL. */
@@ -84,7 +92,11 @@ void tc_format(const TcInst *in, char *buf, size_t cap);
 
 /* ---- object.c ---- */
 
-/* Open and check an ELF64 x86-64 relocatable object.  0, or -1 with a message. */
+/*
+** Open and check an ELF64 x86-64 relocatable object, or a module (with or
+** without its signature trailer, which is not checked here).  0, or -1
+** with a message.
+*/
 int tc_open(TcObject *o, const char *path, char *err, size_t errcap);
 void tc_close(TcObject *o);
 

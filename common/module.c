@@ -1,0 +1,214 @@
+/*
+** module.c - parse a module's header and a signed module's trailer.
+** Freestanding: the kernel shim compiles this file as it is.
+*/
+#include "module.h"
+
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#include <linux/string.h>
+#define msg(...) snprintf(err, errcap, __VA_ARGS__)
+#else
+#include <stdio.h>
+#include <string.h>
+#define msg(...) snprintf(err, errcap, __VA_ARGS__)
+#endif
+
+static uint32_t get32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
+
+/* The header fields in file order (after the magic). */
+#define FIELDS(X) X(version) X(flags) X(image_off) X(image_size) X(text_size) X(stubs_off) \
+	X(nstubs) X(rodata_off) X(rodata_size) X(data_off) X(data_size) X(bss_size) \
+	X(types_off) X(types_size) X(lines_off) X(lines_size) X(iface_off) X(iface_size) \
+	X(imports_off) X(nimports) X(exports_off) X(nexports) X(strings_off) X(strings_size)
+
+void talmod_put_header(uint8_t *out, const TalModule *m)
+{
+	uint8_t *q = out + 8;
+	memcpy(out, TALMOD_MAGIC, 8);
+#define PUT(f) put32(q, m->f), q += 4;
+	FIELDS(PUT)
+#undef PUT
+}
+
+typedef struct Region { uint32_t off, len; const char *what; } Region;
+
+/* Regions of the file that must not share a byte. */
+static int disjoint(const Region *r, int n, char *err, size_t errcap)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++) {
+			if (!r[i].len || !r[j].len) continue;
+			if (r[i].off < r[j].off + r[j].len && r[j].off < r[i].off + r[i].len)
+				return msg("module: the %s and the %s overlap", r[i].what, r[j].what), -1;
+		}
+	return 0;
+}
+
+/* The ELF header: what tallink writes and nothing else. */
+static int check_elf(const uint8_t *p, size_t len, char *err, size_t errcap)
+{
+	static const uint8_t ident[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	if (len < TALMOD_HDR_OFF + TALMOD_HDR_SIZE) return msg("module: %zu bytes, too short for the headers", len), -1;
+	if (memcmp(p, ident, sizeof ident) != 0) return msg("module: not an ELF64 little-endian file"), -1;
+	if ((p[16] | p[17] << 8) != 3 || (p[18] | p[19] << 8) != 62) return msg("module: not an x86-64 ET_DYN file"), -1;
+	if (memcmp(p + TALMOD_HDR_OFF, TALMOD_MAGIC, 8) != 0) return msg("module: no module header (not made by tallink)"), -1;
+	return 0;
+}
+
+/* Every region inside the file, aligned, and apart from the others. */
+static int check_regions(const TalModule *m, size_t len, char *err, size_t errcap)
+{
+	Region r[] = {
+		{ 0, TALMOD_HDR_OFF + TALMOD_HDR_SIZE, "headers" }, { m->image_off, m->image_size, "image" },
+		{ m->data_off, m->data_size, "data template" }, { m->types_off, m->types_size, "type section" },
+		{ m->lines_off, m->lines_size, "line table" }, { m->iface_off, m->iface_size, "interface" },
+		{ m->imports_off, m->nimports * 4, "import table" }, { m->exports_off, m->nexports * 8, "export table" },
+		{ m->strings_off, m->strings_size, "string table" },
+	};
+	int n = (int)(sizeof r / sizeof r[0]);
+	if (m->nimports > TALMOD_MAX_SIZE / 4 || m->nexports > TALMOD_MAX_SIZE / 8) return msg("module: too many imports or exports"), -1;
+	for (int i = 0; i < n; i++)
+		if (r[i].off > len || r[i].len > len - r[i].off)
+			return msg("module: the %s (%u bytes at %#x) runs past the end of the file (%zu bytes)", r[i].what, r[i].len, r[i].off, len), -1;
+	if (m->image_off % TALMOD_PAGE) return msg("module: the image does not start on a page"), -1;
+	if (m->imports_off % 4 || m->exports_off % 4) return msg("module: the import or export table is not aligned"), -1;
+	return disjoint(r, n, err, errcap);
+}
+
+/* Inside the image: code, then the stubs, then the constants. */
+static int check_image(const TalModule *m, char *err, size_t errcap)
+{
+	uint64_t stubs_end = (uint64_t)m->stubs_off + (uint64_t)m->nstubs * TALMOD_STUB_SIZE;
+	if (m->text_size > m->image_size) return msg("module: the code is larger than the image"), -1;
+	if (m->stubs_off % TALMOD_STUB_SIZE || m->stubs_off < m->text_size || stubs_end > m->image_size)
+		return msg("module: the stub table is misplaced"), -1;
+	if (m->nstubs != m->nimports) return msg("module: %u stubs for %u imports", m->nstubs, m->nimports), -1;
+	if (m->rodata_off < stubs_end || m->rodata_off > m->image_size || m->rodata_size > m->image_size - m->rodata_off)
+		return msg("module: the constants are misplaced"), -1;
+	return 0;
+}
+
+/* A name: an offset inside the string table with a NUL after it. */
+static int check_name(const TalModule *m, uint32_t off, const char *what, uint32_t i, char *err, size_t errcap)
+{
+	if (off >= m->strings_size || !memchr(m->base + m->strings_off + off, 0, m->strings_size - off))
+		return msg("module: %s %u has a bad name", what, i), -1;
+	if (m->base[m->strings_off + off] == 0) return msg("module: %s %u has an empty name", what, i), -1;
+	return 0;
+}
+
+static int check_tables(const TalModule *m, char *err, size_t errcap)
+{
+	for (uint32_t i = 0; i < m->nimports; i++)
+		if (check_name(m, get32(m->base + m->imports_off + 4 * i), "import", i, err, errcap)) return -1;
+	for (uint32_t i = 0; i < m->nexports; i++) {
+		if (check_name(m, get32(m->base + m->exports_off + 8 * i), "export", i, err, errcap)) return -1;
+		if (talmod_export_offset(m, i) >= m->text_size) return msg("module: export %u is not in the code", i), -1;
+	}
+	return 0;
+}
+
+int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t errcap)
+{
+	memset(m, 0, sizeof *m);
+	if (len > TALMOD_MAX_SIZE) return msg("module: %zu bytes is too big", len), -1;
+	if (check_elf(p, len, err, errcap)) return -1;
+	const uint8_t *q = p + TALMOD_HDR_OFF + 8;
+#define GET(f) m->f = get32(q), q += 4;
+	FIELDS(GET)
+#undef GET
+	m->base = p;
+	m->size = (uint32_t)len;
+	if (m->version != TALMOD_VERSION) return msg("module: format version %u, this reads version %u", m->version, TALMOD_VERSION), -1;
+	if (m->flags != 0) return msg("module: unknown flags %#x", m->flags), -1;
+	if (m->bss_size > TALMOD_MAX_SIZE) return msg("module: the BSS is too big"), -1;
+	return check_regions(m, len, err, errcap) || check_image(m, err, errcap) || check_tables(m, err, errcap) ? -1 : 0;
+}
+
+const char *talmod_import_name(const TalModule *m, uint32_t i)
+{
+	return (const char *)m->base + m->strings_off + get32(m->base + m->imports_off + 4 * i);
+}
+
+const char *talmod_export_name(const TalModule *m, uint32_t i)
+{
+	return (const char *)m->base + m->strings_off + get32(m->base + m->exports_off + 8 * i);
+}
+
+uint32_t talmod_export_offset(const TalModule *m, uint32_t i)
+{
+	return get32(m->base + m->exports_off + 8 * i + 4);
+}
+
+int talmod_find_export(const TalModule *m, const char *name)
+{
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (strcmp(talmod_export_name(m, i), name) == 0) return (int)i;
+	return -1;
+}
+
+/* ---- the signature trailer ---- */
+
+void talatt_put(uint8_t *out, const TalAttest *a)
+{
+	memset(out, 0, TALATT_SIZE);
+	memcpy(out, TALATT_MAGIC, 8);
+	put32(out + 8, TALATT_SIZE);
+	put32(out + 12, a->module_size);
+	size_t n = strlen(a->verifier);
+	memcpy(out + 16, a->verifier, n < TALSIG_VERSION_LEN ? n : TALSIG_VERSION_LEN);
+	memcpy(out + 16 + TALSIG_VERSION_LEN, a->iface_digest, 32);
+}
+
+void talsig_info_put(uint8_t *out, uint32_t sig_len)
+{
+	memset(out, 0, TALSIG_INFO_SIZE);
+	out[2] = 2;   /* PKEY_ID_PKCS7 */
+	out[8] = sig_len >> 24; out[9] = sig_len >> 16; out[10] = sig_len >> 8; out[11] = sig_len;
+}
+
+/* The attestation at the end of the signed bytes. */
+static int read_attest(TalSigned *s, char *err, size_t errcap)
+{
+	const uint8_t *a = s->signed_part + s->signed_len - TALATT_SIZE;
+	if (memcmp(a, TALATT_MAGIC, 8) != 0 || get32(a + 8) != TALATT_SIZE)
+		return msg("signature: no attestation block before the signature"), TALSIG_BAD_ATTEST;
+	s->att.module_size = get32(a + 12);
+	if (s->att.module_size != s->signed_len - TALATT_SIZE)
+		return msg("signature: the attestation covers %u bytes, the module has %zu", s->att.module_size, s->signed_len - TALATT_SIZE), TALSIG_BAD_ATTEST;
+	const uint8_t *v = a + 16;
+	size_t n = 0;
+	while (n < TALSIG_VERSION_LEN && v[n]) n++;
+	for (size_t i = n; i < TALSIG_VERSION_LEN; i++)
+		if (v[i]) return msg("signature: the verifier version is not NUL-padded"), TALSIG_BAD_ATTEST;
+	if (n == 0) return msg("signature: the attestation names no verifier"), TALSIG_BAD_ATTEST;
+	memcpy(s->att.verifier, v, n);
+	s->att.verifier[n] = 0;
+	memcpy(s->att.iface_digest, a + 16 + TALSIG_VERSION_LEN, 32);
+	s->module = s->signed_part;
+	s->module_len = s->att.module_size;
+	return TALSIG_OK;
+}
+
+int talsig_split(const uint8_t *p, size_t len, TalSigned *s, char *err, size_t errcap)
+{
+	static const uint8_t zero[5];
+	memset(s, 0, sizeof *s);
+	if (len < TALSIG_MAGIC_LEN || memcmp(p + len - TALSIG_MAGIC_LEN, TALSIG_MAGIC, TALSIG_MAGIC_LEN) != 0)
+		return msg("signature: the module is not signed (no signature marker at its end)"), TALSIG_UNSIGNED;
+	if (len < TALSIG_MAGIC_LEN + TALSIG_INFO_SIZE) return msg("signature: the trailer is cut short"), TALSIG_BAD_TRAILER;
+	const uint8_t *info = p + len - TALSIG_MAGIC_LEN - TALSIG_INFO_SIZE;
+	if (info[2] != 2 || info[0] || info[1] || memcmp(info + 3, zero, 5) != 0)
+		return msg("signature: the signature information is not that of a PKCS#7 signature"), TALSIG_BAD_TRAILER;
+	uint32_t sig_len = (uint32_t)info[8] << 24 | info[9] << 16 | info[10] << 8 | info[11];
+	size_t rest = len - TALSIG_MAGIC_LEN - TALSIG_INFO_SIZE;
+	if (sig_len == 0 || sig_len > rest || rest - sig_len < TALATT_SIZE)
+		return msg("signature: a signature of %u bytes does not fit in the file", sig_len), TALSIG_BAD_TRAILER;
+	s->pkcs7 = p + rest - sig_len;
+	s->pkcs7_len = sig_len;
+	s->signed_part = p;
+	s->signed_len = rest - sig_len;
+	return read_attest(s, err, errcap);
+}
