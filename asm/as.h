@@ -131,6 +131,7 @@ typedef struct Asm {
 	Pos *annpos; unsigned capannpos;          /* and where it was written         */
 	Pos *entpos; unsigned capentpos;          /* position of each TyEntry       */
 	uint32_t srcname;                         /* string id of the main file     */
+	uint8_t *iface; uint32_t niface;          /* by source id: read by .interface */
 
 	TyTable types;
 	LineTable lt;
@@ -143,6 +144,7 @@ typedef struct Asm {
 typedef struct SrcFile { const char *name; char *text; size_t len; uint32_t id; } SrcFile;
 int as_read(Asm *as, const char *path, Pos from, SrcFile *out);  /* 0 ok; reports errors */
 int as_find_include(Asm *as, const char *name, Pos from, SrcFile *out);
+void as_mark_interface(Asm *as, uint32_t file);   /* source `file` came from .interface */
 
 /* sym.c */
 void as_init(Asm *as, Diag *d);

@@ -148,9 +148,27 @@ static void resolve_fixups(Asm *as)
 	}
 }
 
+/*
+** A code label exported with a type and given no .label (as when the type
+** comes from an interface) has the exported type as its label type.
+*/
+static void label_exports(Asm *as)
+{
+	uint32_t n = as->types.nent;
+	for (uint32_t i = 0; i < n; i++) {
+		TyEntry e = as->types.ent[i];
+		if (e.kind != E_EXPORT || !e.type) continue;
+		const char *name = ty_strof(&as->types, e.name);
+		Sym *s = as_sym_find(as, name, (uint32_t)strlen(name));
+		if (s && s->defined && s->sect == SEC_TEXT && !s->entry)
+			as_decl(as, as->entpos[i], E_LABEL, name, (uint32_t)strlen(name), e.type);
+	}
+}
+
 /* Label and object types get the place their label ended up at. */
 static void resolve_entries(Asm *as)
 {
+	label_exports(as);
 	for (uint32_t i = 0; i < as->types.nent; i++) {
 		TyEntry *e = &as->types.ent[i];
 		if (e->kind == E_TYPEDEF) continue;
@@ -158,6 +176,11 @@ static void resolve_entries(Asm *as)
 		Sym *s = as_sym_find(as, name, (uint32_t)strlen(name));
 		Pos p = as->entpos[i];
 		if (e->kind == E_IMPORT) continue;   /* defined-here is reported by check_symbols */
+		if (e->kind == E_EXPORT && p.file < as->niface && as->iface[p.file] && (!s || !s->defined)) {
+			e->kind = E_IMPORT;   /* an interface's export that another unit defines */
+			if (s) s->external = 1;
+			continue;
+		}
 		if (!s || !s->defined) {
 			diag_error(as->diag, p, "'%s' is %s here but never defined", name,
 			           e->kind == E_EXPORT ? "exported" : "given a type");

@@ -93,3 +93,14 @@ int as_find_include(Asm *as, const char *name, Pos from, SrcFile *out)
 	diag_error(as->diag, from, "cannot find include file '%s'", name);
 	return -1;
 }
+
+void as_mark_interface(Asm *as, uint32_t file)
+{
+	if (file >= as->niface) {
+		uint32_t n = file + 16;
+		as->iface = xrealloc(as->iface, n);
+		memset(as->iface + as->niface, 0, n - as->niface);
+		as->niface = n;
+	}
+	as->iface[file] = 1;
+}

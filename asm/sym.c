@@ -51,6 +51,7 @@ void as_free(Asm *as)
 	for (uint32_t i = 0; i < as->ntexts; i++) free(as->texts[i]);
 	free(as->texts);
 	free(as->deps);
+	free(as->iface);
 	free(as->symtab);
 	free(as->syms);
 	free(as->fix);

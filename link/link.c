@@ -434,6 +434,17 @@ static uint64_t image_addr(const Link *L, int unit, int sect, uint64_t value)
 	return sect == SEC_TEXT ? u->base[SEC_TEXT] + value : L->rodata_off + u->base[SEC_RODATA] + value;
 }
 
+/* The name of the object a unit declares at or before an offset of a section, for messages. */
+static const char *object_at(const Unit *u, int sect, int64_t off)
+{
+	const TyEntry *best = NULL;
+	for (uint32_t i = 0; i < u->t.nent; i++) {
+		const TyEntry *e = &u->t.ent[i];
+		if (e->kind == E_OBJECT && e->sect == sect && e->offset <= off && (!best || e->offset > best->offset)) best = e;
+	}
+	return best ? ty_strof(&u->t, best->name) : "(a section)";
+}
+
 /*
 ** Fill each rel32/disp32 field: S + A - P.  Code reaches only the image
 ** (code, stubs and constants); writable data is per instance and has no
@@ -462,7 +473,7 @@ static void apply_relocs(Link *L)
 		else if (sect == SEC_TEXT || sect == SEC_RODATA) S = image_addr(L, unit, sect, value);
 		else {
 			ERR(L, p, "code refers to '%s' in %s: writable data has no address in a module (each instance has its own copy)",
-			    *r->name ? r->name : "(section)", sect == SEC_DATA ? ".data" : ".bss");
+			    *r->name ? r->name : object_at(&L->u[unit], sect, (int64_t)value + r->addend + 4), sect == SEC_DATA ? ".data" : ".bss");
 			continue;
 		}
 		int64_t P = (int64_t)L->u[r->unit].base[SEC_TEXT] + r->off;
@@ -689,7 +700,8 @@ static void merge_exports(Link *L)
 			if (e->kind != E_EXPORT) continue;
 			const char *name = ty_strof(&u->t, e->name);
 			const Def *d = find_def(L, name);
-			if (!d || d->unit != ui || d->sect != SEC_TEXT) {
+			if (d && d->unit != ui) continue;   /* defined twice: reported */
+			if (!d || d->sect != SEC_TEXT) {
 				ERR(L, entry_pos(L, &u->t, e), "'%s' is exported but is not code of this unit", name);
 				continue;
 			}

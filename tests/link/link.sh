@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# link.sh TALAS TALLINK TALCHECK MODPATCH WORKDIR
+# Linking: multi-unit modules that verify, every link error with both
+# sides named, the module's own checks in talcheck ([import.host],
+# [export.type]), ELF tools reading modules, and the command line.
+set -u
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
+talas=$1 tallink=$2 talcheck=$3 modpatch=$4 work=$5
+here=$(cd "$(dirname "$0")" && pwd)
+runtime=$(cd "$here/../../runtime" && pwd)
+mkdir -p "$work"
+tmp=$(mktemp -d "$work/link.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$here/src"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+for f in *.tal; do
+  "$talas" -I "$runtime" -o "$tmp/${f%.tal}.o" "$f" || fail "$f does not assemble"
+done
+
+# link NAME EXPECTED-EXIT ARGS... : runs tallink into $tmp/NAME.tlm
+link() {
+  local name=$1 want=$2; shift 2
+  (cd "$tmp" && timeout 60 "$tallink" -fdiagnostics-color=never -I "$runtime" -o "$name.tlm" "$@") >"$tmp/$name.out" 2>"$tmp/$name.err"
+  local rc=$?
+  if [ $rc -ne "$want" ]; then cat "$tmp/$name.err"; fail "$name: tallink exit $rc, expected $want"; return 1; fi
+  if [ "$want" -ne 0 ] && [ -e "$tmp/$name.tlm" ]; then fail "$name: a module was written despite errors"; return 1; fi
+  return 0
+}
+# expect NAME REGEX : the diagnostics of NAME match (grep -E) REGEX
+expect() {
+  grep -qE -- "$2" "$tmp/$1.err" || { cat "$tmp/$1.err"; fail "$1: no diagnostic matching: $2"; return 1; }
+}
+check_ok() {
+  timeout 60 "$talcheck" -fdiagnostics-color=never "$tmp/$1.tlm" >"$tmp/$1.chk" 2>&1 || { cat "$tmp/$1.chk"; fail "$1: talcheck rejects the module"; return 1; }
+}
+check_bad() {  # NAME RULE
+  timeout 60 "$talcheck" -fdiagnostics-color=never "$tmp/$1.tlm" >"$tmp/$1.chk" 2>&1
+  local rc=$?
+  [ $rc -eq 1 ] || { cat "$tmp/$1.chk"; fail "$1: talcheck exit $rc, expected 1"; return 1; }
+  grep -qE "error: \[$2\]" "$tmp/$1.chk" || { cat "$tmp/$1.chk"; fail "$1: no [$2] diagnostic"; return 1; }
+}
+
+# -- modules that link and verify
+link multi 0 main.o vec.o other.o konst.o && check_ok multi && pass "multi-unit module links and verifies"
+taldump=$(dirname "$talcheck")/taldump
+"$taldump" "$tmp/multi.tlm" >"$tmp/multi.dump" 2>&1 || fail "taldump cannot read a module"
+grep -q "^.typedef vret'3 = u32" "$tmp/multi.dump" && grep -q '^.typedef vret\[s: stack\]' "$tmp/multi.dump" \
+  && pass "typedefs of the same name with different meanings are kept apart" || { cat "$tmp/multi.dump"; fail "typedef renaming"; }
+grep -q '^.import tal_trap_bounds : code {}' "$tmp/multi.dump" && pass "host services used become the module's imports" || fail "module imports"
+readelf -hlS "$tmp/multi.tlm" >"$tmp/readelf" 2>&1 && grep -q 'DYN' "$tmp/readelf" && grep -q '.tal.types' "$tmp/readelf" \
+  && pass "readelf reads the module" || { cat "$tmp/readelf"; fail "readelf"; }
+objdump -d "$tmp/multi.tlm" >"$tmp/objdump" 2>&1 && grep -q '<twice_sum>:' "$tmp/objdump" && grep -qE 'call +[0-9a-f]+ <vec_sum>' "$tmp/objdump" \
+  && grep -qE 'jne +[0-9a-f]+ <tal_trap_bounds>' "$tmp/objdump" && pass "objdump disassembles it, calls resolved" || { cat "$tmp/objdump"; fail "objdump"; }
+link usectx 0 usectx.o && check_ok usectx && pass "context type and stack trap from the host interface"
+# every example that needs no allocator links and verifies on its own
+for ex in sum checksum map sort search depth; do
+  "$talas" -I "$runtime" -o "$tmp/ex_$ex.o" "$here/../../examples/$ex.tal" && link "ex_$ex" 0 "ex_$ex.o" && check_ok "ex_$ex" || fail "example $ex"
+done
+pass "examples link and verify"
+
+# -- link errors: each names both sides
+link undef 1 undef.o && expect undef "undef.tal:3:9: error: 'nowhere' is imported but no unit defines it" && pass "undefined import"
+link missing_unit 1 main.o && expect missing_unit "vec.tali:5:9: error: 'vec_sum' is imported but no unit defines it" && pass "import from an interface, defining unit missing"
+link dup 1 vec.o main.o vec.o && expect dup "vec.tal:[0-9]+:[0-9]+: error: multiple definition of 'vec_sum'" \
+  && expect dup "note: first defined here \(vec.o\)" && pass "duplicate definition names both"
+link mismatch 1 main.o vec_bad.o && expect mismatch "vec.tali:5:9: error: 'vec_sum' is imported with a type that does not match its definition" \
+  && expect mismatch "vec.tali:5:9: note: imported as: .*u64" && expect mismatch "vec_bad.tal:4:9: note: its definition: .*u8" \
+  && pass "import/export type mismatch names both locations and types"
+link host_mismatch 1 host_mismatch.o && expect host_mismatch "host_mismatch.tal:3:9: error: 'tal_trap_stack' is imported with a type that does not match the host's service" \
+  && expect host_mismatch "tal_host.tali:[0-9]+:9: note: the host's service: code \{\}" && pass "host service type mismatch names the interface"
+link wdata 1 wdata.o && expect wdata "wdata.tal:9:5: error: code refers to 'counter' in .data" && pass "writable data by address"
+link absdata 1 absdata.o && expect absdata "absdata.o: error: relocations in .rela.rodata" && pass "addresses in data"
+printf 'not an object\n' >"$tmp/junk.o"
+link junk 1 junk.o && expect junk "junk.o: error: .*not an ELF file" && pass "not an object"
+link noinput 2 nonexistent.o && expect noinput "cannot open 'nonexistent.o'" && pass "missing input: exit 2"
+(cd "$tmp" && "$tallink" -o nohost.tlm vec.o) 2>"$tmp/nohost.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "cannot find the host interface" "$tmp/nohost.err" && pass "no host interface: exit 2" || fail "no host interface (exit $rc)"
+"$tallink" --bogus 2>/dev/null; [ $? -eq 2 ] && pass "unknown option: exit 2" || fail "unknown option"
+"$tallink" --help | grep -q '^Usage: tallink' && pass "--help" || fail "--help"
+
+# -- a failed link leaves an existing output alone
+echo precious >"$tmp/keep.tlm"
+(cd "$tmp" && "$tallink" -I "$runtime" -o keep.tlm undef.o) 2>/dev/null
+[ "$(cat "$tmp/keep.tlm")" = precious ] && pass "failed link keeps the old output" || fail "failed link clobbered its output"
+
+# -- dependency files
+(cd "$tmp" && "$tallink" -I "$runtime" -MD -o deps.tlm main.o vec.o) || fail "link with -MD"
+grep -q '^deps.tlm:.*tal_host.tali.*main.o vec.o' "$tmp/deps.d" && pass "-MD names the interface and the objects" || { cat "$tmp/deps.d"; fail "-MD"; }
+
+# -- talcheck's own module checks: parts of a module that disagree
+(cd "$tmp" && "$tallink" --host "$here/hosts/alt_service.tali" -o alt_service.tlm usectx_alt.o) || fail "link against alt_service"
+(cd "$tmp" && "$tallink" --host "$here/hosts/alt_ctx.tali" -o alt_ctx.tlm konst.o) || fail "link against alt_ctx"
+(cd "$tmp" && "$tallink" --host "$here/hosts/no_stack.tali" -o no_stack.tlm konst.o) || fail "link against no_stack"
+"$modpatch" "$tmp/usectx.tlm" iface "$tmp/alt_service.tlm" "$tmp/p_service.tlm" && check_bad p_service import.host \
+  && grep -q "'tal_trap_stack' is imported as code {}, but the host interface gives it type code {rax: int}" "$tmp/p_service.chk" \
+  && pass "[import.host] a service's type differs from the embedded interface"
+"$modpatch" "$tmp/usectx.tlm" iface "$tmp/alt_ctx.tlm" "$tmp/p_ctx.tlm" && check_bad p_ctx import.host \
+  && grep -q "the module's type 'ctx' is not the host interface's" "$tmp/p_ctx.chk" && pass "[import.host] a typedef differs from the interface's"
+"$modpatch" "$tmp/usectx.tlm" iface "$tmp/no_stack.tlm" "$tmp/p_nosvc.tlm" && check_bad p_nosvc import.host \
+  && grep -q "imports 'tal_trap_stack', which the host interface does not offer" "$tmp/p_nosvc.chk" && pass "[import.host] a service the interface lacks"
+"$modpatch" "$tmp/usectx.tlm" iface "$tmp/usectx.tlm" "$tmp/p_same.tlm" && check_ok p_same && pass "the same interface, moved: accepted"
+
+echo "$failures failure(s)"
+[ $failures -eq 0 ]
