@@ -1,33 +1,55 @@
 /*
 ** talcheck - verify typed x86-64 machine code.
 **
-**   for each file: read the ELF object -> decode .text -> check every
-**   instruction against the embedded types -> report
+**   for each file: read the ELF object or module -> decode .text -> check
+**   every instruction against the embedded types -> report
+**   with --sign: append a signature to the module that passed
 **
 ** Exit status: 0 every file verified, 1 some file rejected, 2 usage or I/O.
 */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomicfile.h"
+#include "cli.h"
+#include "talsign.h"
 #include "tc.h"
 #include "version.h"
 
 static const char usage[] =
-	"Usage: talcheck [options] file.o...\n"
-	"Verify the memory and control-flow safety of typed x86-64 objects.\n"
+	"Usage: talcheck [options] file...\n"
+	"       talcheck --sign KEY [--cert CERT] -o SIGNED module.tlm\n"
+	"Verify the memory and control-flow safety of typed x86-64 objects and modules;\n"
+	"sign a module that passed.\n"
 	"\n"
 	"Options:\n"
 	"  --json                     also write each diagnostic as a JSON line on standard output\n"
 	"  -v                         say what was verified\n"
+	"  --sign KEY                 sign the module (PEM private key) once it is verified\n"
+	"  --cert CERT                the key's certificate (PEM; default: the first one in KEY)\n"
+	"  -o FILE                    write the signed module to FILE\n"
+	"  --interface-digest HEX     accept only modules linked against the host interface\n"
+	"                             with this SHA-256 digest (see tallink --interface-digest)\n"
 	"  -fdiagnostics-color[=WHEN] colour diagnostics: auto (the default), always, never\n"
 	"  --help, --version\n"
 	"\n"
 	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error,\n"
 	"or a file that is not a well-formed TAL object.\n";
 
-enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR };
+enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR, O_SIGN, O_CERT, O_DIGEST };
+
+typedef struct Opts {
+	int json, verbose, color;
+	const char *key, *cert, *out;
+	int want_digest;
+	uint8_t digest[32];
+} Opts;
 
 static int bad_usage(const char *msg, const char *arg)
 {
@@ -35,41 +57,126 @@ static int bad_usage(const char *msg, const char *arg)
 	return 2;
 }
 
+/* 64 hex digits into 32 bytes; 0 or -1. */
+static int parse_digest(const char *hex, uint8_t out[32])
+{
+	if (strlen(hex) != 64) return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* A whole regular file, malloc'd; NULL with errno set. */
+static uint8_t *read_all(const char *path, size_t *n)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	uint8_t *p = NULL;
+	if (fd < 0) return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (p = malloc((size_t)st.st_size + 1))) {
+		if (read(fd, p, (size_t)st.st_size) != st.st_size) { free(p); p = NULL; errno = EIO; }
+		*n = (size_t)st.st_size;
+	} else if (fd >= 0 && !p) errno = errno ? errno : EINVAL;
+	close(fd);
+	return p;
+}
+
+/*
+** After a file verified: its module's interface must be the one required,
+** and with --sign the module gets its signature.  The attestation names
+** this verifier and the digest of the interface the module was checked
+** against: the one embedded in it.  0, 1 (refused) or 2 (I/O, keys).
+*/
+static int after_verified(const Opts *o, const char *path)
+{
+	if (!o->want_digest && !o->key) return 0;
+	size_t n = 0;
+	uint8_t *p = read_all(path, &n), dig[32], *out = NULL;
+	char err[512];
+	TalModule m;
+	int r = 0;
+	if (!p) { fprintf(stderr, "talcheck: error: cannot read '%s': %s\n", path, strerror(errno)); return 2; }
+	if (talmod_parse(&m, p, n, err, sizeof err) != 0) {
+		fprintf(stderr, "%s: error: only a module (tallink's output, not signed yet) can be %s: %s\n", path,
+		        o->key ? "signed" : "checked against an interface digest", err);
+		free(p);
+		return 1;
+	}
+	talsig_sha256(p + m.iface_off, m.iface_size, dig);
+	if (o->want_digest && memcmp(dig, o->digest, 32) != 0) {
+		fprintf(stderr, "%s: error: the module was linked against another host interface than the one required\n", path);
+		r = 1;
+	} else if (o->key) {
+		size_t outlen = 0;
+		if (talsig_sign(p, n, dig, "talcheck " TAL_VERSION, o->key, o->cert, &out, &outlen, err, sizeof err) != 0) {
+			fprintf(stderr, "talcheck: error: cannot sign '%s': %s\n", path, err);
+			r = 2;
+		} else if (atomic_write(o->out, out, outlen) != 0) {
+			fprintf(stderr, "talcheck: error: cannot write '%s': %s\n", o->out, strerror(errno));
+			r = 2;
+		}
+	}
+	free(out);
+	free(p);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, O_HELP }, { "version", no_argument, NULL, O_VERSION },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "fdiagnostics-color", optional_argument, NULL, O_COLOR }, { NULL, 0, NULL, 0 },
+		{ "fdiagnostics-color", optional_argument, NULL, O_COLOR },
+		{ "sign", required_argument, NULL, O_SIGN }, { "cert", required_argument, NULL, O_CERT },
+		{ "interface-digest", required_argument, NULL, O_DIGEST }, { NULL, 0, NULL, 0 },
 	};
-	int json = 0, verbose = 0, color = COLOR_AUTO, c;
+	Opts o = { 0 };
+	int c;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":v", longs, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":vo:", longs, NULL)) != -1) {
 		switch (c) {
-		case 'v': verbose = 1; break;
-		case O_JSON: json = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'o': o.out = optarg; break;
+		case O_JSON: o.json = 1; break;
+		case O_SIGN: o.key = optarg; break;
+		case O_CERT: o.cert = optarg; break;
+		case O_DIGEST:
+			if (parse_digest(optarg, o.digest) != 0) return bad_usage("bad --interface-digest (64 hex digits):", optarg);
+			o.want_digest = 1;
+			break;
 		case O_COLOR:
-			if (!optarg || strcmp(optarg, "always") == 0) color = COLOR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0) color = COLOR_NEVER;
-			else if (strcmp(optarg, "auto") == 0) color = COLOR_AUTO;
-			else return bad_usage("bad -fdiagnostics-color value", optarg);
+			if (cli_color(optarg, &o.color) != 0) return bad_usage("bad -fdiagnostics-color value", optarg);
 			break;
 		case O_HELP: fputs(usage, stdout); return 0;
 		case O_VERSION: printf("talcheck (tal) %s\ntype section format %d\n", TAL_VERSION, TY_FORMAT_VERSION); return 0;
+		case ':': return bad_usage("option needs an argument:", argv[optind - 1]);
 		default: return bad_usage("unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind == argc) return bad_usage("no input file", NULL);
+	if (o.key && (!o.out || optind + 1 != argc)) return bad_usage("--sign signs one module into the file named by -o", NULL);
+	if (!o.key && (o.out || o.cert)) return bad_usage("-o and --cert go with --sign", NULL);
 	int status = 0;
 	for (int i = optind; i < argc; i++) {
 		Diag d;
-		diag_init(&d, "talcheck", color);
+		diag_init(&d, "talcheck", o.color);
 		d.max_errors = 0;
-		int n = tc_check_object(argv[i], &d, json ? stdout : NULL);
-		if (n < 0) status = 2;
-		else if (n > 0 && status < 1) status = 1;
-		if (n == 0 && verbose) fprintf(stderr, "%s: verified\n", argv[i]);
+		int n = tc_check_object(argv[i], &d, o.json ? stdout : NULL);
 		diag_free(&d);
+		if (n == 0) {
+			int r = after_verified(&o, argv[i]);
+			n = r == 0 ? 0 : r == 1 ? -2 : -1;
+		}
+		if (n == -1) status = 2;
+		else if (n == -2) status = status ? status : 1;
+		else if (n > 0 && status < 1) status = 1;
+		if (n == 0 && o.verbose) fprintf(stderr, "%s: verified%s\n", argv[i], o.key ? " and signed" : "");
+		else if (o.key && n != 0) fprintf(stderr, "%s: not signed\n", argv[i]);
 	}
 	return status;
 }
