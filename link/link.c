@@ -164,6 +164,10 @@ int link_interface(const char *path, const char **incdirs, int nincdirs, Diag *d
 		free(map);
 		free(dmap);
 	}
+	/* later diagnostics may quote the interface: the Diag keeps its text */
+	for (uint32_t i = 0; i < as.ntexts; i++)
+		for (uint32_t j = 0; j < d->nsrc; j++)
+			if (d->src[j].text == as.texts[i] && !d->src[j].owned) d->src[j].owned = as.texts[i], as.texts[i] = NULL;
 	for (uint32_t i = 0; deps && i < as.ndeps; i++) {
 		uint32_t cap = *ndeps;
 		*deps = xgrow(*deps, sizeof **deps, *ndeps + 1, &cap);
