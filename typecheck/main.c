@@ -34,15 +34,17 @@ static const char usage[] =
 	"  --sign KEY                 sign the module (PEM private key) once it is verified\n"
 	"  --cert CERT                the key's certificate (PEM; default: the first one in KEY)\n"
 	"  -o FILE                    write the signed module to FILE\n"
-	"  --interface-digest HEX     accept only modules linked against the host interface\n"
-	"                             with this SHA-256 digest (see tallink --interface-digest)\n"
+	"  --interface FILE           accept only modules linked against this host interface\n"
+	"                             (its canonical bytes: tallink --emit-interface)\n"
+	"  --interface-digest HEX     the same, by the interface's SHA-256 digest\n"
+	"                             (tallink --interface-digest)\n"
 	"  -fdiagnostics-color[=WHEN] colour diagnostics: auto (the default), always, never\n"
 	"  --help, --version\n"
 	"\n"
 	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error,\n"
 	"or a file that is not a well-formed TAL object.\n";
 
-enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR, O_SIGN, O_CERT, O_DIGEST };
+enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE };
 
 typedef struct Opts {
 	int json, verbose, color;
@@ -133,7 +135,8 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "fdiagnostics-color", optional_argument, NULL, O_COLOR },
 		{ "sign", required_argument, NULL, O_SIGN }, { "cert", required_argument, NULL, O_CERT },
-		{ "interface-digest", required_argument, NULL, O_DIGEST }, { NULL, 0, NULL, 0 },
+		{ "interface-digest", required_argument, NULL, O_DIGEST },
+		{ "interface", required_argument, NULL, O_IFACE }, { NULL, 0, NULL, 0 },
 	};
 	Opts o = { 0 };
 	int c;
@@ -149,6 +152,15 @@ int main(int argc, char **argv)
 			if (parse_digest(optarg, o.digest) != 0) return bad_usage("bad --interface-digest (64 hex digits):", optarg);
 			o.want_digest = 1;
 			break;
+		case O_IFACE: {
+			size_t n = 0;
+			uint8_t *p = read_all(optarg, &n);
+			if (!p) { fprintf(stderr, "talcheck: error: cannot read '%s': %s\n", optarg, strerror(errno)); return 2; }
+			talsig_sha256(p, n, o.digest);
+			free(p);
+			o.want_digest = 1;
+			break;
+		}
 		case O_COLOR:
 			if (cli_color(optarg, &o.color) != 0) return bad_usage("bad -fdiagnostics-color value", optarg);
 			break;

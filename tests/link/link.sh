@@ -74,6 +74,8 @@ link host_mismatch 1 host_mismatch.o && expect host_mismatch "host_mismatch.tal:
   && expect host_mismatch "tal_host.tali:[0-9]+:9: note: the host's service: code \{\}" && pass "host service type mismatch names the interface"
 link wdata 1 wdata.o && expect wdata "wdata.tal:9:5: error: code refers to 'counter' in .data" && pass "writable data by address"
 link absdata 1 absdata.o && expect absdata "absdata.o: error: relocations in .rela.rodata" && pass "addresses in data"
+link cycle 1 cycle.o && expect cycle "cycle.tal:2:10: error: type abbreviation 'a' is part of a cycle" \
+  && expect cycle "cycle.tal:3:10: error: type abbreviation 'b' is part of a cycle" && pass "cycle of type abbreviations"
 printf 'not an object\n' >"$tmp/junk.o"
 link junk 1 junk.o && expect junk "junk.o: error: .*not an ELF file" && pass "not an object"
 link noinput 2 nonexistent.o && expect noinput "cannot open 'nonexistent.o'" && pass "missing input: exit 2"
@@ -103,6 +105,22 @@ grep -q '^deps.tlm:.*tal_host.tali.*main.o vec.o' "$tmp/deps.d" && pass "-MD nam
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/no_stack.tlm" "$tmp/p_nosvc.tlm" && check_bad p_nosvc import.host \
   && grep -q "imports 'tal_trap_stack', which the host interface does not offer" "$tmp/p_nosvc.chk" && pass "[import.host] a service the interface lacks"
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/usectx.tlm" "$tmp/p_same.tlm" && check_ok p_same && pass "the same interface, moved: accepted"
+
+# -- the interface digest: of the canonical form, whatever the path or layout
+d1=$("$tallink" -I "$runtime" --interface-digest)
+d2=$(cd "$tmp" && "$tallink" --host "$runtime/tal_host.tali" --interface-digest)
+sed 's/#.*//' "$runtime/tal_host.tali" | tr -s ' ' >"$tmp/tal_host.tali"
+d3=$("$tallink" --host "$tmp/tal_host.tali" --interface-digest)
+d4=$("$tallink" --host "$here/hosts/alt_ctx.tali" --interface-digest)
+[ ${#d1} -eq 64 ] && [ "$d1" = "$d2" ] && [ "$d1" = "$d3" ] && [ "$d1" != "$d4" ] \
+  && pass "interface digest: same for another path and layout, differs for another interface" || fail "interface digest ($d1 $d2 $d3 $d4)"
+"$tallink" -I "$runtime" --emit-interface "$tmp/host.iface" && [ "$(sha256sum <"$tmp/host.iface" | cut -c1-64)" = "$d1" ] \
+  && pass "--emit-interface writes the bytes the digest is of" || fail "--emit-interface"
+"$talcheck" --interface "$tmp/host.iface" "$tmp/usectx.tlm" && "$talcheck" --interface-digest "$d1" "$tmp/usectx.tlm" \
+  && pass "talcheck accepts a module linked against the interface required" || fail "talcheck --interface"
+"$talcheck" --interface-digest "$d4" "$tmp/usectx.tlm" 2>"$tmp/wrongif.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "linked against another host interface" "$tmp/wrongif.err" && pass "talcheck refuses a module of another interface" || fail "talcheck --interface-digest mismatch (exit $rc)"
+"$talcheck" --interface-digest 1234 "$tmp/usectx.tlm" 2>/dev/null; [ $? -eq 2 ] && pass "bad digest: usage error" || fail "bad digest"
 
 echo "$failures failure(s)"
 [ $failures -eq 0 ]
