@@ -64,11 +64,11 @@ static int check_regions(const TalModule *m, size_t len, char *err, size_t errca
 		{ 0, TALMOD_HDR_OFF + TALMOD_HDR_SIZE, "headers" }, { m->image_off, m->image_size, "image" },
 		{ m->data_off, m->data_size, "data template" }, { m->types_off, m->types_size, "type section" },
 		{ m->lines_off, m->lines_size, "line table" }, { m->iface_off, m->iface_size, "interface" },
-		{ m->imports_off, m->nimports * 4, "import table" }, { m->exports_off, m->nexports * 8, "export table" },
+		{ m->imports_off, m->nimports * 8, "import table" }, { m->exports_off, m->nexports * 8, "export table" },
 		{ m->strings_off, m->strings_size, "string table" },
 	};
 	int n = (int)(sizeof r / sizeof r[0]);
-	if (m->nimports > TALMOD_MAX_SIZE / 4 || m->nexports > TALMOD_MAX_SIZE / 8) return msg("module: too many imports or exports"), -1;
+	if (m->nimports > TALMOD_MAX_SIZE / 8 || m->nexports > TALMOD_MAX_SIZE / 8) return msg("module: too many imports or exports"), -1;
 	for (int i = 0; i < n; i++)
 		if (r[i].off > len || r[i].len > len - r[i].off)
 			return msg("module: the %s (%u bytes at %#x) runs past the end of the file (%zu bytes)", r[i].what, r[i].len, r[i].off, len), -1;
@@ -101,8 +101,12 @@ static int check_name(const TalModule *m, uint32_t off, const char *what, uint32
 
 static int check_tables(const TalModule *m, char *err, size_t errcap)
 {
-	for (uint32_t i = 0; i < m->nimports; i++)
-		if (check_name(m, get32(m->base + m->imports_off + 4 * i), "import", i, err, errcap)) return -1;
+	for (uint32_t i = 0; i < m->nimports; i++) {
+		if (check_name(m, get32(m->base + m->imports_off + 8 * i), "import", i, err, errcap)) return -1;
+		uint32_t site = talmod_import_site(m, i);
+		if (site != TALMOD_NO_SITE && (site >= m->text_size || m->text_size - site < 4))
+			return msg("module: import %u has a jump site outside the code", i), -1;
+	}
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		if (check_name(m, get32(m->base + m->exports_off + 8 * i), "export", i, err, errcap)) return -1;
 		if (talmod_export_offset(m, i) >= m->text_size) return msg("module: export %u is not in the code", i), -1;
@@ -129,7 +133,12 @@ int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t e
 
 const char *talmod_import_name(const TalModule *m, uint32_t i)
 {
-	return (const char *)m->base + m->strings_off + get32(m->base + m->imports_off + 4 * i);
+	return (const char *)m->base + m->strings_off + get32(m->base + m->imports_off + 8 * i);
+}
+
+uint32_t talmod_import_site(const TalModule *m, uint32_t i)
+{
+	return get32(m->base + m->imports_off + 8 * i + 4);
 }
 
 const char *talmod_export_name(const TalModule *m, uint32_t i)

@@ -54,8 +54,15 @@ typedef struct TalModule {
 	uint32_t size;                      /* bytes of the module proper         */
 } TalModule;
 
-/* Import i is called through stub i at image offset stubs_off + 16*i. */
-typedef struct TalModImport { uint32_t name; } TalModImport;        /* 4 bytes */
+/*
+** Import i is called through stub i at image offset stubs_off + 16*i.
+** Calls to a service share one stub; each jump to one (a trap, a tail
+** call) has its own, whose `site` is the code offset of the jump's rel32
+** field, so a host can say where a trap was taken.  Several imports may
+** name the same service.
+*/
+#define TALMOD_NO_SITE 0xffffffffu
+typedef struct TalModImport { uint32_t name, site; } TalModImport;  /* 8 bytes */
 /* An entry point: its name and its image offset (inside the code). */
 typedef struct TalModExport { uint32_t name, offset; } TalModExport; /* 8 bytes */
 
@@ -70,6 +77,7 @@ int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t e
 
 /* Import i's name, export i's name and offset (after talmod_parse succeeded). */
 const char *talmod_import_name(const TalModule *m, uint32_t i);
+uint32_t talmod_import_site(const TalModule *m, uint32_t i);   /* TALMOD_NO_SITE or a code offset */
 const char *talmod_export_name(const TalModule *m, uint32_t i);
 uint32_t talmod_export_offset(const TalModule *m, uint32_t i);
 /* The export named `name`, or -1. */

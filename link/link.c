@@ -46,6 +46,9 @@ typedef struct Rel {
 	uint64_t value;         /* its value in its unit's section          */
 } Rel;
 
+/* A stub: the host interface entry it calls; a jump's own stub has its site. */
+typedef struct Stub { uint32_t entry; int unit; uint32_t off; } Stub;   /* unit -1: shared by calls */
+
 typedef struct Link {
 	const LinkOptions *o;
 	Diag *d;
@@ -56,7 +59,7 @@ typedef struct Link {
 	LineTable lt;
 	Def *def; uint32_t ndef, capdef;    /* sorted by name                   */
 	Rel *rel; uint32_t nrel, caprel;
-	uint32_t *svc; uint32_t nsvc, capsvc;   /* host entries imported, in stub order */
+	Stub *svc; uint32_t nsvc, capsvc;       /* the stubs: host services imported */
 	uint32_t text_size, stubs_off, rodata_off, rodata_size, image_size, data_size, bss_size;
 	uint8_t *image, *data;
 	uint32_t *exp; uint32_t nexp, capexp;   /* exports: their module entries */
@@ -360,14 +363,34 @@ static void check_duplicates(Link *L)
 	}
 }
 
-/* The stub index of a host service, adding it on first use. */
-static uint32_t use_service(Link *L, uint32_t entry)
+/*
+** The stub index for a use of a host service, adding it on first use:
+** calls share one stub per service; a jump (jmp, jcc: a trap or a tail
+** call, which leaves no return address) gets a stub of its own, so that
+** the host can tell where it was taken.  unit -1: not a jump.
+*/
+static uint32_t use_service(Link *L, uint32_t entry, int unit, uint32_t off)
 {
 	for (uint32_t i = 0; i < L->nsvc; i++)
-		if (L->svc[i] == entry) return i;
+		if (L->svc[i].entry == entry && L->svc[i].unit == unit && (unit < 0 || L->svc[i].off == off)) return i;
 	L->svc = xgrow(L->svc, sizeof *L->svc, L->nsvc + 1, &L->capsvc);
-	L->svc[L->nsvc] = entry;
+	L->svc[L->nsvc] = (Stub){ entry, unit, off };
 	return L->nsvc++;
+}
+
+/* Is the rel32 field at a unit's .text offset that of a jmp or jcc? */
+static int is_jump_field(const Unit *u, uint32_t off)
+{
+	const uint8_t *t = u->obj.sect[SEC_TEXT].p;
+	if (off >= 1 && t[off - 1] == 0xe9) return 1;
+	return off >= 2 && t[off - 2] == 0x0f && (t[off - 1] & 0xf0) == 0x80;
+}
+
+/* The stub of a relocation against a host service. */
+static uint32_t reloc_stub(Link *L, const Rel *r, uint32_t entry)
+{
+	int jump = is_jump_field(&L->u[r->unit], r->off);
+	return use_service(L, entry, jump ? r->unit : -1, jump ? r->off : 0);
 }
 
 /* Imports and relocations against names no unit defines must be host services. */
@@ -380,15 +403,14 @@ static void find_services(Link *L)
 			const char *name = ty_strof(&u->t, e->name);
 			if (e->kind != E_IMPORT || find_def(L, name)) continue;
 			int h = host_service(L, name);
-			if (h >= 0) use_service(L, (uint32_t)h);
-			else ERR(L, entry_pos(L, &u->t, e), "'%s' is imported but no unit defines it and the host interface has no such service", name);
+			if (h < 0) ERR(L, entry_pos(L, &u->t, e), "'%s' is imported but no unit defines it and the host interface has no such service", name);
 		}
 	}
 	for (uint32_t i = 0; i < L->nrel; i++) {
 		const Rel *r = &L->rel[i];
 		if (r->sect || find_def(L, r->name)) continue;
 		int h = host_service(L, r->name);
-		if (h >= 0) use_service(L, (uint32_t)h);
+		if (h >= 0) reloc_stub(L, r, (uint32_t)h);
 		else if (!unit_entry(&L->u[r->unit], r->name, E_IMPORT, E_IMPORT))
 			ERR(L, text_pos(L, r->unit, r->off), "undefined reference to '%s'", r->name);
 	}
@@ -470,7 +492,7 @@ static void apply_relocs(Link *L)
 			int h = d ? -1 : host_service(L, r->name);
 			if (!d && h < 0) continue;   /* reported */
 			if (d) unit = d->unit, sect = d->sect, value = d->value;
-			else value = use_service(L, (uint32_t)h);
+			else value = reloc_stub(L, r, (uint32_t)h);
 		}
 		uint64_t S;
 		if (!sect) S = L->stubs_off + value * TALMOD_STUB_SIZE;
@@ -721,11 +743,14 @@ static void merge_exports(Link *L)
 	}
 }
 
-/* The host services used, as imports of the module, in stub order. */
+/* The host services used, as imports of the module: one entry per service, at its first stub. */
 static void merge_services(Link *L)
 {
 	for (uint32_t i = 0; i < L->nsvc; i++) {
-		TyEntry c = ty_copy_entry(&L->m, &L->host, &L->host.ent[L->svc[i]], L->hmap, NULL);
+		uint32_t j = 0;
+		while (L->svc[j].entry != L->svc[i].entry) j++;
+		if (j < i) continue;
+		TyEntry c = ty_copy_entry(&L->m, &L->host, &L->host.ent[L->svc[i].entry], L->hmap, NULL);
 		c.offset = L->stubs_off + i * TALMOD_STUB_SIZE;
 		ty_add_entry(&L->m, &c);
 	}
@@ -798,7 +823,7 @@ static uint32_t put_symbols(Link *L, Buf *sym, Buf *str)
 		buf_put(sym, &s, sizeof s);
 	}
 	for (uint32_t i = 0; i < L->nsvc; i++) {
-		s = (Elf64_Sym){ put_str(str, ty_strof(&L->host, L->host.ent[L->svc[i]].name)), ELF64_ST_INFO(STB_LOCAL, STT_FUNC),
+		s = (Elf64_Sym){ put_str(str, ty_strof(&L->host, L->host.ent[L->svc[i].entry].name)), ELF64_ST_INFO(STB_LOCAL, STT_FUNC),
 		                 0, S_STUBS, L->stubs_off + i * TALMOD_STUB_SIZE, TALMOD_STUB_SIZE };
 		buf_put(sym, &s, sizeof s);
 	}
@@ -851,8 +876,10 @@ static int write_module(Link *L)
 	ty_encode(&L->host, &iface);
 	put_str(&strings, "");
 	for (uint32_t i = 0; i < L->nsvc; i++) {
-		uint32_t n = put_str(&strings, ty_strof(&L->host, L->host.ent[L->svc[i]].name));
-		buf_put(&imp, &n, 4);
+		const Stub *st = &L->svc[i];
+		uint32_t x[2] = { put_str(&strings, ty_strof(&L->host, L->host.ent[st->entry].name)),
+		                  st->unit < 0 ? TALMOD_NO_SITE : L->u[st->unit].base[SEC_TEXT] + st->off };
+		buf_put(&imp, x, 8);
 	}
 	for (uint32_t i = 0; i < L->nexp; i++) {
 		const TyEntry *e = &L->m.ent[L->exp[i]];
@@ -877,7 +904,7 @@ static int write_module(Link *L)
 		[S_TYPES] = { ".tal.types", SHT_PROGBITS, 0, 0, m.types_off, m.types_size, 0, 0, 8, 0 },
 		[S_LINES] = { ".tal.lines", SHT_PROGBITS, 0, 0, m.lines_off, m.lines_size, 0, 0, 8, 0 },
 		[S_IFACE] = { ".tal.iface", SHT_PROGBITS, 0, 0, m.iface_off, m.iface_size, 0, 0, 8, 0 },
-		[S_IMPORTS] = { ".tal.imports", SHT_PROGBITS, 0, 0, m.imports_off, imp.n, 0, 0, 4, 4 },
+		[S_IMPORTS] = { ".tal.imports", SHT_PROGBITS, 0, 0, m.imports_off, imp.n, 0, 0, 4, 8 },
 		[S_EXPORTS] = { ".tal.exports", SHT_PROGBITS, 0, 0, m.exports_off, exp.n, 0, 0, 4, 8 },
 		[S_STRINGS] = { ".tal.strings", SHT_STRTAB, 0, 0, m.strings_off, m.strings_size, 0, 0, 1, 0 },
 		[S_SYMTAB] = { ".symtab", SHT_SYMTAB, 0, 0, 0, sym.n, S_STRTAB, first_global, 8, sizeof(Elf64_Sym) },

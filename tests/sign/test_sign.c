@@ -139,7 +139,7 @@ static void put_sections(uint8_t *p, size_t *at, const TalModule *m)
 		{ ".tal.types", SHT_PROGBITS, 0, m->types_off, m->types_size, 0 },
 		{ ".tal.lines", SHT_PROGBITS, 0, m->lines_off, m->lines_size, 0 },
 		{ ".tal.iface", SHT_PROGBITS, 0, m->iface_off, m->iface_size, 0 },
-		{ ".tal.imports", SHT_PROGBITS, 0, m->imports_off, m->nimports * 4, 0 },
+		{ ".tal.imports", SHT_PROGBITS, 0, m->imports_off, m->nimports * 8, 0 },
 		{ ".tal.exports", SHT_PROGBITS, 0, m->exports_off, m->nexports * 8, 0 },
 		{ ".tal.strings", SHT_STRTAB, 0, m->strings_off, m->strings_size, 0 },
 		{ ".shstrtab", SHT_STRTAB, 0, 0, 0, 0 },
@@ -176,7 +176,7 @@ static uint8_t *build_module(const char *iface, size_t *n)
 	static const char types[40] = "types: main : code{ rsp: ret :: s }";
 	static const char lines[24] = "lines: 0->1 4->2 9->3";
 	static const char strings[] = "\0host_print\0main";
-	uint8_t *p = calloc(1, 16384), imports[4], exports[8];
+	uint8_t *p = calloc(1, 16384), imports[8], exports[8];
 	size_t at = DATA_OFF;
 	TalModule m = { .version = TALMOD_VERSION, .image_off = IMAGE_OFF, .image_size = 64, .text_size = 32,
 	                .stubs_off = 32, .nstubs = 1, .rodata_off = 48, .rodata_size = 16, .bss_size = 32,
@@ -189,8 +189,9 @@ static uint8_t *build_module(const char *iface, size_t *n)
 	m.lines_off = place(p, &at, 4, lines, m.lines_size = sizeof lines);
 	m.iface_off = place(p, &at, 8, iface, m.iface_size = (uint32_t)strlen(iface));
 	put32(imports, 1);                                  /* host_print */
+	put32(imports + 4, 0xffffffff);                     /* a shared stub */
 	put32(exports, 12), put32(exports + 4, 0);          /* main at 0  */
-	m.imports_off = place(p, &at, 4, imports, 4);
+	m.imports_off = place(p, &at, 4, imports, 8);
 	m.exports_off = place(p, &at, 4, exports, 8);
 	m.strings_off = place(p, &at, 1, strings, m.strings_size = sizeof strings);
 	talmod_put_header(p + TALMOD_HDR_OFF, &m);
