@@ -1,0 +1,94 @@
+/*
+** enter.S - the host's side of the boundary with verified code.
+**
+** tal_enter switches to an instance's stack and calls an entry point; the
+** service shims realign the stack (verified code keeps it 8-aligned only)
+** and call the C service; the trap shim hands the stub's address to C,
+** which ends the call (talrt_trap_from_stub never returns).
+*/
+	.intel_syntax noprefix
+	.text
+
+/*
+** int64_t tal_enter(void *entry, const uint64_t regs[6], void *stack_top)
+** Saves the callee-saved registers on the host stack, keeps the host rsp
+** at the top of the instance stack (above the entry's frame: its type's
+** abstract stack tail, which verified code can neither read nor write),
+** loads rdi..r9 and calls the entry.
+*/
+	.globl tal_enter
+	.type tal_enter, @function
+tal_enter:
+	.cfi_startproc
+	endbr64
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rax, rsp
+	mov rsp, rdx
+	push rax                        /* the host rsp, at stack_top - 8 */
+	sub rsp, 8                      /* rsp = stack_top - 16: aligned as before a C call */
+	mov r11, rdi
+	mov rdi, qword ptr [rsi]
+	mov rdx, qword ptr [rsi + 16]
+	mov rcx, qword ptr [rsi + 24]
+	mov r8, qword ptr [rsi + 32]
+	mov r9, qword ptr [rsi + 40]
+	mov rsi, qword ptr [rsi + 8]
+	call r11
+	add rsp, 8
+	pop rsp
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret
+	.cfi_endproc
+	.size tal_enter, . - tal_enter
+
+/* A service shim: C's stack alignment around the call, nothing else. */
+	.macro SHIM name
+	.globl talrt_shim_\name
+	.type talrt_shim_\name, @function
+talrt_shim_\name:
+	endbr64
+	push rbp
+	mov rbp, rsp
+	and rsp, -16
+	call talrt_svc_\name
+	leave
+	ret
+	.size talrt_shim_\name, . - talrt_shim_\name
+	.endm
+
+	SHIM getpid
+	SHIM clock
+	SHIM write
+	SHIM alloc_bytes
+	SHIM alloc_words
+	SHIM dir_open
+	SHIM dir_read
+	SHIM dir_name
+	SHIM dir_enter
+	SHIM dir_close
+
+/*
+** A trap stub is `call [rip + 2]` to here: the return address is the stub's
+** address + 6, which says which stub (and so which jump site) it was.
+*/
+	.globl talrt_trap_shim
+	.type talrt_trap_shim, @function
+talrt_trap_shim:
+	endbr64
+	pop rdi
+	and rsp, -16
+	call talrt_trap_from_stub
+	ud2
+	.size talrt_trap_shim, . - talrt_trap_shim
+
+	.section .note.GNU-stack, "", @progbits
