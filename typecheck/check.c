@@ -1644,9 +1644,11 @@ static void check_exports(Ck *c)
 ** need: it would need the run-time stack check.  A label that declares
 ** `stack N` must need no more than N.
 **
-** The labels and sites form a graph; its strongly connected components
-** (Tarjan's algorithm, without recursion) come out callees first, so one
-** pass computes every need: linear in the number of labels and sites.
+** The labels and the unguarded sites form a graph (a site below a stack
+** check is no edge: the check cuts any cycle through it, and it is checked
+** against the guard once all needs are known); its strongly connected
+** components (Tarjan's algorithm, without recursion) come out callees
+** first, so one pass computes every need: linear in labels and sites.
 */
 typedef struct Graph { uint32_t n, *first, *edge; } Graph;
 
@@ -1683,7 +1685,6 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 			const Site *s = &c->site[g->edge[e]];
 			uint32_t to = s->to - 1;
 			int64_t w = s->depth + (s->call ? 8 : 0);
-			if (s->guarded) continue;
 			if (which[to] == which[v]) { if (w > 0) grows = 1; }
 			else if (w + need[to] > best) best = w + need[to];
 		}
@@ -1694,16 +1695,24 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 		need[comp[x]] = en->kind == E_LABEL && code_parts(c, en->type, &p) && p.need ? declared(c, en->type) : best;
 	}
 	for (uint32_t x = 0; x < k; x++)
-		for (uint32_t e = g->first[comp[x]]; e < g->first[comp[x] + 1]; e++) {
-			const Site *s = &c->site[g->edge[e]];
-			int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
-			if (!s->guarded || use <= s->budget) continue;
-			c->in = s->in;
-			report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)s->budget);
-			c->in = NULL;
-		}
-	for (uint32_t x = 0; x < k; x++)
 		if (c->t.ent[comp[x]].kind == E_LABEL) stack_report(c, comp[x], best, grows);
+}
+
+/*
+** Once every need is known: each site below a stack check fits in what the
+** check promises, the depth since the check (+ 8 for a call) plus the
+** target's need, which stops at the target's own checks.
+*/
+static void check_guarded(Ck *c, const int64_t *need)
+{
+	for (unsigned i = 0; i < c->nsite; i++) {
+		const Site *s = &c->site[i];
+		int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
+		if (!s->guarded || use <= s->budget) continue;
+		c->in = s->in;
+		report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)s->budget);
+		c->in = NULL;
+	}
 }
 
 static void check_stack(Ck *c)
@@ -1711,9 +1720,11 @@ static void check_stack(Ck *c)
 	uint32_t n = c->t.nent;
 	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
 	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
-	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from]++;   /* from is 1-based */
+	/* a guarded site is no edge: the check before it cuts any cycle through it */
+	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from] += !c->site[s].guarded;   /* from is 1-based */
 	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
-	for (unsigned s = 0; s < c->nsite; s++) g.edge[s] = s;
+	for (unsigned s = 0, k = 0; s < c->nsite; s++)
+		if (!c->site[s].guarded) g.edge[k++] = s;
 	int64_t *need = xcalloc(n + 1, sizeof *need);
 	uint32_t *index = xcalloc(n + 1, sizeof *index), *low = xcalloc(n + 1, sizeof *low);
 	uint32_t *which = xcalloc(n + 1, sizeof *which), *stk = xcalloc(n + 1, sizeof *stk);
@@ -1750,6 +1761,7 @@ static void check_stack(Ck *c)
 			stack_component(c, &g, stk + sp, top - sp, which, need);
 		}
 	}
+	check_guarded(c, need);
 	free(g.first); free(g.edge); free(need); free(index); free(low);
 	free(which); free(stk); free(call); free(next); free(on);
 }

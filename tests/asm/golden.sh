@@ -8,6 +8,7 @@
 # With UPDATE=1, expectations are rewritten from the current output.
 set -u
 mode=$1 talas=$2 taldump=$3 file=$4 work=$5
+runtime=$(cd "$(dirname "$0")/../../runtime" && pwd)   # the host interface, for .include "tal_host.tali"
 dir=$(dirname "$file") name=$(basename "$file" .tal)
 mkdir -p "$work"
 tmp=$(mktemp -d "$work/$name.XXXXXX")
@@ -17,7 +18,7 @@ cd "$dir/.."
 rel="$(basename "$dir")/$name.tal"
 fail() { echo "FAIL: $rel: $*"; exit 1; }
 
-"$talas" -fdiagnostics-color=never -I "$(basename "$dir")" -o "$obj" "$rel" >"$tmp/out" 2>"$tmp/err"
+"$talas" -fdiagnostics-color=never -I "$(basename "$dir")" -I "$runtime" -o "$obj" "$rel" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 case $mode in
 err)

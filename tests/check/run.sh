@@ -9,6 +9,7 @@ set -u
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 mode=$1 talas=$2 talcheck=$3 file=$4 work=$5
+runtime=$(cd "$(dirname "$0")/../../runtime" && pwd)   # the host interface, for .include "tal_host.tali"
 name=$(basename "$file" .tal)
 mkdir -p "$work"
 tmp=$(mktemp -d "$work/$name.XXXXXX")
@@ -16,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $name: $*"; exit 1; }
 cd "$(dirname "$file")"
 src=$(basename "$file")
-"$talas" -o "$tmp/$name.o" "$src" 2>"$tmp/as.err" || { cat "$tmp/as.err"; fail "does not assemble"; }
+"$talas" -I "$runtime" -o "$tmp/$name.o" "$src" 2>"$tmp/as.err" || { cat "$tmp/as.err"; fail "does not assemble"; }
 timeout 60 "$talcheck" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 case $mode in

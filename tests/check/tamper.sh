@@ -11,6 +11,7 @@ set -u
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 talas=$1 talcheck=$2 examples=$3 work=$4
+runtime=$(cd "$(dirname "$0")/../../runtime" && pwd)   # the host interface, for .include "tal_host.tali"
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 failures=0 runs=0 rejected=0
 
@@ -21,7 +22,7 @@ poke() { printf "$(printf '\\%03o' "$3")" | dd of="$1" bs=1 seek="$2" conv=notru
 
 for src in "$examples"/*.tal; do
   name=$(basename "$src" .tal)
-  "$talas" -o "$name.o" "$src" || { echo "FAIL: $name does not assemble"; failures=$((failures + 1)); continue; }
+  "$talas" -I "$runtime" -o "$name.o" "$src" || { echo "FAIL: $name does not assemble"; failures=$((failures + 1)); continue; }
   "$talcheck" "$name.o" 2>/dev/null || { echo "FAIL: $name does not verify"; failures=$((failures + 1)); continue; }
   sects=.text
   [ "$name" = sum ] && sects=".text .tal.types"
