@@ -51,12 +51,17 @@ tal_enter:
 	.cfi_endproc
 	.size tal_enter, . - tal_enter
 
-/* A service shim: C's stack alignment around the call, nothing else. */
+/*
+** A service shim: C's stack alignment around the call, and the return
+** address into the module in r8 (the services take at most 4 arguments),
+** so that a service that traps can say where it was called from.
+*/
 	.macro SHIM name
 	.globl talrt_shim_\name
 	.type talrt_shim_\name, @function
 talrt_shim_\name:
 	endbr64
+	mov r8, qword ptr [rsp]
 	push rbp
 	mov rbp, rsp
 	and rsp, -16

@@ -48,23 +48,33 @@ int64_t talrt_svc_write(const void *ctx, const uint8_t *buf, uint64_t n)
 	return (int64_t)done;
 }
 
-/* n zeroed bytes of the quota, 16-byte aligned; the quota trap when they are not there. */
-static void *take(TalInstance *in, uint64_t n)
+/*
+** n zeroed bytes of the quota, 16-byte aligned; the quota trap when they
+** are not there, at the call (ret: its return address, a call rel32 is 5
+** bytes).
+*/
+static void *take(TalInstance *in, uint64_t n, uintptr_t ret)
 {
 	uint64_t want = (n + 15) & ~(uint64_t)15;
-	if (n > in->heap_len || want > in->heap_len - in->heap_used) talrt_raise(TALRT_TRAP_QUOTA, 0);
+	if (n > in->heap_len || want > in->heap_len - in->heap_used) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
 	void *p = in->heap + in->heap_used;
 	in->heap_used += want;
 	return p;
 }
 
-void *talrt_svc_alloc_bytes(const void *ctx, uint64_t n) { return take(instance(ctx), n); }
+/* (The shim passes the return address as the fifth argument, in r8.) */
+void *talrt_svc_alloc_bytes(const void *ctx, uint64_t n, uint64_t u2, uint64_t u3, uintptr_t ret)
+{
+	(void)u2, (void)u3;
+	return take(instance(ctx), n, ret);
+}
 
-void *talrt_svc_alloc_words(const void *ctx, uint64_t n)
+void *talrt_svc_alloc_words(const void *ctx, uint64_t n, uint64_t u2, uint64_t u3, uintptr_t ret)
 {
 	TalInstance *in = instance(ctx);
-	if (n > in->heap_len / 8) talrt_raise(TALRT_TRAP_QUOTA, 0);
-	return take(in, n * 8);
+	(void)u2, (void)u3;
+	if (n > in->heap_len / 8) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
+	return take(in, n * 8, ret);
 }
 
 /* ---- directories: handles are (generation << 16 | slot + 1); 0 is a failed one ---- */

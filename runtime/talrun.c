@@ -185,12 +185,16 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	Opts o = { 0 };
-	o.certs = calloc((size_t)argc + 1, sizeof *o.certs);
+	const char *certs[64];
+	o.certs = certs;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
 		switch (c) {
-		case O_CERT: o.certs[o.ncert++] = optarg; break;
+		case O_CERT:
+			if (o.ncert == 63) return usage_error("too many --cert options", NULL);
+			o.certs[o.ncert++] = optarg;
+			break;
 		case O_VERIFY: o.verify = 1; break;
 		case O_STACK: if (parse_size(optarg, &o.lim.stack_size)) return usage_error("bad --stack", optarg); break;
 		case O_QUOTA: if (parse_size(optarg, &o.lim.memory_quota)) return usage_error("bad --quota", optarg); break;
@@ -208,9 +212,7 @@ int main(int argc, char **argv)
 		diag_init(&d, "talrun", COLOR_AUTO);
 		int n = tc_check_object(path, &d, NULL);
 		diag_free(&d);
-		if (n != 0) { fprintf(stderr, "talrun: %s: rejected by the verifier\n", path); free(o.certs); return n < 0 ? 2 : 3; }
+		if (n != 0) { fprintf(stderr, "talrun: %s: rejected by the verifier\n", path); return n < 0 ? 2 : 3; }
 	}
-	int r = run(&o, path, argv[optind + 1], argv + optind + 2, argc - optind - 2);
-	free(o.certs);
-	return r;
+	return run(&o, path, argv[optind + 1], argv + optind + 2, argc - optind - 2);
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR WORKDIR
+# The user-space host end to end: every example built into a signed module
+# and run by talrun with its expected output; traps with their kind and
+# source position; every refusal with its own exit code.
+set -u
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
+B=$1 work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+mkdir -p "$work"
+tmp=$(mktemp -d "$work/run.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+sh "$top/runtime/talkey" -b 2048 -k "$tmp/key.pem" -c "$tmp/cert.pem" >/dev/null 2>&1 || fail "talkey"
+sh "$top/runtime/talkey" -b 2048 -k "$tmp/other.pem" -c "$tmp/other.crt" -s "/CN=someone else" >/dev/null 2>&1 || fail "talkey (other)"
+
+# mod NAME [--host FILE] SRC... : assemble, link, verify and sign into $tmp/NAME.tlm
+mod() {
+  local name=$1 host=(-I "$top/runtime") objs=(); shift
+  if [ "$1" = --host ]; then host=(--host "$2"); shift 2; fi
+  for src in "$@"; do
+    "$B/talas" -I "$top/runtime" -o "$tmp/$(basename "$src" .tal).o" "$src" || { fail "$name: $src does not assemble"; return 1; }
+    objs+=("$tmp/$(basename "$src" .tal).o")
+  done
+  "$B/tallink" "${host[@]}" -o "$tmp/$name.unsigned.tlm" "${objs[@]}" || { fail "$name: does not link"; return 1; }
+  "$B/talcheck" --sign "$tmp/key.pem" --cert "$tmp/cert.pem" -o "$tmp/$name.tlm" "$tmp/$name.unsigned.tlm" || { fail "$name: not verified"; return 1; }
+}
+
+# expect WANT-EXIT WANT-STDOUT [talrun args...]
+expect() {
+  local want=$1 out=$2; shift 2
+  timeout 60 "$B/talrun" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ $rc -ne "$want" ]; then cat "$tmp/err"; fail "talrun $*: exit $rc, expected $want"; return 1; fi
+  if [ "$(cat "$tmp/out")" != "$(printf '%b' "$out")" ]; then
+    echo "got: $(cat "$tmp/out")"; fail "talrun $*: output, expected '$out'"; return 1
+  fi
+  return 0
+}
+stderr_has() { grep -qE -- "$1" "$tmp/err" || { cat "$tmp/err"; fail "stderr lacks: $1"; return 1; }; }
+
+ex=$top/examples
+C=(--cert "$tmp/cert.pem")
+for e in hello sum checksum search sort depth find map; do mod "$e" "$ex/$e.tal"; done
+mod stats "$ex/stats.tal" "$ex/vec.tal"
+for e in deep hog divz; do mod "$e" "$here/src/$e.tal"; done
+
+# -- every example, its output
+expect 0 'hello, world!\n14' "${C[@]}" "$tmp/hello.tlm" hello && pass "hello writes through the host"
+expect 0 46 "${C[@]}" "$tmp/sum.tlm" sum 1,2,3,40 && expect 0 0 "${C[@]}" "$tmp/sum.tlm" sum "" && pass "sum"
+expect 0 300286872 "${C[@]}" "$tmp/checksum.tlm" adler32 Wikipedia && pass "adler32 of a host buffer"
+printf 'The quick brown fox jumps over the lazy dog' >"$tmp/fox.txt"
+expect 0 1541148634 "${C[@]}" "$tmp/checksum.tlm" adler32 "@$tmp/fox.txt" && pass "adler32 of a file (@FILE)"
+expect 0 6 "${C[@]}" "$tmp/search.tlm" search "hello world" world && expect 0 -1 "${C[@]}" "$tmp/search.tlm" search abc zz && pass "search"
+expect 0 '0\n1,3,5,9,9' "${C[@]}" "$tmp/sort.tlm" sort 5,9,3,9,1 && pass "sort in place, the array printed back"
+expect 0 6 "${C[@]}" "$tmp/stats.tlm" stats_excess 1,5,3 && pass "a module of two units"
+expect 0 3 "${C[@]}" "$tmp/depth.tlm" tree_depth 1111111 && expect 0 0 "${C[@]}" "$tmp/depth.tlm" tree_depth "" && pass "tree depth by recursion"
+mkdir -p "$tmp/tree/a/b" "$tmp/tree/c"
+touch "$tmp/tree/f1" "$tmp/tree/a/f2" "$tmp/tree/a/b/f3" "$tmp/tree/a/b/f4" "$tmp/tree/c/f5"
+ln -s f1 "$tmp/tree/link"
+expect 0 5 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 1 && expect 0 3 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 2 \
+  && expect 0 0 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/no-such-dir" 1 && pass "find through the directory services"
+expect 0 1000 "${C[@]}" "$tmp/deep.tlm" deep 1000 && pass "recursion within the stack"
+
+# -- traps: kind and source position, exit 1
+expect 1 '' "${C[@]}" "$tmp/checksum.tlm" byte_at abc 7 && stderr_has 'checksum.tal:[0-9]+:[0-9]+: trap: bounds' && pass "bounds trap at its source line"
+expect 1 '' "${C[@]}" "$tmp/deep.tlm" deep 100000000 && stderr_has 'deep.tal:10:5: trap: stack' && pass "stack trap from the run-time check"
+expect 1 '' "${C[@]}" --stack 65536 "$tmp/deep.tlm" deep 100000 && stderr_has 'trap: stack' && pass "stack trap with a small stack"
+expect 0 0 "${C[@]}" "$tmp/hog.tlm" hog 10 && expect 1 '' "${C[@]}" "$tmp/hog.tlm" hog 100000 && stderr_has 'hog.tal:18:5: trap: quota' \
+  && expect 1 '' "${C[@]}" --quota 1000000 "$tmp/hog.tlm" hog 20 && pass "quota trap at the allocation"
+expect 0 3 "${C[@]}" "$tmp/divz.tlm" quot 10 3 && expect 1 '' "${C[@]}" "$tmp/divz.tlm" quot 10 0 && stderr_has 'divz.tal:9:5: trap: division by zero' && pass "division trap"
+
+# -- refusals, each with its exit code
+expect 11 '' "${C[@]}" "$tmp/sum.unsigned.tlm" sum 1 && stderr_has 'refused: .*not signed' && pass "unsigned: 11"
+cp "$tmp/sum.tlm" "$tmp/tampered.tlm"
+printf '\x90' | dd of="$tmp/tampered.tlm" bs=1 seek=4097 conv=notrunc status=none
+expect 12 '' "${C[@]}" "$tmp/tampered.tlm" sum 1 && pass "tampered code: 12"
+expect 13 '' --cert "$tmp/other.crt" "$tmp/sum.tlm" sum 1 && pass "untrusted key: 13"
+mod alt --host "$top/tests/link/hosts/alt_ctx.tali" "$here/src/divz.tal"
+expect 14 '' "${C[@]}" "$tmp/alt.tlm" quot 1 1 && stderr_has 'interface' && pass "another host interface: 14"
+head -c 100 "$tmp/sum.tlm" >"$tmp/short.tlm"
+expect 11 '' "${C[@]}" "$tmp/short.tlm" sum 1 && pass "truncated: refused"
+expect 17 '' "${C[@]}" "$tmp/sum.tlm" nosuch && pass "no such export: 17"
+expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,2 3 \
+  && expect 18 '' "${C[@]}" "$tmp/divz.tlm" quot ten 2 && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,x && pass "wrong arguments: 18"
+expect 19 '' "${C[@]}" "$tmp/map.tlm" map 1,2 && stderr_has 'cannot be passed by a host' && pass "an export a host cannot call: 19"
+expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error"
+expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2"
+expect 0 46 "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 && pass "--verify runs the verifier first"
+
+echo "$failures failure(s)"
+[ $failures -eq 0 ]
