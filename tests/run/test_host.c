@@ -1,0 +1,103 @@
+/*
+** test_host.c - libtalrt as an embedder uses it: several modules and
+** instances at once, calls from several threads, traps that leave the
+** instance usable, and refusals through the library's error codes.
+**
+**   test_host CERT SUM.tlm DEEP.tlm HOG.tlm UNSIGNED.tlm
+*/
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "talrt.h"
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
+
+typedef struct Job { TalMod *sum, *deep; int id; int bad; } Job;
+
+/* Each thread: its own instances of both modules, many calls, a trap in between. */
+static void *worker(void *arg)
+{
+	Job *j = arg;
+	TalError err;
+	TalInstance *a = talrt_instantiate(j->sum, NULL, &err), *b = talrt_instantiate(j->deep, NULL, &err);
+	if (!a || !b) { j->bad++; return NULL; }
+	int es = talrt_find_export(j->sum, "sum"), ed = talrt_find_export(j->deep, "deep");
+	int64_t words[100];
+	for (int i = 0; i < 100; i++) words[i] = i + j->id;
+	for (int round = 0; round < 200; round++) {
+		TalValue v = { .kind = TALV_WORDS, .p = words, .n = 100 };
+		TalResult r;
+		if (talrt_call(a, es, &v, 1, &r, &err) != 0 || r.trap || r.value != 4950 + 100 * j->id) j->bad++;
+		TalValue d = { .kind = TALV_INT, .i = round % 7 == 0 ? 100000000 : round };
+		if (talrt_call(b, ed, &d, 1, &r, &err) != 0) j->bad++;
+		else if (round % 7 == 0 ? r.trap != TALRT_TRAP_STACK : (r.trap || r.value != round)) j->bad++;
+	}
+	talrt_destroy(a);
+	talrt_destroy(b);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 6) { fprintf(stderr, "usage: test_host CERT SUM DEEP HOG UNSIGNED\n"); return 2; }
+	TalError err;
+	TalRuntime *rt = talrt_new(&err);
+	CHECK(rt, "talrt_new: %s", err.msg);
+	if (!rt) return 1;
+	CHECK(talrt_trust(rt, argv[1], &err) == 0, "trust: %s", err.msg);
+	TalMod *sum = talrt_load(rt, argv[2], &err), *deep = talrt_load(rt, argv[3], &err), *hog = talrt_load(rt, argv[4], &err);
+	CHECK(sum && deep && hog, "load: %s", err.msg);
+	if (!sum || !deep || !hog) return 1;
+	TalMod *un = talrt_load(rt, argv[5], &err);
+	CHECK(!un && err.code == TALRT_EUNSIGNED, "an unsigned module is refused with TALRT_EUNSIGNED (%d: %s)", err.code, err.msg);
+
+	/* exports and their parameters */
+	TalParam p[6];
+	int es = talrt_find_export(sum, "sum");
+	CHECK(es >= 0 && talrt_export_count(sum) == 1 && strcmp(talrt_export_name(sum, es), "sum") == 0, "sum's export");
+	CHECK(talrt_export_params(sum, es, p, &err) == 2 && p[0].kind == TALP_WORDS && !p[0].writable && p[1].kind == TALP_LEN && p[1].len_of == 0,
+	      "sum takes an array of words and its length");
+	CHECK(talrt_find_export(sum, "nope") == -1, "no such export");
+
+	/* a trap leaves the instance usable */
+	TalInstance *h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 1 << 20 }, &err);
+	int eh = talrt_find_export(hog, "hog");
+	TalResult r;
+	TalValue v = { .kind = TALV_INT, .i = 100 };
+	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == TALRT_TRAP_QUOTA && r.file && r.line == 18,
+	      "quota trap with its line (%d, line %u)", r.trap, r.line);
+	v.i = 1;
+	CHECK(talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == TALRT_TRAP_QUOTA, "the quota stays used up");
+	talrt_destroy(h);
+	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 1 << 20 }, &err);
+	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == 0, "a new instance has a new quota");
+	talrt_destroy(h);
+
+	/* wrong arguments are refused before anything runs */
+	TalInstance *s = talrt_instantiate(sum, NULL, &err);
+	CHECK(talrt_call(s, es, &v, 1, &r, &err) == TALRT_EARGS, "an integer for an array is refused");
+	CHECK(talrt_call(s, es, NULL, 0, &r, &err) == TALRT_EARGS, "too few arguments are refused");
+	talrt_destroy(s);
+
+	/* threads, each with instances of both modules */
+	enum { N = 4 };
+	pthread_t t[N];
+	Job jobs[N];
+	for (int i = 0; i < N; i++) {
+		jobs[i] = (Job){ sum, deep, i, 0 };
+		pthread_create(&t[i], NULL, worker, &jobs[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(jobs[i].bad == 0, "thread %d: %d bad calls", i, jobs[i].bad);
+	}
+	talrt_unload(sum);
+	talrt_unload(deep);
+	talrt_unload(hog);
+	talrt_free(rt);
+	printf("%d failure(s)\n", failures);
+	return failures != 0;
+}
