@@ -1,35 +1,56 @@
 #!/usr/bin/env bash
 # demo.sh - the main job: set up, build, then build every example with
 # tal.mk (assemble, link into a module, verify, sign with a key made on
-# first use), and show what came out: the module's parts, its types, and
-# the signature checked as a host will check it.
+# first use) and run each in the user-space host (talrun), printing what
+# it returns or writes.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./setup.sh
 top=$PWD
 B=$top/${BUILD_DIR:-build}
 keys=$B/keys
-mkdir -p "$B/examples" "$keys"
-make -s -C "$B/examples" -f "$top/examples/Makefile" SRC="$top/examples" TAL_BIN="$B" \
+E=$B/examples
+mkdir -p "$E" "$keys"
+make -s -C "$E" -f "$top/examples/Makefile" SRC="$top/examples" TAL_BIN="$B" \
   TAL_KEY="$keys/talkey.pem" TAL_CERT="$keys/talcert.pem" -j"$(nproc)" all
-digest=$("$B/tallink" -I runtime --interface-digest)
-echo "host interface runtime/tal_host.tali: SHA-256 $digest"
+echo "host interface runtime/tal_host.tali, SHA-256 $("$B/tallink" -I runtime --interface-digest)"
+echo "signing certificate $keys/talcert.pem"
+
 n=0
-for src in examples/*.tal; do
-  name=$(basename "$src" .tal)
-  mod="$B/examples/$name.signed.tlm"
-  [ -e "$mod" ] || continue      # a unit of another module (vec.tal)
+# run MODULE EXPORT ARGS...: show the module once, then the call and its result
+run() {
+  local mod=$1; shift
+  echo "\$ talrun $mod.signed.tlm $*"
+  "$B/talrun" --cert "$keys/talcert.pem" "$E/$mod.signed.tlm" "$@" 2>&1 | sed 's/^/  /'
   n=$((n + 1))
-  echo "=== $name.signed.tlm ($(stat -c %s "$mod") bytes)"
-  size -A -d "$mod" | grep -E '^\.(text|tal\.stubs|rodata|data|bss) ' | while read -r sec bytes _; do
-    printf '  %-12s %6d bytes\n' "$sec" "$bytes"
-  done
-  objdump -d -M intel --no-show-raw-insn "$mod" | sed -n '/<.*>:/,$p' | head -24 | sed 's/^/  /'
-  "$B/taldump" "$mod" | grep -E '^\.(export|import)' | sed 's/^/  /'
-  "$B/talcheck" -v "$mod" 2>&1 | sed 's/^/  talcheck: /'
-  "$B/runtime/talverify" --cert "$keys/talcert.pem" --interface-digest "$digest" "$mod" 2>&1 | sed 's/^/  talverify: /'
+}
+show() {
+  local mod=$1
+  echo
+  echo "=== $mod.signed.tlm: $(stat -c %s "$E/$mod.signed.tlm") bytes, $(size -A -d "$E/$mod.signed.tlm" | awk '$1 == ".text" { print $2 }') bytes of code"
+  "$B/taldump" "$E/$mod.signed.tlm" | grep -E '^\.(export|import)' | sed 's/    #.*//; s/^/  /'
+}
+
+show hello;  run hello hello
+show sum;    run sum sum 3,1,4,1,5,9,2,6
+show checksum; run checksum adler32 Wikipedia; run checksum byte_at "typed assembly" 40 || true
+show search; run search search "typed assembly language" assembly
+show sort;   run sort sort 31,41,59,26,53,58,97,93,23,84
+show stats;  run stats stats_excess 1,5,3,7
+show depth;  run depth tree_depth 111111111111111
+show find;   run find find_count "$top/examples" 1; run find find_count "$top" 2
+for extra in getpid filter; do
+  [ -e "$E/$extra.signed.tlm" ] || continue
+  show "$extra"
+  case $extra in
+    getpid) run getpid getpid_loop 1000000 ;;
+    filter) run filter filter "$(printf 'x%.0s' $(seq 60))" ;;
+  esac
 done
-# list.tal needs a host allocator service: verified as an object for now
-"$B/talas" -o "$B/examples/list.o" examples/list.tal
-"$B/talcheck" -v "$B/examples/list.o" 2>&1 | sed 's/^/  talcheck: /'
-echo "demo: $n modules linked, verified and signed (key: $keys/talcert.pem)"
+show map
+echo "  (map takes a closure, which a host cannot pass: verified and signed, not run)"
+"$B/talas" -o "$E/list.o" "$top/examples/list.tal"
+echo
+echo "=== list.o: $("$B/talcheck" -v "$E/list.o" 2>&1) (needs a record allocator the host lacks: an object only)"
+echo
+echo "demo: $n calls of $(ls "$E"/*.signed.tlm | wc -l) modules assembled, linked, verified, signed and run"
