@@ -88,6 +88,7 @@ expect 11 '' "${C[@]}" "$tmp/short.tlm" sum 1 && pass "truncated: refused"
 expect 17 '' "${C[@]}" "$tmp/sum.tlm" nosuch && pass "no such export: 17"
 expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,2 3 \
   && expect 18 '' "${C[@]}" "$tmp/divz.tlm" quot ten 2 && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,x && pass "wrong arguments: 18"
+expect 0 '0\n101,102,103' "${C[@]}" "$tmp/map.tlm" map_add 1,2,3 100 && pass "map with a closure (code and environment)"
 expect 19 '' "${C[@]}" "$tmp/map.tlm" map 1,2 && stderr_has 'cannot be passed by a host' && pass "an export a host cannot call: 19"
 expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error"
 expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2"
