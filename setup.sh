@@ -15,6 +15,7 @@ PACKAGES=(
   libssl-dev                         # module signing
   hyperfine                          # benchmarks
   wabt                               # benchmarks: wasm-validate
+  libpcap-dev                        # benchmarks: classic BPF (bench/host.sh)
 )
 
 missing=()

@@ -10,6 +10,7 @@
 */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,7 +23,8 @@
 
 #include "hostint.h"
 
-__thread TalCall *talrt_current;
+__thread TalCall *talrt_current __attribute__((tls_model("initial-exec")));
+_Static_assert(offsetof(TalCall, pid) == 8, "enter.S reads TalCall.pid at offset 8");
 
 enum {
 	DEFAULT_STACK = 1 << 20,
@@ -76,7 +78,7 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	memcpy(in->data, m->bytes + m->mod.data_off, m->mod.data_size);
 	in->ctx.stack_limit = (uintptr_t)in->stack + page + CHECK_RESERVE + SERVICE_RESERVE;
 	in->pid = getpid();
-	m->ninst++;
+	__atomic_fetch_add(&m->ninst, 1, __ATOMIC_RELAXED);
 	return in;
 }
 
@@ -88,7 +90,7 @@ void talrt_destroy(TalInstance *in)
 	munmap(in->stack, in->stack_len);
 	munmap(in->heap, in->heap_len);
 	free(in->data);
-	in->mod->ninst--;
+	__atomic_fetch_sub(&in->mod->ninst, 1, __ATOMIC_RELAXED);
 	free(in);
 }
 
@@ -251,10 +253,11 @@ int talrt_call(TalInstance *in, int export, const TalValue *args, int nargs, Tal
 	if (marshal(in, p, np, args, nargs, regs, err) != 0 || thread_setup(err) != 0) return err ? err->code : TALRT_EARGS;
 	void *entry = in->mod->image + talmod_export_offset(&in->mod->mod, (uint32_t)export);
 	void *top = in->stack + in->stack_len;
-	TalCall c = { .in = in };
+	TalCall c = { .in = in, .pid = in->pid };
 	in->busy = 1;
 	talrt_current = &c;
-	if (sigsetjmp(c.jb, 1) == 0) {
+	/* no mask to save: the handlers run with SA_NODEFER, so none is changed */
+	if (sigsetjmp(c.jb, 0) == 0) {
 		res->value = tal_enter(entry, regs, top);
 	} else {
 		res->trap = c.trap;

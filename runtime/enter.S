@@ -71,7 +71,6 @@ talrt_shim_\name:
 	.size talrt_shim_\name, . - talrt_shim_\name
 	.endm
 
-	SHIM getpid
 	SHIM clock
 	SHIM write
 	SHIM alloc_bytes
@@ -81,6 +80,20 @@ talrt_shim_\name:
 	SHIM dir_name
 	SHIM dir_enter
 	SHIM dir_close
+
+/*
+** tal_getpid needs no C: the running call's TalCall (thread-local,
+** initial-exec) holds the pid at offset 8.
+*/
+	.globl talrt_shim_getpid
+	.type talrt_shim_getpid, @function
+talrt_shim_getpid:
+	endbr64
+	mov rax, qword ptr [rip + talrt_current@gottpoff]
+	mov rax, qword ptr fs:[rax]
+	mov rax, qword ptr [rax + 8]
+	ret
+	.size talrt_shim_getpid, . - talrt_shim_getpid
 
 /*
 ** A trap stub is `call [rip + 2]` to here: the return address is the stub's

@@ -180,6 +180,8 @@ TalMod *talrt_load_mem(TalRuntime *rt, const void *bytes, size_t len, TalError *
 		fail(err, TALRT_EMALFORMED, "module types: %s", why);
 		goto bad;
 	}
+	talrt_analyse_exports(m);
+	if (!m->params) { fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
 	if (map_image(m, err) != 0) goto bad;
 	return m;
 bad:
@@ -216,6 +218,7 @@ void talrt_unload(TalMod *m)
 	lt_free(&m->lt);
 	free(m->svc);
 	free(m->trap);
+	free(m->params);
 	free(m->bytes);
 	free(m);
 }

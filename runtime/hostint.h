@@ -30,8 +30,9 @@ struct TalMod {
 	int *trap;                      /* by import: TALRT_TRAP_* of a trap, or 0 */
 	uint8_t *image; size_t image_len;
 	TyTable t;                      /* the module's types, for parameters     */
+	struct ExportParams { int n; TalParam p[6]; TalError err; } *params;   /* by export, at load */
 	LineTable lt;                   /* for trap positions                     */
-	int ninst;
+	int ninst;                      /* live instances (atomic)                */
 };
 
 /* The context verified code sees (ctx in tal_host.tali): keep in step. */
@@ -56,12 +57,13 @@ struct TalInstance {
 /* The call running on this thread. */
 typedef struct TalCall {
 	TalInstance *in;
+	int64_t pid;                    /* tal_getpid's answer, at offset 8 (enter.S) */
 	sigjmp_buf jb;
 	int trap;
 	uintptr_t pc;                   /* where it was taken, if known            */
 } TalCall;
 
-extern __thread TalCall *talrt_current;
+extern __thread TalCall *talrt_current __attribute__((tls_model("initial-exec")));
 /* End the current call with a trap (from a service or a handler). */
 _Noreturn void talrt_raise(int trap, uintptr_t pc);
 
@@ -70,6 +72,7 @@ extern const unsigned char tal_host_iface[];
 extern const size_t tal_host_iface_len;
 
 void talrt_close_dirs(TalInstance *in);
+void talrt_analyse_exports(TalMod *m);
 
 /* The entry trampoline (enter.S). */
 int64_t tal_enter(void *entry, const uint64_t regs[6], void *stack_top);

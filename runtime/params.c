@@ -12,6 +12,8 @@
 ** an array `*[u8|u64|int p; n]`, `S(n)`, or an integer type; no other
 ** register, no constraints, no type variables.  Anything else is refused.
 */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostint.h"
@@ -182,9 +184,8 @@ static int analyse(Px *x, TyId k, TalParam *params)
 	return np;
 }
 
-int talrt_export_params(const TalMod *cm, int i, TalParam *params, TalError *err)
+static int analyse_export(TalMod *m, int i, TalParam *params, TalError *err)
 {
-	TalMod *m = (TalMod *)cm;
 	TalError dummy;
 	Px x = { .m = m, .err = err ? err : &dummy };
 	if (i < 0 || (uint32_t)i >= m->mod.nexports) return bad(&x, "%s", "no such export"), x.err->code = TALRT_ENOEXPORT, -1;
@@ -200,4 +201,25 @@ int talrt_export_params(const TalMod *cm, int i, TalParam *params, TalError *err
 	int r = k && N(&x, k)->kind == TY_CODE ? analyse(&x, k, params) : bad(&x, "%s", "the export is not code");
 	tyops_free(&x.o);
 	return r;
+}
+
+/* Every export's parameters, once, at load: calls then only read them. */
+void talrt_analyse_exports(TalMod *m)
+{
+	m->params = calloc(m->mod.nexports + 1, sizeof *m->params);
+	if (!m->params) return;
+	for (uint32_t i = 0; i < m->mod.nexports; i++)
+		m->params[i].n = analyse_export(m, (int)i, m->params[i].p, &m->params[i].err);
+}
+
+int talrt_export_params(const TalMod *m, int i, TalParam *params, TalError *err)
+{
+	if (i < 0 || (uint32_t)i >= m->mod.nexports || !m->params) {
+		if (err) { err->code = TALRT_ENOEXPORT; snprintf(err->msg, sizeof err->msg, "no such export"); }
+		return -1;
+	}
+	const struct ExportParams *e = &m->params[i];
+	if (e->n < 0) { if (err) *err = e->err; return -1; }
+	memcpy(params, e->p, (size_t)e->n * sizeof *params);
+	return e->n;
 }

@@ -46,7 +46,7 @@ stderr_has() { grep -qE -- "$1" "$tmp/err" || { cat "$tmp/err"; fail "stderr lac
 
 ex=$top/examples
 C=(--cert "$tmp/cert.pem")
-for e in hello sum checksum search sort depth find map; do mod "$e" "$ex/$e.tal"; done
+for e in hello sum checksum search sort depth find map getpid filter; do mod "$e" "$ex/$e.tal"; done
 mod stats "$ex/stats.tal" "$ex/vec.tal"
 for e in deep hog divz; do mod "$e" "$here/src/$e.tal"; done
 
@@ -66,6 +66,16 @@ ln -s f1 "$tmp/tree/link"
 expect 0 5 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 1 && expect 0 3 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 2 \
   && expect 0 0 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/no-such-dir" 1 && pass "find through the directory services"
 expect 0 1000 "${C[@]}" "$tmp/deep.tlm" deep 1000 && pass "recursion within the stack"
+"$B/talrun" "${C[@]}" "$tmp/getpid.tlm" getpid_loop 1000 >"$tmp/pid.out" 2>"$tmp/err" && pid=$(cat "$tmp/pid.out") \
+  && [ $((pid % 1000)) -eq 0 ] && [ $((pid / 1000)) -gt 1 ] && pass "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))"
+# an Ethernet/IPv4/TCP packet: TTL $1, destination port $2 $3 (hex bytes)
+packet() { printf "\0\0\0\0\0\0\0\0\0\0\0\0\x08\x00\x45\0\0\x28\0\0\x40\0\x$1\x06\0\0\x0a\0\0\x01\x0a\0\0\x02\x30\x39\x$2\x$3\0\0\0\0\0\0\0\0\x50\0\0\0\0\0\0\0"; }
+packet 80 00 50 >"$tmp/web.pkt"; packet 80 01 bb >"$tmp/tls.pkt"; packet 40 00 50 >"$tmp/ttl64.pkt"; packet 80 00 16 >"$tmp/ssh.pkt"
+head -c 37 "$tmp/web.pkt" >"$tmp/short.pkt"
+expect 0 1 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/web.pkt" && expect 0 1 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/tls.pkt" \
+  && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/ttl64.pkt" && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/ssh.pkt" \
+  && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/short.pkt" && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "" \
+  && pass "packet filter: port 80 and 443 with TTL > 64 accepted; TTL 64, port 22, a short packet dropped"
 
 # -- traps: kind and source position, exit 1
 expect 1 '' "${C[@]}" "$tmp/checksum.tlm" byte_at abc 7 && stderr_has 'checksum.tal:[0-9]+:[0-9]+: trap: bounds' && pass "bounds trap at its source line"
