@@ -45,8 +45,6 @@ packet() { printf "\0\0\0\0\0\0\0\0\0\0\0\0\x08\x00\x45\0\0\x28\0\0\x40\0\x$1\x0
 packet 80 00 50 >"$E/web.pkt"; packet 40 00 50 >"$E/ttl64.pkt"; packet 80 00 16 >"$E/ssh.pkt"
 show filter; run filter filter "@$E/web.pkt"; run filter filter "@$E/ttl64.pkt"; run filter filter "@$E/ssh.pkt"
 show map;    run map map_add 1,2,3,4 100
-"$B/talas" -o "$E/list.o" "$top/examples/list.tal"
-echo
-echo "=== list.o: $("$B/talcheck" -v "$E/list.o" 2>&1) (needs a record allocator the host lacks: an object only)"
+show list;   run list list_demo 1000
 echo
 echo "demo: $n calls of $(ls "$E"/*.signed.tlm | wc -l) modules assembled, linked, verified, signed and run"

@@ -121,6 +121,7 @@ static void scope_push(Lexer *lx, StrId name);
 static void decl(Lexer *lx, ASM_YYLTYPE loc, int kind, Word name, TyId type);
 static void typedef_decl(Lexer *lx, ASM_YYLTYPE loc, Word name, TList params, TyId body);
 static void coerce(Lexer *lx, ASM_YYLTYPE loc, int op, Operand where, TyId type, TyId args);
+static void coerce_target(Lexer *lx, ASM_YYLTYPE loc, int op, TyId args);
 static int reg64(Lexer *lx, ASM_YYLTYPE loc, Word r);
 static Operand slot(Lexer *lx, ASM_YYLTYPE loc, Word r, int64_t disp);
 static void yyerror(ASM_YYLTYPE *loc, yyscan_t scanner, Lexer *lx, const char *msg);
@@ -298,6 +299,7 @@ annotation
 	| D_COERCE cloc ',' type ',' '[' targs ']'
 	                                   { coerce(lx, @1, $1.a, $2, $4, tnode(lx, @6, TY_LIST, 0, 0, 0, $7)); }
 	| D_COERCE cloc ',' '[' targs ']'  { coerce(lx, @1, $1.a, $2, 0, tnode(lx, @4, TY_LIST, 0, 0, 0, $5)); }
+	| D_COERCE '[' targs ']'           { coerce_target(lx, @1, $1.a, tnode(lx, @2, TY_LIST, 0, 0, 0, $3)); }
 	/* .unpack loc, [binders] */
 	| D_UNPACK cloc ',' '[' binders ']' { coerce(lx, @1, A_UNPACK, $2, 0, tnode(lx, @4, TY_LIST, 0, 0, 0, $5)); }
 	;
@@ -1107,6 +1109,16 @@ static void coerce(Lexer *lx, ASM_YYLTYPE loc, int op, Operand where, TyId type,
 	}
 	as_coerce(lx->as, P(loc), op, where.kind == OP_REG ? L_REG : L_STACK,
 	          where.kind == OP_REG ? where.reg : R_RSP, (int32_t)where.val, type, args);
+}
+
+/* .inst [arguments]: instantiate the type of the branch or call that follows. */
+static void coerce_target(Lexer *lx, ASM_YYLTYPE loc, int op, TyId args)
+{
+	if (op != A_INST) {
+		ERR(loc, "only .inst applies to the target of a branch: write .inst [arguments]");
+		return;
+	}
+	if (args) as_coerce(lx->as, P(loc), op, L_TARGET, 0, 0, 0, args);
 }
 
 /* ---- driver ---- */

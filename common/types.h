@@ -127,8 +127,11 @@ enum {
 	A_SUBSUME     /* .subsume loc, t     loc : t' <= t         becomes  t      */
 };
 
-/* Where a coercion applies: a register or a stack slot [rsp + disp]. */
-enum { L_REG = 1, L_STACK };
+/*
+** Where a coercion applies: a register, a stack slot [rsp + disp], or
+** (only .inst) the target of the branch or call it precedes.
+*/
+enum { L_REG = 1, L_STACK, L_TARGET };
 
 typedef struct TyAnnot {
 	uint32_t offset;  /* .text offset of the instruction it precedes */

@@ -424,8 +424,10 @@ static void rd_annot(Rd *r, TyTable *t)
 	a.reg = (uint8_t)rd_u8(r, "annotation register");
 	if (!r->bad && (a.op < A_FOLD || a.op > A_SUBSUME))
 		fail(r, at, "unknown annotation op %u", a.op);
-	else if (!r->bad && (a.loc < L_REG || a.loc > L_STACK))
+	else if (!r->bad && (a.loc < L_REG || a.loc > L_TARGET))
 		fail(r, at + 1, "unknown annotation location %u", a.loc);
+	else if (!r->bad && a.loc == L_TARGET && a.op != A_INST)
+		fail(r, at, "only .inst applies to a branch target");
 	else if (!r->bad && a.loc == L_REG && a.reg > 15)
 		fail(r, at + 2, "unknown register %u", a.reg);
 	a.disp = (int32_t)rd_sleb(r, INT32_MIN, INT32_MAX, "annotation displacement");

@@ -75,6 +75,7 @@ talrt_shim_\name:
 	SHIM write
 	SHIM alloc_bytes
 	SHIM alloc_words
+	SHIM alloc_pair
 	SHIM dir_open
 	SHIM dir_read
 	SHIM dir_name

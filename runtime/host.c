@@ -47,7 +47,7 @@ static int fail(TalError *e, int code, const char *fmt, ...)
 /* ---- the service table ---- */
 
 extern void talrt_shim_getpid(void), talrt_shim_clock(void), talrt_shim_write(void),
-	talrt_shim_alloc_bytes(void), talrt_shim_alloc_words(void), talrt_shim_dir_open(void),
+	talrt_shim_alloc_bytes(void), talrt_shim_alloc_words(void), talrt_shim_alloc_pair(void), talrt_shim_dir_open(void),
 	talrt_shim_dir_read(void), talrt_shim_dir_name(void), talrt_shim_dir_enter(void),
 	talrt_shim_dir_close(void), talrt_trap_shim(void);
 
@@ -57,7 +57,8 @@ static const struct Service { const char *name; void (*fn)(void); int trap; } se
 	{ "tal_trap_null", NULL, TALRT_TRAP_NULL }, { "tal_trap_div", NULL, TALRT_TRAP_DIV },
 	{ "tal_getpid", talrt_shim_getpid, 0 }, { "tal_clock", talrt_shim_clock, 0 },
 	{ "tal_write", talrt_shim_write, 0 }, { "tal_alloc_bytes", talrt_shim_alloc_bytes, 0 },
-	{ "tal_alloc_words", talrt_shim_alloc_words, 0 }, { "tal_dir_open", talrt_shim_dir_open, 0 },
+	{ "tal_alloc_words", talrt_shim_alloc_words, 0 }, { "tal_alloc_pair", talrt_shim_alloc_pair, 0 },
+	{ "tal_dir_open", talrt_shim_dir_open, 0 },
 	{ "tal_dir_read", talrt_shim_dir_read, 0 }, { "tal_dir_name", talrt_shim_dir_name, 0 },
 	{ "tal_dir_enter", talrt_shim_dir_enter, 0 }, { "tal_dir_close", talrt_shim_dir_close, 0 },
 };

@@ -77,6 +77,12 @@ void *talrt_svc_alloc_words(const void *ctx, uint64_t n, uint64_t u2, uint64_t u
 	return take(in, n * 8, ret);
 }
 
+void *talrt_svc_alloc_pair(const void *ctx, uint64_t u1, uint64_t u2, uint64_t u3, uintptr_t ret)
+{
+	(void)u1, (void)u2, (void)u3;
+	return take(instance(ctx), 16, ret);
+}
+
 /* ---- directories: handles are (generation << 16 | slot + 1); 0 is a failed one ---- */
 
 static uint64_t new_handle(TalInstance *in, DIR *d)

@@ -79,6 +79,7 @@ typedef struct Ck {
 	Site *site; unsigned nsite, capsite;
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
+	const TyAnnot *inst;       /* a pending .inst [args] for its target     */
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
@@ -872,15 +873,29 @@ static void unknown_callee(Ck *c, TyId k, int call)
 	c->st.depth -= extra;
 }
 
+static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule);
+static TyId names_to_vars(Ck *c, TyId id, int depth);
+
+/* The type of a branch's target, instantiated by a .inst [args] before it. */
 static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 {
 	const TcOp *op = &in->op[0];
+	TyId e;
 	*entry = 0;
-	if (op->kind == TC_REL) return target_type(c, in, op, entry);
-	TyId t = read_op(c, op, S64);
-	if (!t) return 0;
-	TyId e = X(c, t);
-	if (!e || N(c, e)->kind != TY_CODE) return report(c, "jump.target", "%s is not code", TYS(t)), 0;
+	if (op->kind == TC_REL) e = target_type(c, in, op, entry);
+	else {
+		TyId t = read_op(c, op, S64);
+		if (!t) return 0;
+		e = X(c, t);
+		if (!e || N(c, e)->kind != TY_CODE) return report(c, "jump.target", "%s is not code", TYS(t)), 0;
+	}
+	const TyAnnot *a = c->inst;
+	c->inst = NULL;
+	if (e && a) {
+		TyId q = X(c, e);
+		if (!q || N(c, q)->kind != TY_CODE) return report(c, "coerce.inst", "the target's type %s is not a code type", TYS(e)), 0;
+		e = inst_code(c, q, names_to_vars(c, a->args, 0), "coerce.inst");
+	}
 	return e;
 }
 
@@ -1244,11 +1259,38 @@ static TyId names_to_vars(Ck *c, TyId id, int depth)
 ** [inst]    v : code[a, ...]{...}  =>  v : code[...]{...}[w/a]
 ** [subsume] v : t, t <= t'  =>  v : t'
 */
+/*
+** [inst] code[a1..ak, b..]{...} with arguments w1..wk: code[b..]{...}[w/a];
+** a size argument must be provably a size, a type argument a word.
+*/
+static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
+{
+	int nb = 0, nargs = args ? N(c, args)->nkids : 0, nk = N(c, q)->nkids;
+	while (nb < nk && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+	if (nargs > nb || nb > SUBST_MAX || nk > 256) return report(c, rule, "%d arguments for %d variables", nargs, nb), 0;
+	Subst s;
+	s.n = nargs;
+	for (int i = 0; i < nargs; i++) {
+		s.name[i] = N(c, K(c, q, i))->name;
+		s.sort[i] = N(c, K(c, q, i))->flags;
+		s.val[i] = K(c, args, i);
+		if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_of(&c->t, s.val[i])))
+			return report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(s.val[i])), 0;
+		if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, s.val[i]))
+			return report(c, rule, "%s is not a word (8 bytes) a type variable can stand for", TYS(s.val[i])), 0;
+	}
+	TyId kids[256];
+	int n = 0;
+	for (int i = nargs; i < nk; i++) kids[n++] = K(c, q, i);
+	return ty_subst(&c->o, mk(c, TY_CODE, 0, 0, 0, kids, n), &s);
+}
+
 static void coerce(Ck *c, const TyAnnot *a)
 {
 	static const char *const name[] = { "", "fold", "unfold", "pack", "unpack", "inst", "subsume" };
 	char rule[32];
 	snprintf(rule, sizeof rule, "coerce.%s", a->op <= A_SUBSUME ? name[a->op] : "?");
+	if (a->loc == L_TARGET) { c->inst = a; return; }   /* for the branch that follows */
 	TyId v = loc_get(c, a);
 	if (!v) { report(c, rule, "the place has no value"); return; }
 	TyId type = names_to_vars(c, a->type, 0), args = names_to_vars(c, a->args, 0);
@@ -1268,13 +1310,16 @@ static void coerce(Ck *c, const TyAnnot *a)
 		if (!ty_leq(&c->o, v, type, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(type), c->o.err); return; }
 		loc_set(c, a, type);
 		break;
-	case A_PACK: case A_UNPACK: case A_INST: {
+	case A_INST:
+		if (!e || N(c, e)->kind != TY_CODE) { report(c, rule, "%s is not a code type", TYS(v)); return; }
+		if ((e = inst_code(c, e, args, rule))) loc_set(c, a, e);
+		break;
+	case A_PACK: case A_UNPACK: {
 		TyId q = a->op == A_PACK ? target : e;
-		int kind = a->op == A_INST ? TY_CODE : TY_EXISTS;
-		if (!q || N(c, q)->kind != kind) { report(c, rule, "%s is not %s", TYS(a->op == A_PACK ? type : v), kind == TY_CODE ? "a code type" : "an existential type"); return; }
+		if (!q || N(c, q)->kind != TY_EXISTS) { report(c, rule, "%s is not an existential type", TYS(a->op == A_PACK ? type : v)); return; }
 		int nb = 0;
 		while (nb < N(c, q)->nkids && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
-		if (nargs > nb || (a->op != A_INST && nargs != nb) || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
+		if (nargs != nb || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
 		Subst s;
 		s.n = nargs;
 		for (int i = 0; i < nargs; i++) {
@@ -1290,19 +1335,13 @@ static void coerce(Ck *c, const TyAnnot *a)
 			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_of(&c->t, w))) {
 				report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(w));
 				return;
+			} else if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, w)) {
+				report(c, rule, "%s is not a word (8 bytes) a type variable can stand for", TYS(w));
+				return;
 			}
 			s.val[i] = w;
 		}
 		int nk = N(c, q)->nkids;
-		if (a->op == A_INST) {
-			TyId kids[256];
-			int n = 0;
-			if (nk > 256) return;
-			for (int i = nargs; i < nk; i++) kids[n++] = K(c, q, i);
-			TyId rest = mk(c, TY_CODE, 0, 0, 0, kids, n);
-			loc_set(c, a, ty_subst(&c->o, rest, &s));
-			break;
-		}
 		TyId body = ty_subst(&c->o, K(c, q, nk - 1), &s);
 		for (int i = nb; i < nk - 1; i++) {
 			TyId k = ty_subst(&c->o, K(c, q, i), &s);
@@ -1791,6 +1830,10 @@ static void check_blocks(Ck *c)
 			if (!c->t.ann[a - 1].edge || !c->label[i]) coerce(c, &c->t.ann[a - 1]);
 		int before = c->errors;
 		check_inst(c, in);
+		if (c->inst) {
+			c->inst = NULL;
+			report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call");
+		}
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */
 			if (c->errors > 20) return;

@@ -48,9 +48,9 @@ static void print_annot(const TyTable *t, const TyAnnot *a, char *buf, size_t ca
 {
 	printf("0x%04x  %s%s ", a->offset, a->edge ? "(before the label) " : "", annot_name[a->op]);
 	if (a->loc == L_REG) printf("%s", x86_reg_name(a->reg, S64));
-	else printf("[rsp + %d]", a->disp);
+	else if (a->loc == L_STACK) printf("[rsp + %d]", a->disp);
 	if (a->type) printf(", %s", print(t, a->type, buf, cap));
-	if (a->args) printf(", %s", print(t, a->args, buf, cap));
+	if (a->args) printf("%s%s", a->loc == L_TARGET ? "" : ", ", print(t, a->args, buf, cap));
 	printf("\n");
 }
 

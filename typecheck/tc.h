@@ -154,6 +154,12 @@ TyId ty_field_at(TyOps *o, TyId record, uint64_t off, uint64_t *start);
 ** unknowns, bound as they are met; facts decide equalities of indices.
 */
 int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f);
+/*
+** Can a type variable stand for this type?  Only for a word: a value of 8
+** bytes (not a u8..u32 field type, a record, an array or a stack), or the
+** layouts the variable sits in would not be the same bytes on both sides.
+*/
+int ty_is_word(TyOps *o, TyId w);
 /* A new variable name that no source can spell ("#1", "#2", ...). */
 StrId ty_fresh(TyOps *o, const char *hint);
 

@@ -239,12 +239,25 @@ static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
 }
 
 /* An unknown of u met in b's position: bind it, or check what it is bound to. */
+int ty_is_word(TyOps *o, TyId w)
+{
+	TyId e = ty_expand(o, w);
+	if (!e) return 0;
+	switch (N(o, e)->kind) {
+	case TY_INT: case TY_U64: case TY_ANY: case TY_SING: case TY_VAR: case TY_PTR: case TY_CODE:
+	case TY_EXISTS: case TY_SPTR: case TY_LIMIT: case TY_NAME: return 1;
+	case TY_MU: { TyId b = ty_expand(o, K(o, e, 0)); return b && N(o, b)->kind == TY_PTR; }
+	default: return 0;
+	}
+}
+
 static int unknown(TyOps *o, TyId a, TyId b, Subst *u, int *handled)
 {
 	const TyNode *n = N(o, b);
 	int j = n->kind == TY_VAR ? in_subst(u, n->name) : -1;
 	*handled = j >= 0;
 	if (j < 0) return 0;
+	if (!u->val[j] && u->sort[j] == TK_TYPE && !ty_is_word(o, a)) return fail(o, "a type variable stands for a word (8 bytes), not this");
 	if (!u->val[j]) { u->val[j] = a; return 1; }
 	return -1;   /* bound: compare with the value */
 }
@@ -281,8 +294,9 @@ static int same(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 		if (ea != a || eb != b) return same(o, ea, eb, u, f, depth + 1);
 	}
 	x = N(o, a), y = N(o, b);
-	if (x->kind != y->kind || x->flags != y->flags || x->name != y->name || x->value != y->value ||
-	    x->nkids != y->nkids)
+	/* field names are for people: records are equal field by field */
+	if (x->kind != y->kind || x->flags != y->flags || (x->name != y->name && x->kind != TY_FIELD) ||
+	    x->value != y->value || x->nkids != y->nkids)
 		return x->kind == TY_SING && y->kind == TY_SING ? idx_eq(o, K(o, a, 0), K(o, b, 0), u, f)
 		                                                 : fail(o, "types differ");
 	for (int i = 0; i < x->nkids; i++)

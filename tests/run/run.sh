@@ -46,7 +46,7 @@ stderr_has() { grep -qE -- "$1" "$tmp/err" || { cat "$tmp/err"; fail "stderr lac
 
 ex=$top/examples
 C=(--cert "$tmp/cert.pem")
-for e in hello sum checksum search sort depth find map getpid filter; do mod "$e" "$ex/$e.tal"; done
+for e in hello sum checksum search sort depth find map list getpid filter; do mod "$e" "$ex/$e.tal"; done
 mod stats "$ex/stats.tal" "$ex/vec.tal"
 for e in deep hog divz; do mod "$e" "$here/src/$e.tal"; done
 
@@ -66,6 +66,9 @@ ln -s f1 "$tmp/tree/link"
 expect 0 5 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 1 && expect 0 3 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 2 \
   && expect 0 0 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/no-such-dir" 1 && pass "find through the directory services"
 expect 0 1000 "${C[@]}" "$tmp/deep.tlm" deep 1000 && pass "recursion within the stack"
+expect 0 4950 "${C[@]}" "$tmp/list.tlm" list_demo 100 && expect 0 0 "${C[@]}" "$tmp/list.tlm" list_demo 0 \
+  && expect 1 '' "${C[@]}" --quota 65536 "$tmp/list.tlm" list_demo 100000 && stderr_has 'list.tal:[0-9]+:[0-9]+: trap: quota' \
+  && expect 18 '' "${C[@]}" "$tmp/list.tlm" list_demo -1 && pass "linked list: build from the host's allocator, reverse, sum; quota"
 "$B/talrun" "${C[@]}" "$tmp/getpid.tlm" getpid_loop 1000 >"$tmp/pid.out" 2>"$tmp/err" && pid=$(cat "$tmp/pid.out") \
   && [ $((pid % 1000)) -eq 0 ] && [ $((pid / 1000)) -gt 1 ] && pass "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))"
 # an Ethernet/IPv4/TCP packet: TTL $1, destination port $2 $3 (hex bytes)
