@@ -17,6 +17,7 @@
 ** loads rdi..r9 and calls the entry.
 */
 	.globl tal_enter
+	.hidden tal_enter
 	.type tal_enter, @function
 tal_enter:
 	.cfi_startproc
@@ -58,6 +59,7 @@ tal_enter:
 */
 	.macro SHIM name
 	.globl talrt_shim_\name
+	.hidden talrt_shim_\name
 	.type talrt_shim_\name, @function
 talrt_shim_\name:
 	endbr64
@@ -87,6 +89,7 @@ talrt_shim_\name:
 ** initial-exec) holds the pid at offset 8.
 */
 	.globl talrt_shim_getpid
+	.hidden talrt_shim_getpid
 	.type talrt_shim_getpid, @function
 talrt_shim_getpid:
 	endbr64
@@ -101,6 +104,7 @@ talrt_shim_getpid:
 ** address + 6, which says which stub (and so which jump site) it was.
 */
 	.globl talrt_trap_shim
+	.hidden talrt_trap_shim
 	.type talrt_trap_shim, @function
 talrt_trap_shim:
 	endbr64
