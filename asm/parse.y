@@ -481,7 +481,7 @@ static const Keyword keywords[] = {
 
 	KT("int", K_BASE, TY_INT, 0) KT("u8", K_BASE, TY_U8, 0) KT("u16", K_BASE, TY_U16, 0)
 	KT("u32", K_BASE, TY_U32, 0) KT("u64", K_BASE, TY_U64, 0) KT("any", K_BASE, TY_ANY, 0)
-	KT("limit", K_BASE, TY_LIMIT, 0)
+	KT("limit", K_BASE, TY_LIMIT, 0) KT("budget", K_BASE, TY_BUDGET, 0)
 	KT("S", K_S, 0, 0) KT("code", K_CODE, 0, 0) KT("exists", K_EXISTS, 0, 0)
 	KT("rec", K_REC, 0, 0) KT("empty", K_EMPTY, 0, 0) KT("stack", K_STACK, 0, 0)
 	KT("fuel", K_FUEL, 0, 0) KT("type", K_KIND, TK_TYPE, 0) KT("size", K_KIND, TK_SIZE, 0)

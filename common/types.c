@@ -415,7 +415,7 @@ const char *ty_check_node(const TyTable *t, TyId id)
 	if (named && n->name == 0)
 		return "variables, names, rec, fields and binders need a name";
 	switch (n->kind) {
-	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64: case TY_LIMIT:
+	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64: case TY_LIMIT: case TY_BUDGET:
 	case TY_ANY: case TY_VAR: case TY_SNIL: case TY_BINDER: case TY_ICONST:
 		return check_leaf(n);
 	case TY_NAME: case TY_LIST:
@@ -627,7 +627,8 @@ static void ptype(Pr *p, const TyNode *n, const TyId *k)
 {
 	static const char *const words[] = {
 		[TY_INT] = "int", [TY_U8] = "u8", [TY_U16] = "u16", [TY_U32] = "u32",
-		[TY_U64] = "u64", [TY_ANY] = "any", [TY_SNIL] = "empty", [TY_LIMIT] = "limit"
+		[TY_U64] = "u64", [TY_ANY] = "any", [TY_SNIL] = "empty", [TY_LIMIT] = "limit",
+		[TY_BUDGET] = "budget"
 	};
 	switch (n->kind) {
 	case TY_SING: case TY_SPTR:

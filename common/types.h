@@ -74,6 +74,7 @@ enum {
 	/* a value type added after the others, to keep their numbers */
 	TY_SPTR,     /* sptr(s): a pointer into the stack, at slots s; kid: stack */
 	TY_LIMIT,    /* limit: the lowest address the stack may reach (from the host) */
+	TY_BUDGET,   /* budget: fuel, which code may only count down by one and test */
 	TY_NKINDS
 };
 

@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 	if (o.verify) {
 		Diag d;
 		diag_init(&d, "talrun", COLOR_AUTO);
-		int n = tc_check_object(path, &d, NULL);
+		int n = tc_check_object(path, &d, NULL, TC_PROFILE_USER);
 		diag_free(&d);
 		if (n != 0) { fprintf(stderr, "talrun: %s: rejected by the verifier\n", path); return n < 0 ? 2 : 3; }
 	}

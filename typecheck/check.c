@@ -25,7 +25,7 @@
 #include "arena.h"
 #include "tc.h"
 
-enum { FL_NONE, FL_CMP, FL_TEST, FL_STACK };
+enum { FL_NONE, FL_CMP, FL_TEST, FL_STACK, FL_FUEL };
 
 /*
 ** What a host promises below the stack limit it hands out: after code has
@@ -51,13 +51,15 @@ typedef struct State {
 	int checked;       /* stack is known to be there: budget bytes ... */
 	int64_t cdepth;    /* ... below this depth                         */
 	int64_t budget;
+	int fueled;        /* the block counted its fuel down and tested it */
 	int live;          /* control reaches the next instruction         */
 } State;
 
 /* A place where a block calls or jumps to a label: for the stack bound. */
 /* `guarded`: after a stack check, `depth` counts from the check, and the
    site must fit the guard instead of adding to its label's need. */
-typedef struct Site { uint32_t from, to; int64_t depth, budget; int call, guarded; const TcInst *in; } Site;
+/* `fueled`: after a fuel check in the block (kernel profile). */
+typedef struct Site { uint32_t from, to; int64_t depth, budget; int call, guarded, fueled; const TcInst *in; } Site;
 
 typedef struct Ck {
 	const char *path;
@@ -83,6 +85,7 @@ typedef struct Ck {
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
+	int kernel;                /* the kernel profile: fuel, guarded division */
 } Ck;
 
 static const TyNode *N(Ck *c, TyId id) { return ty_get(&c->t, id); }
@@ -472,6 +475,8 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 		              ty_strof(&c->t, fname), (unsigned long long)size), 0;
 	if (a->write) {
 		if (!(flags & TF_W)) return report(c, "mem.perm", "field '%s' is read-only", ty_strof(&c->t, fname)), 0;
+		if (fe && N(c, fe)->kind == TY_BUDGET)
+			return report(c, "fuel.write", "field '%s' is fuel: it only counts down, by sub qword ptr [...], 1", ty_strof(&c->t, fname)), 0;
 		if (!ty_leq(&c->o, a->val, ft, NULL, &c->st.facts))
 			return report(c, "mem.type", "storing %s into field '%s' of type %s", TYS(a->val), ty_strof(&c->t, fname), TYS(ft)), 0;
 		if ((flags & TF_UNINIT) && updated) {
@@ -504,6 +509,8 @@ static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
 		return report(c, "mem.bounds", "cannot prove the index (%s) is within [0, %s) of %s", ib, TYS(len), TYS(arr)), 0;
 	}
 	TyId ee = X(c, et);
+	if (a->write && ee && N(c, ee)->kind == TY_BUDGET)
+		return report(c, "fuel.write", "the element is fuel: it only counts down, by sub qword ptr [...], 1"), 0;
 	if (ee && N(c, ee)->kind == TY_RECORD) {
 		Access b = *a;
 		if (a->write && !(perm & TF_W)) return report(c, "mem.perm", "the array is read-only"), 0;
@@ -816,6 +823,8 @@ static void refine(Ck *c, State *st, int cc, int taken)
 		case CC_A: facts_rel(&st->facts, b, a, TY_CLT); break;
 		case CC_E: facts_rel(&st->facts, a, b, TY_CEQ); break;
 		}
+	} else if (f->kind == FL_FUEL) {
+		if ((taken ? cc : cc ^ 1) == CC_AE) st->fueled = 1;
 	} else if (f->kind == FL_STACK) {
 		if ((taken ? cc : cc ^ 1) == CC_AE) {
 			st->checked = 1;
@@ -838,6 +847,7 @@ static void site(Ck *c, uint32_t to, int call)
 	s->from = c->block;
 	s->to = to;
 	s->guarded = c->st.checked;
+	s->fueled = c->st.fueled;
 	s->budget = c->st.budget;
 	s->depth = c->st.checked ? c->st.depth - c->st.cdepth : c->st.depth;
 	s->call = call;
@@ -888,6 +898,9 @@ static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 		if (!t) return 0;
 		e = X(c, t);
 		if (!e || N(c, e)->kind != TY_CODE) return report(c, "jump.target", "%s is not code", TYS(t)), 0;
+		/* [fuel.indirect] (kernel) a jump through a pointer may close a loop the graph cannot see */
+		if (c->kernel && !c->st.fueled)
+			return report(c, "fuel.indirect", "a jump or call through a code pointer needs a fuel check before it in its block"), 0;
 	}
 	const TyAnnot *a = c->inst;
 	c->inst = NULL;
@@ -1051,6 +1064,29 @@ static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b)
 }
 
 /* [alu] integer operations read ints and write an int (or a size). */
+static int is_budget(Ck *c, TyId t)
+{
+	TyId e = X(c, t);
+	return e && N(c, e)->kind == TY_BUDGET;
+}
+
+/*
+** [fuel.check] sub qword ptr [m], 1 on a field of type budget, then a jump
+** on b (or ae): where no borrow is known, the block has counted its fuel
+** down.  A budget changes in no other way ([fuel.write]).
+*/
+static void count_down(Ck *c, const TcInst *in)
+{
+	c->st.flags.kind = FL_NONE;
+	const TcOp *m = &in->op[0];
+	if (in->mnem != MN_SUB || in->size != S64 || m->kind != TC_MEM || m->base == R_RSP || m->base == R_RIP ||
+	    in->op[1].kind != TC_IMM || in->op[1].val != 1) {
+		report(c, "fuel.write", "fuel (a budget) only counts down, by sub qword ptr [...], 1");
+		return;
+	}
+	c->st.flags.kind = FL_FUEL;
+}
+
 static void do_alu(Ck *c, const TcInst *in)
 {
 	const TcOp *d = &in->op[0];
@@ -1067,6 +1103,7 @@ static void do_alu(Ck *c, const TcInst *in)
 	}
 	TyId a = read_op(c, d, in->size), b = one ? 0 : read_op(c, &in->op[1], in->size);
 	if (!a || (!one && !b)) return;
+	if (is_budget(c, a)) { count_down(c, in); return; }
 	if (!is_intlike(c, a) || (b && !is_intlike(c, b))) {
 		report(c, "alu.type", "arithmetic on %s", TYS(is_intlike(c, a) ? b : a));
 		return;
@@ -1141,12 +1178,32 @@ static void do_xchg(Ck *c, const TcInst *in)
 	write_op(c, &in->op[1], a);
 }
 
+/*
+** [div.zero] (kernel) a division cannot fault: div by a register proven at
+** least 1, with rdx 0 so the quotient fits; no idiv (the most negative
+** number by -1 faults too), no 8-bit division.
+*/
+static int kernel_div(Ck *c, const TcInst *in)
+{
+	const TcOp *d = &in->op[0];
+	if (in->mnem == MN_IDIV || in->size == S8 || d->kind != TC_REG)
+		return report(c, "div.zero", "only div of rdx:rax by a register can be proven not to fault (no idiv, no 8-bit or memory divisor)"), 1;
+	Lin v = reg_lin(c, d->reg), hi = reg_lin(c, R_RDX);
+	int64_t k;
+	if (!v.ok || !facts_prove(&c->st.facts, lin_add(v, lin_const(1), -1)))
+		return report(c, "div.zero", "cannot prove the divisor %s is at least 1: compare it and jump to a trap first", x86_reg_name(d->reg, S64)), 1;
+	if (!hi.ok || !lin_is_const(hi, &k) || k != 0)
+		return report(c, "div.zero", "rdx must be 0 (xor edx, edx) so the quotient fits"), 1;
+	return 0;
+}
+
 /* [muldiv] mul, div and idiv use rdx:rax; a zero divisor is the host's trap. */
 static void do_muldiv(Ck *c, const TcInst *in)
 {
 	TyId s = read_op(c, &in->op[0], in->size);
 	if (!s || !read_reg(c, R_RAX)) return;
 	if ((in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 && !read_reg(c, R_RDX)) return;
+	if (c->kernel && (in->mnem == MN_DIV || in->mnem == MN_IDIV) && kernel_div(c, in)) return;
 	if (!is_intlike(c, s)) { report(c, "alu.type", "arithmetic on %s", TYS(s)); return; }
 	write_reg(c, R_RAX, S64, leaf(c, TY_INT));
 	if (in->size != S8) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
@@ -1754,17 +1811,16 @@ static void check_guarded(Ck *c, const int64_t *need)
 	}
 }
 
-static void check_stack(Ck *c)
+/*
+** The strongly connected components of a graph of labels (Tarjan's
+** algorithm, without recursion), each handed to `visit` as soon as it is
+** complete: callees before their callers.
+*/
+typedef void Visit(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *arg);
+
+static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 {
-	uint32_t n = c->t.nent;
-	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
-	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
-	/* a guarded site is no edge: the check before it cuts any cycle through it */
-	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from] += !c->site[s].guarded;   /* from is 1-based */
-	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
-	for (unsigned s = 0, k = 0; s < c->nsite; s++)
-		if (!c->site[s].guarded) g.edge[k++] = s;
-	int64_t *need = xcalloc(n + 1, sizeof *need);
+	uint32_t n = g->n;
 	uint32_t *index = xcalloc(n + 1, sizeof *index), *low = xcalloc(n + 1, sizeof *low);
 	uint32_t *which = xcalloc(n + 1, sizeof *which), *stk = xcalloc(n + 1, sizeof *stk);
 	uint32_t *call = xcalloc(n + 1, sizeof *call), *next = xcalloc(n + 1, sizeof *next);
@@ -1775,16 +1831,16 @@ static void check_stack(Ck *c)
 		if (index[root]) continue;
 		call[cp++] = root;
 		index[root] = low[root] = ++counter;
-		next[root] = g.first[root];
+		next[root] = g->first[root];
 		stk[sp++] = root;
 		on[root] = 1;
 		while (cp) {
 			uint32_t v = call[cp - 1];
-			if (next[v] < g.first[v + 1]) {
-				uint32_t w = c->site[g.edge[next[v]++]].to - 1;
+			if (next[v] < g->first[v + 1]) {
+				uint32_t w = c->site[g->edge[next[v]++]].to - 1;
 				if (!index[w]) {
 					index[w] = low[w] = ++counter;
-					next[w] = g.first[w];
+					next[w] = g->first[w];
 					stk[sp++] = w;
 					on[w] = 1;
 					call[cp++] = w;
@@ -1797,12 +1853,70 @@ static void check_stack(Ck *c)
 			uint32_t top = sp;
 			ncomp++;
 			do { sp--; on[stk[sp]] = 0; which[stk[sp]] = ncomp; } while (stk[sp] != v);
-			stack_component(c, &g, stk + sp, top - sp, which, need);
+			visit(c, g, stk + sp, top - sp, which, arg);
 		}
 	}
+	free(index); free(low); free(which); free(stk); free(call); free(next); free(on);
+}
+
+/* The graph of the sites `keep` accepts, from the sites sorted by `from`. */
+static Graph site_graph(Ck *c, int (*keep)(const Site *))
+{
+	uint32_t n = c->t.nent;
+	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
+	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from] += keep(&c->site[s]) != 0;   /* from is 1-based */
+	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
+	for (unsigned s = 0, k = 0; s < c->nsite; s++)
+		if (keep(&c->site[s])) g.edge[k++] = s;
+	return g;
+}
+
+static int unguarded(const Site *s) { return !s->guarded; }
+static int unfueled(const Site *s) { return !s->fueled; }
+
+static void check_stack(Ck *c)
+{
+	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
+	/* a guarded site is no edge: the check before it cuts any cycle through it */
+	Graph g = site_graph(c, unguarded);
+	int64_t *need = xcalloc(g.n + 1, sizeof *need);
+	components(c, &g, stack_component, need);
 	check_guarded(c, need);
-	free(g.first); free(g.edge); free(need); free(index); free(low);
-	free(which); free(stk); free(call); free(next); free(on);
+	free(g.first); free(g.edge); free(need);
+}
+
+/* A component with a cycle, none of whose edges counts fuel down. */
+static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *arg)
+{
+	int cycle = k > 1;
+	for (uint32_t e = g->first[comp[0]]; !cycle && e < g->first[comp[0] + 1]; e++)
+		cycle = c->site[g->edge[e]].to - 1 == comp[0];
+	(void)which, (void)arg;
+	if (!cycle) return;
+	const TyEntry *en = &c->t.ent[comp[0]];
+	for (uint32_t x = 1; x < k; x++)   /* name the first label of the cycle in the code */
+		if (c->t.ent[comp[x]].offset < en->offset) en = &c->t.ent[comp[x]];
+	c->ent = en;
+	c->in = NULL;
+	c->off = en->offset;
+	report(c, "fuel.loop", "'%s' is on a loop or a recursion that does not count fuel down: "
+	       "sub qword ptr [...], 1 on the context's budget and jb to a trap before going round", ty_strof(&c->t, en->name));
+	c->off = -1;
+	c->ent = NULL;
+}
+
+/*
+** [fuel.loop] (kernel profile) every cycle of jumps and calls between labels
+** passes a site that comes after a fuel check in its block: the graph of
+** the other sites has no cycle, so a run takes at most (fuel + 1) times the
+** number of labels steps between host calls.
+*/
+static void check_fuel(Ck *c)
+{
+	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
+	Graph g = site_graph(c, unfueled);
+	components(c, &g, fuel_component, NULL);
+	free(g.first); free(g.edge);
 }
 
 static void check_blocks(Ck *c)
@@ -1858,12 +1972,13 @@ static int load(Ck *c, const char *path)
 	return 0;
 }
 
-int tc_check_object(const char *path, Diag *d, FILE *json)
+int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 {
 	Ck *c = xcalloc(1, sizeof *c);
 	c->path = path;
 	c->d = d;
 	c->json = json;
+	c->kernel = profile == TC_PROFILE_KERNEL;
 	c->obj.fd = -1;
 	c->off = -1;
 	ty_init(&c->t);
@@ -1881,6 +1996,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json)
 			check_objects(c);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
+			if (!c->errors && c->kernel) check_fuel(c);
 		}
 		r = c->errors;
 		tyops_free(&c->o);

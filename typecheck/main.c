@@ -34,6 +34,8 @@ static const char usage[] =
 	"  --sign KEY                 sign the module (PEM private key) once it is verified\n"
 	"  --cert CERT                the key's certificate (PEM; default: the first one in KEY)\n"
 	"  -o FILE                    write the signed module to FILE\n"
+	"  --profile user|kernel      what to check beyond safety (default user); kernel: every loop\n"
+	"                             and recursion counts fuel down, division cannot fault\n"
 	"  --interface FILE           accept only modules linked against this host interface\n"
 	"                             (its canonical bytes: tallink --emit-interface)\n"
 	"  --interface-digest HEX     the same, by the interface's SHA-256 digest\n"
@@ -44,10 +46,10 @@ static const char usage[] =
 	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error,\n"
 	"or a file that is not a well-formed TAL object.\n";
 
-enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE };
+enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE, O_PROFILE };
 
 typedef struct Opts {
-	int json, verbose, color;
+	int json, verbose, color, profile;
 	const char *key, *cert, *out;
 	int want_digest;
 	uint8_t digest[32];
@@ -115,7 +117,9 @@ static int after_verified(const Opts *o, const char *path)
 		r = 1;
 	} else if (o->key) {
 		size_t outlen = 0;
-		if (talsig_sign(p, n, dig, "talcheck " TAL_VERSION, o->key, o->cert, &out, &outlen, err, sizeof err) != 0) {
+		/* the attestation names the verifier and the profile it checked */
+		const char *who = o->profile == TC_PROFILE_KERNEL ? "talcheck " TAL_VERSION " kernel" : "talcheck " TAL_VERSION;
+		if (talsig_sign(p, n, dig, who, o->key, o->cert, &out, &outlen, err, sizeof err) != 0) {
 			fprintf(stderr, "talcheck: error: cannot sign '%s': %s\n", path, err);
 			r = 2;
 		} else if (atomic_write(o->out, out, outlen) != 0) {
@@ -136,7 +140,8 @@ int main(int argc, char **argv)
 		{ "fdiagnostics-color", optional_argument, NULL, O_COLOR },
 		{ "sign", required_argument, NULL, O_SIGN }, { "cert", required_argument, NULL, O_CERT },
 		{ "interface-digest", required_argument, NULL, O_DIGEST },
-		{ "interface", required_argument, NULL, O_IFACE }, { NULL, 0, NULL, 0 },
+		{ "interface", required_argument, NULL, O_IFACE }, { "profile", required_argument, NULL, O_PROFILE },
+		{ NULL, 0, NULL, 0 },
 	};
 	Opts o = { 0 };
 	int c;
@@ -151,6 +156,11 @@ int main(int argc, char **argv)
 		case O_DIGEST:
 			if (parse_digest(optarg, o.digest) != 0) return bad_usage("bad --interface-digest (64 hex digits):", optarg);
 			o.want_digest = 1;
+			break;
+		case O_PROFILE:
+			if (strcmp(optarg, "user") == 0) o.profile = TC_PROFILE_USER;
+			else if (strcmp(optarg, "kernel") == 0) o.profile = TC_PROFILE_KERNEL;
+			else return bad_usage("bad --profile (user or kernel):", optarg);
 			break;
 		case O_IFACE: {
 			size_t n = 0;
@@ -178,7 +188,7 @@ int main(int argc, char **argv)
 		Diag d;
 		diag_init(&d, "talcheck", o.color);
 		d.max_errors = 0;
-		int n = tc_check_object(argv[i], &d, o.json ? stdout : NULL);
+		int n = tc_check_object(argv[i], &d, o.json ? stdout : NULL, o.profile);
 		diag_free(&d);
 		if (n == 0) {
 			int r = after_verified(&o, argv[i]);

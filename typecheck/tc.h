@@ -165,13 +165,18 @@ StrId ty_fresh(TyOps *o, const char *hint);
 
 /* ---- check.c: the checker ---- */
 
-typedef struct TcOptions { int json; int color; } TcOptions;
-
 /*
 ** Verify one object: decode all of .text and check every instruction
 ** against the types.  Reports through d (and as JSON lines on `json` if not
 ** NULL); returns the number of errors.
 */
-int tc_check_object(const char *path, Diag *d, FILE *json);
+int tc_check_object(const char *path, Diag *d, FILE *json, int profile);
+
+/*
+** Profiles: what is checked beyond memory and control-flow safety.  The
+** kernel profile also bounds running time (every loop and recursion counts
+** fuel down: [fuel.loop], [fuel.indirect]) and division ([div.zero]).
+*/
+enum { TC_PROFILE_USER = 0, TC_PROFILE_KERNEL = 1 };
 
 #endif

@@ -4,6 +4,7 @@
 #   bad: the program assembles and talcheck rejects it (exit 1) with a
 #        file:line:col diagnostic naming the rule of its "# expect: RULE"
 #        line, in text and in --json alike.
+#   A "# profile: kernel" line checks with that profile.
 set -u
 # In a sanitizer build a report must not pass for a rejection (exit 1).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
@@ -18,7 +19,8 @@ fail() { echo "FAIL: $name: $*"; exit 1; }
 cd "$(dirname "$file")"
 src=$(basename "$file")
 "$talas" -I "$runtime" -o "$tmp/$name.o" "$src" 2>"$tmp/as.err" || { cat "$tmp/as.err"; fail "does not assemble"; }
-timeout 60 "$talcheck" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
+profile=$(sed -n 's/^# profile: //p' "$src" | head -1)
+timeout 60 "$talcheck" --profile "${profile:-user}" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 case $mode in
 ok)
@@ -30,7 +32,7 @@ bad)
   [ -n "$rule" ] || fail "no '# expect: RULE' line"
   [ $rc -eq 1 ] || { cat "$tmp/err"; fail "exit $rc, expected 1"; }
   grep -qE "^$src:[0-9]+:[0-9]+: error: \[$rule\]" "$tmp/err" || { cat "$tmp/err"; fail "no $src:line:col diagnostic for rule $rule"; }
-  "$talcheck" --json -fdiagnostics-color=never "$tmp/$name.o" 2>/dev/null | grep -q "\"rule\": \"$rule\"" || fail "--json does not name rule $rule"
+  "$talcheck" --profile "${profile:-user}" --json -fdiagnostics-color=never "$tmp/$name.o" 2>/dev/null | grep -q "\"rule\": \"$rule\"" || fail "--json does not name rule $rule"
   ;;
 esac
 echo "ok: $name ($mode)"

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_init(&d, "talcheck", COLOR_NEVER);
 	d.out = devnull;
 	d.max_errors = 20;
-	tc_check_object(path, &d, devnull);
+	tc_check_object(path, &d, devnull, (size & 1) ? TC_PROFILE_KERNEL : TC_PROFILE_USER);
 	diag_free(&d);
 	return 0;
 }

@@ -56,6 +56,7 @@ static Full build_full(TyTable *t)
 	LEAF(TY_U32);
 	LEAF(TY_ANY);
 	LEAF(TY_LIMIT);
+	LEAF(TY_BUDGET);
 	TyId n = VAR("n"), a = VAR("a"), s = VAR("s");
 	TyId sing = mk(t, TY_SING, 0, NULL, 0, 1, n);
 	f.name = mk(t, TY_NAME, 0, "list", 0, 2, i, a);
@@ -368,6 +369,7 @@ static void test_print_kinds(void **state)
 	assert_string_equal(pr(t, LEAF(TY_U64)), "u64");
 	assert_string_equal(pr(t, LEAF(TY_ANY)), "any");
 	assert_string_equal(pr(t, LEAF(TY_LIMIT)), "limit");
+	assert_string_equal(pr(t, LEAF(TY_BUDGET)), "budget");
 	assert_string_equal(pr(t, e), "empty");
 	assert_string_equal(pr(t, n), "n");
 	assert_string_equal(pr(t, mk(t, TY_SING, 0, NULL, 0, 1, CONST(3))), "S(3)");
@@ -812,8 +814,8 @@ static void test_reject_kinds(void **state)
 	Buf b = nodes(1, "\0\0\0\0", 4);
 	reject(&b, "offset 12: node 1 has unknown kind 0");
 	free(b.p);
-	b = nodes(1, "\x22\0\0\0", 4);
-	reject(&b, "node 1 has unknown kind 34");
+	b = nodes(1, "\x23\0\0\0", 4);
+	reject(&b, "node 1 has unknown kind 35");
 	free(b.p);
 	b = nodes(1, "\xff\0\0\0", 4);
 	reject(&b, "unknown kind 255");
