@@ -16,6 +16,9 @@ PACKAGES=(
   hyperfine                          # benchmarks
   wabt                               # benchmarks: wasm-validate
   libpcap-dev                        # benchmarks: classic BPF (bench/host.sh)
+  linux-image-amd64 linux-headers-amd64  # the kernel shim: kbuild, and the kernel its test boots
+  qemu-system-x86 busybox-static cpio    # the kernel shim's test: a qemu guest with a busybox initramfs
+  keyutils                           # the kernel shim: inspecting keyrings (keyctl)
 )
 
 missing=()

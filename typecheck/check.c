@@ -1557,6 +1557,37 @@ static void module_fields(Ck *c)
 	}
 }
 
+/*
+** [export.kernel] (kernel profile) the kernel shim passes its context in rdi
+** and the caller's integers in rsi..r9, and hands rax back to the caller: an
+** export takes exactly that (rdi: ctx, the interface's context type; other
+** argument registers integers; no other register, no variable but the
+** stack's) and returns an integer, so no kernel address reaches the caller.
+*/
+static void check_kernel_export(Ck *c, const TyEntry *e, TyId k)
+{
+	static const int args[] = { R_RSI, R_RDX, R_RCX, R_R8, R_R9 };
+	const char *name = ty_strof(&c->t, e->name);
+	Code p;
+	if (!code_parts(c, k, &p)) return;
+	TyId ctx = X(c, mk(c, TY_NAME, 0, ty_str(&c->t, "ctx", 3), 0, NULL, 0));
+	for (int i = 0; i < p.nb; i++)
+		if (N(c, p.b[i])->flags != TK_STACK) { report(c, "export.kernel", "'%s' has type variables the kernel cannot choose", name); return; }
+	if (p.nc) { report(c, "export.kernel", "'%s' has constraints the kernel cannot check", name); return; }
+	if (!ctx || !p.reg[R_RDI] || X(c, p.reg[R_RDI]) != ctx) { report(c, "export.kernel", "'%s' must take the context (ctx) in rdi", name); return; }
+	for (int r = 0; r < 16; r++) {
+		int arg = 0;
+		for (int j = 0; j < 5; j++) arg |= args[j] == r;
+		if (!p.reg[r] || r == R_RDI) continue;
+		if (!arg) { report(c, "export.kernel", "'%s' expects %s, which the kernel does not pass", name, x86_reg_name(r, S64)); return; }
+		if (!is_intlike(c, p.reg[r])) { report(c, "export.kernel", "'%s' takes %s in %s; the kernel passes integers", name, TYS(p.reg[r]), x86_reg_name(r, S64)); return; }
+	}
+	TyId st = p.stack ? X(c, p.stack) : 0, ret = st && N(c, st)->kind == TY_SCONS ? K(c, st, 0) : 0;
+	Code q;
+	if (!ret || !code_parts(c, ret, &q) || !q.reg[R_RAX] || !is_intlike(c, q.reg[R_RAX]))
+		report(c, "export.kernel", "'%s' must return an integer in rax", name);
+}
+
 /* [export.type] each entry point of the module's export table is an exported, typed label. */
 static void check_module_exports(Ck *c)
 {
@@ -1572,6 +1603,8 @@ static void check_module_exports(Ck *c)
 			report(c, "export.type", "the entry point '%s' at .text+%#x is not declared as an export there", name, off);
 		else if (!label_type(c, off))
 			report(c, "export.type", "the entry point '%s' at .text+%#x has no label type", name, off);
+		else if (c->kernel)
+			check_kernel_export(c, e, e->type ? e->type : label_type(c, off));
 	}
 	c->ent = NULL;
 	c->off = -1;

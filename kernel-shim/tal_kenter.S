@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tal_kenter.S - the shim's side of the boundary with verified code.
+ *
+ * tal_kenter saves the callee-saved registers and the stack pointer (in
+ * the invocation, for the trap path), loads rdi..r9 and calls the entry
+ * point with a retpoline-safe indirect call.  A trap stub of the module is
+ * a `call rel32` to a carrier's fixed stub, which jumps to tal_ktrap_<kind>
+ * here: the return address that call pushed says which stub it was.
+ * tal_ktrap_record (C) records the trap and returns the saved stack
+ * pointer; from there tal_kenter's epilogue returns to its caller.
+ *
+ * The trap entries are exported from talshim_main.c (so that they get
+ * symbol versions).  Not run through objtool (kernel-shim/Makefile): tal_ktrap_common jumps
+ * into tal_kenter's epilogue on another frame, which objtool's stack
+ * validation cannot follow.
+ */
+#include <linux/linkage.h>
+#include <asm/nospec-branch.h>
+#include "talshim_uapi.h"
+
+	.text
+
+/* long tal_kenter(void *entry, const u64 regs[6], struct tal_inv *inv) */
+SYM_FUNC_START(tal_kenter)
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, (%rdx)		/* inv->sp */
+	movq	%rdi, %r11
+	movq	(%rsi), %rdi
+	movq	16(%rsi), %rdx
+	movq	24(%rsi), %rcx
+	movq	32(%rsi), %r8
+	movq	40(%rsi), %r9
+	movq	8(%rsi), %rsi
+	CALL_NOSPEC r11
+.Ltal_kenter_out:
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	RET
+
+/* rdi: the trap's kind; the module's stub's return address on the stack. */
+tal_ktrap_common:
+	movq	(%rsp), %rsi
+	call	tal_ktrap_record
+	movq	%rax, %rsp
+	xorl	%eax, %eax
+	jmp	.Ltal_kenter_out
+SYM_FUNC_END(tal_kenter)
+
+.macro TRAP name kind
+SYM_FUNC_START(tal_ktrap_\name)
+	movl	$\kind, %edi
+	jmp	tal_ktrap_common
+SYM_FUNC_END(tal_ktrap_\name)
+.endm
+
+	TRAP bounds, TAL_TRAP_BOUNDS
+	TRAP stack, TAL_TRAP_STACK
+	TRAP null, TAL_TRAP_NULL
+	TRAP div, TAL_TRAP_DIV
+	TRAP fuel, TAL_TRAP_FUEL
+

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * talshim_main.c - run signed TAL modules inside the kernel.
+ *
+ * A signed module reaches the kernel inside a carrier (talcarrier.ko,
+ * filled by talload): the carrier's read-execute section holds the fixed
+ * service stubs and the module's image, its read-only section the signed
+ * module file.  At carrier init, talshim_register() checks the signature
+ * against the shim's own keyring, the module's interface digest against
+ * the kernel interface (tal_kernel.tali), the module's structure, and that
+ * the carrier's code is exactly the signed image with its stubs set to the
+ * carrier's fixed stubs.  Only then is the module entered in the registry,
+ * where /dev/tal (TAL_IOC_INVOKE) finds its exports.
+ *
+ * An invocation runs on the caller's kernel stack, with preemption
+ * disabled, through tal_kenter (tal_kenter.S).  A trap stub ends it:
+ * tal_ktrap_* unwinds to tal_kenter's caller with the saved stack pointer
+ * of the invocation found through a per-CPU variable.
+ */
+#define pr_fmt(fmt) "talshim: " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/key.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/verification.h>
+#include <keys/asymmetric-type.h>
+#include <crypto/sha2.h>
+#include <asm/asm.h>
+
+#include "talshim.h"
+#include "talshim_uapi.h"
+#include "module.h"
+#include "tal_kiface.h"
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Runs signed, verified TAL modules in the kernel");
+
+/*
+ * ctx.stack_limit: this far above the lowest address of the kernel stack.
+ * Below a run-time stack check the verifier lets code use 8 KiB; the rest
+ * is for the services called from there, interrupts taken on this stack,
+ * and the trap path.
+ */
+#define TAL_STACK_CHECK_GUARD	8192
+#define TAL_STACK_MARGIN	2048
+#define TAL_STACK_RESERVE	(TAL_STACK_CHECK_GUARD + TAL_STACK_MARGIN)
+
+/* One invocation: what the trap path needs.  sp must stay first (asm). */
+struct tal_inv {
+	unsigned long sp;		/* rsp after tal_kenter's pushes */
+	struct tal_ctx {			/* ctx in tal_kernel.tali */
+		unsigned long stack_limit;
+		unsigned long steps;	/* fuel: counted down by the module */
+	} ctx;
+	const struct tal_kmod *km;
+	int trap;
+	u32 offset;
+};
+
+/* A loaded module. */
+struct tal_kmod {
+	struct list_head list;
+	char name[TAL_NAME_MAX];
+	struct module *owner;		/* its carrier */
+	const u8 *image;		/* in the carrier's .tal.text */
+	TalModule mod;			/* points into the carrier's .tal.signed */
+	atomic_t running;
+};
+
+static LIST_HEAD(tal_mods);
+static DEFINE_MUTEX(tal_lock);
+static struct key *tal_keyring;
+static u8 tal_kiface_digest[SHA256_DIGEST_SIZE];
+static DEFINE_PER_CPU(struct tal_inv *, tal_kcur);
+
+/* Fuel per invocation: loops and recursions a module may go round. */
+static unsigned long tal_fuel = 1UL << 24;
+module_param_named(fuel, tal_fuel, ulong, 0644);
+MODULE_PARM_DESC(fuel, "fuel per invocation (default 16777216)");
+
+/* ---- services ---- */
+
+long tal_ksvc_getpid(void)
+{
+	return task_tgid_vnr(current);
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_getpid);
+
+long tal_ksvc_clock(void)
+{
+	return (long)ktime_get_ns();
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_clock);
+
+long tal_ksvc_log(const void *ctx, const u8 *buf, unsigned long n)
+{
+	struct tal_inv *inv = this_cpu_read(tal_kcur);
+	int len = n > 200 ? 200 : (int)n;
+
+	pr_info("%s: %*pE\n", inv && inv->km ? inv->km->name : "?", len, buf);
+	return len;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_log);
+
+/*
+ * The kernel interface's services in the order of tal_kernel.tali: fixed
+ * stub k of a carrier jumps to tal_svcs[k].fn.
+ */
+static const struct tal_svc {
+	const char *name;
+	const void *fn;
+	int trap;
+} tal_svcs[] = {
+	{ "tal_trap_bounds", tal_ktrap_bounds, TAL_TRAP_BOUNDS },
+	{ "tal_trap_stack", tal_ktrap_stack, TAL_TRAP_STACK },
+	{ "tal_trap_null", tal_ktrap_null, TAL_TRAP_NULL },
+	{ "tal_trap_div", tal_ktrap_div, TAL_TRAP_DIV },
+	{ "tal_trap_fuel", tal_ktrap_fuel, TAL_TRAP_FUEL },
+	{ "tal_getpid", tal_ksvc_getpid, 0 },
+	{ "tal_clock", tal_ksvc_clock, 0 },
+	{ "tal_log", tal_ksvc_log, 0 },
+};
+
+/* Defined in tal_kenter.S; exported here, where genksyms sees their types. */
+EXPORT_SYMBOL_GPL(tal_ktrap_bounds);
+EXPORT_SYMBOL_GPL(tal_ktrap_stack);
+EXPORT_SYMBOL_GPL(tal_ktrap_null);
+EXPORT_SYMBOL_GPL(tal_ktrap_div);
+EXPORT_SYMBOL_GPL(tal_ktrap_fuel);
+
+static int tal_svc_index(const char *name)
+{
+	int k;
+
+	for (k = 0; k < ARRAY_SIZE(tal_svcs); k++)
+		if (strcmp(tal_svcs[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+/*
+ * From tal_ktrap_common (tal_kenter.S): record the trap and, from the
+ * return address the module's trap stub (a `call rel32`) pushed, which
+ * jump it was; give back the stack pointer to unwind to.
+ */
+unsigned long tal_ktrap_record(int kind, unsigned long ret)
+{
+	struct tal_inv *inv = this_cpu_read(tal_kcur);
+	const TalModule *m;
+	unsigned long stubs, at;
+	u32 i;
+
+	BUG_ON(!inv);	/* a trap stub run outside an invocation */
+	m = &inv->km->mod;
+	inv->trap = kind;
+	inv->offset = TAL_NO_OFFSET;
+	stubs = (unsigned long)inv->km->image + m->stubs_off;
+	at = ret - 5;
+	if (at >= stubs && (at - stubs) % TALMOD_STUB_SIZE == 0) {
+		i = (at - stubs) / TALMOD_STUB_SIZE;
+		if (i < m->nimports && talmod_import_site(m, i) != TALMOD_NO_SITE)
+			inv->offset = talmod_import_site(m, i);
+	}
+	return inv->sp;
+}
+
+/* ---- registration (the carrier's init and exit) ---- */
+
+static struct tal_kmod *tal_find(const char *name)
+{
+	struct tal_kmod *km;
+
+	list_for_each_entry(km, &tal_mods, list)
+		if (strcmp(km->name, name) == 0)
+			return km;
+	return NULL;
+}
+
+/* The stub slot the carrier must hold for import i of m. */
+static void tal_expected_stub(u8 out[TALMOD_STUB_SIZE], const TalModule *m, u32 i, int k)
+{
+	s32 rel = (s32)(k * TALMOD_STUB_SIZE) -
+		  (s32)(TAL_KSTUB_AREA + m->stubs_off + i * TALMOD_STUB_SIZE + 5);
+
+	memset(out, 0xcc, TALMOD_STUB_SIZE);
+	out[0] = tal_svcs[k].trap ? 0xe8 : 0xe9;	/* call: traps say where */
+	memcpy(out + 1, &rel, 4);
+}
+
+/* The carrier's fixed stubs: each a `jmp rel32` to its service here. */
+static int tal_check_fixed(const u8 *text, const char *name)
+{
+	int k;
+	s32 rel;
+
+	for (k = 0; k < ARRAY_SIZE(tal_svcs); k++) {
+		const u8 *p = text + k * TALMOD_STUB_SIZE;
+
+		memcpy(&rel, p + 1, 4);
+		if (p[0] != 0xe9 || (unsigned long)p + 5 + rel != (unsigned long)tal_svcs[k].fn) {
+			pr_err("%s: refused: the carrier's fixed stub %d does not jump to %s (carrier built for another shim?)\n",
+			       name, k, tal_svcs[k].name);
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
+/* The carrier's image: the signed image, stubs set, the rest int3. */
+static int tal_check_image(const u8 *text, size_t text_len, const TalModule *m, const char *name)
+{
+	const u8 *img = text + TAL_KSTUB_AREA, *want = m->base + m->image_off;
+	size_t img_cap = text_len - TAL_KSTUB_AREA, at = 0, j;
+	u8 stub[TALMOD_STUB_SIZE];
+	u32 i;
+	int k;
+
+	if (m->image_size > img_cap) {
+		pr_err("%s: refused: an image of %u bytes does not fit the carrier's %zu\n",
+		       name, m->image_size, img_cap);
+		return -EFBIG;
+	}
+	for (i = 0; i < m->nimports; i++) {
+		const char *svc = talmod_import_name(m, i);
+		u32 off = m->stubs_off + i * TALMOD_STUB_SIZE;
+
+		k = tal_svc_index(svc);
+		if (k < 0) {
+			pr_err("%s: refused: the module imports '%s', which the kernel does not provide\n",
+			       name, svc);
+			return -ENOEXEC;
+		}
+		if (memcmp(img + at, want + at, off - at) != 0)
+			goto tampered;
+		tal_expected_stub(stub, m, i, k);
+		if (memcmp(img + off, stub, TALMOD_STUB_SIZE) != 0) {
+			pr_err("%s: refused: the carrier's stub %u is not the direct branch to '%s'\n",
+			       name, i, svc);
+			return -EILSEQ;
+		}
+		at = off + TALMOD_STUB_SIZE;
+	}
+	if (memcmp(img + at, want + at, m->image_size - at) != 0)
+		goto tampered;
+	for (j = m->image_size; j < img_cap; j++)
+		if (img[j] != 0xcc) {
+			pr_err("%s: refused: the carrier holds code past the image (offset %zu)\n", name, j);
+			return -EILSEQ;
+		}
+	return 0;
+tampered:
+	pr_err("%s: refused: the carrier's code is not the signed module's image\n", name);
+	return -EILSEQ;
+}
+
+/**
+ * talshim_register - check a carrier's module and enter it in the registry
+ * @owner: the carrier
+ * @text: the carrier's .tal.text: fixed stubs, then the image placeholder
+ * @text_len: its bytes
+ * @signed_file: the signed module file talload wrote into the carrier
+ * @signed_len: its bytes
+ *
+ * The module's name is the carrier's without TAL_CARRIER_PREFIX.  Returns 0,
+ * or a negative errno with the reason in the kernel log: the carrier's init
+ * then fails with it.
+ */
+int talshim_register(struct module *owner, const u8 *text, size_t text_len,
+		     const u8 *signed_file, size_t signed_len)
+{
+	const char *name = owner->name;
+	struct tal_kmod *km;
+	TalSigned s;
+	TalModule m;
+	u8 digest[SHA256_DIGEST_SIZE];
+	char why[160];
+	int ret;
+
+	if (strncmp(name, TAL_CARRIER_PREFIX, strlen(TAL_CARRIER_PREFIX)) == 0)
+		name += strlen(TAL_CARRIER_PREFIX);
+	if (!*name || strlen(name) >= TAL_NAME_MAX) {
+		pr_err("%s: refused: a module's name has 1 to %d characters\n", owner->name, TAL_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	if (text_len < TAL_KSTUB_AREA || signed_len > TAL_CARRIER_SIGNED_MAX) {
+		pr_err("%s: refused: the carrier's sizes are wrong\n", name);
+		return -EINVAL;
+	}
+	ret = talsig_split(signed_file, signed_len, &s, why, sizeof(why));
+	if (ret != TALSIG_OK) {
+		pr_err("%s: refused: %s\n", name, why);
+		return ret == TALSIG_UNSIGNED ? -ENODATA : -EBADMSG;
+	}
+	ret = verify_pkcs7_signature(s.signed_part, s.signed_len, s.pkcs7, s.pkcs7_len,
+				     tal_keyring, VERIFYING_MODULE_SIGNATURE, NULL, NULL);
+	if (ret) {
+		pr_err("%s: refused: the signature does not verify against the shim's keyring (%d%s)\n",
+		       name, ret, ret == -ENOKEY ? ": signed by a key the shim does not trust" :
+		       ret == -EKEYREJECTED ? ": the signed bytes were changed" : "");
+		return ret;
+	}
+	if (memcmp(s.att.iface_digest, tal_kiface_digest, SHA256_DIGEST_SIZE) != 0) {
+		pr_err("%s: refused: the module was verified against another interface (digest %*phN, the kernel's is %*phN)\n",
+		       name, 8, s.att.iface_digest, 8, tal_kiface_digest);
+		return -EPROTO;
+	}
+	{
+		/* verified with the kernel profile: bounded loops, faultless division, ctx-first exports */
+		size_t vl = strlen(s.att.verifier);
+
+		if (vl < 7 || strcmp(s.att.verifier + vl - 7, " kernel") != 0) {
+			pr_err("%s: refused: the module was not verified with the kernel profile (verified by %s)\n",
+			       name, s.att.verifier);
+			return -EPROTONOSUPPORT;
+		}
+	}
+	if (talmod_parse(&m, s.module, s.module_len, why, sizeof(why)) != 0) {
+		pr_err("%s: refused: %s\n", name, why);
+		return -ENOEXEC;
+	}
+	sha256(m.base + m.iface_off, m.iface_size, digest);
+	if (memcmp(digest, tal_kiface_digest, SHA256_DIGEST_SIZE) != 0) {
+		pr_err("%s: refused: the module embeds another interface than the kernel's\n", name);
+		return -EPROTO;
+	}
+	if (m.data_size || m.bss_size) {
+		pr_err("%s: refused: modules with writable data are not supported in the kernel yet\n", name);
+		return -EOPNOTSUPP;
+	}
+	ret = tal_check_fixed(text, name);
+	if (!ret)
+		ret = tal_check_image(text, text_len, &m, name);
+	if (ret)
+		return ret;
+
+	km = kzalloc(sizeof(*km), GFP_KERNEL);
+	if (!km)
+		return -ENOMEM;
+	strscpy(km->name, name, sizeof(km->name));
+	km->owner = owner;
+	km->image = text + TAL_KSTUB_AREA;
+	km->mod = m;
+	atomic_set(&km->running, 0);
+	mutex_lock(&tal_lock);
+	if (tal_find(name)) {
+		mutex_unlock(&tal_lock);
+		kfree(km);
+		pr_err("%s: refused: a module of that name is loaded\n", name);
+		return -EEXIST;
+	}
+	list_add_tail(&km->list, &tal_mods);
+	mutex_unlock(&tal_lock);
+	pr_info("%s: loaded (%u bytes of code, %u exports, verified by %s)\n",
+		name, m.text_size, m.nexports, s.att.verifier);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(talshim_register);
+
+/**
+ * talshim_unregister - take a carrier's module out of the registry
+ * @owner: the carrier, at its exit
+ *
+ * Invocations hold a reference on the carrier, so none runs here: the
+ * kernel does not call a module's exit while its reference count is up.
+ */
+void talshim_unregister(struct module *owner)
+{
+	struct tal_kmod *km, *n;
+
+	mutex_lock(&tal_lock);
+	list_for_each_entry_safe(km, n, &tal_mods, list)
+		if (km->owner == owner) {
+			WARN_ON(atomic_read(&km->running));
+			list_del(&km->list);
+			pr_info("%s: unloaded\n", km->name);
+			kfree(km);
+		}
+	mutex_unlock(&tal_lock);
+}
+EXPORT_SYMBOL_GPL(talshim_unregister);
+
+/* ---- /dev/tal ---- */
+
+static long tal_add_cert(void __user *uarg)
+{
+	struct tal_cert c;
+	key_ref_t kref;
+	void *der;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.len == 0 || c.len > 64 * 1024)
+		return -EINVAL;
+	der = memdup_user(u64_to_user_ptr(c.data), c.len);
+	if (IS_ERR(der))
+		return PTR_ERR(der);
+	kref = key_create_or_update(make_key_ref(tal_keyring, 1), "asymmetric", NULL, der, c.len,
+				    (KEY_POS_ALL & ~KEY_POS_SETATTR) | KEY_USR_VIEW | KEY_USR_READ,
+				    KEY_ALLOC_NOT_IN_QUOTA);
+	kfree(der);
+	if (IS_ERR(kref)) {
+		pr_err("cannot add the certificate: %ld\n", PTR_ERR(kref));
+		return PTR_ERR(kref);
+	}
+	c.serial = key_ref_to_ptr(kref)->serial;
+	pr_info("trusted key %d: %s\n", c.serial, key_ref_to_ptr(kref)->description);
+	key_ref_put(kref);
+	return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static long tal_list(void __user *uarg)
+{
+	struct tal_list l;
+	struct tal_kmod *km;
+	u32 i = 0;
+	long ret = -ENOENT;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	mutex_lock(&tal_lock);
+	list_for_each_entry(km, &tal_mods, list)
+		if (i++ == l.index) {
+			memset(l.name, 0, sizeof(l.name));
+			strscpy(l.name, km->name, sizeof(l.name));
+			l.nexports = km->mod.nexports;
+			l.invocations = atomic_read(&km->running);
+			l.image_size = km->mod.image_size;
+			ret = 0;
+			break;
+		}
+	mutex_unlock(&tal_lock);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &l, sizeof(l)) ? -EFAULT : 0;
+}
+
+static long tal_invoke(void __user *uarg)
+{
+	struct tal_invoke req;
+	struct tal_kmod *km;
+	struct tal_inv inv = { 0 };
+	u64 regs[6] = { 0 };
+	unsigned long base;
+	void *entry;
+	long result;
+	int e;
+	u32 i;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.nargs > TAL_MAX_ARGS || req.pad ||
+	    !memchr(req.module, 0, sizeof(req.module)) || !memchr(req.export, 0, sizeof(req.export)))
+		return -EINVAL;
+
+	mutex_lock(&tal_lock);
+	km = tal_find(req.module);
+	if (!km || !try_module_get(km->owner)) {	/* a carrier going away */
+		mutex_unlock(&tal_lock);
+		return -ENOENT;
+	}
+	atomic_inc(&km->running);
+	mutex_unlock(&tal_lock);
+
+	e = talmod_find_export(&km->mod, req.export);
+	if (e < 0) {
+		result = -ESRCH;
+		goto out;
+	}
+	entry = (void *)(km->image + talmod_export_offset(&km->mod, e));
+	base = (unsigned long)task_stack_page(current);
+	inv.ctx.stack_limit = base + TAL_STACK_RESERVE;
+	inv.ctx.steps = tal_fuel;
+	inv.km = km;
+	if (current_stack_pointer < inv.ctx.stack_limit + 1024) {
+		result = -E2BIG;	/* no stack left to run anything */
+		goto out;
+	}
+	regs[0] = (u64)(unsigned long)&inv.ctx;
+	for (i = 0; i < req.nargs; i++)
+		regs[1 + i] = (u64)req.args[i];
+
+	preempt_disable();
+	this_cpu_write(tal_kcur, &inv);
+	req.result = tal_kenter(entry, regs, &inv);
+	this_cpu_write(tal_kcur, NULL);
+	preempt_enable();
+
+	req.trap = inv.trap;
+	req.offset = inv.trap ? inv.offset : TAL_NO_OFFSET;
+	if (inv.trap)
+		req.result = 0;
+	result = copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+out:
+	atomic_dec(&km->running);
+	module_put(km->owner);
+	return result;
+}
+
+static long tal_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case TAL_IOC_ADD_CERT:
+		return tal_add_cert(uarg);
+	case TAL_IOC_INVOKE:
+		return tal_invoke(uarg);
+	case TAL_IOC_LIST:
+		return tal_list(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations tal_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = tal_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice tal_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "tal",
+	.fops = &tal_fops,
+	.mode = 0666,
+};
+
+static int __init talshim_init(void)
+{
+	int ret;
+
+	sha256(tal_kiface, sizeof(tal_kiface), tal_kiface_digest);
+	tal_keyring = keyring_alloc(".tal", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID, current_cred(),
+				    (KEY_POS_ALL & ~KEY_POS_SETATTR) | KEY_USR_VIEW | KEY_USR_READ |
+				    KEY_USR_SEARCH, KEY_ALLOC_NOT_IN_QUOTA, NULL, NULL);
+	if (IS_ERR(tal_keyring))
+		return PTR_ERR(tal_keyring);
+	ret = misc_register(&tal_misc);
+	if (ret) {
+		key_put(tal_keyring);
+		return ret;
+	}
+	pr_info("ready: /dev/tal, kernel interface %*phN\n", 8, tal_kiface_digest);
+	return 0;
+}
+
+static void __exit talshim_exit(void)
+{
+	misc_deregister(&tal_misc);
+	key_put(tal_keyring);
+}
+
+module_init(talshim_init);
+module_exit(talshim_exit);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * talshim_uapi.h - the /dev/tal interface, shared by talshim.ko and talload,
+ * and the layout the carrier and talload agree on.
+ */
+#ifndef TALSHIM_UAPI_H
+#define TALSHIM_UAPI_H
+
+#ifndef __ASSEMBLY__
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#else
+#include <linux/types.h>
+#include <sys/ioctl.h>
+#endif
+#endif
+
+#define TAL_NAME_MAX	48	/* a loaded module's name, with its NUL */
+#define TAL_EXPORT_MAX	64	/* an export's name, with its NUL */
+#define TAL_MAX_ARGS	5	/* integer arguments after the context */
+
+/* Traps an invocation can end with (tal_invoke.trap). */
+#define TAL_TRAP_NONE	0
+#define TAL_TRAP_BOUNDS	1
+#define TAL_TRAP_STACK	2
+#define TAL_TRAP_NULL	3
+#define TAL_TRAP_DIV	4
+#define TAL_TRAP_FUEL	5
+#define TAL_NO_OFFSET	0xffffffffu
+
+#ifndef __ASSEMBLY__
+
+/* TAL_IOC_INVOKE: call export `export` of loaded module `module`. */
+struct tal_invoke {
+	char module[TAL_NAME_MAX];
+	char export[TAL_EXPORT_MAX];
+	__u32 nargs;			/* 0 to TAL_MAX_ARGS */
+	__u32 pad;			/* 0 */
+	__s64 args[TAL_MAX_ARGS];	/* rsi, rdx, rcx, r8, r9 (rdi: the context) */
+	/* out: */
+	__s64 result;			/* rax, when trap is TAL_TRAP_NONE */
+	__s32 trap;			/* TAL_TRAP_* */
+	__u32 offset;			/* code offset of the trapping jump, or TAL_NO_OFFSET */
+};
+
+/* TAL_IOC_LIST: the index-th loaded module (-ENOENT past the last). */
+struct tal_list {
+	__u32 index;
+	__u32 nexports;
+	__u32 invocations;		/* running now */
+	__u32 image_size;
+	char name[TAL_NAME_MAX];
+};
+
+/* TAL_IOC_ADD_CERT: an X.509 certificate (DER) for the shim's keyring. */
+struct tal_cert {
+	__u64 data;			/* user pointer */
+	__u32 len;
+	__s32 serial;			/* out: the key's serial number */
+};
+
+#define TAL_IOC_MAGIC		'T'
+#define TAL_IOC_ADD_CERT	_IOWR(TAL_IOC_MAGIC, 1, struct tal_cert)
+#define TAL_IOC_INVOKE		_IOWR(TAL_IOC_MAGIC, 2, struct tal_invoke)
+#define TAL_IOC_LIST		_IOWR(TAL_IOC_MAGIC, 3, struct tal_list)
+#endif
+
+/*
+ * The carrier's layout.  Section .tal.text ("ax", page-aligned) holds
+ * TAL_KSTUB_AREA bytes of fixed stubs (one 16-byte `jmp rel32` to the
+ * shim's service or trap entry per import of tal_kernel.tali, in order,
+ * then int3), then the image placeholder, TAL_CARRIER_IMAGE_MAX bytes of
+ * int3.  Section .tal.signed ("a") holds the signed module file
+ * (TAL_CARRIER_SIGNED_MAX bytes); section .tal.lens ("aw") holds
+ * struct tal_carrier_lens.  The loaded module's name is the carrier's
+ * kernel module name without its TAL_CARRIER_PREFIX.
+ */
+#define TAL_KSTUB_AREA		4096
+#define TAL_CARRIER_IMAGE_MAX	(64 * 1024)
+#define TAL_CARRIER_SIGNED_MAX	(256 * 1024)
+#define TAL_CARRIER_FILLED	0x444c4946u	/* "FILD": talload wrote it */
+#define TAL_CARRIER_PREFIX	"tal_"
+
+#ifndef __ASSEMBLY__
+struct tal_carrier_lens {
+	__u32 filled;			/* TAL_CARRIER_FILLED once talload wrote it */
+	__u32 image_len;		/* bytes of the image in the placeholder */
+	__u32 signed_len;		/* bytes of the signed file */
+	__u32 pad;
+};
+#endif
+
+#endif

@@ -1,0 +1,111 @@
+#!/bin/sh
+# guest.sh - /init of the kernel test's initramfs (tests/kernel/run.sh):
+# the kernel shim's tests, run inside the guest.  Prints ok:/FAIL: lines,
+# the kernel log, and the end marker; then powers the guest off.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+chmod 1777 /tmp
+dmesg -n 1                      # the log goes to the end of the output, not amid it
+echo                            # past the console's escape sequences: results start a line
+cd /t
+
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; }
+T=/tmp/out
+
+# expect WHAT STATUS PATTERN CMD...: CMD exits with STATUS (!0: not 0) and its output
+# (stdout and stderr) matches the extended regex PATTERN
+expect() {
+	what=$1 want=$2 pat=$3
+	shift 3
+	"$@" > $T 2>&1
+	rc=$?
+	if { [ "$rc" = "$want" ] || { [ "$want" = "!0" ] && [ "$rc" != 0 ]; }; } && { [ -z "$pat" ] || grep -qE -- "$pat" $T; }; then
+		ok "$what: $(head -n 1 $T)"
+	else
+		fail "$what: exit $rc (expected $want), output:"
+		sed 's/^/    /' $T
+	fi
+}
+# as WHAT STATUS PATTERN CMD...: the same, run as the unprivileged user nobody
+as_user() {
+	what=$1 want=$2 pat=$3
+	shift 3
+	expect "$what (as nobody)" "$want" "$pat" su -s /bin/sh nobody -c "$*"
+}
+# log_has WHAT PATTERN: the kernel log has a line matching PATTERN
+log_has() {
+	if dmesg | grep -qE -- "$2"; then ok "$1"; else fail "$1: no '$2' in the kernel log"; fi
+}
+
+# ---- the shim ----
+expect "load talshim.ko" 0 "" insmod /t/talshim.ko
+if [ -c /dev/tal ] && ls -l /dev/tal | grep -q '^crw-rw-rw-'; then ok "/dev/tal is a character device, mode 0666"; else fail "/dev/tal: $(ls -l /dev/tal 2>&1)"; fi
+expect "an empty carrier does not load" "!0" "" insmod /t/talcarrier.ko
+log_has "the empty carrier's reason is logged" "talcarrier: talcarrier: empty carrier"
+as_user "adding a certificate needs CAP_SYS_ADMIN" 1 "Operation not permitted" /t/talload addcert /t/cert.der
+expect "add the signing certificate" 0 "trusted" /t/talload addcert /t/cert.der
+
+# ---- a signed module, invoked from an unprivileged process ----
+expect "load a signed module" 0 "kt: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
+expect "list" 0 "^kt	6 exports" /t/talload list
+as_user "kt_add 2 40" 0 "^42$" /t/talload call kt kt_add 2 40
+as_user "kt_add -5 3" 0 "^-2$" /t/talload call kt kt_add -5 3
+pid_out=$(su -s /bin/sh nobody -c 'echo $$; exec /t/talload call kt kt_pid' 2>&1)
+set -- $pid_out
+if [ "$#" = 2 ] && [ "$1" = "$2" ]; then ok "kt_pid is the invoker's pid ($1)"; else fail "kt_pid: $pid_out"; fi
+c1=$(/t/talload call kt kt_clock); c2=$(/t/talload call kt kt_clock)
+if [ "$c1" -gt 0 ] 2>/dev/null && [ "$c2" -ge "$c1" ]; then ok "kt_clock is monotonic ($c1, $c2)"; else fail "kt_clock: '$c1' then '$c2'"; fi
+as_user "kt_hello logs a line" 0 "^21$" /t/talload call kt kt_hello
+log_has "kt_hello's line is in the kernel log" "talshim: kt: hello from the kernel"
+as_user "kt_rec 10: recursion within the stack" 0 "^10$" /t/talload call kt kt_rec 10
+as_user "kt_rec 100000: deep recursion ends in the stack trap" 1 "^trap: stack at code offset 0x" /t/talload call kt kt_rec 100000
+as_user "kt_spin: a runaway loop is stopped by the fuel" 1 "^trap: fuel at code offset 0x" /t/talload call kt kt_spin
+as_user "a call after a trap" 0 "^7$" /t/talload call kt kt_add 3 4
+as_user "unknown module" 2 "no module 'nosuch' is loaded" /t/talload call nosuch kt_add 1 2
+as_user "unknown export" 2 "has no export 'nosuch'" /t/talload call kt nosuch
+su -s /bin/sh nobody -c "/t/badioctl user"
+/t/badioctl
+
+# ---- refusals: each carrier fails to load, with the reason logged ----
+refused() {
+	expect "refused: $1" 1 "the kernel refused '$2'.*$3" /t/talload load /t/talcarrier.ko "/t/$4" "$2"
+	log_has "refused: $1: reason logged" "talshim: $2: refused: $5"
+	if grep -qE "^talload: kernel log: talshim: $2: refused: $5" $T; then ok "refused: $1: talload shows the reason"; else fail "refused: $1: talload does not show the kernel's reason"; sed 's/^/    /' $T; fi
+	if lsmod | grep -q "^tal_$2 "; then fail "refused: $1: the carrier stayed loaded"; fi
+}
+refused "unsigned module" unsigned "not signed" ktest.tlm "signature: the module is not signed"
+refused "tampered image (first code byte)" tampered1 "tampered" tampered1.signed.tlm "the signature does not verify"
+refused "tampered image (code)" tampered2 "tampered" tampered2.signed.tlm "the signature does not verify"
+refused "tampered image (constant)" tampered3 "tampered" tampered3.signed.tlm "the signature does not verify"
+refused "signed by an untrusted key" other "does not trust" other.signed.tlm "the signature does not verify.*signed by a key the shim does not trust"
+refused "verified against the user-space host interface" hostif "another interface" hostiface.signed.tlm "the module was verified against another interface"
+refused "verified with the user profile only" userprof "kernel profile" userprofile.signed.tlm "the module was not verified with the kernel profile"
+expect "refused: a carrier whose code is not the signed image" "!0" "" insmod /t/badcode.ko
+log_has "refused: carrier code: reason logged" "talshim: badcode: refused: the carrier's code is not the signed module's image"
+expect "refused: a carrier whose stub goes to another service" "!0" "" insmod /t/badstub.ko
+log_has "refused: carrier stub: reason logged" "talshim: badstub: refused: the carrier's stub 0 is not the direct branch"
+expect "a second module of a loaded name" 1 "File exists" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
+
+# ---- unload ----
+expect "load a second instance under another name" 0 "kt2: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt2
+as_user "call the second instance" 0 "^3$" /t/talload call kt2 kt_add 1 2
+expect "unload kt" 0 "kt: unloaded" /t/talload unload kt
+as_user "a call to an unloaded module" 2 "no module 'kt' is loaded" /t/talload call kt kt_add 1 2
+as_user "unloading needs privilege" 2 "Operation not permitted" /t/talload unload kt2
+expect "unload kt2" 0 "kt2: unloaded" /t/talload unload kt2
+out=$(/t/talload list 2>&1)
+if [ $? = 0 ] && [ -z "$out" ]; then ok "list is empty"; else fail "list is not empty: $out"; fi
+expect "unload talshim.ko" 0 "" rmmod talshim
+
+# ---- the kernel log ----
+if dmesg | grep -qE 'BUG:|WARNING:|Oops|general protection'; then fail "the kernel log shows a BUG, WARNING or Oops"; else ok "no BUG, WARNING or Oops in the kernel log"; fi
+echo "---- kernel log ----"
+dmesg | grep -vE '^\[ *[0-9.]+\] (ACPI|PCI|pci|e820|BIOS|x86|smpboot|clocksource|Memory|Zone|DMA|Normal|Movable|Early|Kernel command|Dentry|Inode|mem auto|Unknown kernel|printk|pid_max|rcu|NR_IRQS|Console|HugeTLB)'
+echo "---- end of kernel log ----"
+echo TAL-KERNEL-TESTS-DONE
+poweroff -f
