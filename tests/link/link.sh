@@ -122,5 +122,13 @@ d4=$("$tallink" --host "$here/hosts/alt_ctx.tali" --interface-digest)
 [ $rc -eq 1 ] && grep -q "linked against another host interface" "$tmp/wrongif.err" && pass "talcheck refuses a module of another interface" || fail "talcheck --interface-digest mismatch (exit $rc)"
 "$talcheck" --interface-digest 1234 "$tmp/usectx.tlm" 2>/dev/null; [ $? -eq 2 ] && pass "bad digest: usage error" || fail "bad digest"
 
+# -- the kernel profile: exports take the context first and integers after
+(cd "$tmp" && "$tallink" --host "$here/../../kernel-shim/tal_kernel.tali" -o kleak.tlm kleak.o) || fail "link kleak"
+"$talcheck" "$tmp/kleak.tlm" 2>/dev/null && pass "user profile: an integer in rdi is fine" || fail "kleak, user profile"
+cp "$tmp/kleak.tlm" "$tmp/kleak_k.tlm"
+check_bad_profile() { "$talcheck" --profile kernel -fdiagnostics-color=never "$tmp/$1.tlm" >"$tmp/$1.chk" 2>&1; [ $? -eq 1 ] && grep -q "error: \[$2\]" "$tmp/$1.chk"; }
+check_bad_profile kleak_k export.kernel && grep -q "'leak' must take the context (ctx) in rdi" "$tmp/kleak_k.chk" \
+  && pass "[export.kernel] an export that does not take the context first" || { cat "$tmp/kleak_k.chk"; fail "export.kernel"; }
+
 echo "$failures failure(s)"
 [ $failures -eq 0 ]
