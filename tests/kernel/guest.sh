@@ -94,6 +94,24 @@ expect "a second module of a loaded name" 1 "File exists" /t/talload load /t/tal
 # ---- unload ----
 expect "load a second instance under another name" 0 "kt2: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt2
 as_user "call the second instance" 0 "^3$" /t/talload call kt2 kt_add 1 2
+# several processes run a module (calls of seconds under TCG) while root
+# tries to unload it: the unload is refused while they run, every call ends
+# in its fuel trap, and nothing in the kernel breaks
+echo 1073741824 > /sys/module/talshim/parameters/fuel    # calls of seconds, to race
+for i in 1 2 3; do su -s /bin/sh nobody -c "/t/talload call kt kt_spin" >/tmp/spin$i 2>&1 & done
+sleep 1
+/t/talload unload kt >/tmp/unload_busy 2>&1; busy_rc=$?
+wait
+echo 16777216 > /sys/module/talshim/parameters/fuel
+spun=0
+for i in 1 2 3; do grep -q "^trap: fuel" /tmp/spin$i && spun=$((spun + 1)); done
+if [ $spun = 3 ]; then ok "three concurrent runaway calls each end in the fuel trap"; else fail "concurrent calls: $spun of 3 trapped: $(cat /tmp/spin1 /tmp/spin2 /tmp/spin3)"; fi
+if [ $busy_rc != 0 ] && grep -q "in use" /tmp/unload_busy; then
+	ok "an unload during the calls is refused: $(head -n 1 /tmp/unload_busy)"
+else
+	fail "an unload during the calls (exit $busy_rc): $(cat /tmp/unload_busy)"
+	/t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt >/dev/null 2>&1
+fi
 expect "unload kt" 0 "kt: unloaded" /t/talload unload kt
 as_user "a call to an unloaded module" 2 "no module 'kt' is loaded" /t/talload call kt kt_add 1 2
 as_user "unloading needs privilege" 2 "Operation not permitted" /t/talload unload kt2

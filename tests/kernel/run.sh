@@ -125,7 +125,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
 # ---- the boot ----
 echo "kernel test: booting $kernel (TCG)"
 set +e
-timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -nographic -no-reboot -m 512 \
+timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2 -nographic -no-reboot -m 512 \
 	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet" < /dev/null > "$work/console.log" 2>&1
 qrc=$?
