@@ -217,6 +217,17 @@ static int cmd_load(const char *carrier, const char *modpath, const char *name, 
 		stub[0] = strncmp(svc, "tal_trap_", 9) == 0 ? 0xe8 : 0xe9;   /* traps: call, so the shim sees which */
 		memcpy(stub + 1, &rel, 4);
 	}
+	/* the entry trampolines: endbr64, then a direct jump to the export */
+	if (m.nexports > TAL_KENTRY_MAX) die(2, "%s: %u exports do not fit the carrier's %d entry trampolines", modpath, m.nexports, TAL_KENTRY_MAX);
+	for (uint32_t i = 0; i < m.nexports; i++) {
+		uint8_t *t = ko + text + TAL_KENTRY_OFF + i * TAL_KENTRY_SIZE;
+		static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+		int32_t rel = (int32_t)(TAL_KSTUB_AREA + talmod_export_offset(&m, i)) - (int32_t)(TAL_KENTRY_OFF + i * TAL_KENTRY_SIZE + 9);
+		memset(t, 0xcc, TAL_KENTRY_SIZE);
+		memcpy(t, endbr64, 4);
+		t[4] = 0xe9;
+		memcpy(t + 5, &rel, 4);
+	}
 	memcpy(ko + sig, sf, sf_len);
 	struct tal_carrier_lens l = { TAL_CARRIER_FILLED, m.image_size, (uint32_t)sf_len, 0 };
 	memcpy(ko + lens, &l, sizeof l);

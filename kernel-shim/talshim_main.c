@@ -219,6 +219,52 @@ static int tal_check_fixed(const u8 *text, const char *name)
 	return 0;
 }
 
+/* The trampoline area must hold: export i's `endbr64; jmp rel32`, then int3. */
+static void tal_expected_entry(u8 out[TAL_KENTRY_SIZE], const TalModule *m, u32 i)
+{
+	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	s32 rel = (s32)(TAL_KSTUB_AREA + talmod_export_offset(m, i)) - (s32)(TAL_KENTRY_OFF + i * TAL_KENTRY_SIZE + 9);
+
+	memset(out, 0xcc, TAL_KENTRY_SIZE);
+	memcpy(out, endbr64, 4);
+	out[4] = 0xe9;
+	memcpy(out + 5, &rel, 4);
+}
+
+/*
+ * The stub area past the fixed stubs: int3, but for one entry trampoline
+ * per export from TAL_KENTRY_OFF, exactly as talload writes it.
+ */
+static int tal_check_entries(const u8 *text, const TalModule *m, const char *name)
+{
+	u8 want[TAL_KENTRY_SIZE];
+	size_t j;
+	u32 i;
+
+	if (m->nexports > TAL_KENTRY_MAX) {
+		pr_err("%s: refused: %u exports do not fit the carrier's entry trampolines\n", name, m->nexports);
+		return -EFBIG;
+	}
+	for (j = ARRAY_SIZE(tal_svcs) * TALMOD_STUB_SIZE; j < TAL_KENTRY_OFF; j++)
+		if (text[j] != 0xcc)
+			goto bad;
+	for (i = 0; i < m->nexports; i++) {
+		tal_expected_entry(want, m, i);
+		if (memcmp(text + TAL_KENTRY_OFF + i * TAL_KENTRY_SIZE, want, TAL_KENTRY_SIZE) != 0) {
+			pr_err("%s: refused: the carrier's entry trampoline %u is not endbr64 and a jump to '%s'\n",
+			       name, i, talmod_export_name(m, i));
+			return -EILSEQ;
+		}
+	}
+	for (j = TAL_KENTRY_OFF + m->nexports * TAL_KENTRY_SIZE; j < TAL_KSTUB_AREA; j++)
+		if (text[j] != 0xcc)
+			goto bad;
+	return 0;
+bad:
+	pr_err("%s: refused: the carrier holds code in its stub area (offset %zu)\n", name, j);
+	return -EILSEQ;
+}
+
 /* The carrier's image: the signed image, stubs set, the rest int3. */
 static int tal_check_image(const u8 *text, size_t text_len, const TalModule *m, const char *name)
 {
@@ -341,6 +387,8 @@ int talshim_register(struct module *owner, const u8 *text, size_t text_len,
 		return -EOPNOTSUPP;
 	}
 	ret = tal_check_fixed(text, name);
+	if (!ret)
+		ret = tal_check_entries(text, &m, name);
 	if (!ret)
 		ret = tal_check_image(text, text_len, &m, name);
 	if (ret)
@@ -481,7 +529,8 @@ static long tal_invoke(void __user *uarg)
 		result = -ESRCH;
 		goto out;
 	}
-	entry = (void *)(km->image + talmod_export_offset(&km->mod, e));
+	/* through its trampoline: an indirect call that lands on endbr64 */
+	entry = (void *)(km->image - TAL_KSTUB_AREA + TAL_KENTRY_OFF + e * TAL_KENTRY_SIZE);
 	base = (unsigned long)task_stack_page(current);
 	inv.ctx.stack_limit = base + TAL_STACK_RESERVE;
 	inv.ctx.steps = tal_fuel;

@@ -77,6 +77,17 @@ struct tal_cert {
  * kernel module name without its TAL_CARRIER_PREFIX.
  */
 #define TAL_KSTUB_AREA		4096
+/*
+ * Entry trampolines, in the stub area from TAL_KENTRY_OFF: one 16-byte
+ * `endbr64; jmp rel32 <export>` per export of the module, in the order of
+ * its export table, written by talload and checked byte for byte by the
+ * shim, which calls exports only through them (an indirect call that
+ * lands on endbr64, as indirect-branch tracking wants; the jump into the
+ * image is direct).
+ */
+#define TAL_KENTRY_OFF		2048
+#define TAL_KENTRY_SIZE		16
+#define TAL_KENTRY_MAX		((TAL_KSTUB_AREA - TAL_KENTRY_OFF) / TAL_KENTRY_SIZE)
 #define TAL_CARRIER_IMAGE_MAX	(64 * 1024)
 #define TAL_CARRIER_SIGNED_MAX	(256 * 1024)
 #define TAL_CARRIER_FILLED	0x444c4946u	/* "FILD": talload wrote it */

@@ -89,6 +89,8 @@ expect "refused: a carrier whose code is not the signed image" "!0" "" insmod /t
 log_has "refused: carrier code: reason logged" "talshim: badcode: refused: the carrier's code is not the signed module's image"
 expect "refused: a carrier whose stub goes to another service" "!0" "" insmod /t/badstub.ko
 log_has "refused: carrier stub: reason logged" "talshim: badstub: refused: the carrier's stub 0 is not the direct branch"
+expect "refused: a carrier whose entry trampoline jumps elsewhere" "!0" "" insmod /t/badentry.ko
+log_has "refused: carrier entry: reason logged" "talshim: badentry: refused: the carrier's entry trampoline 0 is not endbr64"
 expect "a second module of a loaded name" 1 "File exists" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
 
 # ---- unload ----
