@@ -31,6 +31,10 @@ tal_carrier_text:
 	FIXED_STUB tal_ksvc_getpid
 	FIXED_STUB tal_ksvc_clock
 	FIXED_STUB tal_ksvc_log
+	FIXED_STUB tal_ksvc_buf_len
+	FIXED_STUB tal_ksvc_copy_in
+	FIXED_STUB tal_ksvc_copy_out
+	FIXED_STUB tal_ksvc_alloc_bytes
 	.fill	TAL_KSTUB_AREA - (. - tal_carrier_text), 1, 0xcc
 	.fill	TAL_CARRIER_IMAGE_MAX, 1, 0xcc
 

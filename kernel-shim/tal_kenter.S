@@ -56,6 +56,18 @@ tal_ktrap_common:
 	jmp	.Ltal_kenter_out
 SYM_FUNC_END(tal_kenter)
 
+/*
+ * void tal_kraise(int kind): a service (C) ends the invocation with a trap
+ * of that kind (no jump site); the C frames above are dropped.
+ */
+SYM_FUNC_START(tal_kraise)
+	xorl	%esi, %esi
+	call	tal_ktrap_record
+	movq	%rax, %rsp
+	xorl	%eax, %eax
+	jmp	.Ltal_kenter_out
+SYM_FUNC_END(tal_kraise)
+
 .macro TRAP name kind
 SYM_FUNC_START(tal_ktrap_\name)
 	movl	$\kind, %edi

@@ -5,7 +5,7 @@
  *   talload fill CARRIER.ko MODULE.signed.tlm NAME OUT.ko
  *   talload unload NAME
  *   talload list
- *   talload call NAME EXPORT [INT...]
+ *   talload call NAME EXPORT [INT|@FILE|+FILE...]
  *   talload addcert CERT.der
  *
  * load fills a copy of the carrier (talcarrier.ko) with the module: its
@@ -43,11 +43,11 @@
 /* The imports of tal_kernel.tali, in order: the carrier's fixed stubs. */
 static const char *const services[] = {
 	"tal_trap_bounds", "tal_trap_stack", "tal_trap_null", "tal_trap_div", "tal_trap_fuel",
-	"tal_getpid", "tal_clock", "tal_log",
+	"tal_getpid", "tal_clock", "tal_log", "tal_buf_len", "tal_copy_in", "tal_copy_out", "tal_alloc_bytes",
 };
 #define NSERVICES ((int)(sizeof services / sizeof services[0]))
 
-static const char *trap_names[] = { "none", "bounds", "stack", "null", "division by zero", "fuel" };
+static const char *trap_names[] = { "none", "bounds", "stack", "null", "division by zero", "fuel", "quota" };
 
 static void die(int code, const char *fmt, ...)
 {
@@ -316,36 +316,62 @@ static int cmd_list(void)
 	return 0;
 }
 
+/*
+** call NAME EXPORT [ARG...]: integers go to rsi..r9; @FILE is a buffer the
+** module may read, +FILE one it may also write (written back to FILE after
+** a call that returned), in order: buffer 0, 1, ...
+*/
 static int cmd_call(const char *name, const char *export, int argc, char **argv)
 {
-	struct tal_invoke r;
-	memset(&r, 0, sizeof r);
-	if (strlen(name) >= sizeof r.module || strlen(export) >= sizeof r.export) die(2, "a name is too long");
-	if (argc > TAL_MAX_ARGS) die(2, "at most %d integer arguments (the context takes rdi)", TAL_MAX_ARGS);
-	strcpy(r.module, name);
-	strcpy(r.export, export);
-	r.nargs = (uint32_t)argc;
+	struct tal_invoke_buf b;
+	struct tal_invoke *r = &b.call;
+	const char *files[TAL_MAX_BUFS];
+	size_t lens[TAL_MAX_BUFS];
+	memset(&b, 0, sizeof b);
+	if (strlen(name) >= sizeof r->module || strlen(export) >= sizeof r->export) die(2, "a name is too long");
+	strcpy(r->module, name);
+	strcpy(r->export, export);
 	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '@' || a[0] == '+') {
+			if (b.nbufs == TAL_MAX_BUFS) die(2, "at most %d buffers", TAL_MAX_BUFS);
+			uint8_t *p = read_file(a + 1, &lens[b.nbufs]);
+			files[b.nbufs] = a + 1;
+			b.ptr[b.nbufs] = (uint64_t)(uintptr_t)p;
+			b.len[b.nbufs] = (uint32_t)lens[b.nbufs];
+			if (a[0] == '+') b.writable |= 1u << b.nbufs;
+			b.nbufs++;
+			continue;
+		}
+		if (r->nargs == TAL_MAX_ARGS) die(2, "at most %d integer arguments (the context takes rdi)", TAL_MAX_ARGS);
 		char *end;
 		errno = 0;
-		r.args[i] = strtoll(argv[i], &end, 0);
-		if (errno || end == argv[i] || *end) die(2, "'%s' is not a 64-bit integer", argv[i]);
+		r->args[r->nargs] = strtoll(a, &end, 0);
+		if (errno || end == a || *end) die(2, "'%s' is not a 64-bit integer (or @FILE, +FILE for a buffer)", a);
+		r->nargs++;
 	}
 	int fd = open_dev();
-	if (ioctl(fd, TAL_IOC_INVOKE, &r) != 0) {
+	int rc = b.nbufs ? ioctl(fd, TAL_IOC_INVOKE_BUF, &b) : ioctl(fd, TAL_IOC_INVOKE, r);
+	if (rc != 0) {
 		int e = errno;
 		if (e == ENOENT) die(2, "no module '%s' is loaded", name);
 		if (e == ESRCH) die(2, "module '%s' has no export '%s'", name, export);
-		die(2, "TAL_IOC_INVOKE: %s", strerror(e));
+		die(2, "%s: %s", b.nbufs ? "TAL_IOC_INVOKE_BUF" : "TAL_IOC_INVOKE", strerror(e));
 	}
 	close(fd);
-	if (r.trap) {
-		const char *t = r.trap > 0 && r.trap <= TAL_TRAP_FUEL ? trap_names[r.trap] : "?";
-		if (r.offset != TAL_NO_OFFSET) printf("trap: %s at code offset %#x\n", t, r.offset);
+	if (r->trap) {
+		const char *t = r->trap > 0 && r->trap <= TAL_TRAP_QUOTA ? trap_names[r->trap] : "?";
+		if (r->offset != TAL_NO_OFFSET) printf("trap: %s at code offset %#x\n", t, r->offset);
 		else printf("trap: %s\n", t);
 		return 1;
 	}
-	printf("%lld\n", (long long)r.result);
+	for (uint32_t i = 0; i < b.nbufs; i++) {
+		if (!(b.writable & (1u << i))) continue;
+		FILE *f = fopen(files[i], "wb");
+		if (!f || fwrite((void *)(uintptr_t)b.ptr[i], 1, lens[i], f) != lens[i] || fclose(f) != 0)
+			die(2, "cannot write '%s' back: %s", files[i], strerror(errno));
+	}
+	printf("%lld\n", (long long)r->result);
 	return 0;
 }
 
@@ -369,7 +395,7 @@ static void usage(FILE *f)
 	      "       talload fill CARRIER.ko MODULE.signed.tlm NAME OUT.ko   (fill, do not load)\n"
 	      "       talload unload NAME\n"
 	      "       talload list\n"
-	      "       talload call NAME EXPORT [INT...]\n"
+	      "       talload call NAME EXPORT [INT | @FILE | +FILE...]   (@: a buffer to read, +: to read and write back)\n"
 	      "       talload addcert CERT.der\n"
 	      "Load signed TAL modules into the kernel (talshim.ko) and invoke their exports.\n"
 	      "Exit status: 0 done, 1 refused or trapped, 2 usage or I/O error.\n", f);

@@ -25,6 +25,8 @@ void tal_ktrap_stack(void);
 void tal_ktrap_null(void);
 void tal_ktrap_div(void);
 void tal_ktrap_fuel(void);
+/* does not return; not declared __noreturn so that objtool sees a normal call */
+void tal_kraise(int kind);
 
 /* Call entry with rdi..r9 = regs[0..5]; inv->sp (offset 0) is set for traps. */
 struct tal_inv;

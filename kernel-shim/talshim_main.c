@@ -68,6 +68,13 @@ struct tal_inv {
 	const struct tal_kmod *km;
 	int trap;
 	u32 offset;
+	/* the caller's buffers, copied in (tal_buf_len, tal_copy_in/out) */
+	u8 *buf[TAL_MAX_BUFS];
+	u32 len[TAL_MAX_BUFS];
+	u32 nbufs, writable;
+	/* the memory quota (tal_alloc_bytes): allocated before the call */
+	u8 *arena;
+	size_t arena_len, arena_used;
 };
 
 /* A loaded module. */
@@ -90,6 +97,11 @@ static DEFINE_PER_CPU(struct tal_inv *, tal_kcur);
 static unsigned long tal_fuel = 1UL << 24;
 module_param_named(fuel, tal_fuel, ulong, 0644);
 MODULE_PARM_DESC(fuel, "fuel per invocation (default 16777216)");
+
+/* Memory a module may allocate per invocation (tal_alloc_bytes). */
+static unsigned long tal_quota = 1UL << 20;
+module_param_named(quota, tal_quota, ulong, 0644);
+MODULE_PARM_DESC(quota, "bytes a module may allocate per invocation (default 1 MiB, at most 64 MiB)");
 
 /* ---- services ---- */
 
@@ -115,6 +127,69 @@ long tal_ksvc_log(const void *ctx, const u8 *buf, unsigned long n)
 }
 EXPORT_SYMBOL_GPL(tal_ksvc_log);
 
+/* The running invocation; services run only inside one. */
+static struct tal_inv *tal_cur_inv(void)
+{
+	struct tal_inv *inv = this_cpu_read(tal_kcur);
+
+	BUG_ON(!inv);	/* a service called outside an invocation */
+	return inv;
+}
+
+long tal_ksvc_buf_len(const void *ctx, long i)
+{
+	struct tal_inv *inv = tal_cur_inv();
+
+	return i >= 0 && i < inv->nbufs ? inv->len[i] : 0;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_buf_len);
+
+/* Is [off, off + n) inside buffer i? */
+static bool tal_buf_range(const struct tal_inv *inv, long i, long off, unsigned long n)
+{
+	return i >= 0 && i < inv->nbufs && off >= 0 && (unsigned long)off <= inv->len[i] &&
+	       n <= inv->len[i] - (unsigned long)off;
+}
+
+long tal_ksvc_copy_in(const void *ctx, long i, long off, u8 *dst, unsigned long n)
+{
+	struct tal_inv *inv = tal_cur_inv();
+
+	if (!tal_buf_range(inv, i, off, n))
+		return -1;
+	memcpy(dst, inv->buf[i] + off, n);
+	return (long)n;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_copy_in);
+
+long tal_ksvc_copy_out(const void *ctx, long i, long off, const u8 *src, unsigned long n)
+{
+	struct tal_inv *inv = tal_cur_inv();
+
+	if (!tal_buf_range(inv, i, off, n) || !(inv->writable & (1u << i)))
+		return -1;
+	memcpy(inv->buf[i] + off, src, n);
+	return (long)n;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_copy_out);
+
+/* n zeroed bytes of the quota, 16-byte aligned, or the quota trap. */
+void *tal_ksvc_alloc_bytes(const void *ctx, unsigned long n)
+{
+	struct tal_inv *inv = tal_cur_inv();
+	size_t want = ALIGN(n, 16);
+	void *p;
+
+	if (!inv->arena || n > inv->arena_len || want > inv->arena_len - inv->arena_used) {
+		tal_kraise(TAL_TRAP_QUOTA);	/* does not return */
+		return NULL;
+	}
+	p = inv->arena + inv->arena_used;
+	inv->arena_used += want;
+	return p;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_alloc_bytes);
+
 /*
  * The kernel interface's services in the order of tal_kernel.tali: fixed
  * stub k of a carrier jumps to tal_svcs[k].fn.
@@ -132,6 +207,10 @@ static const struct tal_svc {
 	{ "tal_getpid", tal_ksvc_getpid, 0 },
 	{ "tal_clock", tal_ksvc_clock, 0 },
 	{ "tal_log", tal_ksvc_log, 0 },
+	{ "tal_buf_len", tal_ksvc_buf_len, 0 },
+	{ "tal_copy_in", tal_ksvc_copy_in, 0 },
+	{ "tal_copy_out", tal_ksvc_copy_out, 0 },
+	{ "tal_alloc_bytes", tal_ksvc_alloc_bytes, 0 },
 };
 
 /* Defined in tal_kenter.S; exported here, where genksyms sees their types. */
@@ -167,6 +246,8 @@ unsigned long tal_ktrap_record(int kind, unsigned long ret)
 	m = &inv->km->mod;
 	inv->trap = kind;
 	inv->offset = TAL_NO_OFFSET;
+	if (!ret)	/* from a service (tal_kraise): no jump site */
+		return inv->sp;
 	stubs = (unsigned long)inv->km->image + m->stubs_off;
 	at = ret - 5;
 	if (at >= stubs && (at - stubs) % TALMOD_STUB_SIZE == 0) {
@@ -497,26 +578,64 @@ static long tal_list(void __user *uarg)
 	return copy_to_user(uarg, &l, sizeof(l)) ? -EFAULT : 0;
 }
 
-static long tal_invoke(void __user *uarg)
+/* Copy the caller's buffers in (kernel memory the module may read). */
+static long tal_bufs_in(struct tal_inv *inv, const struct tal_invoke_buf *b)
 {
-	struct tal_invoke req;
+	unsigned long total = 0;
+	u32 i;
+
+	if (b->nbufs > TAL_MAX_BUFS || (b->writable >> TAL_MAX_BUFS) || (b->writable >> b->nbufs))
+		return -EINVAL;
+	for (i = 0; i < b->nbufs; i++) {
+		total += b->len[i];
+		if (total > TAL_BUFS_MAX)
+			return -E2BIG;
+	}
+	for (i = 0; i < b->nbufs; i++) {
+		inv->buf[i] = kvmalloc(b->len[i] ? b->len[i] : 1, GFP_KERNEL);
+		if (!inv->buf[i])
+			return -ENOMEM;
+		inv->nbufs = i + 1;
+		inv->len[i] = b->len[i];
+		if (copy_from_user(inv->buf[i], u64_to_user_ptr(b->ptr[i]), b->len[i]))
+			return -EFAULT;
+	}
+	inv->writable = b->writable;
+	return 0;
+}
+
+static void tal_inv_free(struct tal_inv *inv)
+{
+	u32 i;
+
+	for (i = 0; i < inv->nbufs; i++)
+		kvfree(inv->buf[i]);
+	kvfree(inv->arena);
+}
+
+/*
+ * Run an export: find it (holding a reference on its carrier), copy the
+ * buffers in, reserve the quota, call it on this kernel stack with
+ * preemption disabled, copy the writable buffers back if it returned.
+ */
+static long tal_run(struct tal_invoke_buf *b)
+{
+	struct tal_invoke *req = &b->call;
 	struct tal_kmod *km;
 	struct tal_inv inv = { 0 };
 	u64 regs[6] = { 0 };
 	unsigned long base;
 	void *entry;
-	long result;
+	long result = 0;
 	int e;
 	u32 i;
 
-	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
-	if (req.nargs > TAL_MAX_ARGS || req.pad ||
-	    !memchr(req.module, 0, sizeof(req.module)) || !memchr(req.export, 0, sizeof(req.export)))
+	if (req->nargs > TAL_MAX_ARGS || req->pad ||
+	    !memchr(req->module, 0, sizeof(req->module)) || !memchr(req->export, 0, sizeof(req->export)))
 		return -EINVAL;
 
 	mutex_lock(&tal_lock);
-	km = tal_find(req.module);
+	km = tal_find(req->module);
 	if (!km || !try_module_get(km->owner)) {	/* a carrier going away */
 		mutex_unlock(&tal_lock);
 		return -ENOENT;
@@ -524,9 +643,18 @@ static long tal_invoke(void __user *uarg)
 	atomic_inc(&km->running);
 	mutex_unlock(&tal_lock);
 
-	e = talmod_find_export(&km->mod, req.export);
+	e = talmod_find_export(&km->mod, req->export);
 	if (e < 0) {
 		result = -ESRCH;
+		goto out;
+	}
+	result = tal_bufs_in(&inv, b);
+	if (result)
+		goto out;
+	inv.arena_len = min(tal_quota, 64UL << 20);
+	inv.arena = inv.arena_len ? kvzalloc(inv.arena_len, GFP_KERNEL) : NULL;
+	if (inv.arena_len && !inv.arena) {
+		result = -ENOMEM;
 		goto out;
 	}
 	/* through its trampoline: an indirect call that lands on endbr64 */
@@ -540,24 +668,53 @@ static long tal_invoke(void __user *uarg)
 		goto out;
 	}
 	regs[0] = (u64)(unsigned long)&inv.ctx;
-	for (i = 0; i < req.nargs; i++)
-		regs[1 + i] = (u64)req.args[i];
+	for (i = 0; i < req->nargs; i++)
+		regs[1 + i] = (u64)req->args[i];
 
 	preempt_disable();
 	this_cpu_write(tal_kcur, &inv);
-	req.result = tal_kenter(entry, regs, &inv);
+	req->result = tal_kenter(entry, regs, &inv);
 	this_cpu_write(tal_kcur, NULL);
 	preempt_enable();
 
-	req.trap = inv.trap;
-	req.offset = inv.trap ? inv.offset : TAL_NO_OFFSET;
+	req->trap = inv.trap;
+	req->offset = inv.trap ? inv.offset : TAL_NO_OFFSET;
 	if (inv.trap)
-		req.result = 0;
-	result = copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+		req->result = 0;
+	for (i = 0; !inv.trap && i < inv.nbufs; i++)
+		if ((inv.writable & (1u << i)) && copy_to_user(u64_to_user_ptr(b->ptr[i]), inv.buf[i], inv.len[i]))
+			result = -EFAULT;
 out:
+	tal_inv_free(&inv);
 	atomic_dec(&km->running);
 	module_put(km->owner);
 	return result;
+}
+
+static long tal_invoke(void __user *uarg)
+{
+	struct tal_invoke_buf b = { 0 };
+	long r;
+
+	if (copy_from_user(&b.call, uarg, sizeof(b.call)))
+		return -EFAULT;
+	r = tal_run(&b);
+	if (!r && copy_to_user(uarg, &b.call, sizeof(b.call)))
+		r = -EFAULT;
+	return r;
+}
+
+static long tal_invoke_buf(void __user *uarg)
+{
+	struct tal_invoke_buf b;
+	long r;
+
+	if (copy_from_user(&b, uarg, sizeof(b)))
+		return -EFAULT;
+	r = tal_run(&b);
+	if (!r && copy_to_user(uarg, &b.call, sizeof(b.call)))
+		r = -EFAULT;
+	return r;
 }
 
 static long tal_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
@@ -569,6 +726,8 @@ static long tal_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return tal_add_cert(uarg);
 	case TAL_IOC_INVOKE:
 		return tal_invoke(uarg);
+	case TAL_IOC_INVOKE_BUF:
+		return tal_invoke_buf(uarg);
 	case TAL_IOC_LIST:
 		return tal_list(uarg);
 	default:

@@ -27,6 +27,9 @@
 #define TAL_TRAP_NULL	3
 #define TAL_TRAP_DIV	4
 #define TAL_TRAP_FUEL	5
+#define TAL_TRAP_QUOTA	6
+#define TAL_MAX_BUFS	4		/* buffers of one invocation */
+#define TAL_BUFS_MAX	(1 << 20)	/* their bytes in all */
 #define TAL_NO_OFFSET	0xffffffffu
 
 #ifndef __ASSEMBLY__
@@ -42,6 +45,19 @@ struct tal_invoke {
 	__s64 result;			/* rax, when trap is TAL_TRAP_NONE */
 	__s32 trap;			/* TAL_TRAP_* */
 	__u32 offset;			/* code offset of the trapping jump, or TAL_NO_OFFSET */
+};
+
+/*
+ * TAL_IOC_INVOKE_BUF: the same with up to TAL_MAX_BUFS buffers of the
+ * caller, copied in before the call; those whose bit is set in `writable`
+ * are copied back after a call that returned.
+ */
+struct tal_invoke_buf {
+	struct tal_invoke call;
+	__u32 nbufs;
+	__u32 writable;
+	__u64 ptr[TAL_MAX_BUFS];	/* user pointers */
+	__u32 len[TAL_MAX_BUFS];
 };
 
 /* TAL_IOC_LIST: the index-th loaded module (-ENOENT past the last). */
@@ -64,6 +80,7 @@ struct tal_cert {
 #define TAL_IOC_ADD_CERT	_IOWR(TAL_IOC_MAGIC, 1, struct tal_cert)
 #define TAL_IOC_INVOKE		_IOWR(TAL_IOC_MAGIC, 2, struct tal_invoke)
 #define TAL_IOC_LIST		_IOWR(TAL_IOC_MAGIC, 3, struct tal_list)
+#define TAL_IOC_INVOKE_BUF	_IOWR(TAL_IOC_MAGIC, 4, struct tal_invoke_buf)
 #endif
 
 /*

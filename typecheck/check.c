@@ -447,6 +447,20 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 typedef struct Access { int width, write; TyId val; int base; } Access;
 
 static TyId access_layout(Ck *c, TyId lay, int64_t off, Access *a, TyId *updated);
+static int is_intlike(Ck *c, TyId t);
+
+/*
+** [mem.type] a store of 1, 2 or 4 bytes into a u8, u16 or u32 of that
+** width keeps only those bytes of an integer: whatever the integer, they
+** are a value of the field's type.
+*/
+static int narrow_store(Ck *c, const Access *a, TyId t)
+{
+	TyId e = X(c, t);
+	int k = e ? N(c, e)->kind : 0;
+	int w = k == TY_U8 ? 1 : k == TY_U16 ? 2 : k == TY_U32 ? 4 : 0;
+	return w && a->width == w && is_intlike(c, a->val);
+}
 
 /*
 ** [mem.field] a record is reached at the exact offset of a field, with the
@@ -477,7 +491,7 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 		if (!(flags & TF_W)) return report(c, "mem.perm", "field '%s' is read-only", ty_strof(&c->t, fname)), 0;
 		if (fe && N(c, fe)->kind == TY_BUDGET)
 			return report(c, "fuel.write", "field '%s' is fuel: it only counts down, by sub qword ptr [...], 1", ty_strof(&c->t, fname)), 0;
-		if (!ty_leq(&c->o, a->val, ft, NULL, &c->st.facts))
+		if (!narrow_store(c, a, ft) && !ty_leq(&c->o, a->val, ft, NULL, &c->st.facts))
 			return report(c, "mem.type", "storing %s into field '%s' of type %s", TYS(a->val), ty_strof(&c->t, fname), TYS(ft)), 0;
 		if ((flags & TF_UNINIT) && updated) {
 			/* the field is written now: the pointer's type says so from here on */
@@ -522,7 +536,7 @@ static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
 		return report(c, "mem.field", "%d-byte access to an element of %s", a->width, TYS(arr)), 0;
 	if (a->write) {
 		if (!(perm & TF_W)) return report(c, "mem.perm", "the array is read-only"), 0;
-		if (!ty_leq(&c->o, a->val, et, NULL, &c->st.facts))
+		if (!narrow_store(c, a, et) && !ty_leq(&c->o, a->val, et, NULL, &c->st.facts))
 			return report(c, "mem.type", "storing %s into an element of type %s", TYS(a->val), TYS(et)), 0;
 	} else if (!(perm & TF_R)) return report(c, "mem.perm", "the array is write-only"), 0;
 	return et;
@@ -1580,7 +1594,11 @@ static void check_kernel_export(Ck *c, const TyEntry *e, TyId k)
 		for (int j = 0; j < 5; j++) arg |= args[j] == r;
 		if (!p.reg[r] || r == R_RDI) continue;
 		if (!arg) { report(c, "export.kernel", "'%s' expects %s, which the kernel does not pass", name, x86_reg_name(r, S64)); return; }
-		if (!is_intlike(c, p.reg[r])) { report(c, "export.kernel", "'%s' takes %s in %s; the kernel passes integers", name, TYS(p.reg[r]), x86_reg_name(r, S64)); return; }
+		TyId t = X(c, p.reg[r]);
+		if (!t || (N(c, t)->kind != TY_INT && N(c, t)->kind != TY_U64)) {
+			report(c, "export.kernel", "'%s' takes %s in %s; the kernel passes any 64-bit integer (int or u64)", name, TYS(p.reg[r]), x86_reg_name(r, S64));
+			return;
+		}
 	}
 	TyId st = p.stack ? X(c, p.stack) : 0, ret = st && N(c, st)->kind == TY_SCONS ? K(c, st, 0) : 0;
 	Code q;

@@ -52,7 +52,7 @@ expect "add the signing certificate" 0 "trusted" /t/talload addcert /t/cert.der
 
 # ---- a signed module, invoked from an unprivileged process ----
 expect "load a signed module" 0 "kt: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
-expect "list" 0 "^kt	6 exports" /t/talload list
+expect "list" 0 "^kt	9 exports" /t/talload list
 as_user "kt_add 2 40" 0 "^42$" /t/talload call kt kt_add 2 40
 as_user "kt_add -5 3" 0 "^-2$" /t/talload call kt kt_add -5 3
 pid_out=$(su -s /bin/sh nobody -c 'echo $$; exec /t/talload call kt kt_pid' 2>&1)
@@ -66,6 +66,21 @@ as_user "kt_rec 10: recursion within the stack" 0 "^10$" /t/talload call kt kt_r
 as_user "kt_rec 100000: deep recursion ends in the stack trap" 1 "^trap: stack at code offset 0x" /t/talload call kt kt_rec 100000
 as_user "kt_spin: a runaway loop is stopped by the fuel" 1 "^trap: fuel at code offset 0x" /t/talload call kt kt_spin
 as_user "a call after a trap" 0 "^7$" /t/talload call kt kt_add 3 4
+# buffers: copied in before the call, the writable ones back after it
+printf 'abc' > /tmp/abc; chmod 666 /tmp/abc
+as_user "kt_bufsum @FILE: the module reads a copy of the caller's buffer" 0 "^294$" /t/talload call kt kt_bufsum @/tmp/abc
+as_user "kt_fill +FILE 65: the module writes the caller's buffer" 0 "^3$" /t/talload call kt kt_fill +/tmp/abc 65
+if [ "$(cat /tmp/abc)" = AAA ]; then ok "the buffer came back written: AAA"; else fail "the buffer: '$(cat /tmp/abc)'"; fi
+printf 'xyz' > /tmp/ro; chmod 444 /tmp/ro
+as_user "kt_fill @FILE: a read-only buffer is not written" 0 "^3$" /t/talload call kt kt_fill @/tmp/ro 66
+if [ "$(cat /tmp/ro)" = xyz ]; then ok "the read-only buffer is as it was"; else fail "the read-only buffer: '$(cat /tmp/ro)'"; fi
+: > /tmp/empty; chmod 666 /tmp/empty
+as_user "kt_bufsum of an empty buffer" 0 "^0$" /t/talload call kt kt_bufsum @/tmp/empty
+as_user "kt_bufsum without a buffer" 0 "^0$" /t/talload call kt kt_bufsum
+# the memory quota (1 MiB by default): 16 blocks of 64 KiB fit, 17 do not
+as_user "kt_hog 16: within the quota" 0 "^0$" /t/talload call kt kt_hog 16
+as_user "kt_hog 17: the quota trap" 1 "^trap: quota" /t/talload call kt kt_hog 17
+as_user "a call after the quota trap" 0 "^7$" /t/talload call kt kt_add 3 4
 as_user "unknown module" 2 "no module 'nosuch' is loaded" /t/talload call nosuch kt_add 1 2
 as_user "unknown export" 2 "has no export 'nosuch'" /t/talload call kt nosuch
 su -s /bin/sh nobody -c "/t/badioctl user"

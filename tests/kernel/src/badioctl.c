@@ -49,6 +49,31 @@ int main(int argc, char **argv)
 	expect("unknown export", ioctl(fd, TAL_IOC_INVOKE, &r), ESRCH);
 	expect("bad pointer", ioctl(fd, TAL_IOC_INVOKE, (void *)16), EFAULT);
 	expect("unknown request", ioctl(fd, _IO('T', 99), 0), ENOTTY);
+	{
+		/* buffers: too many, too big, writable past the last, a bad pointer */
+		struct tal_invoke_buf b;
+		static char small[8];
+		memset(&b, 0, sizeof b);
+		strcpy(b.call.module, "kt");
+		strcpy(b.call.export, "kt_bufsum");
+		b.nbufs = TAL_MAX_BUFS + 1;
+		expect("too many buffers", ioctl(fd, TAL_IOC_INVOKE_BUF, &b), EINVAL);
+		b.nbufs = 2;
+		b.ptr[0] = b.ptr[1] = (unsigned long)small;
+		b.len[0] = TAL_BUFS_MAX;
+		b.len[1] = 1;
+		expect("buffers over the limit in all", ioctl(fd, TAL_IOC_INVOKE_BUF, &b), E2BIG);
+		b.len[0] = b.len[1] = sizeof small;
+		b.writable = 1u << 3;
+		expect("a writable buffer past the last", ioctl(fd, TAL_IOC_INVOKE_BUF, &b), EINVAL);
+		b.writable = 0;
+		b.ptr[1] = 16;
+		expect("a buffer at a bad address", ioctl(fd, TAL_IOC_INVOKE_BUF, &b), EFAULT);
+		b.ptr[1] = (unsigned long)small;
+		b.len[1] = 1u << 30;
+		expect("a buffer of a huge size", ioctl(fd, TAL_IOC_INVOKE_BUF, &b), E2BIG);
+		expect("bad pointer to the request", ioctl(fd, TAL_IOC_INVOKE_BUF, (void *)16), EFAULT);
+	}
 	c.data = (unsigned long)junk;
 	c.len = sizeof junk;
 	c.serial = 0;
