@@ -28,7 +28,7 @@ tal_carrier_text:
 	FIXED_STUB tal_ktrap_null
 	FIXED_STUB tal_ktrap_div
 	FIXED_STUB tal_ktrap_fuel
-	FIXED_STUB tal_ksvc_getpid
+	FIXED_STUB tal_ksvc_getpid_fast
 	FIXED_STUB tal_ksvc_clock
 	FIXED_STUB tal_ksvc_log
 	FIXED_STUB tal_ksvc_buf_len

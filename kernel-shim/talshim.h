@@ -25,6 +25,7 @@ void tal_ktrap_stack(void);
 void tal_ktrap_null(void);
 void tal_ktrap_div(void);
 void tal_ktrap_fuel(void);
+long tal_ksvc_getpid_fast(void);
 /* does not return; not declared __noreturn so that objtool sees a normal call */
 void tal_kraise(int kind);
 

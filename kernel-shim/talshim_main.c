@@ -204,7 +204,7 @@ static const struct tal_svc {
 	{ "tal_trap_null", tal_ktrap_null, TAL_TRAP_NULL },
 	{ "tal_trap_div", tal_ktrap_div, TAL_TRAP_DIV },
 	{ "tal_trap_fuel", tal_ktrap_fuel, TAL_TRAP_FUEL },
-	{ "tal_getpid", tal_ksvc_getpid, 0 },
+	{ "tal_getpid", tal_ksvc_getpid_fast, 0 },
 	{ "tal_clock", tal_ksvc_clock, 0 },
 	{ "tal_log", tal_ksvc_log, 0 },
 	{ "tal_buf_len", tal_ksvc_buf_len, 0 },
@@ -219,6 +219,7 @@ EXPORT_SYMBOL_GPL(tal_ktrap_stack);
 EXPORT_SYMBOL_GPL(tal_ktrap_null);
 EXPORT_SYMBOL_GPL(tal_ktrap_div);
 EXPORT_SYMBOL_GPL(tal_ktrap_fuel);
+EXPORT_SYMBOL_GPL(tal_ksvc_getpid_fast);
 
 static int tal_svc_index(const char *name)
 {
