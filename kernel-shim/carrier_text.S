@@ -35,6 +35,10 @@ tal_carrier_text:
 	FIXED_STUB tal_ksvc_copy_in
 	FIXED_STUB tal_ksvc_copy_out
 	FIXED_STUB tal_ksvc_alloc_bytes
+	FIXED_STUB tal_ksvc_dir_open
+	FIXED_STUB tal_ksvc_dir_read
+	FIXED_STUB tal_ksvc_dir_enter
+	FIXED_STUB tal_ksvc_dir_close
 	.fill	TAL_KSTUB_AREA - (. - tal_carrier_text), 1, 0xcc
 	.fill	TAL_CARRIER_IMAGE_MAX, 1, 0xcc
 

@@ -44,6 +44,7 @@
 static const char *const services[] = {
 	"tal_trap_bounds", "tal_trap_stack", "tal_trap_null", "tal_trap_div", "tal_trap_fuel",
 	"tal_getpid", "tal_clock", "tal_log", "tal_buf_len", "tal_copy_in", "tal_copy_out", "tal_alloc_bytes",
+	"tal_dir_open", "tal_dir_read", "tal_dir_enter", "tal_dir_close",
 };
 #define NSERVICES ((int)(sizeof services / sizeof services[0]))
 

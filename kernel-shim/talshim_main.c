@@ -12,15 +12,16 @@
  * carrier's fixed stubs.  Only then is the module entered in the registry,
  * where /dev/tal (TAL_IOC_INVOKE) finds its exports.
  *
- * An invocation runs on the caller's kernel stack, with preemption
- * disabled, through tal_kenter (tal_kenter.S).  A trap stub ends it:
- * tal_ktrap_* unwinds to tal_kenter's caller with the saved stack pointer
- * of the invocation found through a per-CPU variable.
+ * An invocation runs on the caller's kernel stack through tal_kenter
+ * (tal_kenter.S), preemptible like the rest of its task (fuel bounds it).
+ * A trap stub ends it: tal_ktrap_* unwinds to tal_kenter's caller with
+ * the saved stack pointer of the invocation, found by task.
  */
 #define pr_fmt(fmt) "talshim: " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/key.h>
 #include <linux/list.h>
@@ -75,6 +76,15 @@ struct tal_inv {
 	/* the memory quota (tal_alloc_bytes): allocated before the call */
 	u8 *arena;
 	size_t arena_len, arena_used;
+	struct tal_kdirs *dirs;		/* open directories, on first use */
+};
+
+#define TAL_KDIRS 64
+/* An invocation's directories: handle = generation << 16 | slot + 1. */
+struct tal_kdirs {
+	struct file *f[TAL_KDIRS];
+	u32 gen[TAL_KDIRS];
+	char last[TAL_KDIRS][NAME_MAX + 1];	/* the entry tal_dir_read gave last */
 };
 
 /* A loaded module. */
@@ -91,7 +101,55 @@ static LIST_HEAD(tal_mods);
 static DEFINE_MUTEX(tal_lock);
 static struct key *tal_keyring;
 static u8 tal_kiface_digest[SHA256_DIGEST_SIZE];
-static DEFINE_PER_CPU(struct tal_inv *, tal_kcur);
+/*
+ * The running invocations, by task: the trap and service paths find theirs
+ * through `current`, so an invocation may be preempted, migrate and sleep
+ * (in a service) like any other code of its task.
+ */
+#define TAL_RUNNING_MAX 256
+static struct { struct task_struct *task; struct tal_inv *inv; } tal_running[TAL_RUNNING_MAX];
+static DEFINE_SPINLOCK(tal_running_lock);
+
+static int tal_running_add(struct tal_inv *inv)
+{
+	int i, r = -EBUSY;
+
+	spin_lock(&tal_running_lock);
+	for (i = 0; i < TAL_RUNNING_MAX; i++)
+		if (!tal_running[i].task) {
+			tal_running[i].task = current;
+			tal_running[i].inv = inv;
+			r = 0;
+			break;
+		}
+	spin_unlock(&tal_running_lock);
+	return r;
+}
+
+static void tal_running_del(void)
+{
+	int i;
+
+	spin_lock(&tal_running_lock);
+	for (i = 0; i < TAL_RUNNING_MAX; i++)
+		if (tal_running[i].task == current)
+			tal_running[i].task = NULL;
+	spin_unlock(&tal_running_lock);
+}
+
+/* The invocation of the current task, or NULL. */
+static struct tal_inv *tal_current_inv(void)
+{
+	struct tal_inv *inv = NULL;
+	int i;
+
+	spin_lock(&tal_running_lock);
+	for (i = 0; i < TAL_RUNNING_MAX && !inv; i++)
+		if (tal_running[i].task == current)
+			inv = tal_running[i].inv;
+	spin_unlock(&tal_running_lock);
+	return inv;
+}
 
 /* Fuel per invocation: loops and recursions a module may go round. */
 static unsigned long tal_fuel = 1UL << 24;
@@ -119,7 +177,7 @@ EXPORT_SYMBOL_GPL(tal_ksvc_clock);
 
 long tal_ksvc_log(const void *ctx, const u8 *buf, unsigned long n)
 {
-	struct tal_inv *inv = this_cpu_read(tal_kcur);
+	struct tal_inv *inv = tal_current_inv();
 	int len = n > 200 ? 200 : (int)n;
 
 	pr_info("%s: %*pE\n", inv && inv->km ? inv->km->name : "?", len, buf);
@@ -130,7 +188,7 @@ EXPORT_SYMBOL_GPL(tal_ksvc_log);
 /* The running invocation; services run only inside one. */
 static struct tal_inv *tal_cur_inv(void)
 {
-	struct tal_inv *inv = this_cpu_read(tal_kcur);
+	struct tal_inv *inv = tal_current_inv();
 
 	BUG_ON(!inv);	/* a service called outside an invocation */
 	return inv;
@@ -190,6 +248,120 @@ void *tal_ksvc_alloc_bytes(const void *ctx, unsigned long n)
 }
 EXPORT_SYMBOL_GPL(tal_ksvc_alloc_bytes);
 
+/* ---- directories ---- */
+
+static unsigned long tal_dir_handle(struct tal_inv *inv, struct file *f)
+{
+	int i;
+
+	if (IS_ERR_OR_NULL(f))
+		return 0;
+	if (!inv->dirs)
+		inv->dirs = kzalloc(sizeof(*inv->dirs), GFP_KERNEL);
+	for (i = 0; inv->dirs && i < TAL_KDIRS; i++)
+		if (!inv->dirs->f[i]) {
+			inv->dirs->f[i] = f;
+			inv->dirs->gen[i]++;
+			inv->dirs->last[i][0] = 0;
+			return (unsigned long)inv->dirs->gen[i] << 16 | (i + 1);
+		}
+	fput(f);
+	return 0;
+}
+
+/* The slot of a live handle, or -1: a failed or closed one reads as empty. */
+static int tal_dir_slot(struct tal_inv *inv, unsigned long h)
+{
+	unsigned long i = (h & 0xffff) - 1;
+
+	if (!h || !inv->dirs || i >= TAL_KDIRS || !inv->dirs->f[i] || (h >> 16) != inv->dirs->gen[i])
+		return -1;
+	return (int)i;
+}
+
+unsigned long tal_ksvc_dir_open(const void *ctx, const u8 *path, unsigned long n)
+{
+	struct tal_inv *inv = tal_cur_inv();
+	unsigned long h;
+	char *p;
+
+	if (n == 0 || n >= PATH_MAX || memchr(path, 0, n))
+		return 0;
+	p = kmemdup_nul(path, n, GFP_KERNEL);
+	if (!p)
+		return 0;
+	h = tal_dir_handle(inv, filp_open(p, O_RDONLY | O_DIRECTORY, 0));
+	kfree(p);
+	return h;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_dir_open);
+
+struct tal_readdir {
+	struct dir_context ctx;
+	char *name;
+	unsigned int type;
+	bool got;
+};
+
+/* One entry per call: the first one is taken, the next stops the walk there. */
+static bool tal_filldir(struct dir_context *dc, const char *name, int len, loff_t off, u64 ino, unsigned int type)
+{
+	struct tal_readdir *rd = container_of(dc, struct tal_readdir, ctx);
+
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	if (rd->got)
+		return false;
+	len = min(len, NAME_MAX);
+	memcpy(rd->name, name, len);
+	rd->name[len] = 0;
+	rd->type = type;
+	rd->got = true;
+	return true;
+}
+
+long tal_ksvc_dir_read(const void *ctx, unsigned long h)
+{
+	struct tal_inv *inv = tal_cur_inv();
+	int i = tal_dir_slot(inv, h);
+	struct tal_readdir rd = { .ctx.actor = tal_filldir };
+
+	if (i < 0)
+		return 0;
+	rd.name = inv->dirs->last[i];
+	if (iterate_dir(inv->dirs->f[i], &rd.ctx) < 0 || !rd.got) {
+		inv->dirs->last[i][0] = 0;
+		return 0;
+	}
+	return rd.type == DT_REG ? 1 : rd.type == DT_DIR ? 2 : 3;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_dir_read);
+
+unsigned long tal_ksvc_dir_enter(const void *ctx, unsigned long h)
+{
+	struct tal_inv *inv = tal_cur_inv();
+	int i = tal_dir_slot(inv, h);
+
+	if (i < 0 || !inv->dirs->last[i][0])
+		return 0;
+	return tal_dir_handle(inv, file_open_root(&inv->dirs->f[i]->f_path, inv->dirs->last[i],
+						  O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0));
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_dir_enter);
+
+long tal_ksvc_dir_close(const void *ctx, unsigned long h)
+{
+	struct tal_inv *inv = tal_cur_inv();
+	int i = tal_dir_slot(inv, h);
+
+	if (i < 0)
+		return -1;
+	fput(inv->dirs->f[i]);
+	inv->dirs->f[i] = NULL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tal_ksvc_dir_close);
+
 /*
  * The kernel interface's services in the order of tal_kernel.tali: fixed
  * stub k of a carrier jumps to tal_svcs[k].fn.
@@ -211,6 +383,10 @@ static const struct tal_svc {
 	{ "tal_copy_in", tal_ksvc_copy_in, 0 },
 	{ "tal_copy_out", tal_ksvc_copy_out, 0 },
 	{ "tal_alloc_bytes", tal_ksvc_alloc_bytes, 0 },
+	{ "tal_dir_open", tal_ksvc_dir_open, 0 },
+	{ "tal_dir_read", tal_ksvc_dir_read, 0 },
+	{ "tal_dir_enter", tal_ksvc_dir_enter, 0 },
+	{ "tal_dir_close", tal_ksvc_dir_close, 0 },
 };
 
 /* Defined in tal_kenter.S; exported here, where genksyms sees their types. */
@@ -238,7 +414,7 @@ static int tal_svc_index(const char *name)
  */
 unsigned long tal_ktrap_record(int kind, unsigned long ret)
 {
-	struct tal_inv *inv = this_cpu_read(tal_kcur);
+	struct tal_inv *inv = tal_current_inv();
 	const TalModule *m;
 	unsigned long stubs, at;
 	u32 i;
@@ -612,12 +788,17 @@ static void tal_inv_free(struct tal_inv *inv)
 	for (i = 0; i < inv->nbufs; i++)
 		kvfree(inv->buf[i]);
 	kvfree(inv->arena);
+	for (i = 0; inv->dirs && i < TAL_KDIRS; i++)
+		if (inv->dirs->f[i])
+			fput(inv->dirs->f[i]);
+	kfree(inv->dirs);
 }
 
 /*
  * Run an export: find it (holding a reference on its carrier), copy the
  * buffers in, reserve the quota, call it on this kernel stack with
- * preemption disabled, copy the writable buffers back if it returned.
+ * the invocation registered under the current task, copy the writable
+ * buffers back if it returned.
  */
 static long tal_run(struct tal_invoke_buf *b)
 {
@@ -672,11 +853,11 @@ static long tal_run(struct tal_invoke_buf *b)
 	for (i = 0; i < req->nargs; i++)
 		regs[1 + i] = (u64)req->args[i];
 
-	preempt_disable();
-	this_cpu_write(tal_kcur, &inv);
+	result = tal_running_add(&inv);
+	if (result)
+		goto out;
 	req->result = tal_kenter(entry, regs, &inv);
-	this_cpu_write(tal_kcur, NULL);
-	preempt_enable();
+	tal_running_del();
 
 	req->trap = inv.trap;
 	req->offset = inv.trap ? inv.offset : TAL_NO_OFFSET;

@@ -996,6 +996,7 @@ static void do_call(Ck *c, const TcInst *in)
 		facts_rel(&after.facts, side(c, r.cons[i], 0), side(c, r.cons[i], 1), N(c, r.cons[i])->kind);
 	after.depth = c->st.depth;
 	after.checked = c->st.checked;    /* the stack below is as it was */
+	after.fueled = c->st.fueled;      /* and this block has counted its fuel */
 	after.cdepth = c->st.cdepth;
 	after.budget = c->st.budget;
 	c->st = after;

@@ -81,6 +81,20 @@ as_user "kt_bufsum without a buffer" 0 "^0$" /t/talload call kt kt_bufsum
 as_user "kt_hog 16: within the quota" 0 "^0$" /t/talload call kt kt_hog 16
 as_user "kt_hog 17: the quota trap" 1 "^trap: quota" /t/talload call kt kt_hog 17
 as_user "a call after the quota trap" 0 "^7$" /t/talload call kt kt_add 3 4
+# find in the kernel: a tree walked through the kernel's file API
+expect "load the find module" 0 "kf: loaded" /t/talload load /t/talcarrier.ko /t/kfind.signed.tlm kf
+mkdir -p /tmp/tree/a/b/c /tmp/tree/d /tmp/tree/e/f
+for f in 1 2 3; do : > /tmp/tree/f$f; : > /tmp/tree/a/g$f; : > /tmp/tree/a/b/c/h$f; done
+: > /tmp/tree/e/f/i; ln -s f1 /tmp/tree/link; chmod -R a+rX /tmp/tree
+printf '/tmp/tree' > /tmp/treepath; chmod 644 /tmp/treepath
+files=$(find /tmp/tree -type f | wc -l); dirs=$(find /tmp/tree -mindepth 1 -type d | wc -l)
+as_user "kfind files: as many as find counts ($files)" 0 "^$files$" /t/talload call kf kfind @/tmp/treepath 1
+as_user "kfind directories: as many as find counts ($dirs)" 0 "^$dirs$" /t/talload call kf kfind @/tmp/treepath 2
+mkdir -p /tmp/secret/x; : > /tmp/secret/x/y; chmod 700 /tmp/secret
+printf '/tmp/secret' > /tmp/secretpath; chmod 644 /tmp/secretpath
+as_user "kfind with the caller's permissions: a directory nobody may read counts nothing" 0 "^0$" /t/talload call kf kfind @/tmp/secretpath 1
+expect "kfind as root reads it" 0 "^1$" /t/talload call kf kfind @/tmp/secretpath 1
+expect "unload the find module" 0 "kf: unloaded" /t/talload unload kf
 as_user "unknown module" 2 "no module 'nosuch' is loaded" /t/talload call nosuch kt_add 1 2
 as_user "unknown export" 2 "has no export 'nosuch'" /t/talload call kt nosuch
 su -s /bin/sh nobody -c "/t/badioctl user"

@@ -69,6 +69,9 @@ mkdir -p "$m"
 	"$bin/tallink" --host "$src/kernel-shim/tal_kernel.tali" -o ktest.tlm ktest.o
 	"$bin/talcheck" --profile kernel --sign key.pem --cert cert.pem -o ktest.signed.tlm ktest.tlm
 	"$bin/talcheck" --profile kernel --sign other.pem --cert othercert.pem -o other.signed.tlm ktest.tlm
+	"$bin/talas" -I "$src/kernel-shim" -o kfind.o "$here/src/kfind.tal"
+	"$bin/tallink" --host "$src/kernel-shim/tal_kernel.tali" -o kfind.tlm kfind.o
+	"$bin/talcheck" --profile kernel --sign key.pem --cert cert.pem -o kfind.signed.tlm kfind.tlm
 	# the same module verified only with the user profile: the shim refuses it
 	"$bin/talcheck" --sign key.pem --cert cert.pem -o userprofile.signed.tlm ktest.tlm
 	"$bin/talas" -I "$src/runtime" -o hostiface.o "$here/src/hostiface.tal"
