@@ -11,7 +11,12 @@
 #      task_tgid_vnr(current) run by an ioctl on /dev/cloop;
 #   c. system calls: syscall(SYS_getpid) n times from a static binary;
 # and, to break the difference between a and b down, the C loop of b
-# calling talshim.ko's service function tal_ksvc_getpid() directly.
+# calling talshim.ko's service function tal_ksvc_getpid() directly; then
+#   d. find in the kernel: tests/kernel/src/kfind.tal walking a generated
+#      tree of 1,400 directories and 24,000 files (tmpfs) through the
+#      shim's directory services, `talload call` as a whole process;
+#   e. the same walk in user space: bench/find_c.c (opendir/readdir);
+# both timed as whole processes by bench/kernel/timeit.c (median of 5).
 #
 # All three are timed inside the guest by bench/kernel/kbench.c (static,
 # CLOCK_MONOTONIC around each ioctl or loop; many short interleaved
@@ -99,6 +104,11 @@ sed -n '/<cloop_svc>:/,/^$/p' "$out/cloop.dis" | grep -q 'R_X86_64_PLT32[[:space
 	die "cloop_svc does not call tal_ksvc_getpid (see $out/cloop.dis)"
 "$cc" -static -O2 -Wall -Wextra -I"$root/kernel-shim" -I"$here" -o "$out/kbench" "$here/kbench.c" 2> "$out/kbench.log" ||
 	{ cat "$out/kbench.log" >&2; die "building kbench failed"; }
+# the find part: the tree generator, the C walk and a timer, all static
+for p in gen_tree find_c; do
+	"$cc" -static -O2 -o "$out/$p" "$root/bench/$p.c" 2>> "$out/kbench.log" || { cat "$out/kbench.log" >&2; die "building $p failed"; }
+done
+"$cc" -static -O2 -Wall -o "$out/timeit" "$here/timeit.c" 2>> "$out/kbench.log" || { cat "$out/kbench.log" >&2; die "building timeit failed"; }
 
 # ---- the verified module, signed with a key of the benchmark's own ----
 if [ ! -f "$out/talkey.pem" ] || [ ! -f "$out/talcert.pem" ]; then
@@ -113,6 +123,12 @@ fi
 		"$B/talcheck" --profile kernel --sign "$out/talkey.pem" --cert "$out/talcert.pem" \
 			-o "$out/kgetpid.signed.tlm" "$out/kgetpid.tlm"
 } > "$out/kgetpid.log" 2>&1 || { head -n 20 "$out/kgetpid.log" >&2; die "kgetpid.tal did not assemble, link, verify and sign"; }
+{
+	"$B/talas" -I "$root/kernel-shim" -o "$out/kfind.o" "$root/tests/kernel/src/kfind.tal" &&
+		"$B/tallink" --host "$root/kernel-shim/tal_kernel.tali" -o "$out/kfind.tlm" "$out/kfind.o" &&
+		"$B/talcheck" --profile kernel --sign "$out/talkey.pem" --cert "$out/talcert.pem" \
+			-o "$out/kfind.signed.tlm" "$out/kfind.tlm"
+} > "$out/kfind.log" 2>&1 || { head -n 20 "$out/kfind.log" >&2; die "kfind.tal did not assemble, link, verify and sign"; }
 
 # ---- the initramfs ----
 r=$out/root
@@ -121,7 +137,7 @@ mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,t}
 cp "$busybox" "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
 cp "$out/ks/talshim.ko" "$out/ks/talcarrier.ko" "$out/ks/talload" "$out/cloop/cloop.ko" "$out/kbench" "$r/t/"
-cp "$out/kgetpid.signed.tlm" "$r/t/"
+cp "$out/kgetpid.signed.tlm" "$out/kfind.signed.tlm" "$out/gen_tree" "$out/find_c" "$out/timeit" "$r/t/"
 cp "$out/talcert.der" "$r/t/cert.der"
 printf 'NK=%s\nNS=%s\nREPS=%s\n' "$kiters" "$syscalls" "$reps" > "$r/t/params"
 cp "$here/guest.sh" "$r/init"
@@ -194,6 +210,12 @@ END {
 	printf "the shim), its loop state on the stack (services keep only rax) and its fuel check; for scale,\n"
 	row("b2. the C loop of b calling tal_ksvc_getpid() in C", svc, g("svc_min"), g("svc_max"))
 	ratio("b2 / b", rsc, "")
+	print ""
+	printf "find over a tree of %d directories and %d files in the guest (tmpfs), whole processes,\n", g("find_dirs"), g("find_files")
+	printf "median of %d runs each; both counted %d files:\n", g("find_reps"), g("kfind_out")
+	printf "  %-54s %9.2f ms  (fastest %.2f)\n", "d. find in the kernel: talload call kf kfind (kfind.tal)", g("kfind_ms"), g("kfind_min")
+	printf "  %-54s %9.2f ms  (fastest %.2f)\n", "e. find in user space: find_c (opendir/readdir)", g("cfind_ms"), g("cfind_min")
+	ratio("find in the kernel / in user space (d / e)", g("kfind_ms") / g("cfind_ms"), "")
 	print ""
 	print "Timings inside a TCG guest are not hardware timings (qemu translates every"
 	print "guest instruction): only the ratios within this run mean anything."

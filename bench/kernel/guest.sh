@@ -64,6 +64,20 @@ run() {
 	status=$?
 	sed 's/^/bench: /' /tmp/res
 	sed 's/^/bench-error: /' /tmp/err
+	# find: the verified walk in the kernel against the C walk in user space
+	step "make the tree" /t/gen_tree /tmp/tree 1400 24000 || return
+	printf '/tmp/tree' > /tmp/treepath
+	step "talload load kfind" /t/talload load /t/talcarrier.ko /t/kfind.signed.tlm kf || return
+	echo 100000000 > /sys/module/talshim/parameters/fuel
+	/t/timeit kfind 5 /t/talload call kf kfind @/tmp/treepath 1 > /tmp/kf 2> /tmp/err || { echo "bench-error: kfind: $(cat /tmp/err)"; status=1; return; }
+	/t/timeit cfind 5 /t/find_c /tmp/tree 1 > /tmp/cf 2> /tmp/err || { echo "bench-error: find_c: $(cat /tmp/err)"; status=1; return; }
+	sed 's/^/bench: /' /tmp/kf /tmp/cf
+	k=$(sed -n 's/^kfind_out //p' /tmp/kf); c=$(sed -n 's/^cfind_out //p' /tmp/cf)
+	if [ "$k" != "$c" ] || [ "$k" != 24000 ]; then echo "bench-error: the walks disagree: kernel $k, C $c (24000 files made)"; status=1; fi
+	echo "bench: find_dirs 1400"
+	echo "bench: find_files 24000"
+	echo "bench: find_reps 5"
+	step "talload unload kf" /t/talload unload kf
 	step "talload unload kg" /t/talload unload kg
 	step "rmmod cloop" rmmod cloop
 	step "rmmod talshim" rmmod talshim
