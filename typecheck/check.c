@@ -324,12 +324,15 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 	unknowns(c, &p, u);
 	for (int r = 0; r < 16; r++) {
 		if (!p.reg[r]) continue;
-		if (!st->reg[r])
+		/* a register with no value holds junk: any, which only a variable of the target's fits */
+		TyId have = st->reg[r];
+		if (!have && N(c, p.reg[r])->kind == TY_VAR) have = leaf(c, TY_ANY);
+		if (!have)
 			return report(c, "jump.type", "%s: %s has no value; the target expects %s", what,
 			              x86_reg_name(r, S64), TYS(p.reg[r]));
-		if (!ty_leq(&c->o, st->reg[r], p.reg[r], u, &st->facts))
+		if (!ty_leq(&c->o, have, p.reg[r], u, &st->facts))
 			return report(c, "jump.type", "%s: %s is %s; the target expects %s (%s)", what,
-			              x86_reg_name(r, S64), TYS(st->reg[r]), TYS(p.reg[r]), c->o.err ? c->o.err : "types differ");
+			              x86_reg_name(r, S64), TYS(have), TYS(p.reg[r]), c->o.err ? c->o.err : "types differ");
 	}
 	TyId want = p.stack;
 	if (want && call) {

@@ -125,12 +125,17 @@ expect "a second module of a loaded name" 1 "File exists" /t/talload load /t/tal
 # ---- unload ----
 expect "load a second instance under another name" 0 "kt2: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt2
 as_user "call the second instance" 0 "^3$" /t/talload call kt2 kt_add 1 2
-# several processes run a module (calls of seconds under TCG) while root
-# tries to unload it: the unload is refused while they run, every call ends
-# in its fuel trap, and nothing in the kernel breaks
+# several processes run a module (calls of seconds under TCG) while root,
+# once the shim lists a call as running, tries to unload it: the unload is
+# refused, every call ends in its fuel trap, and nothing in the kernel breaks
 echo 1073741824 > /sys/module/talshim/parameters/fuel    # calls of seconds, to race
 for i in 1 2 3; do su -s /bin/sh nobody -c "/t/talload call kt kt_spin" >/tmp/spin$i 2>&1 & done
-sleep 1
+# wait until the shim says a call is running (talload list), then unload
+n=0
+until /t/talload list 2>/dev/null | grep -qE '^kt	.*	[1-9][0-9]* running'; do
+	n=$((n + 1)); [ $n -gt 200 ] && break
+	usleep 50000 2>/dev/null || sleep 1
+done
 /t/talload unload kt >/tmp/unload_busy 2>&1; busy_rc=$?
 wait
 echo 16777216 > /sys/module/talshim/parameters/fuel
