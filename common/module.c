@@ -158,6 +158,73 @@ int talmod_find_export(const TalModule *m, const char *name)
 	return -1;
 }
 
+/* ---- the line table, read in place ---- */
+
+typedef struct Cur { const uint8_t *p; uint32_t n, at; int bad; } Cur;
+
+static uint64_t uleb(Cur *c)
+{
+	uint64_t v = 0;
+	for (int shift = 0; !c->bad; shift += 7) {
+		if (c->at >= c->n || shift > 63) { c->bad = 1; return 0; }
+		uint8_t b = c->p[c->at++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) return v;
+	}
+	return 0;
+}
+
+static int64_t sleb(Cur *c)
+{
+	uint64_t v = 0;
+	int shift = 0;
+	uint8_t b = 0x80;
+	while (!c->bad && (b & 0x80)) {
+		if (c->at >= c->n || shift > 63) { c->bad = 1; return 0; }
+		b = c->p[c->at++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	}
+	if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+	return (int64_t)v;
+}
+
+int talmod_line(const TalModule *m, uint32_t off, const char **file, uint32_t *filelen, uint32_t *line, uint32_t *col)
+{
+	Cur c = { m->base + m->lines_off, m->lines_size, 8, 0 };
+	uint32_t nfile, nrow, best_file = 0, files_at;
+	uint64_t o = 0;
+	int64_t ln = 0;
+	int found = 0;
+	if (m->lines_size < 8 || memcmp(c.p, "TALL", 4) != 0) return -1;
+	nfile = (uint32_t)uleb(&c);
+	files_at = c.at;
+	for (uint32_t i = 0; i < nfile && !c.bad; i++) {
+		uint64_t len = uleb(&c);
+		if (len > c.n - c.at) return -1;
+		c.at += (uint32_t)len;
+	}
+	nrow = (uint32_t)uleb(&c);
+	for (uint32_t i = 0; i < nrow && !c.bad; i++) {
+		uint64_t d = uleb(&c), f = uleb(&c);
+		int64_t dl = sleb(&c);
+		uint64_t cl = uleb(&c);
+		o += d;
+		ln += dl;
+		if (c.bad || o > off) break;
+		found = 1, best_file = (uint32_t)f, *line = (uint32_t)ln, *col = (uint32_t)cl;
+	}
+	if (!found || best_file >= nfile) return -1;
+	c.at = files_at;
+	c.bad = 0;
+	for (uint32_t i = 0; ; i++) {
+		uint64_t len = uleb(&c);
+		if (c.bad || len > c.n - c.at) return -1;
+		if (i == best_file) { *file = (const char *)c.p + c.at; *filelen = (uint32_t)len; return 0; }
+		c.at += (uint32_t)len;
+	}
+}
+
 /* ---- the signature trailer ---- */
 
 void talatt_put(uint8_t *out, const TalAttest *a)

@@ -84,6 +84,15 @@ uint32_t talmod_export_offset(const TalModule *m, uint32_t i);
 int talmod_find_export(const TalModule *m, const char *name);
 
 /*
+** The source position of a code offset, from the module's line table (the
+** last row at or before it; docs/typesections.md): the file's name (not
+** NUL-terminated: *filelen bytes inside the module), line and column.
+** 0, or -1 when the table has no such row or is malformed.  For hosts that
+** cannot decode the table with typesec.c (the kernel shim).
+*/
+int talmod_line(const TalModule *m, uint32_t off, const char **file, uint32_t *filelen, uint32_t *line, uint32_t *col);
+
+/*
 ** Writing the header (tallink).  `out` holds TALMOD_HDR_SIZE bytes.
 */
 void talmod_put_header(uint8_t *out, const TalModule *m);

@@ -362,7 +362,9 @@ static int cmd_call(const char *name, const char *export, int argc, char **argv)
 	close(fd);
 	if (r->trap) {
 		const char *t = r->trap > 0 && r->trap <= TAL_TRAP_QUOTA ? trap_names[r->trap] : "?";
-		if (r->offset != TAL_NO_OFFSET) printf("trap: %s at code offset %#x\n", t, r->offset);
+		if (r->offset != TAL_NO_OFFSET && r->file[0] && memchr(r->file, 0, sizeof r->file))
+			printf("%s:%u:%u: trap: %s at code offset %#x\n", r->file, r->line, r->col, t, r->offset);
+		else if (r->offset != TAL_NO_OFFSET) printf("trap: %s at code offset %#x\n", t, r->offset);
 		else printf("trap: %s\n", t);
 		return 1;
 	}

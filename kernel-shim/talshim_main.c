@@ -861,6 +861,22 @@ static long tal_run(struct tal_invoke_buf *b)
 
 	req->trap = inv.trap;
 	req->offset = inv.trap ? inv.offset : TAL_NO_OFFSET;
+	req->file[0] = 0;
+	if (inv.trap && inv.offset != TAL_NO_OFFSET) {
+		const char *f;
+		u32 fl, line, col;
+
+		if (talmod_line(&km->mod, inv.offset, &f, &fl, &line, &col) == 0) {
+			if (fl > sizeof(req->file) - 1) {	/* keep the end: the file's name */
+				f += fl - (sizeof(req->file) - 1);
+				fl = sizeof(req->file) - 1;
+			}
+			memcpy(req->file, f, fl);
+			req->file[fl] = 0;
+			req->line = line;
+			req->col = col;
+		}
+	}
 	if (inv.trap)
 		req->result = 0;
 	for (i = 0; !inv.trap && i < inv.nbufs; i++)

@@ -45,6 +45,8 @@ struct tal_invoke {
 	__s64 result;			/* rax, when trap is TAL_TRAP_NONE */
 	__s32 trap;			/* TAL_TRAP_* */
 	__u32 offset;			/* code offset of the trapping jump, or TAL_NO_OFFSET */
+	__u32 line, col;		/* its source position, when the line table has it */
+	char file[64];			/* the source file's name ("" if not): its last 63 bytes */
 };
 
 /*
