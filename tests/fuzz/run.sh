@@ -2,7 +2,8 @@
 # run.sh [asm|check] [SECONDS] - fuzz with libFuzzer (clang, ASan, UBSan).
 #   asm (the default): the assembler, from the examples and test programs.
 #   check: the verifier, from the objects build/talas makes of the examples
-#          and of tests/check/*/*.tal.
+#          and of tests/check/*/*.tal, and the modules build/tallink links
+#          from them.
 # Not part of ./test.sh.  Crashes are saved in build-fuzz/crashes/ (asm) or
 # build-fuzz/crashes-check/ (check).  A bare number is SECONDS for asm.
 set -euo pipefail
@@ -32,7 +33,9 @@ for src in examples/*.tal tests/check/*/*.tal; do
   [ -e "$src" ] || continue
   name=$(basename "$(dirname "$src")")-$(basename "$src" .tal)
   # from the source's directory, as the tests do: line tables name the file alone
-  (cd "$(dirname "$src")" && "$root/build/talas" -o "$root/$corpus/$name.o" "$(basename "$src")") 2>/dev/null || true
+  (cd "$(dirname "$src")" && "$root/build/talas" -I "$root/runtime" -o "$root/$corpus/$name.o" "$(basename "$src")") 2>/dev/null || true
+  # and linked into a module, so that module headers, stubs and tables are fuzzed too
+  [ -x build/tallink ] && build/tallink -I runtime -o "$corpus/$name.tlm" "$corpus/$name.o" 2>/dev/null || true
 done
 [ -d tests/fuzz/regress ] && cp tests/fuzz/regress/* "$corpus/" 2>/dev/null || true
 exec build-fuzz/fuzz_check -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
