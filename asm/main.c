@@ -44,10 +44,7 @@ enum { O_HELP = 256, O_VERSION, O_MD, O_MF, O_MT, O_COLOR, O_MAXERR };
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "talas: error: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'talas --help' for more information.\n");
-	return 2;
+	return cli_usage_error("talas", fmt, arg);
 }
 
 /* Returns -1 to go on, or an exit status. */

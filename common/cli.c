@@ -18,6 +18,14 @@ int cli_color(const char *arg, int *mode)
 	return 0;
 }
 
+int cli_usage_error(const char *prog, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: error: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	return 2;
+}
+
 int cli_max_errors(const char *arg, int *n)
 {
 	char *end;

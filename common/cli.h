@@ -9,6 +9,8 @@
 
 /* -fdiagnostics-color[=WHEN]: COLOR_* in *mode, or -1 for a bad value. */
 int cli_color(const char *arg, int *mode);
+/* "PROG: error: ..." and where to find help, on stderr; returns 2 (usage). */
+int cli_usage_error(const char *prog, const char *fmt, const char *arg);
 /* -fmax-errors=N: 0 and *n set, or -1. */
 int cli_max_errors(const char *arg, int *n);
 /*

@@ -51,10 +51,7 @@ enum { O_HELP = 256, O_VERSION, O_HOST, O_MD, O_MF, O_MT, O_COLOR, O_MAXERR, O_D
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "tallink: error: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'tallink --help' for more information.\n");
-	return 2;
+	return cli_usage_error("tallink", fmt, arg);
 }
 
 /* Returns -1 to go on, or an exit status. */

@@ -36,18 +36,6 @@ enum {
 	ALT_STACK = 64 << 10
 };
 
-static int fail(TalError *e, int code, const char *fmt, ...)
-{
-	if (e) {
-		va_list ap;
-		va_start(ap, fmt);
-		e->code = code;
-		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* ---- instances ---- */
 
 TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
@@ -58,7 +46,7 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	stack = (stack + page - 1) / page * page;
 	if (stack < CHECK_RESERVE + SERVICE_RESERVE + page) stack = (CHECK_RESERVE + SERVICE_RESERVE + page + page - 1) / page * page;
 	TalInstance *in = calloc(1, sizeof *in);
-	if (!in) { fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
+	if (!in) { talrt_fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
 	in->mod = m;
 	in->out_fd = lim && lim->out_fd > 0 ? lim->out_fd : 1;
 	in->guard = page;
@@ -72,7 +60,7 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 		if (in->heap != MAP_FAILED) munmap(in->heap, in->heap_len);
 		free(in->data);
 		free(in);
-		fail(err, TALRT_ENOMEM, "cannot map an instance: %s", strerror(errno));
+		talrt_fail(err, TALRT_ENOMEM, "cannot map an instance: %s", strerror(errno));
 		return NULL;
 	}
 	memcpy(in->data, m->bytes + m->mod.data_off, m->mod.data_size);
@@ -185,11 +173,11 @@ static int thread_setup(TalError *err)
 		return 0;
 	}
 	alt_stack = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (alt_stack == MAP_FAILED) { alt_stack = NULL; return fail(err, TALRT_ENOMEM, "cannot map a signal stack"); }
+	if (alt_stack == MAP_FAILED) { alt_stack = NULL; return talrt_fail(err, TALRT_ENOMEM, "cannot map a signal stack"); }
 	ss.ss_sp = alt_stack;
 	ss.ss_size = ALT_STACK;
 	ss.ss_flags = 0;
-	if (sigaltstack(&ss, NULL) != 0) return fail(err, TALRT_ENOMEM, "sigaltstack: %s", strerror(errno));
+	if (sigaltstack(&ss, NULL) != 0) return talrt_fail(err, TALRT_ENOMEM, "sigaltstack: %s", strerror(errno));
 	return 0;
 }
 
@@ -203,27 +191,27 @@ static int marshal(TalInstance *in, const TalParam *p, int np, const TalValue *a
 	for (int i = 0; i < np; i++) {
 		if (p[i].kind == TALP_CTX) { regs[p[i].reg] = (uint64_t)(uintptr_t)&in->ctx; continue; }
 		if (p[i].kind == TALP_LEN) continue;
-		if (a >= nargs) return fail(err, TALRT_EARGS, "too few arguments: the export takes more than %d", nargs);
+		if (a >= nargs) return talrt_fail(err, TALRT_EARGS, "too few arguments: the export takes more than %d", nargs);
 		const TalValue *v = &args[a++];
 		if (p[i].kind == TALP_INT) {
-			if (v->kind != TALV_INT) return fail(err, TALRT_EARGS, "argument %d must be an integer", a);
+			if (v->kind != TALV_INT) return talrt_fail(err, TALRT_EARGS, "argument %d must be an integer", a);
 			uint64_t x = (uint64_t)v->i;
 			if (p[i].bits < 64 && (p[i].bits == 48 ? v->i < 0 || x >= (UINT64_C(1) << 48) : x >> p[i].bits))
-				return fail(err, TALRT_EARGS, "argument %d (%lld) does not fit in %d bits%s", a, (long long)v->i, p[i].bits,
+				return talrt_fail(err, TALRT_EARGS, "argument %d (%lld) does not fit in %d bits%s", a, (long long)v->i, p[i].bits,
 				            p[i].bits == 48 ? " (a size)" : "");
 			regs[p[i].reg] = x;
 			continue;
 		}
 		int want = p[i].kind == TALP_BYTES ? TALV_BYTES : TALV_WORDS;
-		if (v->kind != want) return fail(err, TALRT_EARGS, "argument %d must be an array of %s", a, want == TALV_BYTES ? "bytes" : "64-bit words");
-		if (v->n >= (UINT64_C(1) << 40) || (!v->p && v->n)) return fail(err, TALRT_EARGS, "argument %d: a bad buffer", a);
+		if (v->kind != want) return talrt_fail(err, TALRT_EARGS, "argument %d must be an array of %s", a, want == TALV_BYTES ? "bytes" : "64-bit words");
+		if (v->n >= (UINT64_C(1) << 40) || (!v->p && v->n)) return talrt_fail(err, TALRT_EARGS, "argument %d: a bad buffer", a);
 		regs[p[i].reg] = (uint64_t)(uintptr_t)v->p;
 		len[i] = v->n;
 		for (int j = 0; j < i; j++)
 			if ((p[j].kind == TALP_BYTES || p[j].kind == TALP_WORDS) && p[j].len_of == p[i].len_of && len[j] != len[i])
-				return fail(err, TALRT_EARGS, "arguments of the same length variable have different lengths");
+				return talrt_fail(err, TALRT_EARGS, "arguments of the same length variable have different lengths");
 	}
-	if (a != nargs) return fail(err, TALRT_EARGS, "too many arguments: the export takes %d", a);
+	if (a != nargs) return talrt_fail(err, TALRT_EARGS, "too many arguments: the export takes %d", a);
 	for (int i = 0; i < np; i++)
 		if (p[i].kind == TALP_LEN) regs[p[i].reg] = len[p[i].len_of];
 	return 0;
@@ -247,7 +235,7 @@ int talrt_call(TalInstance *in, int export, const TalValue *args, int nargs, Tal
 	TalParam p[6];
 	uint64_t regs[6] = { 0 };
 	memset(res, 0, sizeof *res);
-	if (in->busy || talrt_current) return fail(err, TALRT_EBUSY, "a call is already running on this instance or thread");
+	if (in->busy || talrt_current) return talrt_fail(err, TALRT_EBUSY, "a call is already running on this instance or thread");
 	int np = talrt_export_params(in->mod, export, p, err);
 	if (np < 0) return err ? err->code : TALRT_ETYPE;
 	if (marshal(in, p, np, args, nargs, regs, err) != 0 || thread_setup(err) != 0) return err ? err->code : TALRT_EARGS;

@@ -32,7 +32,7 @@
 
 /* ---- errors ---- */
 
-static int fail(TalError *e, int code, const char *fmt, ...)
+int talrt_fail(TalError *e, int code, const char *fmt, ...)
 {
 	if (e) {
 		va_list ap;
@@ -77,18 +77,18 @@ TalRuntime *talrt_new(TalError *err)
 {
 	TalRuntime *rt = calloc(1, sizeof *rt);
 	char why[256];
-	if (!rt || !(rt->trust = taltrust_new())) { free(rt); fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
+	if (!rt || !(rt->trust = taltrust_new())) { free(rt); talrt_fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
 	talsig_sha256(tal_host_iface, tal_host_iface_len, rt->digest);
 	/* the interface built in, and the table above, must agree */
 	TyTable t;
 	ty_init(&t);
 	if (ty_decode(&t, tal_host_iface, tal_host_iface_len, why, sizeof why) != 0) {
-		fail(err, TALRT_EMALFORMED, "the built-in host interface is corrupt: %s", why);
+		talrt_fail(err, TALRT_EMALFORMED, "the built-in host interface is corrupt: %s", why);
 		goto bad;
 	}
 	for (uint32_t i = 0; i < t.nent; i++)
 		if (t.ent[i].kind == E_IMPORT && !service(ty_strof(&t, t.ent[i].name))) {
-			fail(err, TALRT_ESERVICE, "the host interface declares '%s', which this host does not implement", ty_strof(&t, t.ent[i].name));
+			talrt_fail(err, TALRT_ESERVICE, "the host interface declares '%s', which this host does not implement", ty_strof(&t, t.ent[i].name));
 			goto bad;
 		}
 	ty_free(&t);
@@ -109,7 +109,7 @@ void talrt_free(TalRuntime *rt)
 int talrt_trust(TalRuntime *rt, const char *path, TalError *err)
 {
 	char why[256];
-	if (taltrust_add_file(rt->trust, path, why, sizeof why) != 0) return fail(err, TALRT_EIO, "%s", why);
+	if (taltrust_add_file(rt->trust, path, why, sizeof why) != 0) return talrt_fail(err, TALRT_EIO, "%s", why);
 	return 0;
 }
 
@@ -147,13 +147,13 @@ static int map_image(TalMod *m, TalError *err)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (m->mod.image_size + page - 1) / page * page;
 	m->image_len = n ? n : page;
 	void *p = mmap(NULL, m->image_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) return fail(err, TALRT_ENOMEM, "cannot map the image: %s", strerror(errno));
+	if (p == MAP_FAILED) return talrt_fail(err, TALRT_ENOMEM, "cannot map the image: %s", strerror(errno));
 	m->image = p;
 	memset(p, 0xcc, m->image_len);
 	memcpy(p, m->bytes + m->mod.image_off, m->mod.image_size);
 	for (uint32_t i = 0; i < m->mod.nimports; i++)
 		put_stub(m->image + m->mod.stubs_off + i * TALMOD_STUB_SIZE, m->svc[i]);
-	if (mprotect(p, m->image_len, PROT_READ | PROT_EXEC) != 0) return fail(err, TALRT_ENOMEM, "cannot protect the image: %s", strerror(errno));
+	if (mprotect(p, m->image_len, PROT_READ | PROT_EXEC) != 0) return talrt_fail(err, TALRT_ENOMEM, "cannot protect the image: %s", strerror(errno));
 	return 0;
 }
 
@@ -161,28 +161,28 @@ TalMod *talrt_load_mem(TalRuntime *rt, const void *bytes, size_t len, TalError *
 {
 	TalMod *m = calloc(1, sizeof *m);
 	char why[256];
-	if (!m || !(m->bytes = malloc(len ? len : 1))) { free(m); fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
+	if (!m || !(m->bytes = malloc(len ? len : 1))) { free(m); talrt_fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
 	memcpy(m->bytes, bytes, len);
 	m->rt = rt;
 	ty_init(&m->t);
 	lt_init(&m->lt);
 	int v = talsig_verify(m->bytes, len, rt->trust, rt->digest, &m->mod, NULL, why, sizeof why);
-	if (v != TALV_OK) { fail(err, refusal(v), "%s", why); goto bad; }
+	if (v != TALV_OK) { talrt_fail(err, refusal(v), "%s", why); goto bad; }
 	m->svc = calloc(m->mod.nimports + 1, sizeof *m->svc);
 	m->trap = calloc(m->mod.nimports + 1, sizeof *m->trap);
-	if (!m->svc || !m->trap) { fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
+	if (!m->svc || !m->trap) { talrt_fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
 	for (uint32_t i = 0; i < m->mod.nimports; i++)
 		if (!(m->svc[i] = service(talmod_import_name(&m->mod, i)))) {
-			fail(err, TALRT_ESERVICE, "the module imports '%s', which this host does not provide", talmod_import_name(&m->mod, i));
+			talrt_fail(err, TALRT_ESERVICE, "the module imports '%s', which this host does not provide", talmod_import_name(&m->mod, i));
 			goto bad;
 		} else m->trap[i] = m->svc[i]->trap;
 	if (ty_decode(&m->t, m->bytes + m->mod.types_off, m->mod.types_size, why, sizeof why) != 0 ||
 	    lt_decode(&m->lt, m->bytes + m->mod.lines_off, m->mod.lines_size, why, sizeof why) != 0) {
-		fail(err, TALRT_EMALFORMED, "module types: %s", why);
+		talrt_fail(err, TALRT_EMALFORMED, "module types: %s", why);
 		goto bad;
 	}
 	talrt_analyse_exports(m);
-	if (!m->params) { fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
+	if (!m->params) { talrt_fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
 	if (map_image(m, err) != 0) goto bad;
 	return m;
 bad:
@@ -195,16 +195,16 @@ TalMod *talrt_load(TalRuntime *rt, const char *path, TalError *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) { fail(err, TALRT_EIO, "cannot open '%s': %s", path, strerror(errno)); return NULL; }
+	if (fd < 0) { talrt_fail(err, TALRT_EIO, "cannot open '%s': %s", path, strerror(errno)); return NULL; }
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)TALMOD_MAX_SIZE * 2) {
 		close(fd);
-		fail(err, TALRT_EIO, "'%s' is not a regular file of a module's size", path);
+		talrt_fail(err, TALRT_EIO, "'%s' is not a regular file of a module's size", path);
 		return NULL;
 	}
 	uint8_t *p = malloc((size_t)st.st_size + 1);
 	ssize_t got = p ? read(fd, p, (size_t)st.st_size) : -1;
 	close(fd);
-	if (got != st.st_size) { free(p); fail(err, TALRT_EIO, "cannot read '%s'", path); return NULL; }
+	if (got != st.st_size) { free(p); talrt_fail(err, TALRT_EIO, "cannot read '%s'", path); return NULL; }
 	TalMod *m = talrt_load_mem(rt, p, (size_t)st.st_size, err);
 	free(p);
 	return m;

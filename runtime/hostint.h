@@ -63,6 +63,9 @@ typedef struct TalCall {
 	uintptr_t pc;                   /* where it was taken, if known            */
 } TalCall;
 
+/* Fill *e (if any) with code and a message; returns code. */
+int talrt_fail(TalError *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 extern __thread TalCall *talrt_current __attribute__((tls_model("initial-exec")));
 /* End the current call with a trap (from a service or a handler). */
 _Noreturn void talrt_raise(int trap, uintptr_t pc);

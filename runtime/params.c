@@ -33,8 +33,7 @@ typedef struct Px {
 
 static int bad(Px *x, const char *fmt, const char *what)
 {
-	x->err->code = TALRT_ETYPE;
-	snprintf(x->err->msg, sizeof x->err->msg, fmt, what);
+	talrt_fail(x->err, TALRT_ETYPE, fmt, what);
 	return -1;
 }
 
@@ -191,11 +190,9 @@ static int analyse_export(TalMod *m, int i, TalParam *params, TalError *err)
 	if (i < 0 || (uint32_t)i >= m->mod.nexports) return bad(&x, "%s", "no such export"), x.err->code = TALRT_ENOEXPORT, -1;
 	const TyEntry *e = export_entry(m, i);
 	if (!e || !e->type) return bad(&x, "%s", "the export has no type in the module");
+	/* the context's name, made before the index of typedefs is built */
+	TyId name = ty_node(&m->t, TY_NAME, 0, ty_str(&m->t, "ctx", 3), 0, NULL, 0);
 	tyops_init(&x.o, &m->t);
-	StrId cn = ty_str(&m->t, "ctx", 3);
-	TyId name = ty_node(&m->t, TY_NAME, 0, cn, 0, NULL, 0);
-	tyops_free(&x.o);
-	tyops_init(&x.o, &m->t);   /* again: the table grew */
 	x.ctx = X(&x, name);
 	TyId k = X(&x, e->type);
 	int r = k && N(&x, k)->kind == TY_CODE ? analyse(&x, k, params) : bad(&x, "%s", "the export is not code");
