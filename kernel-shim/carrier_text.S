@@ -4,8 +4,9 @@
  *
  * .tal.text is read-execute once loaded: the fixed stubs, one 16-byte
  * `jmp rel32` per import of kernel-shim/tal_kernel.tali in its order (the
- * module loader relocates them: direct jumps into talshim.ko), then int3
- * up to TAL_KSTUB_AREA, then the image placeholder.  talload writes the
+ * module loader relocates them: direct jumps into talshim.ko), tal_getpid's
+ * body (its jump to __task_pid_nr_ns relocated likewise), then int3 up to
+ * TAL_KSTUB_AREA, then the image placeholder.  talload writes the
  * module's image there with its stubs set to direct branches to the fixed
  * stubs (same section, so no relocation), the signed file into
  * .tal.signed and the lengths into .tal.lens.  Not run through objtool:
@@ -39,6 +40,16 @@ tal_carrier_text:
 	FIXED_STUB tal_ksvc_dir_read
 	FIXED_STUB tal_ksvc_dir_enter
 	FIXED_STUB tal_ksvc_dir_close
+	.fill	TAL_KGETPID_OFF - (. - tal_carrier_text), 1, 0xcc
+	/* tal_getpid's body (talshim_uapi.h): task_tgid_vnr(current) */
+	movq	%gs:current_task, %rdi
+	movl	$1, %esi
+	xorl	%edx, %edx
+	.byte	0xe9				/* jmp rel32, never relaxed */
+	.long	__task_pid_nr_ns - . - 4
+	.if	. - tal_carrier_text - TAL_KGETPID_OFF - TAL_KGETPID_SIZE
+	.error	"tal_getpid's body is not TAL_KGETPID_SIZE bytes"
+	.endif
 	.fill	TAL_KSTUB_AREA - (. - tal_carrier_text), 1, 0xcc
 	.fill	TAL_CARRIER_IMAGE_MAX, 1, 0xcc
 

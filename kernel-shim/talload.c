@@ -201,7 +201,7 @@ static int cmd_load(const char *carrier, const char *modpath, const char *name, 
 	if (!memchr(kname, 0, MODULE_NAME_LEN) || strcmp(kname, "talcarrier") != 0)
 		die(2, "%s: not an unfilled talcarrier.ko (its module name is not talcarrier)", carrier);
 
-	/* the image, then its stubs: direct branches to the fixed stubs */
+	/* the image, then its stubs: direct branches to the fixed stubs (tal_getpid: to its body) */
 	uint8_t *img = ko + text + TAL_KSTUB_AREA;
 	memcpy(img, mod + m.image_off, m.image_size);
 	for (uint32_t i = 0; i < m.nimports; i++) {
@@ -214,7 +214,8 @@ static int cmd_load(const char *carrier, const char *modpath, const char *name, 
 			fprintf(stderr, "talload: warning: the module imports '%s', which the kernel interface does not have\n", svc);
 			continue;
 		}
-		int32_t rel = (int32_t)(k * TALMOD_STUB_SIZE) - (int32_t)(TAL_KSTUB_AREA + m.stubs_off + i * TALMOD_STUB_SIZE + 5);
+		int32_t rel = (int32_t)tal_kstub_dest(k, strcmp(svc, "tal_getpid") == 0) -
+		              (int32_t)(TAL_KSTUB_AREA + m.stubs_off + i * TALMOD_STUB_SIZE + 5);
 		stub[0] = strncmp(svc, "tal_trap_", 9) == 0 ? 0xe8 : 0xe9;   /* traps: call, so the shim sees which */
 		memcpy(stub + 1, &rel, 4);
 	}

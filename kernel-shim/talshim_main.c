@@ -450,12 +450,40 @@ static struct tal_kmod *tal_find(const char *name)
 /* The stub slot the carrier must hold for import i of m. */
 static void tal_expected_stub(u8 out[TALMOD_STUB_SIZE], const TalModule *m, u32 i, int k)
 {
-	s32 rel = (s32)(k * TALMOD_STUB_SIZE) -
+	s32 rel = (s32)tal_kstub_dest(k, tal_svcs[k].fn == tal_ksvc_getpid_fast) -
 		  (s32)(TAL_KSTUB_AREA + m->stubs_off + i * TALMOD_STUB_SIZE + 5);
 
 	memset(out, 0xcc, TALMOD_STUB_SIZE);
 	out[0] = tal_svcs[k].trap ? 0xe8 : 0xe9;	/* call: traps say where */
 	memcpy(out + 1, &rel, 4);
+}
+
+/*
+ * tal_getpid's body at TAL_KGETPID_OFF: what tal_ksvc_getpid_fast does,
+ * mov rdi, gs:[current_task]; mov esi, 1; xor edx, edx, then a direct
+ * jump to __task_pid_nr_ns (checked by where it lands).
+ */
+static int tal_check_getpid(const u8 *text, const char *name)
+{
+	static const u8 code[] = { 0x65, 0x48, 0x8b, 0x3c, 0x25, 0, 0, 0, 0,	/* mov rdi, gs:[disp32] */
+				   0xbe, 0x01, 0x00, 0x00, 0x00,		/* mov esi, 1 */
+				   0x31, 0xd2,					/* xor edx, edx */
+				   0xe9 };					/* jmp rel32 */
+	const u8 *p = text + TAL_KGETPID_OFF;
+	long pcpu = (long)(unsigned long)&current_task;
+	s32 disp, rel;
+
+	BUILD_BUG_ON(sizeof(code) + 4 != TAL_KGETPID_SIZE);
+	BUILD_BUG_ON(ARRAY_SIZE(tal_svcs) * TALMOD_STUB_SIZE > TAL_KGETPID_OFF);
+	BUILD_BUG_ON(TAL_KGETPID_OFF + TAL_KGETPID_SIZE > TAL_KENTRY_OFF);
+	memcpy(&disp, p + 5, 4);
+	memcpy(&rel, p + sizeof(code), 4);
+	if (memcmp(p, code, 5) != 0 || memcmp(p + 9, code + 9, sizeof(code) - 9) != 0 || disp != pcpu ||
+	    (unsigned long)p + TAL_KGETPID_SIZE + rel != (unsigned long)__task_pid_nr_ns) {
+		pr_err("%s: refused: the carrier's tal_getpid is not task_tgid_vnr(current) (carrier built for another shim?)\n", name);
+		return -ENOEXEC;
+	}
+	return 0;
 }
 
 /* The carrier's fixed stubs: each a `jmp rel32` to its service here. */
@@ -474,7 +502,7 @@ static int tal_check_fixed(const u8 *text, const char *name)
 			return -ENOEXEC;
 		}
 	}
-	return 0;
+	return tal_check_getpid(text, name);
 }
 
 /* The trampoline area must hold: export i's `endbr64; jmp rel32`, then int3. */
@@ -504,7 +532,7 @@ static int tal_check_entries(const u8 *text, const TalModule *m, const char *nam
 		return -EFBIG;
 	}
 	for (j = ARRAY_SIZE(tal_svcs) * TALMOD_STUB_SIZE; j < TAL_KENTRY_OFF; j++)
-		if (text[j] != 0xcc)
+		if (text[j] != 0xcc && (j < TAL_KGETPID_OFF || j >= TAL_KGETPID_OFF + TAL_KGETPID_SIZE))
 			goto bad;
 	for (i = 0; i < m->nexports; i++) {
 		tal_expected_entry(want, m, i);

@@ -87,15 +87,28 @@ struct tal_cert {
 
 /*
  * The carrier's layout.  Section .tal.text ("ax", page-aligned) holds
- * TAL_KSTUB_AREA bytes of fixed stubs (one 16-byte `jmp rel32` to the
- * shim's service or trap entry per import of tal_kernel.tali, in order,
- * then int3), then the image placeholder, TAL_CARRIER_IMAGE_MAX bytes of
- * int3.  Section .tal.signed ("a") holds the signed module file
+ * TAL_KSTUB_AREA bytes of stubs, then the image placeholder,
+ * TAL_CARRIER_IMAGE_MAX bytes of int3.  The stub area is small, so that a
+ * small module's code, its stubs and the fixed stubs share one page.  It
+ * holds the fixed stubs (one 16-byte `jmp rel32` to the shim's service or
+ * trap entry per import of tal_kernel.tali, in order), tal_getpid's body
+ * at TAL_KGETPID_OFF, the entry trampolines from TAL_KENTRY_OFF, and int3
+ * everywhere else.  Section .tal.signed ("a") holds the signed module file
  * (TAL_CARRIER_SIGNED_MAX bytes); section .tal.lens ("aw") holds
  * struct tal_carrier_lens.  The loaded module's name is the carrier's
  * kernel module name without its TAL_CARRIER_PREFIX.
  */
-#define TAL_KSTUB_AREA		4096
+#define TAL_KSTUB_AREA		1024
+/*
+ * tal_getpid, the one service short enough to be a stub: the body of
+ * task_tgid_vnr(current),
+ *     mov rdi, gs:[current_task]; mov esi, 1; xor edx, edx; jmp __task_pid_nr_ns
+ * (21 bytes, relocated by the module loader), which a module's tal_getpid
+ * stub jumps to instead of the fixed stub: one jump fewer on the hottest
+ * service, and __task_pid_nr_ns returns straight to the module.
+ */
+#define TAL_KGETPID_OFF		384
+#define TAL_KGETPID_SIZE	21
 /*
  * Entry trampolines, in the stub area from TAL_KENTRY_OFF: one 16-byte
  * `endbr64; jmp rel32 <export>` per export of the module, in the order of
@@ -104,7 +117,7 @@ struct tal_cert {
  * lands on endbr64, as indirect-branch tracking wants; the jump into the
  * image is direct).
  */
-#define TAL_KENTRY_OFF		2048
+#define TAL_KENTRY_OFF		512
 #define TAL_KENTRY_SIZE		16
 #define TAL_KENTRY_MAX		((TAL_KSTUB_AREA - TAL_KENTRY_OFF) / TAL_KENTRY_SIZE)
 #define TAL_CARRIER_IMAGE_MAX	(64 * 1024)
@@ -119,6 +132,16 @@ struct tal_carrier_lens {
 	__u32 signed_len;		/* bytes of the signed file */
 	__u32 pad;
 };
+
+/*
+ * Where a module's stub for the kernel interface's service k jumps, as an
+ * offset into .tal.text: tal_getpid's body, or fixed stub k.  talload
+ * writes these jumps and the shim checks them with this one rule.
+ */
+static inline __u32 tal_kstub_dest(int k, int is_getpid)
+{
+	return is_getpid ? TAL_KGETPID_OFF : (__u32)k * 16;
+}
 #endif
 
 #endif

@@ -120,6 +120,8 @@ expect "refused: a carrier whose stub goes to another service" "!0" "" insmod /t
 log_has "refused: carrier stub: reason logged" "talshim: badstub: refused: the carrier's stub 0 is not the direct branch"
 expect "refused: a carrier whose entry trampoline jumps elsewhere" "!0" "" insmod /t/badentry.ko
 log_has "refused: carrier entry: reason logged" "talshim: badentry: refused: the carrier's entry trampoline 0 is not endbr64"
+expect "refused: a carrier whose tal_getpid body was changed" "!0" "" insmod /t/badgetpid.ko
+log_has "refused: carrier tal_getpid: reason logged" "talshim: badgetpid: refused: the carrier's tal_getpid is not task_tgid_vnr"
 expect "a second module of a loaded name" 1 "File exists" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
 
 # ---- unload ----

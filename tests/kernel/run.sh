@@ -105,13 +105,16 @@ flip() {   # flip FILE OFFSET: xor one byte with 1
 	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badcode "$m/badcode.ko"
 	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badstub "$m/badstub.ko"
 	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badentry "$m/badentry.ko"
+	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badgetpid "$m/badgetpid.ko"
 	text=$(readelf -S -W "$ks/talcarrier.ko" | sed -n 's/.*\] \.tal\.text  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
 	[ -n "$text" ]
 	text=$((0x$text))
 	stubs_off=$(od -An -tu4 -j $((64 + 8 + 4 * 5)) -N 4 "$m/ktest.tlm" | tr -d ' ')
-	flip "$m/badcode.ko" $((text + 4096 + 1))                  # a byte of code
-	flip "$m/badstub.ko" $((text + 4096 + stubs_off + 1))      # stub 0: its branch moved by a byte
-	flip "$m/badentry.ko" $((text + 2048 + 5))                 # entry 0: its jump moved by a byte
+	# the layout of talshim_uapi.h: stub area 1024 bytes, tal_getpid's body at 384, entries at 512
+	flip "$m/badcode.ko" $((text + 1024 + 1))                  # a byte of code
+	flip "$m/badstub.ko" $((text + 1024 + stubs_off + 1))      # stub 0: its branch moved by a byte
+	flip "$m/badentry.ko" $((text + 512 + 5))                  # entry 0: its jump moved by a byte
+	flip "$m/badgetpid.ko" $((text + 384 + 10))                # tal_getpid's body: mov esi, 0
 ) > "$work/carriers.log" 2>&1 || { cat "$work/carriers.log"; die "making the corrupted carriers failed"; }
 
 # ---- the initramfs ----
@@ -120,7 +123,7 @@ mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,etc,root,t}
 cp "$busybox" "$r/bin/busybox"
 for a in sh su; do ln -s busybox "$r/bin/$a"; done
 cp "$work/ks/talshim.ko" "$work/ks/talcarrier.ko" "$work/ks/talload" "$work/badioctl" "$r/t/"
-cp "$m"/*.signed.tlm "$m/ktest.tlm" "$m/cert.der" "$m/badcode.ko" "$m/badstub.ko" "$m/badentry.ko" "$r/t/"
+cp "$m"/*.signed.tlm "$m/ktest.tlm" "$m/cert.der" "$m/badcode.ko" "$m/badstub.ko" "$m/badentry.ko" "$m/badgetpid.ko" "$r/t/"
 cp "$here/guest.sh" "$r/init"
 chmod 755 "$r/init"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n' > "$r/etc/passwd"
