@@ -225,6 +225,9 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	n->name = name;
 	n->value = value;
 	n->kids = t->nkid;
+	n->vars = kind == TY_VAR ? ty_var_bit(name) : 0;
+	for (int i = 0; i < nkids; i++)
+		n->vars |= t->node[kids[i]].vars;
 	if (nkids)
 		memmove(t->kid + t->nkid, kids, nkids * sizeof *kids);
 	t->nkid += nkids;

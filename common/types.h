@@ -95,7 +95,13 @@ typedef struct TyNode {
 	StrId name;
 	int64_t value;
 	uint32_t kids;    /* index of the first kid in TyTable.kid */
+	uint32_t vars;    /* ty_var_bit() of every TY_VAR below (and of this
+	                     node, if one): a node whose mask misses a name
+	                     has no variable of that name inside */
 } TyNode;
+
+/* A variable name's bit in TyNode.vars. */
+static inline uint32_t ty_var_bit(StrId name) { return UINT32_C(1) << (name & 31); }
 
 /* Sections of the unit that entries point into. */
 enum { SEC_NONE, SEC_TEXT, SEC_RODATA, SEC_DATA, SEC_BSS };

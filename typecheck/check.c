@@ -86,6 +86,9 @@ typedef struct Ck {
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
 	int kernel;                /* the kernel profile: fuel, guarded division */
+	struct Code **code;        /* by node: its parts (code_of), or NULL      */
+	unsigned ncode;
+	Arena arena;
 } Ck;
 
 static const TyNode *N(Ck *c, TyId id) { return ty_get(&c->t, id); }
@@ -240,10 +243,9 @@ static int plain_data(Ck *c, TyId t, int depth);
 /* The parts of a code type: binders, constraints, registers, clauses. */
 typedef struct Code { TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel; } Code;
 
-static int code_parts(Ck *c, TyId k, Code *p)
+static int code_split(Ck *c, TyId k, Code *p)
 {
 	memset(p, 0, sizeof *p);
-	k = X(c, k);
 	if (!k || N(c, k)->kind != TY_CODE) return 0;
 	p->id = k;
 	for (int i = 0; i < N(c, k)->nkids; i++) {
@@ -260,6 +262,30 @@ static int code_parts(Ck *c, TyId k, Code *p)
 		}
 	}
 	return 1;
+}
+
+/*
+** The parts of code type k, or NULL if it is not one.  Types are
+** hash-consed, so the parts are worked out once per node and kept (in the
+** arena: the pointer stays valid until the check ends).
+*/
+static const Code *code_of(Ck *c, TyId k)
+{
+	k = X(c, k);
+	if (!k) return NULL;
+	if (k >= c->ncode) {
+		unsigned cap = c->ncode;
+		c->code = xgrow(c->code, sizeof *c->code, (size_t)k + 1, &cap);
+		memset(c->code + c->ncode, 0, (cap - c->ncode) * sizeof *c->code);
+		c->ncode = cap;
+	}
+	if (!c->code[k]) {
+		Code p;
+		if (!code_split(c, k, &p)) return NULL;
+		c->code[k] = arena_alloc(&c->arena, sizeof p);
+		memcpy(c->code[k], &p, sizeof p);
+	}
+	return c->code[k];
 }
 
 /*
@@ -319,22 +345,22 @@ static void entry_state(Ck *c, const Code *p, State *st)
 */
 static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
 {
-	Code p;
-	if (!code_parts(c, target, &p)) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
-	unknowns(c, &p, u);
+	const Code *p = code_of(c, target);
+	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
+	unknowns(c, p, u);
 	for (int r = 0; r < 16; r++) {
-		if (!p.reg[r]) continue;
+		if (!p->reg[r]) continue;
 		/* a register with no value holds junk: any, which only a variable of the target's fits */
 		TyId have = st->reg[r];
-		if (!have && N(c, p.reg[r])->kind == TY_VAR) have = leaf(c, TY_ANY);
+		if (!have && N(c, p->reg[r])->kind == TY_VAR) have = leaf(c, TY_ANY);
 		if (!have)
 			return report(c, "jump.type", "%s: %s has no value; the target expects %s", what,
-			              x86_reg_name(r, S64), TYS(p.reg[r]));
-		if (!ty_leq(&c->o, have, p.reg[r], u, &st->facts))
+			              x86_reg_name(r, S64), TYS(p->reg[r]));
+		if (!ty_leq(&c->o, have, p->reg[r], u, &st->facts))
 			return report(c, "jump.type", "%s: %s is %s; the target expects %s (%s)", what,
-			              x86_reg_name(r, S64), TYS(have), TYS(p.reg[r]), c->o.err ? c->o.err : "types differ");
+			              x86_reg_name(r, S64), TYS(have), TYS(p->reg[r]), c->o.err ? c->o.err : "types differ");
 	}
-	TyId want = p.stack;
+	TyId want = p->stack;
 	if (want && call) {
 		/* the return address is the callee's to describe; the rest is ours */
 		TyId s = X(c, want);
@@ -351,10 +377,10 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 		if (u->sort[i] == TK_SIZE && u->val[i] && !is_size(&st->facts, lin_of(&c->t, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
 			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
-	for (int i = 0; i < p.nc; i++) {
-		TyId k = ty_subst(&c->o, p.cons[i], u);
+	for (int i = 0; i < p->nc; i++) {
+		TyId k = ty_subst(&c->o, p->cons[i], u);
 		if (!k || !facts_prove_rel(&st->facts, side(c, k, 0), side(c, k, 1), N(c, k)->kind))
-			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p.cons[i]));
+			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
 	}
 	return 1;
 }
@@ -887,9 +913,9 @@ static void deeper(Ck *c, int64_t bytes)
 /* The stack a code type promises to need: its `stack N`, or none. */
 static int64_t declared(Ck *c, TyId k)
 {
-	Code p;
+	const Code *p = code_of(c, k);
 	int64_t n;
-	return code_parts(c, k, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &n) && n >= 0 ? n : 0;
+	return p && p->need && lin_is_const(lin_of(&c->t, p->need), &n) && n >= 0 ? n : 0;
 }
 
 /* Going to code that is not a label here: its type's promise is all we know. */
@@ -967,12 +993,12 @@ static void do_call(Ck *c, const TcInst *in)
 {
 	uint32_t to;
 	Subst u;
-	Code p, r;
 	TyId k = branch_target(c, in, &to);
 	if (!k) return;
-	if (!code_parts(c, k, &p) || !p.stack) { report(c, "call.type", "the callee's type has no stack for a return address"); return; }
-	TyId s = X(c, p.stack);
-	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYS(p.stack)); return; }
+	const Code *p = code_of(c, k), *r;
+	if (!p || !p->stack) { report(c, "call.type", "the callee's type has no stack for a return address"); return; }
+	TyId s = X(c, p->stack);
+	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYS(p->stack)); return; }
 	site(c, to, 1);
 	if (to) {
 		deeper(c, 8);
@@ -991,12 +1017,12 @@ static void do_call(Ck *c, const TcInst *in)
 		if (u.sort[i] == TK_SIZE) facts_add(&bounds, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1));
 	}
 	TyId kret = ty_subst(&c->o, ret, &u);
-	if (!code_parts(c, kret, &r) || r.nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
+	if (!(r = code_of(c, kret)) || r->nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
 	State after;
-	entry_state(c, &r, &after);
+	entry_state(c, r, &after);
 	after.facts = bounds;
-	for (int i = 0; i < r.nc; i++)
-		facts_rel(&after.facts, side(c, r.cons[i], 0), side(c, r.cons[i], 1), N(c, r.cons[i])->kind);
+	for (int i = 0; i < r->nc; i++)
+		facts_rel(&after.facts, side(c, r->cons[i], 0), side(c, r->cons[i], 1), N(c, r->cons[i])->kind);
 	after.depth = c->st.depth;
 	after.checked = c->st.checked;    /* the stack below is as it was */
 	after.fueled = c->st.fueled;      /* and this block has counted its fuel */
@@ -1586,27 +1612,27 @@ static void check_kernel_export(Ck *c, const TyEntry *e, TyId k)
 {
 	static const int args[] = { R_RSI, R_RDX, R_RCX, R_R8, R_R9 };
 	const char *name = ty_strof(&c->t, e->name);
-	Code p;
-	if (!code_parts(c, k, &p)) return;
+	const Code *p = code_of(c, k);
+	if (!p) return;
 	TyId ctx = X(c, mk(c, TY_NAME, 0, ty_str(&c->t, "ctx", 3), 0, NULL, 0));
-	for (int i = 0; i < p.nb; i++)
-		if (N(c, p.b[i])->flags != TK_STACK) { report(c, "export.kernel", "'%s' has type variables the kernel cannot choose", name); return; }
-	if (p.nc) { report(c, "export.kernel", "'%s' has constraints the kernel cannot check", name); return; }
-	if (!ctx || !p.reg[R_RDI] || X(c, p.reg[R_RDI]) != ctx) { report(c, "export.kernel", "'%s' must take the context (ctx) in rdi", name); return; }
+	for (int i = 0; i < p->nb; i++)
+		if (N(c, p->b[i])->flags != TK_STACK) { report(c, "export.kernel", "'%s' has type variables the kernel cannot choose", name); return; }
+	if (p->nc) { report(c, "export.kernel", "'%s' has constraints the kernel cannot check", name); return; }
+	if (!ctx || !p->reg[R_RDI] || X(c, p->reg[R_RDI]) != ctx) { report(c, "export.kernel", "'%s' must take the context (ctx) in rdi", name); return; }
 	for (int r = 0; r < 16; r++) {
 		int arg = 0;
 		for (int j = 0; j < 5; j++) arg |= args[j] == r;
-		if (!p.reg[r] || r == R_RDI) continue;
+		if (!p->reg[r] || r == R_RDI) continue;
 		if (!arg) { report(c, "export.kernel", "'%s' expects %s, which the kernel does not pass", name, x86_reg_name(r, S64)); return; }
-		TyId t = X(c, p.reg[r]);
+		TyId t = X(c, p->reg[r]);
 		if (!t || (N(c, t)->kind != TY_INT && N(c, t)->kind != TY_U64)) {
-			report(c, "export.kernel", "'%s' takes %s in %s; the kernel passes any 64-bit integer (int or u64)", name, TYS(p.reg[r]), x86_reg_name(r, S64));
+			report(c, "export.kernel", "'%s' takes %s in %s; the kernel passes any 64-bit integer (int or u64)", name, TYS(p->reg[r]), x86_reg_name(r, S64));
 			return;
 		}
 	}
-	TyId st = p.stack ? X(c, p.stack) : 0, ret = st && N(c, st)->kind == TY_SCONS ? K(c, st, 0) : 0;
-	Code q;
-	if (!ret || !code_parts(c, ret, &q) || !q.reg[R_RAX] || !is_intlike(c, q.reg[R_RAX]))
+	TyId st = p->stack ? X(c, p->stack) : 0, ret = st && N(c, st)->kind == TY_SCONS ? K(c, st, 0) : 0;
+	const Code *q = ret ? code_of(c, ret) : NULL;
+	if (!q || !q->reg[R_RAX] || !is_intlike(c, q->reg[R_RAX]))
 		report(c, "export.kernel", "'%s' must return an integer in rax", name);
 }
 
@@ -1677,12 +1703,11 @@ static int place_labels(Ck *c)
 		if (e->kind != E_LABEL) continue;
 		c->ent = e;
 		c->in = NULL;
-		Code p;
 		if (e->sect != SEC_TEXT || e->offset >= n || c->at[e->offset] < 0) {
 			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", name, e->offset);
 			continue;
 		}
-		if (!code_parts(c, e->type, &p)) { report(c, "label.type", "the type of '%s' is not a code type", name); continue; }
+		if (!code_of(c, e->type)) { report(c, "label.type", "the type of '%s' is not a code type", name); continue; }
 		uint32_t k = (uint32_t)c->at[e->offset];
 		if (c->label[k]) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
 		c->label[k] = i + 1;
@@ -1812,12 +1837,12 @@ static int by_from(const void *a, const void *b)
 static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
 {
 	const TyEntry *e = &c->t.ent[i];
-	Code p;
+	const Code *p = code_of(c, e->type);
 	int64_t decl;
 	c->ent = e;
 	if (unbounded)
 		report(c, "stack.depth", "'%s' is on a cycle of calls or jumps along which the stack grows: its use has no bound without a run-time stack check", ty_strof(&c->t, e->name));
-	else if (code_parts(c, e->type, &p) && p.need && lin_is_const(lin_of(&c->t, p.need), &decl) && need > decl)
+	else if (p && p->need && lin_is_const(lin_of(&c->t, p->need), &decl) && need > decl)
 		report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need, (long long)decl);
 	else if (c->taken[i] && need > declared(c, e->type))
 		report(c, "stack.depth", "the address of '%s' is taken, so its type must bound its stack use: it needs 'stack %lld'",
@@ -1842,8 +1867,8 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 	}
 	for (uint32_t x = 0; x < k; x++) {
 		const TyEntry *en = &c->t.ent[comp[x]];
-		Code p;
-		need[comp[x]] = en->kind == E_LABEL && code_parts(c, en->type, &p) && p.need ? declared(c, en->type) : best;
+		const Code *p = en->kind == E_LABEL ? code_of(c, en->type) : NULL;
+		need[comp[x]] = p && p->need ? declared(c, en->type) : best;
 	}
 	for (uint32_t x = 0; x < k; x++)
 		if (c->t.ent[comp[x]].kind == E_LABEL) stack_report(c, comp[x], best, grows);
@@ -1989,9 +2014,8 @@ static void check_blocks(Ck *c)
 				if (c->t.ann[a - 1].edge) coerce(c, &c->t.ann[a - 1]);
 			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
 			if (c->st.live) site(c, c->label[i], 0);
-			Code p;
-			code_parts(c, e->type, &p);
-			entry_state(c, &p, &c->st);
+			const Code *p = code_of(c, e->type);
+			if (p) entry_state(c, p, &c->st);
 			c->block = c->label[i];
 		}
 		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
@@ -2068,6 +2092,8 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 	free(c->byname);
 	free(c->nextname);
 	free(c->site);
+	free(c->code);
+	arena_free(&c->arena);
 	free(c);
 	return r < 0 ? -1 : r;
 }

@@ -29,7 +29,9 @@ void tyops_init(TyOps *o, TyTable *t)
 void tyops_free(TyOps *o)
 {
 	free(o->tdef);
+	free(o->exp);
 	o->tdef = NULL;
+	o->exp = NULL;
 }
 
 static const TyNode *N(TyOps *o, TyId id) { return ty_get(o->t, id); }
@@ -72,9 +74,19 @@ static void shadow(TyOps *o, TyId id, Subst *s)
 	}
 }
 
-static TyId subst(TyOps *o, TyId id, const Subst *s, int depth)
+/* The bits (TyNode.vars) of the names s gives a value: a node missing them all stays as it is. */
+static uint32_t bound_bits(const Subst *s)
+{
+	uint32_t m = 0;
+	for (int i = 0; s && i < s->n; i++)
+		if (s->val[i]) m |= ty_var_bit(s->name[i]);
+	return m;
+}
+
+static TyId subst(TyOps *o, TyId id, const Subst *s, uint32_t bits, int depth)
 {
 	if (!id) return 0;
+	if (!(N(o, id)->vars & bits)) return id;
 	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
 	if (--o->budget < 0) return fail(o, "types too large to compare"), 0;
 	const TyNode *n = N(o, id);
@@ -82,14 +94,17 @@ static TyId subst(TyOps *o, TyId id, const Subst *s, int depth)
 		int j = in_subst(s, n->name);
 		return j >= 0 && s->val[j] ? s->val[j] : id;
 	}
-	if (!n->nkids) return id;
-	Subst inner = *s;
-	if (n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) shadow(o, id, &inner);
+	Subst inner;
+	if (n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) {
+		inner = *s;
+		shadow(o, id, &inner);
+		s = &inner;
+	}
 	TyId kids[256], *kp = n->nkids <= 256 ? kids : xmalloc(n->nkids * sizeof *kp);
 	int changed = 0, nk = n->nkids;
 	for (int i = 0; i < nk; i++) {
 		TyId k = K(o, id, i);
-		kp[i] = subst(o, k, &inner, depth + 1);
+		kp[i] = subst(o, k, s, bits, depth + 1);
 		if (!kp[i]) { if (kp != kids) free(kp); return 0; }
 		changed |= kp[i] != k;
 	}
@@ -102,13 +117,13 @@ static TyId subst(TyOps *o, TyId id, const Subst *s, int depth)
 
 TyId ty_subst(TyOps *o, TyId id, const Subst *s)
 {
-	return s && s->n ? subst(o, id, s, 0) : id;
+	return s && s->n ? subst(o, id, s, bound_bits(s), 0) : id;
 }
 
 /* ---- abbreviations ---- */
 
 /* name[args] -> its definition with the parameters replaced. */
-TyId ty_expand(TyOps *o, TyId id)
+static TyId expand(TyOps *o, TyId id)
 {
 	for (int round = 0; round < 64; round++) {
 		if (!id) return 0;
@@ -133,6 +148,24 @@ TyId ty_expand(TyOps *o, TyId id)
 		id = ty_subst(o, K(o, list, l->nkids - 1), &s);
 	}
 	return fail(o, "type abbreviations refer to each other in a cycle"), 0;
+}
+
+/* Types are hash-consed and the typedefs fixed, so an expansion is remembered by node. */
+TyId ty_expand(TyOps *o, TyId id)
+{
+	if (!id || N(o, id)->kind != TY_NAME) return id;
+	if (id < o->nexp && o->exp[id]) return o->exp[id];
+	TyId e = expand(o, id);
+	if (e) {
+		if (id >= o->nexp) {
+			unsigned cap = o->nexp;
+			o->exp = xgrow(o->exp, sizeof *o->exp, (size_t)id + 1, &cap);
+			memset(o->exp + o->nexp, 0, (cap - o->nexp) * sizeof *o->exp);
+			o->nexp = cap;
+		}
+		o->exp[id] = e;
+	}
+	return e;
 }
 
 /* ---- layouts ---- */
@@ -224,9 +257,10 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 
 /* ---- a <= b ---- */
 
-static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
+/* Does id hold an unknown of u not yet bound? (bits: ty_var_bit of those unknowns) */
+static int mentions_(TyOps *o, TyId id, const Subst *u, uint32_t bits, int depth)
 {
-	if (!id || depth > DEPTH_MAX || !u || !u->n) return 0;
+	if (!id || depth > DEPTH_MAX || !(N(o, id)->vars & bits)) return 0;
 	if (--o->budget < 0) return 1;   /* assume the worst: callers then fail */
 	const TyNode *n = N(o, id);
 	if (n->kind == TY_VAR) {
@@ -234,8 +268,16 @@ static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
 		return j >= 0 && !u->val[j];
 	}
 	for (int i = 0; i < n->nkids; i++)
-		if (mentions(o, K(o, id, i), u, depth + 1)) return 1;
+		if (mentions_(o, K(o, id, i), u, bits, depth + 1)) return 1;
 	return 0;
+}
+
+static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
+{
+	uint32_t bits = 0;
+	for (int i = 0; u && i < u->n; i++)
+		if (!u->val[i]) bits |= ty_var_bit(u->name[i]);
+	return bits ? mentions_(o, id, u, bits, depth) : 0;
 }
 
 /* An unknown of u met in b's position: bind it, or check what it is bound to. */
