@@ -17,6 +17,7 @@
 #include <gelf.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,6 @@ typedef struct FlagInfo {
 typedef struct State {
 	TyId reg[16];      /* 0: no value                                  */
 	TyId stack;        /* what rsp points at; 0: unknown               */
-	Facts facts;
 	FlagInfo flags;
 	int64_t depth;     /* bytes pushed since the block's label         */
 	int checked;       /* stack is known to be there: budget bytes ... */
@@ -53,7 +53,15 @@ typedef struct State {
 	int64_t budget;
 	int fueled;        /* the block counted its fuel down and tested it */
 	int live;          /* control reaches the next instruction         */
+	Facts facts;       /* last: only its first facts.n entries are copied */
 } State;
+
+/* Only the facts in use are copied: a state is copied at every branch. */
+static void state_copy(State *d, const State *s)
+{
+	memcpy(d, s, offsetof(State, facts.f));
+	memcpy(d->facts.f, s->facts.f, (size_t)s->facts.n * sizeof *s->facts.f);
+}
 
 /* A place where a block calls or jumps to a label: for the stack bound. */
 /* `guarded`: after a stack check, `depth` counts from the check, and the
@@ -319,7 +327,7 @@ static int64_t declared(Ck *c, TyId k);
 */
 static void entry_state(Ck *c, const Code *p, State *st)
 {
-	memset(st, 0, sizeof *st);
+	memset(st, 0, offsetof(State, facts.f));
 	if (p->need) {
 		st->checked = 1;
 		st->budget = declared(c, p->id);
@@ -975,7 +983,8 @@ static void do_jcc(Ck *c, const TcInst *in)
 	uint32_t to;
 	Subst u;
 	TyId k = branch_target(c, in, &to);
-	State taken = c->st;
+	State taken;
+	state_copy(&taken, &c->st);
 	refine(c, &taken, in->cc, 1);
 	if (k) {
 		site(c, to, 0);
@@ -1009,26 +1018,23 @@ static void do_call(Ck *c, const TcInst *in)
 	if (!c->st.stack) { report(c, "call.type", "the stack is unknown here"); return; }
 	if (!enter2(c, &c->st, k, c->st.stack, &u, "call", 1)) return;
 	/* a variable the arguments did not fix is abstract after the call: a new name */
-	Facts bounds = c->st.facts;
+	State *st = &c->st;
 	for (int i = 0; i < u.n; i++) {
 		if (u.val[i]) continue;
 		StrId v = ty_fresh(&c->o, ty_strof(&c->t, u.name[i]));
 		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
-		if (u.sort[i] == TK_SIZE) facts_add(&bounds, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1));
+		if (u.sort[i] == TK_SIZE) facts_add(&st->facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1));
 	}
 	TyId kret = ty_subst(&c->o, ret, &u);
 	if (!(r = code_of(c, kret)) || r->nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
-	State after;
-	entry_state(c, r, &after);
-	after.facts = bounds;
+	/* after it: the return address's registers, stack and constraints, with
+	   what was known; the stack below and this block's checks are as they were */
+	memcpy(st->reg, r->reg, sizeof st->reg);
+	st->stack = r->stack;
+	memset(&st->flags, 0, sizeof st->flags);
 	for (int i = 0; i < r->nc; i++)
-		facts_rel(&after.facts, side(c, r->cons[i], 0), side(c, r->cons[i], 1), N(c, r->cons[i])->kind);
-	after.depth = c->st.depth;
-	after.checked = c->st.checked;    /* the stack below is as it was */
-	after.fueled = c->st.fueled;      /* and this block has counted its fuel */
-	after.cdepth = c->st.cdepth;
-	after.budget = c->st.budget;
-	c->st = after;
+		facts_rel(&st->facts, side(c, r->cons[i], 0), side(c, r->cons[i], 1), N(c, r->cons[i])->kind);
+	st->live = 1;
 }
 
 /* [ret] the top of the stack is a code type the state (below it) fits. */
@@ -1039,9 +1045,7 @@ static void do_ret(Ck *c)
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "ret.type", "no return address on the stack (%s)", TYS(c->st.stack)); return; }
 	TyId k = K(c, s, 0), ke = X(c, k);
 	if (!ke || N(c, ke)->kind != TY_CODE) { report(c, "ret.type", "the top of the stack holds %s, not a return address", TYS(k)); return; }
-	State st = c->st;
-	st.stack = K(c, s, 1);
-	enter(c, &st, k, st.stack, &u, "return");
+	enter(c, &c->st, k, K(c, s, 1), &u, "return");
 	c->st.live = 0;
 }
 
