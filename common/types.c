@@ -63,7 +63,7 @@ void ty_init(TyTable *t)
 	t->kid = xgrow(NULL, sizeof *t->kid, 1, &t->capkid);  /* never NULL */
 	t->str = xgrow(NULL, sizeof *t->str, 1, &t->capstr);
 	t->strlen_ = xmalloc(t->capstr * sizeof *t->strlen_);
-	t->str[0] = xcalloc(1, 1);
+	t->str[0] = arena_strdup(&t->strmem, "", 0);
 	t->strlen_[0] = 0;
 	t->nstr = 1;
 }
@@ -71,8 +71,7 @@ void ty_init(TyTable *t)
 /* Give everything back; the table may be ty_init'ed again. */
 void ty_free(TyTable *t)
 {
-	for (uint32_t i = 0; i < t->nstr; i++)
-		free(t->str[i]);
+	arena_free(&t->strmem);
 	free(t->str);
 	free(t->strlen_);
 	free(t->node);
@@ -124,9 +123,7 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 	if (t->capstr != old)
 		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
 	StrId id = t->nstr++;
-	t->str[id] = xmalloc(len + 1);
-	memcpy(t->str[id], s, len);
-	t->str[id][len] = 0;
+	t->str[id] = arena_strdup(&t->strmem, s, len);
 	t->strlen_[id] = (uint32_t)len;
 	if ((uint64_t)t->nstr * 2 >= t->capshash)
 		str_rehash(t);

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
+
 typedef uint32_t TyId;   /* node id; 0 means "none" */
 typedef uint32_t StrId;  /* string id; 0 is the empty string */
 
@@ -161,6 +163,7 @@ typedef struct TyTable {
 	uint32_t *shash; uint32_t capshash;         /* string intern table   */
 	TyEntry *ent; uint32_t nent, capent;
 	TyAnnot *ann; uint32_t nann, capann;
+	Arena strmem;                               /* the strings' bytes     */
 } TyTable;
 
 void ty_init(TyTable *t);
