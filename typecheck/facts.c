@@ -32,35 +32,44 @@ static void lin_addterm(Lin *l, StrId v, int64_t c)
 	l->c[l->n++] = c;
 }
 
+/* The unused slots are zero.  facts_add compares forms byte for byte: Lin has no padding. */
+_Static_assert(sizeof(Lin) == 2 * sizeof(int) + LIN_MAX * (sizeof(StrId) + sizeof(int64_t)) + sizeof(int64_t),
+               "Lin has no padding");
+
 Lin lin_const(int64_t k)
 {
-	Lin l;
-	memset(&l, 0, sizeof l);
-	l.ok = 1;
-	l.k = k;
-	return l;
+	return (Lin){.ok = 1, .k = k};
 }
 
 Lin lin_var(StrId v)
 {
-	Lin l = lin_const(0);
-	lin_addterm(&l, v, 1);
-	return l;
+	return (Lin){.n = 1, .ok = 1, .v = {v}, .c = {1}};
 }
 
-/* a + m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or the result is not ok. */
-Lin lin_add(Lin a, Lin b, int64_t m)
+/* a += m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or a is no longer ok. */
+static void lin_add_to(Lin *a, const Lin *b, int64_t m)
 {
 	const int64_t big = INT64_C(1) << 56;
-	if (!a.ok || !b.ok) { a.ok = 0; return a; }
-	if (b.k > big || b.k < -big || a.k > big || a.k < -big || m > 4096 || m < -4096) { a.ok = 0; return a; }
+	if (!a->ok || !b->ok) { a->ok = 0; return; }
+	if (b->k > big || b->k < -big || a->k > big || a->k < -big || m > 4096 || m < -4096) { a->ok = 0; return; }
 	/* m * b.k too: 4096 * 2^56 would overflow (a product of constants gets there) */
-	if (m && (b.k > big / (m < 0 ? -m : m) || b.k < -big / (m < 0 ? -m : m))) { a.ok = 0; return a; }
-	for (int i = 0; i < b.n; i++)
-		if (b.c[i] > 4096 || b.c[i] < -4096) { a.ok = 0; return a; }
-	a.k += m * b.k;
-	for (int i = 0; i < b.n; i++) lin_addterm(&a, b.v[i], m * b.c[i]);
+	if (m && (b->k > big / (m < 0 ? -m : m) || b->k < -big / (m < 0 ? -m : m))) { a->ok = 0; return; }
+	for (int i = 0; i < b->n; i++)
+		if (b->c[i] > 4096 || b->c[i] < -4096) { a->ok = 0; return; }
+	a->k += m * b->k;
+	for (int i = 0; i < b->n; i++) lin_addterm(a, b->v[i], m * b->c[i]);
+}
+
+/* a + m*b */
+Lin lin_add(Lin a, Lin b, int64_t m)
+{
+	lin_add_to(&a, &b, m);
 	return a;
+}
+
+static Lin lin_bad(void)
+{
+	return (Lin){.ok = 0};
 }
 
 /*
@@ -68,15 +77,14 @@ Lin lin_add(Lin a, Lin b, int64_t m)
 ** sections are untrusted, and a shared subexpression could make a walk
 ** exponential.
 */
+
 static Lin lin_rec(const TyTable *t, TyId e, int depth, int *steps)
 {
-	Lin bad = lin_const(0);
-	bad.ok = 0;
-	if (!e || depth > 64 || --*steps < 0) return bad;
+	if (!e || depth > 64 || --*steps < 0) return lin_bad();
 	const TyNode *n = ty_get(t, e);
 	switch (n->kind) {
 	case TY_ICONST:
-		return n->value > INT32_MAX || n->value < INT32_MIN ? bad : lin_const(n->value);
+		return n->value > INT32_MAX || n->value < INT32_MIN ? lin_bad() : lin_const(n->value);
 	case TY_VAR:
 		return lin_var(n->name);
 	case TY_IADD: case TY_ISUB:
@@ -84,12 +92,11 @@ static Lin lin_rec(const TyTable *t, TyId e, int depth, int *steps)
 		               n->kind == TY_IADD ? 1 : -1);
 	case TY_IMUL: {
 		Lin k = lin_rec(t, ty_kid(t, e, 0), depth + 1, steps), x = lin_rec(t, ty_kid(t, e, 1), depth + 1, steps);
-		if (!k.ok || k.n || k.k > 4096 || k.k < -4096) return bad;
-		Lin r = lin_const(0);
-		return lin_add(r, x, k.k);
+		if (!k.ok || k.n || k.k > 4096 || k.k < -4096) return lin_bad();
+		return lin_add(lin_const(0), x, k.k);
 	}
 	default:
-		return bad;
+		return lin_bad();
 	}
 }
 
@@ -142,44 +149,196 @@ void facts_rel(Facts *f, Lin a, Lin b, int rel)
 	}
 }
 
-static int nonneg_const(Lin l)
+/*
+** l >= 0 plainly: l is ok, its constant is >= 0, and each term is c*v
+** with c > 0, non-negative as every variable is a size.
+*/
+static int plainly_nonneg(const Lin *l)
 {
-	return l.ok && l.n == 0 && l.k >= 0;
-}
-
-/* Every variable is a size: v >= 0 is a fact for each variable of g. */
-static Lin drop_vars(Lin g)
-{
-	Lin r = g;
-	for (int i = r.n; i-- > 0;)
-		if (r.c[i] > 0) {           /* c*v with c > 0 only adds */
-			r.v[i] = r.v[r.n - 1];
-			r.c[i] = r.c[r.n - 1];
-			r.n--;
-		}
-	return r;
+	if (!l->ok || l->k < 0) return 0;
+	for (int i = 0; i < l->n; i++)
+		if (l->c[i] <= 0) return 0;
+	return 1;
 }
 
 /*
-** g >= 0 from the facts: g minus at most three facts is a sum of
-** non-negative terms.  Three covers a bound through two constraints and a
-** size's upper limit (i <= n - m, j <= m, n < 2^48  =>  i + j < 2^48).
+** The rule.  g >= 0 from the facts: g minus at most three facts is a sum
+** of non-negative terms.  Three covers a bound through two constraints and
+** a size's upper limit (i <= n - m, j <= m, n < 2^48  =>  i + j < 2^48).
+** Precisely: g is proven when, for some i <= j <= k (or fewer facts),
+** ((g - f[i]) - f[j]) - f[k], each step a lin_add, is plainly non-negative.
+** rule_holds is that test, for the facts pick[0..n) put in index order.
 */
-int facts_prove(const Facts *f, Lin g)
+enum { PICK_MAX = 3 };
+
+static int rule_holds(const Facts *f, const Lin *g, const int *pick, int n)
 {
-	if (!g.ok) return 0;
-	if (nonneg_const(drop_vars(g))) return 1;
-	for (int i = 0; i < f->n; i++) {
-		Lin d = lin_add(g, f->f[i], -1);
-		if (nonneg_const(drop_vars(d))) return 1;
-		for (int j = i; j < f->n; j++) {
-			Lin e = lin_add(d, f->f[j], -1);
-			if (nonneg_const(drop_vars(e))) return 1;
-			for (int k = j; k < f->n; k++)
-				if (nonneg_const(drop_vars(lin_add(e, f->f[k], -1)))) return 1;
+	int p[PICK_MAX];
+	memcpy(p, pick, (size_t)n * sizeof *p);
+	for (int i = 1; i < n; i++)          /* into index order */
+		for (int j = i; j > 0 && p[j - 1] > p[j]; j--) {
+			int t = p[j];
+			p[j] = p[j - 1];
+			p[j - 1] = t;
 		}
+	Lin r = *g;
+	for (int i = 0; i < n; i++) lin_add_to(&r, &f->f[p[i]], -1);
+	return plainly_nonneg(&r);
+}
+
+/*
+** The search finds facts for the rule without trying every choice.  It
+** takes facts one at a time, in any order, and follows the plain
+** difference g - f[a] - f[b] - ...: exact sums, one entry per variable
+** and one for the constant, no limit on terms.  When the rule holds for
+** some facts, their plain difference has no negative entry (lin_add is
+** exact when it stays ok).  So, with d the difference so far:
+**
+**  - a fact lin_add refuses (not ok, a coefficient beyond 4096, a constant
+**    beyond 2^56; any fact when g's constant is beyond 2^56) is not taken;
+**  - if d has a negative entry, the facts still to come sum to at most
+**    that entry there, so one of them is negative there: the next fact is
+**    one of those, for the negative entry with the fewest;
+**  - if d has none, rule_holds decides for the facts taken; if it does
+**    not hold (a step of lin_add refused: a seventh term on the way, or a
+**    constant beyond 2^56), adding facts may still help, so any fact may
+**    come next;
+**  - once all choices taking fact a next have been tried, the later ones
+**    at that point do not take a: every set of facts with a was among them.
+**
+** So every set of facts the rule accepts is reached, and the answer is
+** the rule's.
+*/
+typedef struct Diff { int n; StrId v[(PICK_MAX + 1) * LIN_MAX]; int64_t c[(PICK_MAX + 1) * LIN_MAX]; int64_t k; } Diff;
+
+typedef struct Search {
+	const Facts *f;
+	const Lin *g;
+	uint64_t usable;        /* bit i: lin_add accepts f[i] */
+	int pick[PICK_MAX];     /* the facts taken, in the order taken */
+	Diff d[PICK_MAX + 1];   /* d[n]: g minus the first n facts taken */
+} Search;
+
+_Static_assert(FACTS_MAX <= 64, "a fact set is a 64-bit mask");
+
+/*
+** Add c*v to d.  Exact: a fact taken changes an entry by at most 4096, or
+** 2^56 for the constant, and no goal comes near 2^63 (lin_of's
+** coefficients stay below 2^37).
+*/
+static void diff_term(Diff *d, StrId v, int64_t c)
+{
+	for (int i = 0; i < d->n; i++)
+		if (d->v[i] == v) {
+			d->c[i] += c;
+			return;
+		}
+	d->v[d->n] = v;
+	d->c[d->n++] = c;
+}
+
+/* to = from - l */
+static void diff_sub(Diff *to, const Diff *from, const Lin *l)
+{
+	to->n = from->n;
+	for (int i = 0; i < from->n; i++) {
+		to->v[i] = from->v[i];
+		to->c[i] = from->c[i];
+	}
+	to->k = from->k - l->k;
+	for (int i = 0; i < l->n; i++) diff_term(to, l->v[i], -l->c[i]);
+}
+
+/* lin_add(a, l, -1) is not refused because of l. */
+static int usable(const Lin *l)
+{
+	const int64_t big = INT64_C(1) << 56;
+	if (!l->ok || l->k > big || l->k < -big) return 0;
+	for (int i = 0; i < l->n; i++)
+		if (l->c[i] > 4096 || l->c[i] < -4096) return 0;
+	return 1;
+}
+
+/* The usable facts with a negative coefficient for *v (the constant when v is NULL). */
+static uint64_t negative_at(const Search *s, const StrId *v)
+{
+	uint64_t m = 0;
+	for (int i = 0; i < s->f->n; i++) {
+		const Lin *l = &s->f->f[i];
+		int64_t c = v ? 0 : l->k;
+		for (int j = 0; v && j < l->n; j++)
+			if (l->v[j] == *v) c += l->c[j];
+		if (c < 0) m |= UINT64_C(1) << i;
+	}
+	return m & s->usable;
+}
+
+static int count(uint64_t m)
+{
+	int n = 0;
+	for (; m; m &= m - 1) n++;
+	return n;
+}
+
+/* The facts one of which must come next, when d has a negative entry. */
+static uint64_t next_facts(const Search *s, const Diff *d)
+{
+	uint64_t best = d->k < 0 ? negative_at(s, NULL) : s->usable;
+	int nbest = d->k < 0 ? count(best) : FACTS_MAX + 1;
+	for (int i = 0; i < d->n && nbest; i++)
+		if (d->c[i] < 0) {
+			uint64_t m = negative_at(s, &d->v[i]);
+			if (count(m) < nbest) best = m, nbest = count(m);
+		}
+	return best;
+}
+
+static int has_negative(const Diff *d)
+{
+	if (d->k < 0) return 1;
+	for (int i = 0; i < d->n; i++)
+		if (d->c[i] < 0) return 1;
+	return 0;
+}
+
+/* n facts taken, d[n] the difference; the facts in skip are not taken next. */
+static int search(Search *s, int n, uint64_t skip)
+{
+	uint64_t next;
+	if (has_negative(&s->d[n])) {
+		if (n == PICK_MAX) return 0;
+		next = next_facts(s, &s->d[n]);
+	} else {
+		if (rule_holds(s->f, s->g, s->pick, n)) return 1;
+		if (n == PICK_MAX) return 0;
+		next = s->usable;
+	}
+	for (int i = 0; next & ~skip; i++) {        /* each one tried joins skip */
+		uint64_t bit = UINT64_C(1) << i;
+		if (!(next & ~skip & bit)) continue;
+		s->pick[n] = i;
+		diff_sub(&s->d[n + 1], &s->d[n], &s->f->f[i]);
+		if (search(s, n + 1, skip)) return 1;
+		skip |= bit;
 	}
 	return 0;
+}
+
+int facts_prove(const Facts *f, Lin g)
+{
+	const int64_t big = INT64_C(1) << 56;
+	if (!g.ok) return 0;
+	if (plainly_nonneg(&g)) return 1;     /* most goals need no fact */
+	Search s;
+	s.f = f;
+	s.g = &g;
+	s.usable = 0;
+	for (int i = 0; g.k <= big && g.k >= -big && i < f->n; i++)
+		if (usable(&f->f[i])) s.usable |= UINT64_C(1) << i;
+	s.d[0].n = 0;
+	s.d[0].k = g.k;
+	for (int i = 0; i < g.n; i++) diff_term(&s.d[0], g.v[i], g.c[i]);
+	return search(&s, 0, 0);
 }
 
 int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel)
