@@ -206,8 +206,8 @@ END {
 	printf "  %-54s %9.3fx, %.3fx\n", "the same two from the medians above", tal / c, sys / tal
 	printf "  %-54s %9.3fx, %.3fx\n", "the same two from the fastest rounds", g("tal_min") / g("c_min"), g("sys_min") / g("tal_min")
 	print ""
-	printf "where a takes longer than b (%.2f ns/iteration at b = %.2f): its call goes through the module's\n", (rtc - 1) * c, c
-	printf "stub (one direct jump to tal_getpid's body in the carrier), and each round counts fuel down in\n"
+	printf "where a takes longer than b (%.2f ns/iteration at b = %.2f): its call goes through a stub of the\n", (rtc - 1) * c, c
+	printf "module (one direct jump to the body of tal_getpid in the carrier), and each round counts fuel down in\n"
 	printf "memory and tests it; for scale, the cost of one more call level in C:\n"
 	row("b2. the C loop of b calling tal_ksvc_getpid() in C", svc, g("svc_min"), g("svc_max"))
 	ratio("b2 / b", rsc, "")
