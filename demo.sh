@@ -13,6 +13,11 @@ E=$B/examples
 mkdir -p "$E" "$keys"
 make -s -C "$E" -f "$top/examples/Makefile" SRC="$top/examples" TAL_BIN="$B" \
   TAL_KEY="$keys/talkey.pem" TAL_CERT="$keys/talcert.pem" -j"$(nproc)" all
+# the kernel examples: linked against the kernel interface and verified with
+# the kernel profile, ready for talload (they run under talshim.ko, not here)
+mkdir -p "$B/kexamples"
+make -s -C "$B/kexamples" -f "$top/examples/kernel/Makefile" SRC="$top/examples/kernel" TAL_BIN="$B" \
+  TAL_KEY="$keys/talkey.pem" TAL_CERT="$keys/talcert.pem" -j"$(nproc)" all
 echo "host interface runtime/tal_host.tali, SHA-256 $("$B/tallink" -I runtime --interface-digest)"
 echo "signing certificate $keys/talcert.pem"
 
@@ -48,3 +53,4 @@ show map;    run map map_add 1,2,3,4 100
 show list;   run list list_demo 1000
 echo
 echo "demo: $n calls of $(ls "$E"/*.signed.tlm | wc -l) modules assembled, linked, verified, signed and run"
+echo "kernel examples (examples/kernel) verified with the kernel profile and signed for talshim.ko: $(cd "$B/kexamples" && ls *.signed.tlm | tr '\n' ' ')"

@@ -3,7 +3,7 @@
 # bench/kernel.sh - the getpid loop three ways inside one boot of Debian's
 # kernel under qemu (TCG), measured in the same run (see bench/README.md):
 #
-#   a. verified: bench/kernel/kgetpid.tal's kloop(ctx, n), signed with
+#   a. verified: examples/kernel/kgetpid.tal's kloop(ctx, n), signed with
 #      --profile kernel, loaded with talload into talshim.ko and invoked
 #      through /dev/tal: n calls of the kernel service tal_getpid, one unit
 #      of fuel counted each round;
@@ -12,7 +12,7 @@
 #   c. system calls: syscall(SYS_getpid) n times from a static binary;
 # and, to break the difference between a and b down, the C loop of b
 # calling talshim.ko's service function tal_ksvc_getpid() directly; then
-#   d. find in the kernel: tests/kernel/src/kfind.tal walking a generated
+#   d. find in the kernel: examples/kernel/kfind.tal walking a generated
 #      tree of 1,400 directories and 24,000 files (tmpfs) through the
 #      shim's directory services, `talload call` as a whole process;
 #   e. the same walk in user space: bench/find_c.c (opendir/readdir);
@@ -118,13 +118,13 @@ if [ ! -f "$out/talkey.pem" ] || [ ! -f "$out/talcert.pem" ]; then
 fi
 {
 	openssl x509 -in "$out/talcert.pem" -outform DER -out "$out/talcert.der" &&
-		"$B/talas" -I "$root/kernel-shim" -o "$out/kgetpid.o" "$here/kgetpid.tal" &&
+		"$B/talas" -I "$root/kernel-shim" -o "$out/kgetpid.o" "$root/examples/kernel/kgetpid.tal" &&
 		"$B/tallink" --host "$root/kernel-shim/tal_kernel.tali" -o "$out/kgetpid.tlm" "$out/kgetpid.o" &&
 		"$B/talcheck" --profile kernel --sign "$out/talkey.pem" --cert "$out/talcert.pem" \
 			-o "$out/kgetpid.signed.tlm" "$out/kgetpid.tlm"
 } > "$out/kgetpid.log" 2>&1 || { head -n 20 "$out/kgetpid.log" >&2; die "kgetpid.tal did not assemble, link, verify and sign"; }
 {
-	"$B/talas" -I "$root/kernel-shim" -o "$out/kfind.o" "$root/tests/kernel/src/kfind.tal" &&
+	"$B/talas" -I "$root/kernel-shim" -o "$out/kfind.o" "$root/examples/kernel/kfind.tal" &&
 		"$B/tallink" --host "$root/kernel-shim/tal_kernel.tali" -o "$out/kfind.tlm" "$out/kfind.o" &&
 		"$B/talcheck" --profile kernel --sign "$out/talkey.pem" --cert "$out/talcert.pem" \
 			-o "$out/kfind.signed.tlm" "$out/kfind.tlm"

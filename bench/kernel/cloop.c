@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cloop.c - the getpid loop of bench/kernel.sh in C, in a kernel module:
- * the peer of bench/kernel/kgetpid.tal's kloop run by talshim.ko.
+ * the peer of examples/kernel/kgetpid.tal's kloop run by talshim.ko.
  *
  * CLOOP_IOC_RUN on /dev/cloop (misc device, root only) runs n iterations
  * of task_tgid_vnr(current) and returns their sum and the time the loop

@@ -8,7 +8,7 @@
  * of it, in this order (or the reverse):
  *   sys  N_SYSCALLS times syscall(SYS_getpid) in a loop;
  *   tal  one TAL_IOC_INVOKE on /dev/tal of MODULE's export kloop(ctx,
- *        N_KERNEL): the verified loop (bench/kernel/kgetpid.tal) calling
+ *        N_KERNEL): the verified loop (examples/kernel/kgetpid.tal) calling
  *        the kernel service tal_getpid N_KERNEL times;
  *   c    one CLOOP_IOC_RUN (CLOOP_TGID) on /dev/cloop: the same loop in C
  *        in a kernel module (bench/kernel/cloop.c), N_KERNEL times

@@ -94,6 +94,16 @@ mkdir -p /tmp/secret/x; : > /tmp/secret/x/y; chmod 700 /tmp/secret
 printf '/tmp/secret' > /tmp/secretpath; chmod 644 /tmp/secretpath
 as_user "kfind with the caller's permissions: a directory nobody may read counts nothing" 0 "^0$" /t/talload call kf kfind @/tmp/secretpath 1
 expect "kfind as root reads it" 0 "^1$" /t/talload call kf kfind @/tmp/secretpath 1
+
+# ---- the checksum and packet filter examples in the kernel ----
+expect "load the checksum module" 0 "kc: loaded" /t/talload load /t/talcarrier.ko /t/kchecksum.signed.tlm kc
+printf Wikipedia > /tmp/wiki
+as_user "kadler32 @FILE: Adler-32 of 'Wikipedia'" 0 "^300286872$" /t/talload call kc kadler32 @/tmp/wiki
+as_user "kadler32 of an empty buffer is 1" 0 "^1$" /t/talload call kc kadler32 @/tmp/empty
+expect "load the packet filter module" 0 "kp: loaded" /t/talload load /t/talcarrier.ko /t/kfilter.signed.tlm kp
+as_user "kfilter_count: as many packets as the user-space host accepts ($(cat /t/packets.want))" 0 "^$(cat /t/packets.want)$" /t/talload call kp kfilter_count @/t/packets.bin
+as_user "kfilter_count of an empty buffer" 0 "^0$" /t/talload call kp kfilter_count @/tmp/empty
+expect "unload the checksum and filter modules" 0 "kp: unloaded" sh -c "/t/talload unload kc && /t/talload unload kp"
 expect "unload the find module" 0 "kf: unloaded" /t/talload unload kf
 as_user "unknown module" 2 "no module 'nosuch' is loaded" /t/talload call nosuch kt_add 1 2
 as_user "unknown export" 2 "has no export 'nosuch'" /t/talload call kt nosuch

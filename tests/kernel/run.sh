@@ -45,7 +45,7 @@ busybox=$(command -v busybox || true)
 readelf -l "$busybox" 2>/dev/null | grep -q INTERP && skip "$busybox is not statically linked (install busybox-static)"
 "$busybox" --list 2>/dev/null | grep -qx su || skip "$busybox has no su applet"
 command -v cpio >/dev/null || skip "no cpio"
-for t in talas tallink talcheck; do [ -x "$bin/$t" ] || die "no $bin/$t: build the project first"; done
+for t in talas tallink talcheck talrun; do [ -x "$bin/$t" ] || die "no $bin/$t: build the project first"; done
 
 start=$(date +%s)
 
@@ -69,9 +69,22 @@ mkdir -p "$m"
 	"$bin/tallink" --host "$src/kernel-shim/tal_kernel.tali" -o ktest.tlm ktest.o
 	"$bin/talcheck" --profile kernel --sign key.pem --cert cert.pem -o ktest.signed.tlm ktest.tlm
 	"$bin/talcheck" --profile kernel --sign other.pem --cert othercert.pem -o other.signed.tlm ktest.tlm
-	"$bin/talas" -I "$src/kernel-shim" -o kfind.o "$here/src/kfind.tal"
-	"$bin/tallink" --host "$src/kernel-shim/tal_kernel.tali" -o kfind.tlm kfind.o
-	"$bin/talcheck" --profile kernel --sign key.pem --cert cert.pem -o kfind.signed.tlm kfind.tlm
+	# the examples in the kernel (examples/kernel)
+	for e in kfind kchecksum kfilter; do
+		"$bin/talas" -I "$src/kernel-shim" -o $e.o "$src/examples/kernel/$e.tal"
+		"$bin/tallink" --host "$src/kernel-shim/tal_kernel.tali" -o $e.tlm $e.o
+		"$bin/talcheck" --profile kernel --sign key.pem --cert cert.pem -o $e.signed.tlm $e.tlm
+	done
+	# packets for kfilter, each after its length (2 bytes, little-endian): TTL $1, port $2 $3
+	packet() { printf "\x36\0\0\0\0\0\0\0\0\0\0\0\0\0\x08\x00\x45\0\0\x28\0\0\x40\0\x$1\x06\0\0\x0a\0\0\x01\x0a\0\0\x02\x30\x39\x$2\x$3\0\0\0\0\0\0\0\0\x50\0\0\0\0\0\0\0"; }
+	{ packet 80 00 50; packet 80 01 bb; packet 40 00 50; packet 80 00 16; packet 80 00 50
+	  printf "\x25\0"; packet 80 00 50 | tail -c +3 | head -c 37; packet 80 01 bb; } > packets.bin
+	# the same filter in the user-space host: what the kernel must answer
+	"$bin/talas" -I "$src/runtime" -o filter.o "$src/examples/filter.tal"
+	"$bin/tallink" -I "$src/runtime" -o filter.tlm filter.o
+	"$bin/talcheck" --sign key.pem --cert cert.pem -o filter.signed.tlm filter.tlm
+	"$bin/talrun" --cert cert.pem filter.signed.tlm filter_count @packets.bin > packets.want
+	[ "$(cat packets.want)" = 4 ]
 	# the same module verified only with the user profile: the shim refuses it
 	"$bin/talcheck" --sign key.pem --cert cert.pem -o userprofile.signed.tlm ktest.tlm
 	"$bin/talas" -I "$src/runtime" -o hostiface.o "$here/src/hostiface.tal"
@@ -123,7 +136,7 @@ mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,etc,root,t}
 cp "$busybox" "$r/bin/busybox"
 for a in sh su; do ln -s busybox "$r/bin/$a"; done
 cp "$work/ks/talshim.ko" "$work/ks/talcarrier.ko" "$work/ks/talload" "$work/badioctl" "$r/t/"
-cp "$m"/*.signed.tlm "$m/ktest.tlm" "$m/cert.der" "$m/badcode.ko" "$m/badstub.ko" "$m/badentry.ko" "$m/badgetpid.ko" "$r/t/"
+cp "$m"/*.signed.tlm "$m/ktest.tlm" "$m/cert.der" "$m/badcode.ko" "$m/badstub.ko" "$m/badentry.ko" "$m/badgetpid.ko" "$m/packets.bin" "$m/packets.want" "$r/t/"
 cp "$here/guest.sh" "$r/init"
 chmod 755 "$r/init"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n' > "$r/etc/passwd"
