@@ -46,6 +46,14 @@ void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
 	return xrealloc(p, c * sz);
 }
 
+void *xgrowz(void *p, size_t sz, size_t need, unsigned *cap)
+{
+	unsigned old = *cap;
+	p = xgrow(p, sz, need, cap);
+	memset((char *)p + (size_t)old * sz, 0, (size_t)(*cap - old) * sz);
+	return p;
+}
+
 void arena_init(Arena *a)
 {
 	memset(a, 0, sizeof *a);

@@ -23,5 +23,7 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 /* Grow *p (n elements of size sz, capacity *cap) to hold at least need elements. */
 void *xgrow(void *p, size_t sz, size_t need, unsigned *cap);
+/* The same, with the elements past the old capacity zeroed: for arrays indexed by id. */
+void *xgrowz(void *p, size_t sz, size_t need, unsigned *cap);
 
 #endif

@@ -281,12 +281,7 @@ static const Code *code_of(Ck *c, TyId k)
 {
 	k = X(c, k);
 	if (!k) return NULL;
-	if (k >= c->ncode) {
-		unsigned cap = c->ncode;
-		c->code = xgrow(c->code, sizeof *c->code, (size_t)k + 1, &cap);
-		memset(c->code + c->ncode, 0, (cap - c->ncode) * sizeof *c->code);
-		c->ncode = cap;
-	}
+	c->code = xgrowz(c->code, sizeof *c->code, (size_t)k + 1, &c->ncode);
 	if (!c->code[k]) {
 		Code p;
 		if (!code_split(c, k, &p)) return NULL;

@@ -134,7 +134,7 @@ typedef struct TyOps {
 	uint32_t *tdef;      /* by StrId: 1 + entry index of its .typedef, or 0 */
 	uint32_t ntdef;      /* strings when it was built                       */
 	TyId *exp;           /* by node: its expansion (ty_expand), or 0        */
-	uint32_t nexp;
+	unsigned nexp;
 	const char *err;     /* why the last operation failed                   */
 	int fresh;           /* counter for fresh variable names                */
 	long budget;         /* steps left for the current instruction: types

@@ -157,12 +157,7 @@ TyId ty_expand(TyOps *o, TyId id)
 	if (id < o->nexp && o->exp[id]) return o->exp[id];
 	TyId e = expand(o, id);
 	if (e) {
-		if (id >= o->nexp) {
-			unsigned cap = o->nexp;
-			o->exp = xgrow(o->exp, sizeof *o->exp, (size_t)id + 1, &cap);
-			memset(o->exp + o->nexp, 0, (cap - o->nexp) * sizeof *o->exp);
-			o->nexp = cap;
-		}
+		o->exp = xgrowz(o->exp, sizeof *o->exp, (size_t)id + 1, &o->nexp);
 		o->exp[id] = e;
 	}
 	return e;
