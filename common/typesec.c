@@ -206,6 +206,8 @@ static uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
 	uint64_t v = 0;
 	if (r->bad)
 		return 0;
+	if (r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)   /* one byte: most numbers */
+		return r->p[r->pos++];
 	for (int shift = 0;; shift += 7) {
 		if (r->pos >= r->n)
 			return fail(r, at, "truncated %s", what);
@@ -239,6 +241,13 @@ static int64_t rd_sleb(Rd *r, int64_t min, int64_t max, const char *what)
 	int shift = 0;
 	if (r->bad)
 		return 0;
+	if (r->pos < r->n && r->p[r->pos] < 0x80) {   /* one byte: -64..63 */
+		int64_t s = r->p[r->pos] & 0x40 ? (int64_t)r->p[r->pos] - 0x80 : r->p[r->pos];
+		if (s >= min && s <= max) {
+			r->pos++;
+			return s;
+		}
+	}
 	do {
 		if (r->pos >= r->n)
 			return (int64_t)fail(r, at, "truncated %s", what);
@@ -587,6 +596,8 @@ int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap
 			lt_newfile(l, s, len);
 	}
 	count = rd_count(&r, ROWMIN, UINT32_MAX / 4, "row count");
+	if (!r.bad && count)   /* bounded by the bytes left: rd_count checked */
+		l->row = xgrow(l->row, sizeof *l->row, (size_t)count, &l->caprow);
 	for (uint64_t i = 0; i < count && !r.bad; i++)
 		rd_row(&r, l, &prev);
 	if (!r.bad && r.pos != r.n)
