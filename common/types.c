@@ -105,19 +105,28 @@ static void str_rehash(TyTable *t)
 		str_slot(t, id);
 }
 
+/* The id of a string already interned, or 0. */
+StrId ty_str_find(const TyTable *t, const char *s, size_t len)
+{
+	if (!t->capshash || len == 0 || len >= UINT32_MAX)
+		return 0;
+	uint32_t mask = t->capshash - 1;
+	uint32_t i = (uint32_t)str_hash(s, len) & mask;
+	for (StrId id; (id = t->shash[i]); i = (i + 1) & mask)
+		if (t->strlen_[id] == len && !memcmp(t->str[id], s, len))
+			return id;
+	return 0;
+}
+
 /* Intern: equal strings get equal ids, so names compare as integers.
    A string of 4 GiB or more cannot be stored and gives 0. */
 StrId ty_str(TyTable *t, const char *s, size_t len)
 {
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	if (t->capshash) {
-		uint32_t mask = t->capshash - 1;
-		uint32_t i = (uint32_t)str_hash(s, len) & mask;
-		for (StrId id; (id = t->shash[i]); i = (i + 1) & mask)
-			if (t->strlen_[id] == len && !memcmp(t->str[id], s, len))
-				return id;
-	}
+	StrId found = ty_str_find(t, s, len);
+	if (found)
+		return found;
 	uint32_t old = t->capstr;
 	t->str = xgrow(t->str, sizeof *t->str, (size_t)t->nstr + 1, &t->capstr);
 	if (t->capstr != old)

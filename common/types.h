@@ -170,6 +170,7 @@ void ty_init(TyTable *t);
 void ty_free(TyTable *t);
 
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
+StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */
 const char *ty_strof(const TyTable *t, StrId s);
 
 /* Make (or find) a node.  Returns 0 only if a limit is exceeded. */

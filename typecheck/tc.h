@@ -162,7 +162,11 @@ int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f);
 ** layouts the variable sits in would not be the same bytes on both sides.
 */
 int ty_is_word(TyOps *o, TyId w);
-/* A new variable name that no source can spell ("#1", "#2", ...). */
+/*
+** A new variable name ("rax#1", "n#2", ...): a string the table does not
+** hold yet, so it differs from every name the sections spell, even one a
+** hostile section spells the same way.
+*/
 StrId ty_fresh(TyOps *o, const char *hint);
 
 /* ---- check.c: the checker ---- */

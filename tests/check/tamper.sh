@@ -76,5 +76,30 @@ objcopy --update-section .tal.types=lie.types lied.o
 "$talcheck" -fdiagnostics-color=never lied.o 2>err; rc=$?
 if [ $rc -eq 1 ] && grep -q '\[mem.bounds\]' err; then :; else echo "FAIL: lying type section: exit $rc"; cat err; failures=$((failures + 1)); fi
 
+# A binder spelled like a name the checker makes up: a compare gives rax
+# the type S(v) for a new variable v ("rax#N"), which must not be the
+# binder rax#1 that a hostile section declares (with rax#1 < n), or
+# the unchecked index would pass.  The assembler cannot spell the name, so
+# the string rax_1 of the section is edited.
+cat > fresh.tal <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.text
+.label f : code[s: stack, n: size, rax_1: size | rax_1 < n] { rdi: *[u64 ro; n], rsi: S(n), rax: int, rsp: ret[s] :: s }
+f:
+    cmp rax, rsi
+    mov rcx, qword ptr [rdi + rax*8]
+    ret
+EOT
+"$talas" -o fresh.o fresh.tal && objcopy --dump-section .tal.types=fresh.types fresh.o
+if [ "$(grep -c 'rax_1' fresh.types)" = 1 ]; then
+  sed 's/rax_1/rax#1/' fresh.types > fresh2.types
+  objcopy --update-section .tal.types=fresh2.types fresh.o fresh2.o
+  "$talcheck" -fdiagnostics-color=never fresh2.o 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q '\[mem.bounds\].*rax#2' err; then :; else echo "FAIL: binder named like a fresh variable: exit $rc"; cat err; failures=$((failures + 1)); fi
+else
+  echo "FAIL: fresh.types does not hold the string rax_1 once"; failures=$((failures + 1))
+fi
+
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]
