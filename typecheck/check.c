@@ -711,6 +711,7 @@ static TyId lin_ty(Ck *c, Lin l)
 */
 static int is_size(const Facts *f, Lin l)
 {
+	if (l.ok && !l.n) return l.k >= 0 && l.k < SIZE_LIMIT;   /* what the facts say of a constant */
 	return l.ok && facts_prove(f, l) && facts_prove(f, lin_add(lin_const(SIZE_LIMIT - 1), l, -1));
 }
 
@@ -1953,9 +1954,19 @@ static Graph site_graph(Ck *c, int (*keep)(const Site *))
 static int unguarded(const Site *s) { return !s->guarded; }
 static int unfueled(const Site *s) { return !s->fueled; }
 
+/* The sites by `from` (blocks are checked in order: usually sorted already). */
+static void sort_sites(Ck *c)
+{
+	for (unsigned s = 1; s < c->nsite; s++)
+		if (c->site[s - 1].from > c->site[s].from) {
+			qsort(c->site, c->nsite, sizeof *c->site, by_from);
+			return;
+		}
+}
+
 static void check_stack(Ck *c)
 {
-	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
+	sort_sites(c);
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
 	Graph g = site_graph(c, unguarded);
 	int64_t *need = xcalloc(g.n + 1, sizeof *need);
@@ -1992,7 +2003,7 @@ static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t
 */
 static void check_fuel(Ck *c)
 {
-	if (c->nsite) qsort(c->site, c->nsite, sizeof *c->site, by_from);
+	sort_sites(c);
 	Graph g = site_graph(c, unfueled);
 	components(c, &g, fuel_component, NULL);
 	free(g.first); free(g.edge);

@@ -51,8 +51,8 @@
 **   take()      Nothing is read at or past n: an instruction that does
 **               not fit is rejected as running past the end of .text.
 **
-** The candidate table is the only state: built once from the constant
-** x86_rows on first use (talcheck is single-threaded; a program with
+** The candidate table (with the operand roles of each form) is the only
+** state: built once from the constant x86_rows on first use (talcheck is single-threaded; a program with
 ** threads must make its first call before starting them), so decoding is
 ** O(1) per instruction and verification linear in the size of the code.
 */
@@ -88,12 +88,20 @@ static const uint8_t pattern[F_COUNT][3] = {
 	[F_I] = { O_IMM },
 };
 
+/* Bit r set: the form has an operand in role r (from pattern, once). */
+static uint16_t roles[F_COUNT];
+
+static void build_roles(void)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		for (int i = 0; i < 3; i++)
+			if (pattern[f][i]) roles[f] |= (uint16_t)(1u << pattern[f][i]);
+}
+
 /* Whether a form has an operand in role `role`: the rest follows from this. */
 static int has(int form, int role)
 {
-	for (int i = 0; i < 3; i++)
-		if (pattern[form][i] == role) return 1;
-	return 0;
+	return (roles[form] >> role) & 1;
 }
 
 /* A ModRM byte follows the opcode exactly when the form has an r/m operand. */
@@ -172,6 +180,7 @@ static int enter(int i)
 static int build(void)
 {
 	if (cache.state) return cache.state;
+	build_roles();
 	for (int i = 0; i < x86_nrows; i++)
 		if (!(x86_rows[i].flags & X_ALIAS) && enter(i)) return cache.state = -1;
 	return cache.state = 1;
@@ -652,8 +661,14 @@ static int check(Dec *d, const X86Row *r, const TcInst *in)
 /* The rules at the top, in order; `out` stays all zero on failure. */
 int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
 {
-	Dec d = { .code = code, .n = n, .off = off, .pos = off, .modrm = -1, .sib = -1,
-	          .err = err, .cap = errcap };
+	Dec d;   /* every field but why set here; why is a string, empty */
+	d.code = code, d.n = n, d.off = off, d.pos = off;
+	d.p66 = d.rex = d.esc = d.opc = 0;
+	d.modrm = d.sib = -1;
+	d.disp = 0;
+	d.used = d.byte4 = 0;
+	d.why[0] = 0;
+	d.err = err, d.cap = errcap;
 	memset(out, 0, sizeof *out);
 	if (build() < 0) return reject(&d, "internal error: the instruction table breaks the decoder's rules");
 	if (prefixes(&d)) return -1;
