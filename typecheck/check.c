@@ -94,6 +94,7 @@ typedef struct Ck {
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
 	int kernel;                /* the kernel profile: fuel, guarded division */
+	TyId small[256];           /* S(k) for small constants k, once made      */
 	struct Code **code;        /* by node: its parts (code_of), or NULL      */
 	unsigned ncode;
 	Arena arena;
@@ -718,6 +719,9 @@ static int is_size(const Facts *f, Lin l)
 /* A singleton S(l) when l is provably a size, else int. */
 static TyId sing(Ck *c, Lin l)
 {
+	int small = l.ok && !l.n && l.k >= 0 && l.k < (int64_t)(sizeof c->small / sizeof *c->small);
+	if (small && c->small[l.k]) return c->small[l.k];   /* hash-consed: the node it gave before */
+	if (small) return c->small[l.k] = mk1(c, TY_SING, 0, lin_ty(c, l));
 	if (!is_size(&c->st.facts, l)) return leaf(c, TY_INT);
 	TyId e = lin_ty(c, l);
 	return e ? mk1(c, TY_SING, 0, e) : leaf(c, TY_INT);

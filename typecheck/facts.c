@@ -324,19 +324,53 @@ static int search(Search *s, int n, uint64_t skip)
 	return 0;
 }
 
+/* c's coefficient of v */
+static int64_t coef(const Lin *l, StrId v)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i] == v) return l->c[i];
+	return 0;
+}
+
+/*
+** g - a - b (b may be NULL) has no negative entry: necessary for the rule
+** to hold for {a, b}, and cheap.  |k| <= 2^56 for g and usable facts, and
+** coefficients stay far below 2^62, so nothing here overflows.
+*/
+static int no_negative(const Lin *g, const Lin *a, const Lin *b)
+{
+	const Lin *l[3] = { g, a, b };
+	if (g->k - a->k - (b ? b->k : 0) < 0) return 0;
+	for (int x = 0; x < 3 && l[x]; x++)
+		for (int i = 0; i < l[x]->n; i++) {
+			StrId v = l[x]->v[i];
+			if (x >= 1 && coef(g, v)) continue;           /* seen with g */
+			if (x == 2 && coef(a, v)) continue;           /* seen with a */
+			if (coef(g, v) - coef(a, v) - (b ? coef(b, v) : 0) < 0) return 0;
+		}
+	return 1;
+}
+
 int facts_prove(const Facts *f, Lin g)
 {
 	const int64_t big = INT64_C(1) << 56;
 	if (!g.ok) return 0;
 	if (plainly_nonneg(&g)) return 1;     /* most goals need no fact */
-	for (int i = 0; i < f->n; i++)        /* and most others one */
-		if (rule_holds(f, &g, &i, 1)) return 1;
 	Search s;
 	s.f = f;
 	s.g = &g;
 	s.usable = 0;
 	for (int i = 0; g.k <= big && g.k >= -big && i < f->n; i++)
 		if (usable(&f->f[i])) s.usable |= UINT64_C(1) << i;
+	/* most others one fact or two: tried first, then the search */
+	for (int i = 0; i < f->n; i++) {
+		if (!(s.usable >> i & 1)) continue;
+		if (no_negative(&g, &f->f[i], NULL) && rule_holds(f, &g, &i, 1)) return 1;
+		for (int j = 0; j < i; j++) {
+			int p[2] = { j, i };
+			if ((s.usable >> j & 1) && no_negative(&g, &f->f[j], &f->f[i]) && rule_holds(f, &g, p, 2)) return 1;
+		}
+	}
 	s.d[0].n = 0;
 	s.d[0].k = g.k;
 	for (int i = 0; i < g.n; i++) diff_term(&s.d[0], g.v[i], g.c[i]);
