@@ -93,6 +93,71 @@ static uint32_t bound_bits(const Subst *s)
 	return m;
 }
 
+static TyId subst(TyOps *o, TyId id, const Subst *s, uint32_t bits, int depth);
+
+/* Does the variable `name` occur in id (bound or not: the answer errs towards yes)? */
+static int has_var(TyOps *o, TyId id, StrId name, int depth)
+{
+	if (!id || !(N(o, id)->vars & ty_var_bit(name))) return 0;
+	if (depth > DEPTH_MAX || --o->budget < 0) return 1;
+	const TyNode *n = N(o, id);
+	if (n->kind == TY_VAR) return n->name == name;
+	for (int i = 0; i < n->nkids; i++)
+		if (has_var(o, K(o, id, i), name, depth + 1)) return 1;
+	return 0;
+}
+
+/* Would binder `b` of id capture a variable of a value s puts in id? */
+static int captures(TyOps *o, TyId id, const Subst *s, StrId b)
+{
+	for (int j = 0; j < s->n; j++)
+		if (s->name[j] && s->val[j] && (N(o, id)->vars & ty_var_bit(s->name[j])) && has_var(o, s->val[j], b, 0))
+			return 1;
+	return 0;
+}
+
+/*
+** Substitution does not capture: where a binder of id (code, exists, rec)
+** has the name of a variable in a value s puts inside, the binder and its
+** uses are renamed to a fresh name first.  Without this, [n := m] in
+** code[m: size]{rsi: S(n)} would give code[m: size]{rsi: S(m)}, whose m
+** is the binder's, and the type would promise something else.
+*/
+static TyId unclash(TyOps *o, TyId id, const Subst *s, int depth)
+{
+	Subst live = *s;
+	shadow(o, id, &live);
+	int mu = N(o, id)->kind == TY_MU;
+	for (int i = 0; i < (mu ? 1 : N(o, id)->nkids); i++) {
+		const TyNode *n = N(o, id), *bn = mu ? n : N(o, K(o, id, i));
+		if (!mu && bn->kind != TY_BINDER) continue;
+		StrId b = bn->name;
+		if (!captures(o, id, &live, b)) continue;
+		StrId fresh = ty_fresh(o, ty_strof(o->t, b));
+		Subst ren = { .n = 1 };
+		ren.name[0] = b;
+		ren.sort[0] = (uint8_t)(mu ? TK_TYPE : bn->flags);
+		if (!(ren.val[0] = ty_node(o->t, TY_VAR, 0, fresh, 0, NULL, 0))) return fail(o, "type table is full"), 0;
+		int nk = n->nkids;
+		TyId kids[256], *kp = nk <= 256 ? kids : xmalloc((size_t)nk * sizeof *kp);
+		for (int k = 0; k < nk; k++) {
+			TyId kid = K(o, id, k);
+			if (!mu && k == i) {
+				const TyNode *x = N(o, kid);
+				kp[k] = ty_node(o->t, TY_BINDER, x->flags, fresh, x->value, o->t->kid + x->kids, x->nkids);
+			} else {
+				kp[k] = subst(o, kid, &ren, ty_var_bit(b), depth + 1);
+			}
+			if (!kp[k]) { if (kp != kids) free(kp); return fail(o, "cannot rename a binder"), 0; }
+		}
+		n = N(o, id);   /* the node array may have moved */
+		id = ty_node(o->t, n->kind, n->flags, mu ? fresh : n->name, n->value, kp, nk);
+		if (kp != kids) free(kp);
+		if (!id) return fail(o, "type table is full"), 0;
+	}
+	return id;
+}
+
 static TyId subst(TyOps *o, TyId id, const Subst *s, uint32_t bits, int depth)
 {
 	if (!id) return 0;
@@ -106,6 +171,8 @@ static TyId subst(TyOps *o, TyId id, const Subst *s, uint32_t bits, int depth)
 	}
 	Subst inner;
 	if (n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) {
+		if (!(id = unclash(o, id, s, depth))) return 0;
+		n = N(o, id);
 		inner = *s;
 		shadow(o, id, &inner);
 		s = &inner;
