@@ -352,6 +352,43 @@ static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
 	return bits ? mentions_(o, id, u, bits, depth) : 0;
 }
 
+/*
+** a <= a: each unknown of u met in a is solved by itself (the node met),
+** or must already be.  self_walk binds what it meets; -1 when an unknown is
+** bound to something else (or the type is too big): the caller undoes the
+** bindings and compares the long way, which may still prove it equal.
+*/
+static int self_walk(TyOps *o, TyId id, Subst *u, uint32_t bits, int *bound, int *nbound, int depth)
+{
+	if (!id || !(N(o, id)->vars & bits)) return 1;
+	if (depth > DEPTH_MAX || --o->budget < 0) return -1;
+	const TyNode *n = N(o, id);
+	if (n->kind == TY_VAR) {
+		int j = in_subst(u, n->name);
+		if (j < 0) return 1;
+		if (!u->val[j]) {
+			u->val[j] = id;
+			bound[(*nbound)++] = j;
+			return 1;
+		}
+		return u->val[j] == id ? 1 : -1;
+	}
+	for (int i = 0; i < n->nkids; i++)
+		if (self_walk(o, K(o, id, i), u, bits, bound, nbound, depth + 1) < 0) return -1;
+	return 1;
+}
+
+static int self_fits(TyOps *o, TyId a, Subst *u)
+{
+	uint32_t bits = 0;
+	int bound[SUBST_MAX], nbound = 0;
+	for (int i = 0; u && i < u->n; i++) bits |= ty_var_bit(u->name[i]);
+	if (!bits) return 1;
+	if (self_walk(o, a, u, bits, bound, &nbound, 0) > 0) return 1;
+	while (nbound > 0) u->val[bound[--nbound]] = 0;
+	return 0;
+}
+
 /* An unknown of u met in b's position: bind it, or check what it is bound to. */
 int ty_is_word(TyOps *o, TyId w)
 {
@@ -400,7 +437,7 @@ static int same(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 	if (!a || !b) return 0;
 	int handled, r = unknown(o, a, b, u, &handled);
 	if (handled) return r >= 0 ? r : same(o, a, u->val[in_subst(u, N(o, b)->name)], NULL, f, depth + 1);
-	if (a == b && !mentions(o, b, u, 0)) return 1;
+	if (a == b && self_fits(o, a, u)) return 1;
 	const TyNode *x = N(o, a), *y = N(o, b);
 	if (x->kind == TY_NAME || y->kind == TY_NAME) {
 		TyId ea = ty_expand(o, a), eb = ty_expand(o, b);
@@ -473,7 +510,7 @@ static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 	if (!a) return fail(o, "no value");
 	int handled, r = unknown(o, a, b, u, &handled);
 	if (handled) return r >= 0 ? r : leq(o, a, u->val[in_subst(u, N(o, b)->name)], NULL, f, depth + 1);
-	if (a == b && !mentions(o, b, u, 0)) return 1;
+	if (a == b && self_fits(o, a, u)) return 1;
 	TyId ea = ty_expand(o, a), eb = ty_expand(o, b);
 	if (!ea || !eb) return 0;
 	const TyNode *x = N(o, ea), *y = N(o, eb);
