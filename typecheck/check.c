@@ -252,10 +252,27 @@ static int plain_data(Ck *c, TyId t, int depth);
 /* The parts of a code type: binders, constraints, registers, clauses. */
 typedef struct Code { TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel; } Code;
 
+/*
+** A name bound twice by one code or existential type (code[n: stack,
+** n: size], or a hostile section) would be solved once, under the first
+** sort, while the block assumed the second: such types are refused
+** ([label.type], [coerce.*]).  The name bound twice among q's leading
+** binders (at most SUBST_MAX + 1 looked at), or 0.
+*/
+static StrId twice(Ck *c, TyId q)
+{
+	int nb = 0, nk = N(c, q)->nkids;
+	while (nb < nk && nb <= SUBST_MAX && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+	for (int i = 1; i < nb; i++)
+		for (int j = 0; j < i; j++)
+			if (N(c, K(c, q, i))->name == N(c, K(c, q, j))->name) return N(c, K(c, q, i))->name;
+	return 0;
+}
+
 static int code_split(Ck *c, TyId k, Code *p)
 {
 	memset(p, 0, sizeof *p);
-	if (!k || N(c, k)->kind != TY_CODE) return 0;
+	if (!k || N(c, k)->kind != TY_CODE || twice(c, k)) return 0;
 	p->id = k;
 	for (int i = 0; i < N(c, k)->nkids; i++) {
 		TyId x = K(c, k, i);
@@ -1373,6 +1390,7 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 	int nb = 0, nargs = args ? N(c, args)->nkids : 0, nk = N(c, q)->nkids;
 	while (nb < nk && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
 	if (nargs > nb || nb > SUBST_MAX || nk > 256) return report(c, rule, "%d arguments for %d variables", nargs, nb), 0;
+	if (twice(c, q)) return report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, twice(c, q))), 0;
 	Subst s;
 	s.n = nargs;
 	for (int i = 0; i < nargs; i++) {
@@ -1425,6 +1443,7 @@ static void coerce(Ck *c, const TyAnnot *a)
 		int nb = 0;
 		while (nb < N(c, q)->nkids && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
 		if (nargs != nb || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
+		if (twice(c, q)) { report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, twice(c, q))); return; }
 		Subst s;
 		s.n = nargs;
 		for (int i = 0; i < nargs; i++) {
@@ -1711,7 +1730,13 @@ static int place_labels(Ck *c)
 			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", name, e->offset);
 			continue;
 		}
-		if (!code_of(c, e->type)) { report(c, "label.type", "the type of '%s' is not a code type", name); continue; }
+		if (!code_of(c, e->type)) {
+			TyId k = X(c, e->type);
+			StrId two = k && N(c, k)->kind == TY_CODE ? twice(c, k) : 0;
+			if (two) report(c, "label.type", "the type of '%s' binds '%s' twice", name, ty_strof(&c->t, two));
+			else report(c, "label.type", "the type of '%s' is not a code type", name);
+			continue;
+		}
 		uint32_t k = (uint32_t)c->at[e->offset];
 		if (c->label[k]) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
 		c->label[k] = i + 1;
