@@ -1756,6 +1756,24 @@ static int place_labels(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
+/* [typedef.closed] every abbreviation's body uses only what it binds (tyops.c). */
+static int check_typedefs(Ck *c)
+{
+	c->in = NULL;
+	c->off = -1;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		StrId v = e->kind == E_TYPEDEF ? ty_typedef_open(&c->o, i) : 0;
+		if (!v) continue;
+		c->ent = e;
+		if (v == TY_OPEN_BIG) report(c, "typedef.closed", "the body of '%s' is too big or too deep to check", ty_strof(&c->t, e->name));
+		else report(c, "typedef.closed", "the body of '%s' uses '%s', which it does not bind: a type name would hide it from every substitution",
+		            ty_strof(&c->t, e->name), ty_strof(&c->t, v));
+	}
+	c->ent = NULL;
+	return c->errors ? -1 : 0;
+}
+
 /* Does a layout hold only integers (whose initial bytes need no checking)? */
 static int plain_data(Ck *c, TyId t, int depth)
 {
@@ -2107,7 +2125,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 		tyops_init(&c->o, &c->t);
 		index_names(c);
 		if (decode_all(c) == 0 && (c->obj.is_module ? (module_fields(c), 0) : 0) == 0 &&
-		    check_relocs(c) == 0 && place_labels(c) == 0) {
+		    check_relocs(c) == 0 && place_labels(c) == 0 && check_typedefs(c) == 0) {
 			check_exports(c);
 			if (c->obj.is_module) check_module_exports(c);
 			else check_globals(c);

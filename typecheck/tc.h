@@ -133,6 +133,7 @@ typedef struct TyOps {
 	TyTable *t;
 	uint32_t *tdef;      /* by StrId: 1 + entry index of its .typedef, or 0 */
 	uint32_t ntdef;      /* strings when it was built                       */
+	uint8_t *tclosed;    /* by entry: typedef body closed 1, open 2, not yet 0 */
 	TyId *exp;           /* by node: its expansion (ty_expand), or 0        */
 	unsigned nexp;
 	const char *err;     /* why the last operation failed                   */
@@ -162,6 +163,13 @@ int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f);
 ** layouts the variable sits in would not be the same bytes on both sides.
 */
 int ty_is_word(TyOps *o, TyId w);
+/*
+** [typedef.closed] The variable a typedef's body (entry e) uses without
+** binding it (as a parameter or inside), or 0 when there is none;
+** TY_OPEN_BIG when the body is too big or deep to tell.
+*/
+#define TY_OPEN_BIG UINT32_MAX
+StrId ty_typedef_open(TyOps *o, uint32_t e);
 /*
 ** A new variable name ("rax#1", "n#2", ...): a string the table does not
 ** hold yet, so it differs from every name the sections spell, even one a

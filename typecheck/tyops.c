@@ -21,6 +21,7 @@ void tyops_init(TyOps *o, TyTable *t)
 	o->budget = TYOPS_BUDGET;
 	o->t = t;
 	o->tdef = xcalloc(t->nstr + 1, sizeof *o->tdef);
+	o->tclosed = xcalloc(t->nent + 1, sizeof *o->tclosed);
 	o->ntdef = t->nstr;
 	for (uint32_t i = 0; i < t->nent; i++)
 		if (t->ent[i].kind == E_TYPEDEF && t->ent[i].name < t->nstr) o->tdef[t->ent[i].name] = i + 1;
@@ -29,6 +30,7 @@ void tyops_init(TyOps *o, TyTable *t)
 void tyops_free(TyOps *o)
 {
 	free(o->tdef);
+	free(o->tclosed);
 	free(o->exp);
 	o->tdef = NULL;
 	o->exp = NULL;
@@ -200,6 +202,67 @@ TyId ty_subst(TyOps *o, TyId id, const Subst *s)
 /* ---- abbreviations ---- */
 
 /* name[args] -> its definition with the parameters replaced. */
+/*
+** A type abbreviation's body uses only its parameters and
+** the variables bound inside it.  A name is not a variable: it hides what
+** its body mentions from substitution and from the unknowns of a jump, so
+** a free n in a body would mean, at each place the name is used, whatever
+** n is there (a section that talas did not write can say so).
+**
+** open_vars: does id use a variable neither scope[0..nscope) nor a binder
+** inside binds?  Also 1 when the walk is too deep or too long to tell.
+*/
+enum { SCOPE_MAX = 256, CLOSED_STEPS = 1 << 16 };
+
+static StrId open_vars(TyOps *o, TyId id, StrId *scope, int nscope, int depth, long *steps)
+{
+	if (!id || !N(o, id)->vars) return 0;
+	if (depth > DEPTH_MAX || --*steps < 0) return TY_OPEN_BIG;
+	const TyNode *n = N(o, id);
+	if (n->kind == TY_VAR) {
+		for (int i = 0; i < nscope; i++)
+			if (scope[i] == n->name) return 0;
+		return n->name;
+	}
+	int add = 0;   /* the names this node binds join the scope */
+	if (n->kind == TY_MU) {
+		if (nscope == SCOPE_MAX) return TY_OPEN_BIG;
+		scope[nscope + add++] = n->name;
+	} else if (n->kind == TY_CODE || n->kind == TY_EXISTS) {
+		for (int i = 0; i < n->nkids; i++) {
+			const TyNode *b = N(o, K(o, id, i));
+			if (b->kind != TY_BINDER) continue;
+			if (nscope + add == SCOPE_MAX) return TY_OPEN_BIG;
+			scope[nscope + add++] = b->name;
+		}
+	}
+	for (int i = 0; i < n->nkids; i++) {
+		StrId v = N(o, K(o, id, i))->kind == TY_BINDER ? 0 : open_vars(o, K(o, id, i), scope, nscope + add, depth + 1, steps);
+		if (v) return v;
+	}
+	return 0;
+}
+
+StrId ty_typedef_open(TyOps *o, uint32_t e)
+{
+	TyId list = o->t->ent[e].type;
+	int nparams = 0, nk = N(o, list)->nkids;
+	while (nparams < nk && N(o, K(o, list, nparams))->kind == TY_BINDER) nparams++;
+	if (nparams == nk) return 0;   /* abstract: no body */
+	if (nparams > SCOPE_MAX) return TY_OPEN_BIG;
+	StrId scope[SCOPE_MAX];
+	long steps = CLOSED_STEPS;
+	for (int i = 0; i < nparams; i++) scope[i] = N(o, K(o, list, i))->name;
+	return open_vars(o, K(o, list, nk - 1), scope, nparams, 0, &steps);
+}
+
+/* Entry e is a closed typedef; worked out once. */
+static int closed(TyOps *o, uint32_t e)
+{
+	if (!o->tclosed[e]) o->tclosed[e] = ty_typedef_open(o, e) ? 2 : 1;
+	return o->tclosed[e] == 1;
+}
+
 static TyId expand(TyOps *o, TyId id)
 {
 	for (int round = 0; round < 64; round++) {
@@ -214,6 +277,8 @@ static TyId expand(TyOps *o, TyId id)
 		while (nparams < l->nkids && N(o, K(o, list, nparams))->kind == TY_BINDER) nparams++;
 		if (nparams == l->nkids) return id;               /* abstract */
 		if (nparams != n->nkids) return fail(o, "wrong number of type arguments"), 0;
+		if (!closed(o, e - 1))
+			return fail(o, "a type abbreviation uses a variable it does not bind"), 0;
 		Subst s;
 		s.n = nparams;
 		if (nparams > SUBST_MAX) return fail(o, "too many type parameters"), 0;

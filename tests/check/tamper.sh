@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tamper.sh TALAS TALCHECK EXAMPLES WORKDIR - the verifier trusts no byte.
+# tamper.sh TALAS TALCHECK EXAMPLES WORKDIR REBIND - the verifier trusts no byte.
 #  1. Every byte of .text of each example (and of .tal.types of sum),
 #     replaced by two values in turn: talcheck always answers 0, 1 or 2 in time, never
 #     crashes; and the edits that matter are caught (see 2).
@@ -10,7 +10,7 @@ set -u
 # In a sanitizer build a report must not pass for a rejection (exit 1).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
-talas=$1 talcheck=$2 examples=$3 work=$4
+talas=$1 talcheck=$2 examples=$3 work=$4 rebind=$5
 runtime=$(cd "$(dirname "$0")/../../runtime" && pwd)   # the host interface, for .include "tal_host.tali"
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 failures=0 runs=0 rejected=0
@@ -99,6 +99,32 @@ if [ "$(grep -c 'rax_1' fresh.types)" = 1 ]; then
   if [ $rc -eq 1 ] && grep -q '\[mem.bounds\].*rax#2' err; then :; else echo "FAIL: binder named like a fresh variable: exit $rc"; cat err; failures=$((failures + 1)); fi
 else
   echo "FAIL: fresh.types does not hold the string rax_1 once"; failures=$((failures + 1))
+fi
+
+# A typedef whose body uses a variable it does not bind.  Its name would
+# hide n from the unknowns of a jump: a's rdx (code over a's n) would reach
+# b, where t[1] reads as code over b's n, and be called with b's array of
+# length 1.  talas binds every variable it writes, so the parameter n of t
+# (the only binder "n: type") is renamed s in the section.
+cat > open.tal <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.typedef t[n: type] = code[s: stack]{ rdi: *[u64 ro; n], rsp: ret[s] :: s }
+.text
+.label a : code[s: stack, n: size] { rdx: t[1], rbx: *[u64 ro; 1], rsp: ret[s] :: s }
+a:
+    mov rdi, rbx
+    jmp b
+.label b : code[s: stack, n: size] { rdx: t[1], rdi: *[u64 ro; n], rsp: ret[s] :: s }
+b:
+    jmp rdx
+EOT
+"$talas" -o open.o open.tal && objcopy --dump-section .tal.types=open.types open.o
+if "$rebind" open.types open2.types n s 1 && objcopy --update-section .tal.types=open2.types open.o open2.o; then
+  "$talcheck" -fdiagnostics-color=never open2.o 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[typedef.closed\] the body of 't' uses 'n'" err; then :; else echo "FAIL: typedef with a free variable: exit $rc"; cat err; failures=$((failures + 1)); fi
+else
+  echo "FAIL: cannot rename the parameter of t"; failures=$((failures + 1))
 fi
 
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
