@@ -299,6 +299,7 @@ static const Code *code_of(Ck *c, TyId k)
 {
 	k = X(c, k);
 	if (!k) return NULL;
+	if (k < c->ncode && c->code[k]) return c->code[k];
 	c->code = xgrowz(c->code, sizeof *c->code, (size_t)k + 1, &c->ncode);
 	if (!c->code[k]) {
 		Code p;
