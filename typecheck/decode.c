@@ -52,9 +52,10 @@
 **               not fit is rejected as running past the end of .text.
 **
 ** The candidate table (with the operand roles of each form) is the only
-** state: built once from the constant x86_rows on first use (talcheck is single-threaded; a program with
-** threads must make its first call before starting them), so decoding is
-** O(1) per instruction and verification linear in the size of the code.
+** state: built once from the constant x86_rows on first use (talcheck is
+** single-threaded; a program with threads must make its first call before
+** starting them), so decoding is O(1) per instruction and verification
+** linear in the size of the code.
 */
 #include <stdarg.h>
 #include <stdio.h>

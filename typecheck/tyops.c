@@ -201,16 +201,16 @@ TyId ty_subst(TyOps *o, TyId id, const Subst *s)
 
 /* ---- abbreviations ---- */
 
-/* name[args] -> its definition with the parameters replaced. */
 /*
-** A type abbreviation's body uses only its parameters and
+** [typedef.closed] A type abbreviation's body uses only its parameters and
 ** the variables bound inside it.  A name is not a variable: it hides what
 ** its body mentions from substitution and from the unknowns of a jump, so
 ** a free n in a body would mean, at each place the name is used, whatever
 ** n is there (a section that talas did not write can say so).
 **
-** open_vars: does id use a variable neither scope[0..nscope) nor a binder
-** inside binds?  Also 1 when the walk is too deep or too long to tell.
+** open_vars: a variable id uses that neither scope[0..nscope) nor a binder
+** inside binds, 0 if there is none, TY_OPEN_BIG when the walk is too deep
+** or too long to tell.
 */
 enum { SCOPE_MAX = 256, CLOSED_STEPS = 1 << 16 };
 
@@ -263,6 +263,7 @@ static int closed(TyOps *o, uint32_t e)
 	return o->tclosed[e] == 1;
 }
 
+/* name[args] -> its definition with the parameters replaced. */
 static TyId expand(TyOps *o, TyId id)
 {
 	for (int round = 0; round < 64; round++) {
