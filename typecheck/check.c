@@ -1391,7 +1391,8 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 	int nb = 0, nargs = args ? N(c, args)->nkids : 0, nk = N(c, q)->nkids;
 	while (nb < nk && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
 	if (nargs > nb || nb > SUBST_MAX || nk > 256) return report(c, rule, "%d arguments for %d variables", nargs, nb), 0;
-	if (twice(c, q)) return report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, twice(c, q))), 0;
+	StrId two = twice(c, q);
+	if (two) return report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, two)), 0;
 	Subst s;
 	s.n = nargs;
 	for (int i = 0; i < nargs; i++) {
@@ -1444,7 +1445,8 @@ static void coerce(Ck *c, const TyAnnot *a)
 		int nb = 0;
 		while (nb < N(c, q)->nkids && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
 		if (nargs != nb || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
-		if (twice(c, q)) { report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, twice(c, q))); return; }
+		StrId two = twice(c, q);
+		if (two) { report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, two)); return; }
 		Subst s;
 		s.n = nargs;
 		for (int i = 0; i < nargs; i++) {

@@ -166,7 +166,8 @@ int ty_is_word(TyOps *o, TyId w);
 /*
 ** [typedef.closed] The variable a typedef's body (entry e) uses without
 ** binding it (as a parameter or inside), or 0 when there is none;
-** TY_OPEN_BIG when the body is too big or deep to tell.
+** TY_OPEN_BIG when the body is too big or deep to tell.  The answer is
+** kept: expanding the name later does not walk the body again.
 */
 #define TY_OPEN_BIG UINT32_MAX
 StrId ty_typedef_open(TyOps *o, uint32_t e);

@@ -97,23 +97,35 @@ static uint32_t bound_bits(const Subst *s)
 
 static TyId subst(TyOps *o, TyId id, const Subst *s, uint32_t bits, int depth);
 
-/* Does the variable `name` occur in id (bound or not: the answer errs towards yes)? */
-static int has_var(TyOps *o, TyId id, StrId name, int depth)
+/* Does id hold an unknown of u not yet bound? (bits: ty_var_bit of those unknowns) */
+static int mentions_(TyOps *o, TyId id, const Subst *u, uint32_t bits, int depth)
 {
-	if (!id || !(N(o, id)->vars & ty_var_bit(name))) return 0;
-	if (depth > DEPTH_MAX || --o->budget < 0) return 1;
+	if (!id || !(N(o, id)->vars & bits)) return 0;
+	if (depth > DEPTH_MAX || --o->budget < 0) return 1;   /* assume the worst: callers then fail */
 	const TyNode *n = N(o, id);
-	if (n->kind == TY_VAR) return n->name == name;
+	if (n->kind == TY_VAR) {
+		int j = in_subst(u, n->name);
+		return j >= 0 && !u->val[j];
+	}
 	for (int i = 0; i < n->nkids; i++)
-		if (has_var(o, K(o, id, i), name, depth + 1)) return 1;
+		if (mentions_(o, K(o, id, i), u, bits, depth + 1)) return 1;
 	return 0;
+}
+
+static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
+{
+	uint32_t bits = 0;
+	for (int i = 0; u && i < u->n; i++)
+		if (!u->val[i]) bits |= ty_var_bit(u->name[i]);
+	return bits ? mentions_(o, id, u, bits, depth) : 0;
 }
 
 /* Would binder `b` of id capture a variable of a value s puts in id? */
 static int captures(TyOps *o, TyId id, const Subst *s, StrId b)
 {
+	Subst var = { .n = 1, .name = { b } };   /* b, as an unknown not yet bound */
 	for (int j = 0; j < s->n; j++)
-		if (s->name[j] && s->val[j] && (N(o, id)->vars & ty_var_bit(s->name[j])) && has_var(o, s->val[j], b, 0))
+		if (s->name[j] && s->val[j] && (N(o, id)->vars & ty_var_bit(s->name[j])) && mentions(o, s->val[j], &var, 0))
 			return 1;
 	return 0;
 }
@@ -247,19 +259,22 @@ StrId ty_typedef_open(TyOps *o, uint32_t e)
 {
 	TyId list = o->t->ent[e].type;
 	int nparams = 0, nk = N(o, list)->nkids;
-	while (nparams < nk && N(o, K(o, list, nparams))->kind == TY_BINDER) nparams++;
-	if (nparams == nk) return 0;   /* abstract: no body */
-	if (nparams > SCOPE_MAX) return TY_OPEN_BIG;
-	StrId scope[SCOPE_MAX];
+	StrId v = 0, scope[SCOPE_MAX];
 	long steps = CLOSED_STEPS;
-	for (int i = 0; i < nparams; i++) scope[i] = N(o, K(o, list, i))->name;
-	return open_vars(o, K(o, list, nk - 1), scope, nparams, 0, &steps);
+	while (nparams < nk && N(o, K(o, list, nparams))->kind == TY_BINDER) nparams++;
+	if (nparams > SCOPE_MAX) v = TY_OPEN_BIG;
+	else if (nparams < nk) {   /* else abstract: no body */
+		for (int i = 0; i < nparams; i++) scope[i] = N(o, K(o, list, i))->name;
+		v = open_vars(o, K(o, list, nk - 1), scope, nparams, 0, &steps);
+	}
+	o->tclosed[e] = v ? 2 : 1;   /* for expand */
+	return v;
 }
 
-/* Entry e is a closed typedef; worked out once. */
+/* Entry e is a closed typedef; worked out once (talcheck asks first, for its message). */
 static int closed(TyOps *o, uint32_t e)
 {
-	if (!o->tclosed[e]) o->tclosed[e] = ty_typedef_open(o, e) ? 2 : 1;
+	if (!o->tclosed[e]) ty_typedef_open(o, e);
 	return o->tclosed[e] == 1;
 }
 
@@ -395,28 +410,6 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 
 /* ---- a <= b ---- */
 
-/* Does id hold an unknown of u not yet bound? (bits: ty_var_bit of those unknowns) */
-static int mentions_(TyOps *o, TyId id, const Subst *u, uint32_t bits, int depth)
-{
-	if (!id || depth > DEPTH_MAX || !(N(o, id)->vars & bits)) return 0;
-	if (--o->budget < 0) return 1;   /* assume the worst: callers then fail */
-	const TyNode *n = N(o, id);
-	if (n->kind == TY_VAR) {
-		int j = in_subst(u, n->name);
-		return j >= 0 && !u->val[j];
-	}
-	for (int i = 0; i < n->nkids; i++)
-		if (mentions_(o, K(o, id, i), u, bits, depth + 1)) return 1;
-	return 0;
-}
-
-static int mentions(TyOps *o, TyId id, const Subst *u, int depth)
-{
-	uint32_t bits = 0;
-	for (int i = 0; u && i < u->n; i++)
-		if (!u->val[i]) bits |= ty_var_bit(u->name[i]);
-	return bits ? mentions_(o, id, u, bits, depth) : 0;
-}
 
 /*
 ** a <= a: each unknown of u met in a is solved by itself (the node met),
