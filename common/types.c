@@ -80,6 +80,8 @@ void ty_free(TyTable *t)
 	free(t->shash);
 	free(t->ent);
 	free(t->ann);
+	free(t->fhint);
+	free(t->ftext);
 	memset(t, 0, sizeof *t);
 }
 
@@ -125,7 +127,7 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
 	StrId found = ty_str_find(t, s, len);
-	if (found)
+	if (found || t->nstr >= TY_FRESH)
 		return found;
 	uint32_t old = t->capstr;
 	t->str = xgrow(t->str, sizeof *t->str, (size_t)t->nstr + 1, &t->capstr);
@@ -141,10 +143,39 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 	return id;
 }
 
-/* The text of a string id; "" for ids the table does not have. */
+StrId ty_str_fresh(TyTable *t, const char *hint)
+{
+	if (t->nfresh >= UINT32_MAX - TY_FRESH)
+		return 0;
+	uint32_t old = t->capfresh;
+	t->fhint = xgrow(t->fhint, sizeof *t->fhint, (size_t)t->nfresh + 1, &t->capfresh);
+	if (t->capfresh != old)
+		t->ftext = xrealloc(t->ftext, t->capfresh * sizeof *t->ftext);
+	t->fhint[t->nfresh] = hint;
+	t->ftext[t->nfresh] = NULL;
+	return TY_FRESH + t->nfresh++;
+}
+
+/*
+** The text of a string id; "" for ids the table does not have.  A made-up
+** name's text is written the first time it is asked for (diagnostics), in
+** the table's own string memory: the table is not const underneath.
+*/
 const char *ty_strof(const TyTable *t, StrId s)
 {
-	return s < t->nstr ? t->str[s] : "";
+	if (s < t->nstr)
+		return t->str[s];
+	if (s < TY_FRESH || s - TY_FRESH >= t->nfresh)
+		return "";
+	uint32_t k = s - TY_FRESH;
+	if (!t->ftext[k]) {
+		/* primes until the text is no name of the table: a message names one variable once */
+		char buf[80];
+		int n = snprintf(buf, sizeof buf, "%.40s#%u", t->fhint[k], k + 1);
+		while (ty_str_find(t, buf, (size_t)n) && n < (int)sizeof buf - 1) buf[n++] = '\'', buf[n] = 0;
+		t->ftext[k] = arena_strdup(&((TyTable *)t)->strmem, buf, (size_t)n);
+	}
+	return t->ftext[k];
 }
 
 /* Put node `id` in its slot of the hash-cons table (known to be absent). */
@@ -201,7 +232,8 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 {
 	if (kind <= TY_NONE || kind >= TY_NKINDS || flags < 0 || flags > 255)
 		return 0;
-	if (nkids < 0 || nkids > MAXKIDS || (nkids && !kids) || name >= t->nstr)
+	if (nkids < 0 || nkids > MAXKIDS || (nkids && !kids) ||
+	    (name >= t->nstr && (name < TY_FRESH || name - TY_FRESH >= t->nfresh)))
 		return 0;
 	for (int i = 0; i < nkids; i++)
 		if (kids[i] == 0 || kids[i] >= t->nnode)
@@ -509,6 +541,10 @@ static void pname(Pr *p, StrId s)
 {
 	if (s < p->t->nstr)
 		put(p, p->t->str[s], p->t->strlen_[s]);
+	else {
+		const char *n = ty_strof(p->t, s);
+		put(p, n, strlen(n));
+	}
 }
 
 static void pnode(Pr *p, TyId id, int ctx);

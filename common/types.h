@@ -164,6 +164,7 @@ typedef struct TyTable {
 	TyEntry *ent; uint32_t nent, capent;
 	TyAnnot *ann; uint32_t nann, capann;
 	Arena strmem;                               /* the strings' bytes     */
+	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
 } TyTable;
 
 void ty_init(TyTable *t);
@@ -172,6 +173,15 @@ void ty_free(TyTable *t);
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
 StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */
 const char *ty_strof(const TyTable *t, StrId s);
+/*
+** Made-up names ("rcx#3"), for the checker: ids from TY_FRESH up, which no
+** string of the table reaches, so a made-up name never equals a name a
+** section spells.  Nothing is interned: the text is written only when
+** ty_strof asks for it.  `hint` must outlive the table (a string of the
+** table, or a constant).  0 past the limit.
+*/
+#define TY_FRESH UINT32_C(0x40000000)
+StrId ty_str_fresh(TyTable *t, const char *hint);
 
 /* Make (or find) a node.  Returns 0 only if a limit is exceeded. */
 TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,

@@ -95,6 +95,8 @@ typedef struct Ck {
 	int errors;
 	int kernel;                /* the kernel profile: fuel, guarded division */
 	TyId small[256];           /* S(k) for small constants k, once made      */
+	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
+	struct { TyId id; Lin l; } lin[512];  /* lin_of of recent nodes, by id  */
 	struct Code **code;        /* by node: its parts (code_of), or NULL      */
 	unsigned ncode;
 	Arena arena;
@@ -107,7 +109,20 @@ static TyId mk(Ck *c, int kind, int flags, StrId name, int64_t v, const TyId *k,
 {
 	return ty_node(&c->t, kind, flags, name, v, k, n);
 }
-static TyId leaf(Ck *c, int kind) { return mk(c, kind, 0, 0, 0, NULL, 0); }
+/* Nodes are hash-consed and never change: a leaf is made once, and a node's linear form kept. */
+static TyId leaf(Ck *c, int kind)
+{
+	return c->leafs[kind] ? c->leafs[kind] : (c->leafs[kind] = mk(c, kind, 0, 0, 0, NULL, 0));
+}
+static Lin lin_at(Ck *c, TyId e)
+{
+	unsigned h = e & (sizeof c->lin / sizeof *c->lin - 1);
+	if (!e || c->lin[h].id != e) {
+		c->lin[h].l = lin_of(&c->t, e);
+		c->lin[h].id = e;
+	}
+	return c->lin[h].l;
+}
 static TyId mk1(Ck *c, int kind, int flags, TyId a) { return mk(c, kind, flags, 0, 0, &a, 1); }
 static TyId mk2(Ck *c, int kind, TyId a, TyId b) { TyId k[2] = { a, b }; return mk(c, kind, 0, 0, 0, k, 2); }
 
@@ -249,8 +264,16 @@ static int plain_data(Ck *c, TyId t, int depth);
 
 /* ---- entering a label ---- */
 
-/* The parts of a code type: binders, constraints, registers, clauses. */
-typedef struct Code { TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel; } Code;
+/*
+** The parts of a code type: binders, constraints, registers, clauses;
+** worked out once: each constraint's sides as linear forms (side[2i],
+** side[2i + 1]), and the facts a block of this type starts with.
+*/
+typedef struct Code {
+	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel;
+	Lin *side;
+	int ninit; Lin *init;
+} Code;
 
 /*
 ** A name bound twice by one code or existential type (code[n: stack,
@@ -295,6 +318,8 @@ static int code_split(Ck *c, TyId k, Code *p)
 ** hash-consed, so the parts are worked out once per node and kept (in the
 ** arena: the pointer stays valid until the check ends).
 */
+static Lin side(Ck *c, TyId k, int i);
+
 static const Code *code_of(Ck *c, TyId k)
 {
 	k = X(c, k);
@@ -302,10 +327,24 @@ static const Code *code_of(Ck *c, TyId k)
 	if (k < c->ncode && c->code[k]) return c->code[k];
 	c->code = xgrowz(c->code, sizeof *c->code, (size_t)k + 1, &c->ncode);
 	if (!c->code[k]) {
-		Code p;
-		if (!code_split(c, k, &p)) return NULL;
-		c->code[k] = arena_alloc(&c->arena, sizeof p);
-		memcpy(c->code[k], &p, sizeof p);
+		Code *p = arena_alloc(&c->arena, sizeof *p);
+		if (!code_split(c, k, p)) return NULL;
+		p->side = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->side);
+		Facts *f = xmalloc(sizeof *f);
+		f->n = 0;
+		for (int i = 0; i < p->nb; i++)
+			if (N(c, p->b[i])->flags == TK_SIZE)
+				facts_add(f, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
+		for (int i = 0; i < p->nc; i++) {
+			p->side[2 * i] = side(c, p->cons[i], 0);
+			p->side[2 * i + 1] = side(c, p->cons[i], 1);
+			facts_rel(f, p->side[2 * i], p->side[2 * i + 1], N(c, p->cons[i])->kind);
+		}
+		p->ninit = f->n;
+		p->init = arena_alloc(&c->arena, (size_t)(f->n + 1) * sizeof *p->init);
+		memcpy(p->init, f->f, (size_t)f->n * sizeof *f->f);
+		free(f);
+		c->code[k] = p;
 	}
 	return c->code[k];
 }
@@ -320,7 +359,7 @@ static Lin side(Ck *c, TyId k, int i)
 	Lin bad = lin_const(0);
 	bad.ok = 0;
 	if (N(c, k)->kind < TY_CLT || N(c, k)->kind > TY_CNE || N(c, k)->nkids != 2) return bad;
-	return lin_of(&c->t, K(c, k, i));
+	return lin_at(c, K(c, k, i));
 }
 
 static void unknowns(Ck *c, const Code *p, Subst *u)
@@ -348,14 +387,50 @@ static void entry_state(Ck *c, const Code *p, State *st)
 	}
 	for (int r = 0; r < 16; r++) st->reg[r] = p->reg[r];
 	st->stack = p->stack;
-	for (int i = 0; i < p->nb; i++)
-		if (N(c, p->b[i])->flags == TK_SIZE)
-			facts_add(&st->facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
-	for (int i = 0; i < p->nc; i++) {
-		TyId k = p->cons[i];
-		facts_rel(&st->facts, side(c, k, 0), side(c, k, 1), N(c, k)->kind);
-	}
+	/* each size binder is 0 <= v < 2^48; the constraints hold (worked out in code_of) */
+	st->facts.n = p->ninit;
+	memcpy(st->facts.f, p->init, (size_t)p->ninit * sizeof *p->init);
 	st->live = 1;
+}
+
+/*
+** A size binder of the block being checked: the facts hold 0 <= v < 2^48
+** for it from the block's start (entry_state; facts are only added), so
+** is_size would prove it from them.
+*/
+static int block_size(Ck *c, TyId v)
+{
+	const Code *p = c->block ? code_of(c, c->t.ent[c->block - 1].type) : NULL;
+	if (!p || N(c, v)->kind != TY_VAR) return 0;
+	for (int i = 0; i < p->nb; i++)
+		if (N(c, p->b[i])->name == N(c, v)->name) return N(c, p->b[i])->flags == TK_SIZE;
+	return 0;
+}
+
+/*
+** g with the solved unknowns of u replaced by the linear forms of their
+** values: the linear form of the constraint side ty_subst would give
+** (or not ok, where a coefficient or constant grows past lin_add's bounds).
+*/
+static Lin lin_subst(Ck *c, const Lin *g, const Subst *u)
+{
+	int j, n = 0;
+	Lin r = lin_const(g->k);
+	TyId val[LIN_MAX];
+	int64_t m[LIN_MAX];
+	if (!g->ok) return *g;
+	for (int i = 0; i < g->n; i++) {
+		for (j = 0; j < u->n && !(u->name[j] == g->v[i] && u->val[j]); j++) continue;
+		if (j < u->n) {
+			val[n] = u->val[j];
+			m[n++] = g->c[i];
+		} else {                     /* g's names are distinct: a plain copy */
+			r.v[r.n] = g->v[i];
+			r.c[r.n++] = g->c[i];
+		}
+	}
+	for (int i = 0; i < n; i++) r = lin_add(r, lin_at(c, val[i]), m[i]);
+	return r;
 }
 
 /*
@@ -396,13 +471,15 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 			              TYS(stack), TYS(want), c->o.err ? c->o.err : "types differ");
 	}
 	for (int i = 0; i < u->n; i++)
-		if (u->sort[i] == TK_SIZE && u->val[i] && !is_size(&st->facts, lin_of(&c->t, u->val[i])))
+		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(&st->facts, lin_at(c, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
 			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
-		TyId k = ty_subst(&c->o, p->cons[i], u);
-		if (!k || !facts_prove_rel(&st->facts, side(c, k, 0), side(c, k, 1), N(c, k)->kind))
+		int kind = N(c, p->cons[i])->kind;
+		if (!facts_prove_rel(&st->facts, lin_subst(c, &p->side[2 * i], u), lin_subst(c, &p->side[2 * i + 1], u), kind)) {
+			TyId k = ty_subst(&c->o, p->cons[i], u);
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
+		}
 	}
 	return 1;
 }
@@ -567,7 +644,7 @@ static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
 {
 	TyId et = K(c, arr, 0), len = K(c, arr, 1);
 	int perm = N(c, arr)->flags;
-	Lin n = lin_of(&c->t, len);
+	Lin n = lin_at(c, len);
 	if (!facts_prove(&c->st.facts, idx) || !facts_prove_rel(&c->st.facts, idx, n, TY_CLT)) {
 		char ib[256];
 		lin_print(&c->t, idx, ib, sizeof ib);
@@ -613,7 +690,7 @@ static Lin reg_lin(Ck *c, int r)
 	bad.ok = 0;
 	TyId t = X(c, c->st.reg[r]);
 	if (!t || N(c, t)->kind != TY_SING) return bad;
-	return lin_of(&c->t, K(c, t, 0));
+	return lin_at(c, K(c, t, 0));
 }
 
 /*
@@ -787,7 +864,7 @@ static void write_reg(Ck *c, int r, int size, TyId t)
 	if (size < S32 || !t) t = leaf(c, TY_INT);
 	else if (size == S32) {
 		TyId e = X(c, t);
-		if (!e || N(c, e)->kind != TY_SING || !lin_is_const(lin_of(&c->t, K(c, e, 0)), NULL)) t = leaf(c, TY_U32);
+		if (!e || N(c, e)->kind != TY_SING || !lin_is_const(lin_at(c, K(c, e, 0)), NULL)) t = leaf(c, TY_U32);
 	}
 	c->st.reg[r] = t;
 	if (c->st.flags.kind == FL_TEST && c->st.flags.reg == r) c->st.flags.kind = FL_NONE;
@@ -818,7 +895,7 @@ static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
 	if (op->kind == TC_IMM) return op->val >= 0 ? lin_const(op->val) : bad;
 	TyId e = X(c, t);
 	if (!e) return bad;
-	if (N(c, e)->kind == TY_SING) return lin_of(&c->t, K(c, e, 0));
+	if (N(c, e)->kind == TY_SING) return lin_at(c, K(c, e, 0));
 	if (op->kind == TC_REG && op->size == S64 && is_intlike(c, e) && N(c, e)->kind != TY_ANY) {
 		StrId v = ty_fresh(&c->o, x86_reg_name(op->reg, S64));
 		c->st.reg[op->reg] = mk1(c, TY_SING, 0, mk(c, TY_VAR, 0, v, 0, NULL, 0));
@@ -941,7 +1018,7 @@ static int64_t declared(Ck *c, TyId k)
 {
 	const Code *p = code_of(c, k);
 	int64_t n;
-	return p && p->need && lin_is_const(lin_of(&c->t, p->need), &n) && n >= 0 ? n : 0;
+	return p && p->need && lin_is_const(lin_at(c, p->need), &n) && n >= 0 ? n : 0;
 }
 
 /* Going to code that is not a label here: its type's promise is all we know. */
@@ -1112,8 +1189,8 @@ static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b)
 	Lin la = lin_const(0), lb = lin_const(0);
 	TyId ea = X(c, a), eb = b ? X(c, b) : 0;
 	int sa = ea && N(c, ea)->kind == TY_SING, sb = eb && N(c, eb)->kind == TY_SING;
-	if (sa) la = lin_of(&c->t, K(c, ea, 0));
-	if (sb) lb = lin_of(&c->t, K(c, eb, 0));
+	if (sa) la = lin_at(c, K(c, ea, 0));
+	if (sb) lb = lin_at(c, K(c, eb, 0));
 	if (in->size != S64) return leaf(c, TY_INT);
 	switch (in->mnem) {
 	case MN_ADD: return sa && sb ? sing(c, lin_add(la, lb, 1)) : leaf(c, TY_INT);
@@ -1399,7 +1476,7 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 		s.name[i] = N(c, K(c, q, i))->name;
 		s.sort[i] = N(c, K(c, q, i))->flags;
 		s.val[i] = K(c, args, i);
-		if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_of(&c->t, s.val[i])))
+		if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, s.val[i])))
 			return report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(s.val[i])), 0;
 		if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, s.val[i]))
 			return report(c, rule, "%s is not a word (8 bytes) a type variable can stand for", TYS(s.val[i])), 0;
@@ -1459,7 +1536,7 @@ static void coerce(Ck *c, const TyAnnot *a)
 				w = mk(c, TY_VAR, 0, fresh, 0, NULL, 0);
 				if (s.sort[i] == TK_SIZE)
 					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
-			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_of(&c->t, w))) {
+			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, w))) {
 				report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(w));
 				return;
 			} else if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, w)) {
@@ -1892,7 +1969,7 @@ static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
 	c->ent = e;
 	if (unbounded)
 		report(c, "stack.depth", "'%s' is on a cycle of calls or jumps along which the stack grows: its use has no bound without a run-time stack check", ty_strof(&c->t, e->name));
-	else if (p && p->need && lin_is_const(lin_of(&c->t, p->need), &decl) && need > decl)
+	else if (p && p->need && lin_is_const(lin_at(c, p->need), &decl) && need > decl)
 		report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need, (long long)decl);
 	else if (c->taken[i] && need > declared(c, e->type))
 		report(c, "stack.depth", "the address of '%s' is taken, so its type must bound its stack use: it needs 'stack %lld'",

@@ -137,7 +137,6 @@ typedef struct TyOps {
 	TyId *exp;           /* by node: its expansion (ty_expand), or 0        */
 	unsigned nexp;
 	const char *err;     /* why the last operation failed                   */
-	int fresh;           /* counter for fresh variable names                */
 	long budget;         /* steps left for the current instruction: types
 	                        are DAGs, and a walk must not blow up on one   */
 } TyOps;
@@ -172,9 +171,9 @@ int ty_is_word(TyOps *o, TyId w);
 #define TY_OPEN_BIG UINT32_MAX
 StrId ty_typedef_open(TyOps *o, uint32_t e);
 /*
-** A new variable name ("rax#1", "n#2", ...): a string the table does not
-** hold yet, so it differs from every name the sections spell, even one a
-** hostile section spells the same way.
+** A new variable name ("rax#1", "n#2", ...): an id from TY_FRESH up, so it
+** differs from every name the sections spell, even one a hostile section
+** spells the same way.
 */
 StrId ty_fresh(TyOps *o, const char *hint);
 

@@ -45,21 +45,10 @@ static int fail(TyOps *o, const char *why)
 	return 0;
 }
 
-/* hint#N for the first N that makes a string the table does not hold */
+/* A name no section spells (hint#N): see ty_str_fresh. */
 StrId ty_fresh(TyOps *o, const char *hint)
 {
-	char buf[64], num[12];
-	size_t h = strlen(hint), n;
-	if (h > 40) h = 40;
-	memcpy(buf, hint, h);
-	buf[h] = '#';
-	do {
-		unsigned v = (unsigned)++o->fresh;
-		int k = 0;
-		do num[k++] = (char)('0' + v % 10); while ((v /= 10));
-		for (n = h + 1; k > 0;) buf[n++] = num[--k];
-	} while (ty_str_find(o->t, buf, n));
-	return ty_str(o->t, buf, n);
+	return ty_str_fresh(o->t, hint);
 }
 
 /* ---- substitution ---- */

@@ -96,7 +96,7 @@ if [ "$(grep -c 'rax_1' fresh.types)" = 1 ]; then
   sed 's/rax_1/rax#1/' fresh.types > fresh2.types
   objcopy --update-section .tal.types=fresh2.types fresh.o fresh2.o
   "$talcheck" -fdiagnostics-color=never fresh2.o 2>err; rc=$?
-  if [ $rc -eq 1 ] && grep -q '\[mem.bounds\].*rax#2' err; then :; else echo "FAIL: binder named like a fresh variable: exit $rc"; cat err; failures=$((failures + 1)); fi
+  if [ $rc -eq 1 ] && grep -q "\[mem.bounds\].*rax#1'" err; then :; else echo "FAIL: binder named like a fresh variable: exit $rc"; cat err; failures=$((failures + 1)); fi
 else
   echo "FAIL: fresh.types does not hold the string rax_1 once"; failures=$((failures + 1))
 fi
