@@ -107,6 +107,19 @@ static void str_rehash(TyTable *t)
 		str_slot(t, id);
 }
 
+void ty_str_reserve(TyTable *t, uint64_t n)
+{
+	uint64_t want = t->capshash ? t->capshash : 64;
+	while (want <= 2 * (t->nstr + n) && want < (UINT64_C(1) << 31)) want *= 2;
+	if (want == t->capshash)
+		return;
+	free(t->shash);
+	t->capshash = (uint32_t)want;
+	t->shash = xcalloc(t->capshash, sizeof *t->shash);
+	for (StrId id = 1; id < t->nstr; id++)
+		str_slot(t, id);
+}
+
 /* The id of a string already interned, or 0. */
 StrId ty_str_find(const TyTable *t, const char *s, size_t len)
 {

@@ -172,6 +172,7 @@ void ty_free(TyTable *t);
 
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
 StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */
+void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings without growing the intern table */
 const char *ty_strof(const TyTable *t, StrId s);
 /*
 ** Made-up names ("rcx#3"), for the checker: ids from TY_FRESH up, which no

@@ -200,14 +200,22 @@ static unsigned rd_u8(Rd *r, const char *what)
 }
 
 /* An unsigned LEB128 of at most 10 bytes, shortest form, at most `max`. */
-static uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
+static uint64_t rd_uleb_long(Rd *r, uint64_t max, const char *what);
+
+/* One byte, the most numbers, here; the rest in rd_uleb_long. */
+static inline uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
+{
+	if (!r->bad && r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)
+		return r->p[r->pos++];
+	return rd_uleb_long(r, max, what);
+}
+
+static uint64_t rd_uleb_long(Rd *r, uint64_t max, const char *what)
 {
 	size_t at = r->pos;
 	uint64_t v = 0;
 	if (r->bad)
 		return 0;
-	if (r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)   /* one byte: most numbers */
-		return r->p[r->pos++];
 	for (int shift = 0;; shift += 7) {
 		if (r->pos >= r->n)
 			return fail(r, at, "truncated %s", what);
@@ -321,6 +329,7 @@ static void rd_header(Rd *r, const char *magic, unsigned version)
 static void rd_strings(Rd *r, TyTable *t)
 {
 	uint64_t count = rd_count(r, 1, UINT32_MAX / 4, "string count");
+	ty_str_reserve(t, count);
 	for (uint64_t i = 0; i < count && !r->bad; i++) {
 		size_t at = r->pos, len = 0;
 		const char *s = rd_string(r, &len, "string");

@@ -356,6 +356,8 @@ int facts_prove(const Facts *f, Lin g)
 	const int64_t big = INT64_C(1) << 56;
 	if (!g.ok) return 0;
 	if (plainly_nonneg(&g)) return 1;     /* most goals need no fact */
+	for (int i = 0; i < f->n; i++)        /* many others are a fact: the rule with it alone */
+		if (memcmp(&f->f[i], &g, sizeof g) == 0 && usable(&g)) return 1;
 	Search s;
 	s.f = f;
 	s.g = &g;

@@ -604,7 +604,8 @@ static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 
 int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f)
 {
-	Subst none = { 0 };
+	Subst none;
+	none.n = 0;
 	o->err = NULL;
 	return leq(o, a, b, u ? u : &none, f, 0);
 }
