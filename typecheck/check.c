@@ -97,6 +97,7 @@ typedef struct Ck {
 	TyId small[256];           /* S(k) for small constants k, once made      */
 	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
 	struct { TyId id; Lin l; } lin[512];  /* lin_of of recent nodes, by id  */
+	struct { TyId s; Lin l; } sing[256];  /* S(l) made for recent forms l   */
 	struct Code **code;        /* by node: its parts (code_of), or NULL      */
 	unsigned ncode;
 	Arena arena;
@@ -818,8 +819,18 @@ static TyId sing(Ck *c, Lin l)
 	if (small && c->small[l.k]) return c->small[l.k];   /* hash-consed: the node it gave before */
 	if (small) return c->small[l.k] = mk1(c, TY_SING, 0, lin_ty(c, l));
 	if (!is_size(&c->st.facts, l)) return leaf(c, TY_INT);
+	/* the node for l, as lin_ty and mk1 gave it last time: a form's terms in its order */
+	uint64_t h = (uint64_t)l.k * 0x9e3779b97f4a7c15u ^ (uint64_t)l.n;
+	for (int i = 0; i < l.n; i++) h = (h ^ l.v[i] ^ (uint64_t)l.c[i] << 32) * 0x9e3779b97f4a7c15u;
+	h = (h >> 40) & (sizeof c->sing / sizeof *c->sing - 1);
+	Lin *m = &c->sing[h].l;
+	int same = c->sing[h].s && m->n == l.n && m->k == l.k;
+	for (int i = 0; same && i < l.n; i++) same = m->v[i] == l.v[i] && m->c[i] == l.c[i];
+	if (same) return c->sing[h].s;
 	TyId e = lin_ty(c, l);
-	return e ? mk1(c, TY_SING, 0, e) : leaf(c, TY_INT);
+	if (!e) return leaf(c, TY_INT);
+	*m = l;
+	return c->sing[h].s = mk1(c, TY_SING, 0, e);
 }
 
 /* [reg.undef] a register is read only if it holds a value. */
