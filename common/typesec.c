@@ -241,7 +241,22 @@ static int64_t to_signed(uint64_t v)
 }
 
 /* A signed LEB128 of at most 10 bytes, shortest form, within [min, max]. */
-static int64_t rd_sleb(Rd *r, int64_t min, int64_t max, const char *what)
+static int64_t rd_sleb_long(Rd *r, int64_t min, int64_t max, const char *what);
+
+/* One byte (-64..63), the most numbers, here; the rest in rd_sleb_long. */
+static inline int64_t rd_sleb(Rd *r, int64_t min, int64_t max, const char *what)
+{
+	if (!r->bad && r->pos < r->n && r->p[r->pos] < 0x80) {
+		int64_t s = r->p[r->pos] & 0x40 ? (int64_t)r->p[r->pos] - 0x80 : r->p[r->pos];
+		if (s >= min && s <= max) {
+			r->pos++;
+			return s;
+		}
+	}
+	return rd_sleb_long(r, min, max, what);
+}
+
+static int64_t rd_sleb_long(Rd *r, int64_t min, int64_t max, const char *what)
 {
 	size_t at = r->pos;
 	uint64_t v = 0;
@@ -249,13 +264,6 @@ static int64_t rd_sleb(Rd *r, int64_t min, int64_t max, const char *what)
 	int shift = 0;
 	if (r->bad)
 		return 0;
-	if (r->pos < r->n && r->p[r->pos] < 0x80) {   /* one byte: -64..63 */
-		int64_t s = r->p[r->pos] & 0x40 ? (int64_t)r->p[r->pos] - 0x80 : r->p[r->pos];
-		if (s >= min && s <= max) {
-			r->pos++;
-			return s;
-		}
-	}
 	do {
 		if (r->pos >= r->n)
 			return (int64_t)fail(r, at, "truncated %s", what);
@@ -581,7 +589,8 @@ static void rd_row(Rd *r, LineTable *l, LineRow *prev)
 	if (r->bad)
 		return;
 	*prev = (LineRow){ (uint32_t)off, file, (uint32_t)line, col };
-	l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
+	if (l->nrow == l->caprow)   /* lt_decode made room for the count it read */
+		l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
 	l->row[l->nrow++] = *prev;
 }
 

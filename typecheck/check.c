@@ -1583,18 +1583,21 @@ static int decode_all(Ck *c)
 	for (size_t i = 0; i <= n; i++) c->at[i] = -1;
 	unsigned cap = 0;
 	char err[256];
+	TcDecodeMemo *memo = xcalloc(1, sizeof *memo);
 	for (size_t off = 0; off < n;) {
-		c->ins = xgrow(c->ins, sizeof *c->ins, c->nins + 1, &cap);
-		int len = tc_decode(tx->p, n, off, &c->ins[c->nins], err, sizeof err);
+		if (c->nins == cap) c->ins = xgrow(c->ins, sizeof *c->ins, c->nins + 1, &cap);
+		int len = tc_decode_memo(memo, tx->p, n, off, &c->ins[c->nins], err, sizeof err);
 		if (len <= 0) {
 			c->in = NULL;
 			c->off = (int64_t)off;
 			report(c, "decode", "%s", err);
+			free(memo);
 			return -1;
 		}
 		c->at[off] = (int32_t)c->nins++;
 		off += (size_t)len;
 	}
+	free(memo);
 	return 0;
 }
 

@@ -55,7 +55,9 @@
 ** state: built once from the constant x86_rows on first use (talcheck is
 ** single-threaded; a program with threads must make its first call before
 ** starting them), so decoding is O(1) per instruction and verification
-** linear in the size of the code.
+** linear in the size of the code.  tc_decode_memo (the checker's entry)
+** adds a memo the caller owns: bytes decoded before are copied, not
+** decoded again, which gives the same result (see tc.h).
 */
 #include <stdarg.h>
 #include <stdio.h>
@@ -689,6 +691,33 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 	out->size = (uint8_t)w;
 	out->row = (uint16_t)ri;
 	return out->len;
+}
+
+/* Keyed by the first 4 bytes; an entry is used only when all its bytes are there again. */
+int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
+{
+	if (off > n || n - off < 4) return tc_decode(code, n, off, out, err, errcap);
+	const uint8_t *p = code + off;
+	uint32_t key = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	unsigned h = (unsigned)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 54) & (TC_MEMO - 1);
+	TcMemoEntry *e = &m->e[h];
+	if (e->len && e->len <= n - off && memcmp(e->bytes, p, e->len) == 0) {
+		*out = e->in;
+		out->off = (uint32_t)off;
+		for (int i = 0; i < out->nops; i++)
+			if (out->op[i].kind == TC_REL) out->op[i].val += (int64_t)off;
+		return out->len;
+	}
+	int len = tc_decode(code, n, off, out, err, errcap);
+	if (len > 0) {
+		e->len = (uint8_t)len;
+		memcpy(e->bytes, p, (size_t)len);
+		e->in = *out;              /* kept relative to offset 0 */
+		e->in.off = 0;
+		for (int i = 0; i < out->nops; i++)
+			if (out->op[i].kind == TC_REL) e->in.op[i].val -= (int64_t)off;
+	}
+	return len;
 }
 
 /* ---- printing ---- */

@@ -87,6 +87,19 @@ typedef struct TcInst {
 */
 int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
 
+/*
+** tc_decode with a memo.  What tc_decode gives depends only on the bytes
+** it reads (they are read in order, nothing past them is looked at, and
+** only a branch target depends on where they sit), so an instruction
+** whose bytes were decoded before, at any offset, is copied from the memo
+** with its offset and branch target moved.  Rejections are not kept: each
+** is decoded afresh, message and all.  The memo starts zeroed.
+*/
+enum { TC_MEMO = 1024 };
+typedef struct TcMemoEntry { uint8_t len, bytes[15]; TcInst in; } TcMemoEntry;
+typedef struct TcDecodeMemo { TcMemoEntry e[TC_MEMO]; } TcDecodeMemo;
+int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
+
 /* Intel-syntax text of a decoded instruction, for diagnostics. */
 void tc_format(const TcInst *in, char *buf, size_t cap);
 

@@ -514,6 +514,48 @@ static void test_format(void **state)
 	assert_int_equal(t[8], 'x');
 }
 
+/*
+** The memo gives what tc_decode gives, at every offset of a buffer made of
+** accepted instructions (each many times, at many offsets: branches
+** included, whose targets move), bytes changed here and there, and the
+** end of the buffer cutting instructions short: the same length or
+** rejection, the same fields, the same message.
+*/
+static void test_memo(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"48 01 c8", "48 8b 0c c7", "eb 05", "0f 83 10 00 00 00", "e8 fb ff ff ff", "73 f0",
+		"48 b8 01 02 03 04 05 06 07 08", "c3", "48 ff c1", "4d 0f 47 c1", "48 c7 44 24 08 01 00 00 00",
+		"66 90", "90", "f3 c3", "0f 05", "48 8d 05 00 00 00 00", "41 ff e3", "6a ff",
+	};
+	enum { N = 8192 };
+	static uint8_t code[N];
+	uint64_t x = 88172645463325252u;
+	size_t n = 0;
+	while (n < N - 16) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n += unhex(pieces[x % (sizeof pieces / sizeof *pieces)], code + n, N - n);
+		if (x % 23 == 0) code[n - 1 - (x >> 8) % 3] ^= (uint8_t)(x >> 16);
+	}
+	TcDecodeMemo *m = calloc(1, sizeof *m);
+	assert_non_null(m);
+	int hits = 0;
+	for (size_t len = n - 12; len <= n; len += 3)   /* the end cuts the last instructions */
+		for (size_t off = 0; off < len; off++) {
+			TcInst a, b;
+			char ea[256] = "", eb[256] = "";
+			int ka = tc_decode(code, len, off, &a, ea, sizeof ea);
+			int kb = tc_decode_memo(m, code, len, off, &b, eb, sizeof eb);
+			assert_int_equal(ka, kb);
+			assert_string_equal(ea, eb);
+			if (ka > 0) same_inst(&a, &b);
+			hits += ka > 0;
+		}
+	assert_true(hits > 1000);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_memo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
