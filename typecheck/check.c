@@ -273,7 +273,7 @@ static int plain_data(Ck *c, TyId t, int depth);
 typedef struct Code {
 	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel;
 	Lin *side;
-	int ninit; Lin *init;
+	int ninit; Lin *init; uint64_t gen;
 } Code;
 
 /*
@@ -333,6 +333,7 @@ static const Code *code_of(Ck *c, TyId k)
 		p->side = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->side);
 		Facts *f = xmalloc(sizeof *f);
 		f->n = 0;
+		f->gen = 0;
 		for (int i = 0; i < p->nb; i++)
 			if (N(c, p->b[i])->flags == TK_SIZE)
 				facts_add(f, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
@@ -342,6 +343,7 @@ static const Code *code_of(Ck *c, TyId k)
 			facts_rel(f, p->side[2 * i], p->side[2 * i + 1], N(c, p->cons[i])->kind);
 		}
 		p->ninit = f->n;
+		p->gen = f->gen;
 		p->init = arena_alloc(&c->arena, (size_t)(f->n + 1) * sizeof *p->init);
 		memcpy(p->init, f->f, (size_t)f->n * sizeof *f->f);
 		free(f);
@@ -390,6 +392,7 @@ static void entry_state(Ck *c, const Code *p, State *st)
 	st->stack = p->stack;
 	/* each size binder is 0 <= v < 2^48; the constraints hold (worked out in code_of) */
 	st->facts.n = p->ninit;
+	st->facts.gen = p->gen;
 	memcpy(st->facts.f, p->init, (size_t)p->ninit * sizeof *p->init);
 	st->live = 1;
 }

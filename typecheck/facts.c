@@ -130,12 +130,16 @@ int lin_is_const(Lin l, int64_t *k)
 	return 1;
 }
 
+/* The numbers facts_add gives the sets of facts it makes (see Facts). */
+static uint64_t generation;
+
 void facts_add(Facts *f, Lin l)
 {
 	if (!l.ok || f->n == FACTS_MAX) return;
 	for (int i = 0; i < f->n; i++)
 		if (memcmp(&f->f[i], &l, sizeof l) == 0) return;
 	f->f[f->n++] = l;
+	f->gen = ++generation;
 }
 
 /* a < b, a <= b, a == b as facts. */
@@ -351,11 +355,43 @@ static int no_negative(const Lin *g, const Lin *a, const Lin *b)
 	return 1;
 }
 
+/*
+** Answers kept: the same goal from the same facts (gen and n, see Facts)
+** has the same answer; a block asks many twice (a bound at the access and
+** again at the jump back, a size at inc and again at the jump).  Like the
+** decoder's table, this is state of the process: one thread checks.
+*/
+enum { MEMO = 256 };
+static struct Memo { uint64_t gen; int n, ans; Lin g; } memo[MEMO];
+
+static struct Memo *memo_of(const Facts *f, const Lin *g, int *hit)
+{
+	uint64_t h = f->gen * 0x9e3779b97f4a7c15u ^ (uint64_t)f->n ^ (uint64_t)g->k * 0xff51afd7ed558ccdu;
+	for (int i = 0; i < g->n; i++) h = (h ^ g->v[i] ^ (uint64_t)g->c[i] << 32) * 0x9e3779b97f4a7c15u;
+	struct Memo *m = &memo[(h >> 40) & (MEMO - 1)];
+	*hit = m->gen == f->gen && m->n == f->n && m->g.n == g->n && m->g.k == g->k;
+	for (int i = 0; *hit && i < g->n; i++) *hit = m->g.v[i] == g->v[i] && m->g.c[i] == g->c[i];
+	return m;
+}
+
+static int prove(const Facts *f, Lin g);
+
 int facts_prove(const Facts *f, Lin g)
 {
-	const int64_t big = INT64_C(1) << 56;
+	int hit;
 	if (!g.ok) return 0;
 	if (plainly_nonneg(&g)) return 1;     /* most goals need no fact */
+	if (!f->gen) return prove(f, g);
+	struct Memo *m = memo_of(f, &g, &hit);
+	if (hit) return m->ans;
+	int ans = prove(f, g);
+	m->gen = f->gen, m->n = f->n, m->g = g, m->ans = ans;
+	return ans;
+}
+
+static int prove(const Facts *f, Lin g)
+{
+	const int64_t big = INT64_C(1) << 56;
 	for (int i = 0; i < f->n; i++)        /* many others are a fact: the rule with it alone */
 		if (memcmp(&f->f[i], &g, sizeof g) == 0 && usable(&g)) return 1;
 	Search s;

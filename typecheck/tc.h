@@ -121,8 +121,13 @@ enum { LIN_MAX = 6, FACTS_MAX = 48 };
 
 /* sum of c[i]*v[i] + k; ok = 0 when it is not linear or got too big */
 typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k; } Lin;
-/* what is known: each f[i] >= 0 */
-typedef struct Facts { int n; Lin f[FACTS_MAX]; } Facts;
+/*
+** What is known: each f[i] >= 0.  gen names the facts: facts_add gives
+** each set it makes a new number (0: none made), so the prover can keep
+** its answers for (gen, n, goal).  A copy keeps gen; code that writes f[]
+** other than through facts_add must set gen to 0.
+*/
+typedef struct Facts { int n; uint64_t gen; Lin f[FACTS_MAX]; } Facts;
 
 Lin lin_const(int64_t k);
 Lin lin_var(StrId v);

@@ -326,6 +326,38 @@ static void test_prove_rel_random(void **state)
 	}
 }
 
+/*
+** The prover keeps answers by (gen, n, goal): many sets of facts alive at
+** once (copies too, some cut short by hand, as code may), the same goals
+** asked of each again and again in any order, each answer the reference's.
+*/
+static void test_prove_memo(void **state)
+{
+	(void)state;
+	enum { SETS = 64, GOALS = 16 };
+	static Facts f[SETS];
+	static Lin g[SETS][GOALS];
+	static int want[SETS][GOALS];
+	for (long round = 0; round < 40; round++) {
+		new_pool();
+		for (int s = 0; s < SETS; s++) {
+			if (s && below(4) == 0) {
+				f[s] = f[s - 1];                 /* a copy: the same gen */
+				if (f[s].n && below(2)) f[s].n--;   /* cut short by hand: n tells */
+			} else rnd_facts(&f[s]);
+			for (int i = 0; i < GOALS; i++) {
+				g[s][i] = rnd_goal(&f[s]);
+				want[s][i] = ref_prove(&f[s], g[s][i]);
+			}
+		}
+		for (int k = 0; k < SETS * GOALS * 4; k++) {
+			int s = (int)below(SETS), i = (int)below(GOALS);
+			if (facts_prove(&f[s], g[s][i]) != want[s][i])
+				fail_msg("round %ld: set %d goal %d: facts_prove differs from the reference", round, s, i);
+		}
+	}
+}
+
 /* g from f: the reference's answer is want, and facts_prove's too */
 static void expect_at(const Facts *f, Lin g, int want, int line)
 {
@@ -409,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prove_edges),
 		cmocka_unit_test(test_prove_random),
+		cmocka_unit_test(test_prove_memo),
 		cmocka_unit_test(test_prove_rel_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
