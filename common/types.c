@@ -85,52 +85,65 @@ void ty_free(TyTable *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Put string `id` in its slot of the intern table (known to be absent). */
-static void str_slot(TyTable *t, StrId id)
+/*
+** The intern table: open addressing, at most half full.  A slot holds a
+** string's id and, above it, the low 32 bits of its hash, which give the
+** slot and are compared before the string is looked at.
+*/
+static uint32_t str_tag(const char *s, size_t len)
 {
-	uint32_t mask = t->capshash - 1;
-	uint32_t i = (uint32_t)str_hash(t->str[id], t->strlen_[id]) & mask;
-	while (t->shash[i])
-		i = (i + 1) & mask;
-	t->shash[i] = id;
+	return (uint32_t)str_hash(s, len);
 }
 
-/* Double the intern table when it would become more than half full. */
-static void str_rehash(TyTable *t)
+static void str_put(uint64_t *tab, uint32_t cap, uint32_t tag, StrId id)
 {
-	if ((uint64_t)t->nstr * 2 < t->capshash)
-		return;
-	free(t->shash);
-	t->capshash = t->capshash ? t->capshash * 2 : 64;
-	t->shash = xcalloc(t->capshash, sizeof *t->shash);
-	for (StrId id = 1; id < t->nstr; id++)
-		str_slot(t, id);
+	uint32_t mask = cap - 1, i = tag & mask;
+	while (tab[i])
+		i = (i + 1) & mask;
+	tab[i] = (uint64_t)tag << 32 | id;
+}
+
+/* Move to a table of `cap` slots (a power of two). */
+static void str_resize(TyTable *t, uint32_t cap)
+{
+	uint64_t *old = t->shash;
+	uint32_t oldcap = t->capshash;
+	t->shash = xcalloc(cap, sizeof *t->shash);
+	t->capshash = cap;
+	for (uint32_t i = 0; i < oldcap; i++)
+		if (old[i])
+			str_put(t->shash, cap, (uint32_t)(old[i] >> 32), (StrId)old[i]);
+	free(old);
 }
 
 void ty_str_reserve(TyTable *t, uint64_t n)
 {
 	uint64_t want = t->capshash ? t->capshash : 64;
 	while (want <= 2 * (t->nstr + n) && want < (UINT64_C(1) << 31)) want *= 2;
-	if (want == t->capshash)
-		return;
-	free(t->shash);
-	t->capshash = (uint32_t)want;
-	t->shash = xcalloc(t->capshash, sizeof *t->shash);
-	for (StrId id = 1; id < t->nstr; id++)
-		str_slot(t, id);
+	if (want != t->capshash)
+		str_resize(t, (uint32_t)want);
+}
+
+static StrId str_find(const TyTable *t, const char *s, size_t len, uint32_t tag)
+{
+	if (!t->capshash)
+		return 0;
+	uint32_t mask = t->capshash - 1;
+	for (uint32_t i = tag & mask; t->shash[i]; i = (i + 1) & mask) {
+		uint64_t slot = t->shash[i];
+		StrId id = (StrId)slot;
+		if ((uint32_t)(slot >> 32) == tag && t->strlen_[id] == len && !memcmp(t->str[id], s, len))
+			return id;
+	}
+	return 0;
 }
 
 /* The id of a string already interned, or 0. */
 StrId ty_str_find(const TyTable *t, const char *s, size_t len)
 {
-	if (!t->capshash || len == 0 || len >= UINT32_MAX)
+	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	uint32_t mask = t->capshash - 1;
-	uint32_t i = (uint32_t)str_hash(s, len) & mask;
-	for (StrId id; (id = t->shash[i]); i = (i + 1) & mask)
-		if (t->strlen_[id] == len && !memcmp(t->str[id], s, len))
-			return id;
-	return 0;
+	return str_find(t, s, len, str_tag(s, len));
 }
 
 /* Intern: equal strings get equal ids, so names compare as integers.
@@ -139,7 +152,8 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 {
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	StrId found = ty_str_find(t, s, len);
+	uint32_t tag = str_tag(s, len);
+	StrId found = str_find(t, s, len, tag);
 	if (found || t->nstr >= TY_FRESH)
 		return found;
 	uint32_t old = t->capstr;
@@ -150,9 +164,8 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 	t->str[id] = arena_strdup(&t->strmem, s, len);
 	t->strlen_[id] = (uint32_t)len;
 	if ((uint64_t)t->nstr * 2 >= t->capshash)
-		str_rehash(t);
-	else
-		str_slot(t, id);
+		str_resize(t, t->capshash ? t->capshash * 2 : 64);
+	str_put(t->shash, t->capshash, tag, id);
 	return id;
 }
 

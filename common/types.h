@@ -160,7 +160,7 @@ typedef struct TyTable {
 	TyId *kid; uint32_t nkid, capkid;
 	char **str; uint32_t *strlen_; uint32_t nstr, capstr;  /* str[0] = "" */
 	uint32_t *hash; uint32_t caphash;           /* node hash-cons table  */
-	uint32_t *shash; uint32_t capshash;         /* string intern table   */
+	uint64_t *shash; uint32_t capshash;         /* string intern table   */
 	TyEntry *ent; uint32_t nent, capent;
 	TyAnnot *ann; uint32_t nann, capann;
 	Arena strmem;                               /* the strings' bytes     */

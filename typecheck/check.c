@@ -86,6 +86,7 @@ typedef struct Ck {
 	uint8_t *taken;            /* by entry: the label's address is taken     */
 	uint32_t *byname, nbyname; /* by StrId: 1 + first entry with that name   */
 	uint32_t *nextname;        /* by entry: 1 + next entry with its name     */
+	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
 	Site *site; unsigned nsite, capsite;
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
@@ -514,14 +515,24 @@ static const TcReloc *field_reloc(Ck *c, const TcInst *in)
 }
 
 /* The declaration of a symbol by name, through an index built once (by StrId). */
-static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
+static const TyEntry *entry_id(Ck *c, StrId id, int kind1, int kind2)
 {
-	StrId id = ty_str(&c->t, name, strlen(name));
 	for (uint32_t e = id < c->nbyname ? c->byname[id] : 0; e; e = c->nextname[e - 1]) {
 		const TyEntry *x = &c->t.ent[e - 1];
 		if (x->kind == kind1 || x->kind == kind2) return x;
 	}
 	return NULL;
+}
+
+static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
+{
+	return entry_id(c, ty_str(&c->t, name, strlen(name)), kind1, kind2);
+}
+
+/* The declaration of a relocation's symbol (its name interned once, by check_relocs). */
+static const TyEntry *reloc_entry(Ck *c, const TcReloc *r, int kind1, int kind2)
+{
+	return entry_id(c, c->relsym[r - c->obj.rel], kind1, kind2);
 }
 
 static void index_names(Ck *c)
@@ -554,7 +565,7 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 	const TcReloc *r = field_reloc(c, in);
 	*entry = 0;
 	if (r) {
-		const TyEntry *e = r->sect ? NULL : entry_named(c, r->sym, E_IMPORT, E_LABEL);
+		const TyEntry *e = r->sect ? NULL : reloc_entry(c, r, E_IMPORT, E_LABEL);
 		if (!e) return report(c, "jump.target", "the target '%s' has no type (declare it with .import or .label)",
 		                      r->sect ? "(a section)" : r->sym), 0;
 		if (r->addend != -4)   /* S + A - P with the field last: anything else is not S itself */
@@ -742,7 +753,7 @@ static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 		if (!e) return report(c, "mem.global", "no typed object at %s+%#llx", r->sect == SEC_RODATA ? ".rodata" : r->sect == SEC_DATA ? ".data" : ".bss", (long long)off), 0;
 		off -= e->offset;
 	} else {
-		e = entry_named(c, r->sym, E_OBJECT, E_IMPORT);
+		e = reloc_entry(c, r, E_OBJECT, E_IMPORT);
 		if (!e) return report(c, "mem.global", "'%s' has no type (give it one with .object or .import)", r->sym), 0;
 	}
 	return access_layout(c, e->type, off, a, NULL);
@@ -1288,8 +1299,8 @@ static void do_lea(Ck *c, const TcInst *in)
 		const TcReloc *r = field_reloc(c, in);
 		int64_t at = r ? r->addend + 4 : 0;   /* lea has no immediate after its field */
 		if (r && !r->sect && at == 0) {
-			const TyEntry *e = entry_named(c, r->sym, E_IMPORT, E_LABEL);
-			const TyEntry *d = e ? NULL : entry_named(c, r->sym, E_OBJECT, E_OBJECT);
+			const TyEntry *e = reloc_entry(c, r, E_IMPORT, E_LABEL);
+			const TyEntry *d = e ? NULL : reloc_entry(c, r, E_OBJECT, E_OBJECT);
 			TyId k = e ? X(c, e->type) : 0;
 			if (e && k && N(c, k)->kind == TY_CODE) {
 				t = e->type;
@@ -1788,8 +1799,10 @@ static void check_module_exports(Ck *c)
 static int check_relocs(Ck *c)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
+	c->relsym = xcalloc(c->obj.nrel + 1, sizeof *c->relsym);
 	for (size_t i = 0; i < c->obj.nrel; i++) {
 		const TcReloc *r = &c->obj.rel[i];
+		c->relsym[i] = r->sect ? 0 : ty_str(&c->t, r->sym, strlen(r->sym));
 		int64_t start = r->offset;
 		while (start >= 0 && start > (int64_t)r->offset - 15 && (start >= (int64_t)n || c->at[start] < 0)) start--;
 		const TcInst *in = start >= 0 && start < (int64_t)n && c->at[start] >= 0 ? &c->ins[c->at[start]] : NULL;
@@ -2245,6 +2258,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 	free(c->taken);
 	free(c->byname);
 	free(c->nextname);
+	free(c->relsym);
 	free(c->site);
 	free(c->code);
 	arena_free(&c->arena);
