@@ -87,6 +87,7 @@ typedef struct Ck {
 	uint32_t *byname, nbyname; /* by StrId: 1 + first entry with that name   */
 	uint32_t *nextname;        /* by entry: 1 + next entry with its name     */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
+	struct Seg *seg; uint32_t nseg;  /* the data sections cut where objects start and end */
 	Site *site; unsigned nsite, capsite;
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
@@ -737,6 +738,100 @@ static TyId access_stack(Ck *c, const TcOp *m, Access *a)
 ** [mem.global] [rip + label] reaches a typed data object (.object or
 ** .import) through its relocation; reading code is not allowed.
 */
+/*
+** The objects of the data sections, for [mem.global]: each section is cut
+** at every offset where an object starts or ends, and each piece knows the
+** first object (in the order of the entries) that covers it; a piece no
+** object covers is not kept.  Built once, by a sweep over the objects in
+** order of offset (a heap of those covering the sweep, by entry), so an
+** access finds its object by binary search however many there are.
+*/
+typedef struct Seg { uint8_t sect; uint64_t from, to; uint32_t ent; } Seg;
+typedef struct Obj { uint8_t sect; uint64_t from, to; uint32_t ent; } Obj;
+
+static int by_place(const void *a, const void *b)
+{
+	const Obj *x = a, *y = b;
+	if (x->sect != y->sect) return x->sect < y->sect ? -1 : 1;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* heap of indexes into o, least entry first */
+static void heap_push(const Obj *o, uint32_t *h, uint32_t *n, uint32_t v)
+{
+	uint32_t i = (*n)++;
+	for (; i && o[h[(i - 1) / 2]].ent > o[v].ent; i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+	h[i] = v;
+}
+
+static void heap_pop(const Obj *o, uint32_t *h, uint32_t *n)
+{
+	uint32_t v = h[--*n], i = 0;
+	for (;;) {
+		uint32_t k = 2 * i + 1;
+		if (k >= *n) break;
+		if (k + 1 < *n && o[h[k + 1]].ent < o[h[k]].ent) k++;
+		if (o[h[k]].ent >= o[v].ent) break;
+		h[i] = h[k];
+		i = k;
+	}
+	if (*n) h[i] = v;
+}
+
+static void build_segs(Ck *c)
+{
+	uint32_t n = 0, nh = 0;
+	for (uint32_t i = 0; i < c->t.nent; i++) n += c->t.ent[i].kind == E_OBJECT;
+	Obj *o = xmalloc(((size_t)n + 1) * sizeof *o);
+	uint64_t *cut = xmalloc(((size_t)2 * n + 1) * sizeof *cut);
+	uint32_t *h = xmalloc(((size_t)n + 1) * sizeof *h);
+	c->seg = xmalloc(((size_t)2 * n + 1) * sizeof *c->seg);
+	n = 0;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *x = &c->t.ent[i];
+		if (x->kind != E_OBJECT) continue;
+		c->o.budget = TYOPS_BUDGET;
+		uint64_t size = ty_size(&c->o, x->type);
+		if (size) o[n++] = (Obj){ x->sect, x->offset, x->offset + size, i };
+	}
+	qsort(o, n, sizeof *o, by_place);
+	for (uint32_t a = 0, b; a < n; a = b) {          /* one section at a time */
+		uint32_t ncut = 0, next = a;
+		for (b = a; b < n && o[b].sect == o[a].sect; b++) cut[ncut++] = o[b].from, cut[ncut++] = o[b].to;
+		qsort(cut, ncut, sizeof *cut, cmp_u64);
+		nh = 0;
+		for (uint32_t k = 0; k + 1 < ncut; k++) {
+			if (cut[k] == cut[k + 1]) continue;
+			while (next < b && o[next].from <= cut[k]) heap_push(o, h, &nh, next++);
+			while (nh && o[h[0]].to <= cut[k]) heap_pop(o, h, &nh);   /* ended: never covers again */
+			if (nh) c->seg[c->nseg++] = (Seg){ o[a].sect, cut[k], cut[k + 1], o[h[0]].ent };
+		}
+	}
+	free(o);
+	free(cut);
+	free(h);
+}
+
+/* The first object covering byte `off` of section `sect`, or NULL. */
+static const TyEntry *object_at(Ck *c, int sect, uint64_t off)
+{
+	uint32_t lo = 0, hi = c->nseg;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const Seg *g = &c->seg[mid];
+		if (g->sect < sect || (g->sect == sect && g->to <= off)) lo = mid + 1;
+		else hi = mid;
+	}
+	if (lo < c->nseg && c->seg[lo].sect == sect && c->seg[lo].from <= off) return &c->t.ent[c->seg[lo].ent];
+	return NULL;
+}
+
 static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 {
 	const TcReloc *r = field_reloc(c, in);
@@ -744,12 +839,7 @@ static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 	int64_t off = r->addend + 4 + imm_bytes(in);
 	const TyEntry *e = NULL;
 	if (r->sect) {
-		for (uint32_t i = 0; i < c->t.nent && !e; i++) {
-			const TyEntry *x = &c->t.ent[i];
-			if (x->kind != E_OBJECT || x->sect != r->sect || off < x->offset) continue;
-			uint64_t size = ty_size(&c->o, x->type);
-			if ((uint64_t)(off - x->offset) < size) e = x;
-		}
+		e = off >= 0 ? object_at(c, r->sect, (uint64_t)off) : NULL;
 		if (!e) return report(c, "mem.global", "no typed object at %s+%#llx", r->sect == SEC_RODATA ? ".rodata" : r->sect == SEC_DATA ? ".data" : ".bss", (long long)off), 0;
 		off -= e->offset;
 	} else {
@@ -2240,6 +2330,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 			if (c->obj.is_module) check_module_exports(c);
 			else check_globals(c);
 			check_objects(c);
+			build_segs(c);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
@@ -2259,6 +2350,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 	free(c->byname);
 	free(c->nextname);
 	free(c->relsym);
+	free(c->seg);
 	free(c->site);
 	free(c->code);
 	arena_free(&c->arena);
