@@ -87,7 +87,8 @@ typedef struct Ck {
 	uint32_t *byname, nbyname; /* by StrId: 1 + first entry with that name   */
 	uint32_t *nextname;        /* by entry: 1 + next entry with its name     */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
-	struct Seg *seg; uint32_t nseg;  /* the data sections cut where objects start and end */
+	struct Span *seg; uint32_t nseg;  /* the data sections cut where objects start and end */
+	struct Span *objs; uint32_t nobjs; /* the objects by section, offset, entry        */
 	Site *site; unsigned nsite, capsite;
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
@@ -746,14 +747,14 @@ static TyId access_stack(Ck *c, const TcOp *m, Access *a)
 ** order of offset (a heap of those covering the sweep, by entry), so an
 ** access finds its object by binary search however many there are.
 */
-typedef struct Seg { uint8_t sect; uint64_t from, to; uint32_t ent; } Seg;
-typedef struct Obj { uint8_t sect; uint64_t from, to; uint32_t ent; } Obj;
+typedef struct Span { uint8_t sect; uint64_t from, to; uint32_t ent; } Span;
 
 static int by_place(const void *a, const void *b)
 {
-	const Obj *x = a, *y = b;
+	const Span *x = a, *y = b;
 	if (x->sect != y->sect) return x->sect < y->sect ? -1 : 1;
-	return x->from < y->from ? -1 : x->from > y->from;
+	if (x->from != y->from) return x->from < y->from ? -1 : 1;
+	return x->ent < y->ent ? -1 : x->ent > y->ent;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -763,14 +764,14 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* heap of indexes into o, least entry first */
-static void heap_push(const Obj *o, uint32_t *h, uint32_t *n, uint32_t v)
+static void heap_push(const Span *o, uint32_t *h, uint32_t *n, uint32_t v)
 {
 	uint32_t i = (*n)++;
 	for (; i && o[h[(i - 1) / 2]].ent > o[v].ent; i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
 	h[i] = v;
 }
 
-static void heap_pop(const Obj *o, uint32_t *h, uint32_t *n)
+static void heap_pop(const Span *o, uint32_t *h, uint32_t *n)
 {
 	uint32_t v = h[--*n], i = 0;
 	for (;;) {
@@ -788,18 +789,21 @@ static void build_segs(Ck *c)
 {
 	uint32_t n = 0, nh = 0;
 	for (uint32_t i = 0; i < c->t.nent; i++) n += c->t.ent[i].kind == E_OBJECT;
-	Obj *o = xmalloc(((size_t)n + 1) * sizeof *o);
+	Span *o = xmalloc(((size_t)n + 1) * sizeof *o);
 	uint64_t *cut = xmalloc(((size_t)2 * n + 1) * sizeof *cut);
 	uint32_t *h = xmalloc(((size_t)n + 1) * sizeof *h);
 	c->seg = xmalloc(((size_t)2 * n + 1) * sizeof *c->seg);
+	c->objs = xmalloc(((size_t)n + 1) * sizeof *c->objs);
 	n = 0;
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *x = &c->t.ent[i];
 		if (x->kind != E_OBJECT) continue;
 		c->o.budget = TYOPS_BUDGET;
 		uint64_t size = ty_size(&c->o, x->type);
-		if (size) o[n++] = (Obj){ x->sect, x->offset, x->offset + size, i };
+		c->objs[c->nobjs++] = (Span){ x->sect, x->offset, x->offset + size, i };
+		if (size) o[n++] = c->objs[c->nobjs - 1];
 	}
+	qsort(c->objs, c->nobjs, sizeof *c->objs, by_place);
 	qsort(o, n, sizeof *o, by_place);
 	for (uint32_t a = 0, b; a < n; a = b) {          /* one section at a time */
 		uint32_t ncut = 0, next = a;
@@ -810,12 +814,26 @@ static void build_segs(Ck *c)
 			if (cut[k] == cut[k + 1]) continue;
 			while (next < b && o[next].from <= cut[k]) heap_push(o, h, &nh, next++);
 			while (nh && o[h[0]].to <= cut[k]) heap_pop(o, h, &nh);   /* ended: never covers again */
-			if (nh) c->seg[c->nseg++] = (Seg){ o[a].sect, cut[k], cut[k + 1], o[h[0]].ent };
+			if (nh) c->seg[c->nseg++] = (Span){ o[a].sect, cut[k], cut[k + 1], o[h[0]].ent };
 		}
 	}
 	free(o);
 	free(cut);
 	free(h);
+}
+
+/* The first object declared at offset `off` of section `sect`, or NULL. */
+static const TyEntry *object_starting(Ck *c, int sect, int64_t off)
+{
+	uint32_t lo = 0, hi = c->nobjs;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const Span *g = &c->objs[mid];
+		if (g->sect < sect || (g->sect == sect && (int64_t)g->from < off)) lo = mid + 1;
+		else hi = mid;
+	}
+	if (lo < c->nobjs && c->objs[lo].sect == sect && (int64_t)c->objs[lo].from == off) return &c->t.ent[c->objs[lo].ent];
+	return NULL;
 }
 
 /* The first object covering byte `off` of section `sect`, or NULL. */
@@ -824,7 +842,7 @@ static const TyEntry *object_at(Ck *c, int sect, uint64_t off)
 	uint32_t lo = 0, hi = c->nseg;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const Seg *g = &c->seg[mid];
+		const Span *g = &c->seg[mid];
 		if (g->sect < sect || (g->sect == sect && g->to <= off)) lo = mid + 1;
 		else hi = mid;
 	}
@@ -1399,9 +1417,7 @@ static void do_lea(Ck *c, const TcInst *in)
 			else if (d) t = mk1(c, TY_PTR, 0, d->type);
 			else t = leaf(c, TY_INT);
 		} else if (r && r->sect) {
-			const TyEntry *d = NULL;
-			for (uint32_t i = 0; i < c->t.nent && !d; i++)
-				if (c->t.ent[i].kind == E_OBJECT && c->t.ent[i].sect == r->sect && c->t.ent[i].offset == at) d = &c->t.ent[i];
+			const TyEntry *d = object_starting(c, r->sect, at);
 			t = d ? mk1(c, TY_PTR, 0, d->type) : leaf(c, TY_INT);
 		} else if (r) t = leaf(c, TY_INT);
 		else {
@@ -2351,6 +2367,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 	free(c->nextname);
 	free(c->relsym);
 	free(c->seg);
+	free(c->objs);
 	free(c->site);
 	free(c->code);
 	arena_free(&c->arena);
