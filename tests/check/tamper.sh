@@ -127,5 +127,37 @@ else
   echo "FAIL: cannot rename the parameter of t"; failures=$((failures + 1))
 fi
 
+# A type binding one name twice, which talas refuses to write: the second
+# binder is renamed in the section (to a node the section does not hold
+# already: sections hold each node once).  In a label type, a jump would solve n
+# once, as a stack variable never checked to be a size, while the block
+# assumes the size below 2^48; in a package, which witness would a be?
+rebound() {   # name rule message from to sort, the program on stdin
+  cat > "$1.tal"
+  "$talas" -o "$1.o" "$1.tal" && objcopy --dump-section .tal.types="$1.types" "$1.o" &&
+  "$rebind" "$1.types" "$1.2.types" "$4" "$5" "$6" && objcopy --update-section .tal.types="$1.2.types" "$1.o" "$1.2.o" ||
+    { echo "FAIL: $1: cannot rewrite the section"; failures=$((failures + 1)); return; }
+  "$talcheck" -fdiagnostics-color=never "$1.2.o" 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[$2\] $3" err; then :; else echo "FAIL: $1: exit $rc"; cat err; failures=$((failures + 1)); fi
+}
+rebound binder_twice label.type "the type of 'f' binds 'n' twice" q n 2 <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.label f : code[s: stack, q: stack, n: size] { rsi: S(n), rsp: ret[s] :: s }
+f:
+    mov rax, rsi
+    ret
+EOT
+rebound pack_binder_twice coerce.pack "the type binds 'a' twice" b a 3 <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.typedef pkg = exists[a: type, b: size]. *{ f: code[s: stack] { rdi: a, rsp: ret[s] :: s } ro, env: a ro }
+.label f : code[s: stack] { rdi: *{ f: code[s: stack] { rdi: int, rsp: ret[s] :: s } ro, env: int ro }, rsp: ret[s] :: s }
+f:
+    .pack rdi, pkg, [int, 1]
+    xor eax, eax
+    ret
+EOT
+
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]
