@@ -157,6 +157,8 @@ typedef struct TyOps {
 	const char *err;     /* why the last operation failed                   */
 	long budget;         /* steps left for the current instruction: types
 	                        are DAGs, and a walk must not blow up on one   */
+	Subst scope;         /* names bound by the code, exists and rec types
+	                        ty_leq is inside (values 0)                    */
 } TyOps;
 
 void tyops_init(TyOps *o, TyTable *t);

@@ -401,6 +401,55 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 
 
 /*
+** Binders met on the way down.  same() walks into a code, exists or rec
+** type only when both sides bind the same names, and inside, those names
+** are that type's own variables: not the unknowns of the caller that may
+** be spelled the same (a name in o->scope is never solved), and never the
+** value an unknown is solved with (it would escape its binder).  Without
+** this, a jump to code[n: size]{ rdx: code[n: size, p: size]{ rdi:
+** *[u64 ro; n], .. } } solved its n with the p of the code in rdx, and
+** let through a function that reads an array of length p as one that
+** reads one of length n.
+*/
+static int in_scope(const TyOps *o, StrId name)
+{
+	for (int i = o->scope.n; i-- > 0;)
+		if (o->scope.name[i] == name) return 1;
+	return 0;
+}
+
+/* Does t hold a variable named as a binder we are inside?  (When too big to tell, yes.) */
+static int escapes(TyOps *o, TyId t)
+{
+	return o->scope.n && mentions(o, t, &o->scope, 0);
+}
+
+/* The names node id binds: a code or exists type's leading binders, a rec type's own. */
+static int binder_names(TyOps *o, TyId id, StrId *out, int cap)
+{
+	const TyNode *n = N(o, id);
+	int k = 0;
+	if (n->kind == TY_MU) { if (cap < 1) return -1; out[k++] = n->name; return k; }
+	if (n->kind != TY_CODE && n->kind != TY_EXISTS) return 0;
+	for (int i = 0; i < n->nkids && N(o, K(o, id, i))->kind == TY_BINDER; i++) {
+		if (k == cap) return -1;
+		out[k++] = N(o, K(o, id, i))->name;
+	}
+	return k;
+}
+
+/* Does node id bind a name that is an unknown of u? */
+static int binds_unknown(TyOps *o, TyId id, const Subst *u)
+{
+	StrId b[SUBST_MAX];
+	int k = binder_names(o, id, b, SUBST_MAX);
+	if (k < 0) return 1;
+	for (int i = 0; i < k; i++)
+		if (in_subst(u, b[i]) >= 0) return 1;
+	return 0;
+}
+
+/*
 ** a <= a: each unknown of u met in a is solved by itself (the node met),
 ** or must already be.  self_walk binds what it meets; -1 when an unknown is
 ** bound to something else (or the type is too big): the caller undoes the
@@ -411,6 +460,7 @@ static int self_walk(TyOps *o, TyId id, Subst *u, uint32_t bits, int *bound, int
 	if (!id || !(N(o, id)->vars & bits)) return 1;
 	if (depth > DEPTH_MAX || --o->budget < 0) return -1;
 	const TyNode *n = N(o, id);
+	if ((n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) && binds_unknown(o, id, u)) return -1;
 	if (n->kind == TY_VAR) {
 		int j = in_subst(u, n->name);
 		if (j < 0) return 1;
@@ -431,7 +481,8 @@ static int self_fits(TyOps *o, TyId a, Subst *u)
 	uint32_t bits = 0;
 	int bound[SUBST_MAX], nbound = 0;
 	for (int i = 0; u && i < u->n; i++) bits |= ty_var_bit(u->name[i]);
-	if (!bits) return 1;
+	if (!bits || !(N(o, a)->vars & bits)) return 1;
+	if (o->scope.n) return 0;   /* under a binder: the long way, which knows what is bound */
 	if (self_walk(o, a, u, bits, bound, &nbound, 0) > 0) return 1;
 	while (nbound > 0) u->val[bound[--nbound]] = 0;
 	return 0;
@@ -453,10 +504,11 @@ int ty_is_word(TyOps *o, TyId w)
 static int unknown(TyOps *o, TyId a, TyId b, Subst *u, int *handled)
 {
 	const TyNode *n = N(o, b);
-	int j = n->kind == TY_VAR ? in_subst(u, n->name) : -1;
+	int j = n->kind == TY_VAR && !in_scope(o, n->name) ? in_subst(u, n->name) : -1;
 	*handled = j >= 0;
 	if (j < 0) return 0;
 	if (!u->val[j] && u->sort[j] == TK_TYPE && !ty_is_word(o, a)) return fail(o, "a type variable stands for a word (8 bytes), not this");
+	if (escapes(o, a)) return fail(o, "a variable of the target would stand for one bound inside the type");
 	if (!u->val[j]) { u->val[j] = a; return 1; }
 	return -1;   /* bound: compare with the value */
 }
@@ -498,9 +550,16 @@ static int same(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 	    x->value != y->value || x->nkids != y->nkids)
 		return x->kind == TY_SING && y->kind == TY_SING ? idx_eq(o, K(o, a, 0), K(o, b, 0), u, f)
 		                                                 : fail(o, "types differ");
-	for (int i = 0; i < x->nkids; i++)
-		if (!same(o, K(o, a, i), K(o, b, i), u, f, depth + 1)) return 0;
-	return 1;
+	/* a binder's names are in scope for its kids (the binders compare equal
+	   first); indices in here compare as written, never by the facts, which
+	   are about the block's variables */
+	int mark = o->scope.n, k = binder_names(o, a, o->scope.name + mark, SUBST_MAX - mark);
+	if (k < 0) return fail(o, "too many nested binders");
+	o->scope.n += k;
+	int ok = 1;
+	for (int i = 0; ok && i < x->nkids; i++) ok = same(o, K(o, a, i), K(o, b, i), u, f, depth + 1);
+	o->scope.n = mark;
+	return ok;
 }
 
 static int perm_ok(int have, int want) { return (have & want) == want; }
@@ -607,5 +666,6 @@ int ty_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f)
 	Subst none;
 	none.n = 0;
 	o->err = NULL;
+	o->scope.n = 0;
 	return leq(o, a, b, u ? u : &none, f, 0);
 }
