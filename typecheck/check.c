@@ -401,9 +401,11 @@ static void entry_state(Ck *c, const Code *p, State *st)
 }
 
 /*
-** A size binder of the block being checked: the facts hold 0 <= v < 2^48
-** for it from the block's start (entry_state; facts are only added), so
-** is_size would prove it from them.
+** A size binder of the block being checked is a size: every way into the
+** block proved what it stands for is one ([jump.constraint]; a host checks
+** the arguments of an export), and entry_state put 0 <= v < 2^48 among the
+** facts, from which is_size would prove it, unless a type with more size
+** binders than the facts hold dropped it.
 */
 static int block_size(Ck *c, TyId v)
 {
@@ -736,10 +738,6 @@ static TyId access_stack(Ck *c, const TcOp *m, Access *a)
 }
 
 /*
-** [mem.global] [rip + label] reaches a typed data object (.object or
-** .import) through its relocation; reading code is not allowed.
-*/
-/*
 ** The objects of the data sections, for [mem.global]: each section is cut
 ** at every offset where an object starts or ends, and each piece knows the
 ** first object (in the order of the entries) that covers it; a piece no
@@ -850,6 +848,10 @@ static const TyEntry *object_at(Ck *c, int sect, uint64_t off)
 	return NULL;
 }
 
+/*
+** [mem.global] [rip + label] reaches a typed data object (.object or
+** .import) through its relocation; reading code is not allowed.
+*/
 static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 {
 	const TcReloc *r = field_reloc(c, in);
