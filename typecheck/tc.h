@@ -154,6 +154,9 @@ typedef struct TyOps {
 	uint8_t *tclosed;    /* by entry: typedef body closed 1, open 2, not yet 0 */
 	TyId *exp;           /* by node: its expansion (ty_expand), or 0        */
 	unsigned nexp;
+	uint64_t *size;      /* by node: its size and alignment (ty_size), once  */
+	uint8_t *align;      /* worked out; 0: not yet, or it could not be      */
+	unsigned nsize, nalign;
 	const char *err;     /* why the last operation failed                   */
 	long budget;         /* steps left for the current instruction: types
 	                        are DAGs, and a walk must not blow up on one   */

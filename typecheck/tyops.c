@@ -32,8 +32,12 @@ void tyops_free(TyOps *o)
 	free(o->tdef);
 	free(o->tclosed);
 	free(o->exp);
+	free(o->size);
+	free(o->align);
 	o->tdef = NULL;
 	o->exp = NULL;
+	o->size = NULL;
+	o->align = NULL;
 }
 
 static const TyNode *N(TyOps *o, TyId id) { return ty_get(o->t, id); }
@@ -312,10 +316,47 @@ TyId ty_expand(TyOps *o, TyId id)
 
 /* ---- layouts ---- */
 
+/*
+** Sizes and alignments are worked out once per node and kept: a node's are
+** the same wherever it is, so a layout shared many times over (types are
+** DAGs) is measured once, and every question about one node gets one
+** answer, whatever budget is left when it is asked.  0: unknown (a failure,
+** with o->err, is not kept: asked again, it is tried again).
+*/
+static uint64_t align_walk(TyOps *o, TyId id, int depth);
+static uint64_t size_walk(TyOps *o, TyId id, int depth);
+
 static uint64_t align_of(TyOps *o, TyId id, int depth)
 {
 	id = ty_expand(o, id);
-	if (!id || depth > DEPTH_MAX || --o->budget < 0) return 8;
+	if (!id) return 0;
+	if (id < o->nalign && o->align[id]) return o->align[id];
+	uint64_t a = align_walk(o, id, depth);
+	if (a) {
+		o->align = xgrowz(o->align, sizeof *o->align, (size_t)id + 1, &o->nalign);
+		o->align[id] = (uint8_t)a;
+	}
+	return a;
+}
+
+static uint64_t size_of(TyOps *o, TyId id, int depth)
+{
+	id = ty_expand(o, id);
+	if (!id) return 0;
+	if (id < o->nsize && o->size[id]) return o->size[id];
+	uint64_t n = size_walk(o, id, depth);
+	if (n) {
+		o->size = xgrowz(o->size, sizeof *o->size, (size_t)id + 1, &o->nsize);
+		o->size[id] = n;
+	}
+	return n;
+}
+
+/* 1, 2, 4 or 8; 0 when the type is too large or deep to tell (o->err) */
+static uint64_t align_walk(TyOps *o, TyId id, int depth)
+{
+	if (--o->budget < 0) return fail(o, "types too large to measure"), 0;
+	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
 	switch (N(o, id)->kind) {
 	case TY_U8: return 1;
 	case TY_U16: return 2;
@@ -325,6 +366,7 @@ static uint64_t align_of(TyOps *o, TyId id, int depth)
 		uint64_t a = 1;
 		for (int i = 0; i < N(o, id)->nkids; i++) {
 			uint64_t f = align_of(o, K(o, K(o, id, i), 0), depth + 1);
+			if (!f) return 0;
 			if (f > a) a = f;
 		}
 		return a;
@@ -333,10 +375,8 @@ static uint64_t align_of(TyOps *o, TyId id, int depth)
 	}
 }
 
-static uint64_t size_of(TyOps *o, TyId id, int depth)
+static uint64_t size_walk(TyOps *o, TyId id, int depth)
 {
-	id = ty_expand(o, id);
-	if (!id) return 0;
 	if (--o->budget < 0) return fail(o, "types too large to measure"), 0;
 	if (depth > DEPTH_MAX) return fail(o, "type nested too deeply"), 0;
 	switch (N(o, id)->kind) {
@@ -357,12 +397,12 @@ static uint64_t size_of(TyOps *o, TyId id, int depth)
 		for (int i = 0; i < N(o, id)->nkids; i++) {
 			TyId f = K(o, K(o, id, i), 0);
 			uint64_t a = align_of(o, f, depth + 1), s = size_of(o, f, depth + 1);
-			if (!s) return 0;
+			if (!a || !s) return 0;
 			at = (at + a - 1) / a * a + s;
 			if (at > (uint64_t)SIZE_LIMIT) return fail(o, "layout too large"), 0;
 		}
 		uint64_t a = align_of(o, id, depth);
-		return (at + a - 1) / a * a;
+		return a ? (at + a - 1) / a * a : 0;
 	}
 	default: return 8;
 	}
@@ -384,6 +424,7 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 	for (int i = 0; i < n; i++) {
 		TyId f = K(o, rec, i), ft = K(o, f, 0);
 		uint64_t a = align_of(o, ft, 0);
+		if (!a) return 0;
 		at = (at + a - 1) / a * a;
 		TyId e = ty_expand(o, ft);
 		int open = i == n - 1 && e && N(o, e)->kind == TY_ARRAY &&
