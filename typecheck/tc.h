@@ -155,7 +155,7 @@ typedef struct TyOps {
 	TyId *exp;           /* by node: its expansion (ty_expand), or 0        */
 	unsigned nexp;
 	uint64_t *size;      /* by node: its size and alignment (ty_size), once  */
-	uint8_t *align;      /* worked out; 0: not yet, or it could not be      */
+	uint64_t *align;     /* worked out; 0: not yet, or it could not be      */
 	unsigned nsize, nalign;
 	const char *err;     /* why the last operation failed                   */
 	long budget;         /* steps left for the current instruction: types

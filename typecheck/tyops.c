@@ -323,34 +323,25 @@ TyId ty_expand(TyOps *o, TyId id)
 ** answer, whatever budget is left when it is asked.  0: unknown (a failure,
 ** with o->err, is not kept: asked again, it is tried again).
 */
-static uint64_t align_walk(TyOps *o, TyId id, int depth);
-static uint64_t size_walk(TyOps *o, TyId id, int depth);
+typedef uint64_t Walk(TyOps *o, TyId id, int depth);
+static Walk align_walk, size_walk;
 
-static uint64_t align_of(TyOps *o, TyId id, int depth)
+/* walk's answer for id, kept in (*memo)[id] (n entries) once it is known */
+static uint64_t kept(TyOps *o, TyId id, int depth, Walk *walk, uint64_t **memo, unsigned *n)
 {
 	id = ty_expand(o, id);
 	if (!id) return 0;
-	if (id < o->nalign && o->align[id]) return o->align[id];
-	uint64_t a = align_walk(o, id, depth);
-	if (a) {
-		o->align = xgrowz(o->align, sizeof *o->align, (size_t)id + 1, &o->nalign);
-		o->align[id] = (uint8_t)a;
+	if (id < *n && (*memo)[id]) return (*memo)[id];
+	uint64_t v = walk(o, id, depth);
+	if (v) {
+		*memo = xgrowz(*memo, sizeof **memo, (size_t)id + 1, n);
+		(*memo)[id] = v;
 	}
-	return a;
+	return v;
 }
 
-static uint64_t size_of(TyOps *o, TyId id, int depth)
-{
-	id = ty_expand(o, id);
-	if (!id) return 0;
-	if (id < o->nsize && o->size[id]) return o->size[id];
-	uint64_t n = size_walk(o, id, depth);
-	if (n) {
-		o->size = xgrowz(o->size, sizeof *o->size, (size_t)id + 1, &o->nsize);
-		o->size[id] = n;
-	}
-	return n;
-}
+static uint64_t align_of(TyOps *o, TyId id, int depth) { return kept(o, id, depth, align_walk, &o->align, &o->nalign); }
+static uint64_t size_of(TyOps *o, TyId id, int depth) { return kept(o, id, depth, size_walk, &o->size, &o->nsize); }
 
 /* 1, 2, 4 or 8; 0 when the type is too large or deep to tell (o->err) */
 static uint64_t align_walk(TyOps *o, TyId id, int depth)
