@@ -820,32 +820,34 @@ static void build_segs(Ck *c)
 	free(h);
 }
 
+/*
+** The first span of s[0..n) (sorted by section, then offset) in section
+** sect that ends past off (by_end) or starts at or past it; n if none.
+*/
+static uint32_t span_find(const Span *s, uint32_t n, int sect, uint64_t off, int by_end)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const Span *g = &s[mid];
+		if (g->sect < sect || (g->sect == sect && (by_end ? g->to <= off : g->from < off))) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}
+
 /* The first object declared at offset `off` of section `sect`, or NULL. */
 static const TyEntry *object_starting(Ck *c, int sect, int64_t off)
 {
-	uint32_t lo = 0, hi = c->nobjs;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const Span *g = &c->objs[mid];
-		if (g->sect < sect || (g->sect == sect && (int64_t)g->from < off)) lo = mid + 1;
-		else hi = mid;
-	}
-	if (lo < c->nobjs && c->objs[lo].sect == sect && (int64_t)c->objs[lo].from == off) return &c->t.ent[c->objs[lo].ent];
-	return NULL;
+	uint32_t i = off < 0 ? c->nobjs : span_find(c->objs, c->nobjs, sect, (uint64_t)off, 0);
+	return i < c->nobjs && c->objs[i].sect == sect && c->objs[i].from == (uint64_t)off ? &c->t.ent[c->objs[i].ent] : NULL;
 }
 
 /* The first object covering byte `off` of section `sect`, or NULL. */
 static const TyEntry *object_at(Ck *c, int sect, uint64_t off)
 {
-	uint32_t lo = 0, hi = c->nseg;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const Span *g = &c->seg[mid];
-		if (g->sect < sect || (g->sect == sect && g->to <= off)) lo = mid + 1;
-		else hi = mid;
-	}
-	if (lo < c->nseg && c->seg[lo].sect == sect && c->seg[lo].from <= off) return &c->t.ent[c->seg[lo].ent];
-	return NULL;
+	uint32_t i = span_find(c->seg, c->nseg, sect, off, 1);
+	return i < c->nseg && c->seg[i].sect == sect && c->seg[i].from <= off ? &c->t.ent[c->seg[i].ent] : NULL;
 }
 
 /*
@@ -944,13 +946,9 @@ static TyId sing(Ck *c, Lin l)
 	if (small) return c->small[l.k] = mk1(c, TY_SING, 0, lin_ty(c, l));
 	if (!is_size(&c->st.facts, l)) return leaf(c, TY_INT);
 	/* the node for l, as lin_ty and mk1 gave it last time: a form's terms in its order */
-	uint64_t h = (uint64_t)l.k * 0x9e3779b97f4a7c15u ^ (uint64_t)l.n;
-	for (int i = 0; i < l.n; i++) h = (h ^ l.v[i] ^ (uint64_t)l.c[i] << 32) * 0x9e3779b97f4a7c15u;
-	h = (h >> 40) & (sizeof c->sing / sizeof *c->sing - 1);
+	uint64_t h = (lin_hash(&l) >> 40) & (sizeof c->sing / sizeof *c->sing - 1);
 	Lin *m = &c->sing[h].l;
-	int same = c->sing[h].s && m->n == l.n && m->k == l.k;
-	for (int i = 0; same && i < l.n; i++) same = m->v[i] == l.v[i] && m->c[i] == l.c[i];
-	if (same) return c->sing[h].s;
+	if (c->sing[h].s && lin_same(m, &l)) return c->sing[h].s;
 	TyId e = lin_ty(c, l);
 	if (!e) return leaf(c, TY_INT);
 	*m = l;

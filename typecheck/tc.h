@@ -134,6 +134,9 @@ Lin lin_var(StrId v);
 Lin lin_add(Lin a, Lin b, int64_t m);          /* a + m*b */
 Lin lin_of(const TyTable *t, TyId index);
 int lin_is_const(Lin l, int64_t *k);
+/* Forms with the same terms in the same order and the same constant (ok ones), and a hash to match. */
+int lin_same(const Lin *a, const Lin *b);
+uint64_t lin_hash(const Lin *l);
 void lin_print(const TyTable *t, Lin l, char *buf, size_t cap);
 void facts_add(Facts *f, Lin ge0);
 void facts_rel(Facts *f, Lin a, Lin b, int rel);        /* rel: TY_CLT, TY_CLE, TY_CEQ */
