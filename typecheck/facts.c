@@ -123,21 +123,6 @@ void lin_print(const TyTable *t, Lin l, char *buf, size_t cap)
 		snprintf(buf + at, cap - at, "%s%lld", at ? (l.k < 0 ? " - " : " + ") : "", (long long)(at && l.k < 0 ? -l.k : l.k));
 }
 
-int lin_same(const Lin *a, const Lin *b)
-{
-	if (a->n != b->n || a->k != b->k) return 0;
-	for (int i = 0; i < a->n; i++)
-		if (a->v[i] != b->v[i] || a->c[i] != b->c[i]) return 0;
-	return 1;
-}
-
-uint64_t lin_hash(const Lin *l)
-{
-	uint64_t h = (uint64_t)l->k * 0xff51afd7ed558ccdu ^ (uint64_t)l->n;
-	for (int i = 0; i < l->n; i++) h = (h ^ l->v[i] ^ (uint64_t)l->c[i] << 32) * 0x9e3779b97f4a7c15u;
-	return h;
-}
-
 int lin_is_const(Lin l, int64_t *k)
 {
 	if (!l.ok || l.n) return 0;

@@ -135,8 +135,19 @@ Lin lin_add(Lin a, Lin b, int64_t m);          /* a + m*b */
 Lin lin_of(const TyTable *t, TyId index);
 int lin_is_const(Lin l, int64_t *k);
 /* Forms with the same terms in the same order and the same constant (ok ones), and a hash to match. */
-int lin_same(const Lin *a, const Lin *b);
-uint64_t lin_hash(const Lin *l);
+static inline int lin_same(const Lin *a, const Lin *b)
+{
+	if (a->n != b->n || a->k != b->k) return 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->v[i] != b->v[i] || a->c[i] != b->c[i]) return 0;
+	return 1;
+}
+static inline uint64_t lin_hash(const Lin *l)
+{
+	uint64_t h = (uint64_t)l->k * 0xff51afd7ed558ccdu ^ (uint64_t)l->n;
+	for (int i = 0; i < l->n; i++) h = (h ^ l->v[i] ^ (uint64_t)l->c[i] << 32) * 0x9e3779b97f4a7c15u;
+	return h;
+}
 void lin_print(const TyTable *t, Lin l, char *buf, size_t cap);
 void facts_add(Facts *f, Lin ge0);
 void facts_rel(Facts *f, Lin a, Lin b, int rel);        /* rel: TY_CLT, TY_CLE, TY_CEQ */
