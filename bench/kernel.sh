@@ -67,16 +67,9 @@ for t in talas tallink talcheck; do [ -x "$B/$t" ] || die "no $t in $B (cmake --
 talkey=$B/talkey
 [ -x "$talkey" ] || talkey=$root/runtime/talkey
 [ -x "$talkey" ] || die "no talkey in $B or $root/runtime"
-headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
-[ -n "$headers" ] || die "no /usr/src/linux-headers-*-amd64 (install linux-headers-amd64)"
-kver=${headers#/usr/src/linux-headers-}
-kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || die "no readable $kernel (install linux-image-amd64 matching the headers)"
-command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64 (install qemu-system-x86)"
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] || die "no busybox (install busybox-static)"
-readelf -l "$busybox" 2>/dev/null | grep -q INTERP && die "$busybox is not statically linked (install busybox-static)"
-for t in cpio openssl objdump "$cc"; do command -v "$t" >/dev/null || die "no $t"; done
+. "$root/tests/kernel/tools.sh"
+kernel_tools die
+for t in openssl objdump "$cc"; do command -v "$t" >/dev/null || die "no $t"; done
 case "$kiters$syscalls$reps" in *[!0-9]*) die "BENCH_KITERS, BENCH_SYSCALLS and BENCH_REPS must be numbers" ;; esac
 [ "$kiters" -ge 1 ] && [ "$syscalls" -ge 1 ] && [ "$reps" -ge 1 ] && [ "$reps" -le 201 ] || die "BENCH_REPS must be 1..201, the counts at least 1"
 

@@ -34,17 +34,9 @@ TIMEOUT=${TAL_KTEST_TIMEOUT:-170}
 skip() { echo "kernel test: skipped: $*"; exit 77; }
 die() { echo "kernel test: FAIL: $*" >&2; exit 1; }
 
-headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
-[ -n "$headers" ] || skip "no /usr/src/linux-headers-*-amd64 (install linux-headers-amd64)"
-kver=${headers#/usr/src/linux-headers-}
-kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || skip "no readable $kernel (install linux-image-amd64 matching the headers)"
-command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64 (install qemu-system-x86)"
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] || skip "no busybox (install busybox-static)"
-readelf -l "$busybox" 2>/dev/null | grep -q INTERP && skip "$busybox is not statically linked (install busybox-static)"
+. "$here/tools.sh"
+kernel_tools skip
 "$busybox" --list 2>/dev/null | grep -qx su || skip "$busybox has no su applet"
-command -v cpio >/dev/null || skip "no cpio"
 for t in talas tallink talcheck talrun; do [ -x "$bin/$t" ] || die "no $bin/$t: build the project first"; done
 
 start=$(date +%s)
