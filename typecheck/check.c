@@ -67,7 +67,51 @@ static void state_copy(State *d, const State *s)
 /* `guarded`: after a stack check, `depth` counts from the check, and the
    site must fit the guard instead of adding to its label's need. */
 /* `fueled`: after a fuel check in the block (kernel profile). */
-typedef struct Site { uint32_t from, to; int64_t depth, budget; int call, guarded, fueled; const TcInst *in; } Site;
+typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth, budget; } Site;
+
+/*
+** A set of .text offsets, one bit each, with the members below each
+** 64-bit word counted once it is built (marks_rank is then O(1)): where
+** instructions start, and where labels are.
+*/
+typedef struct Marks { uint64_t *w; uint32_t *below; size_t n; } Marks;
+
+static void marks_init(Marks *m, size_t n)
+{
+	m->n = n;
+	m->w = xcalloc(n / 64 + 1, sizeof *m->w);
+	m->below = NULL;
+}
+
+static void marks_set(Marks *m, size_t i) { m->w[i >> 6] |= UINT64_C(1) << (i & 63); }
+
+static int marks_has(const Marks *m, int64_t i)
+{
+	return i >= 0 && (uint64_t)i < m->n && (m->w[i >> 6] >> (i & 63) & 1);
+}
+
+static void marks_count(Marks *m)
+{
+	size_t nw = m->n / 64 + 1;
+	m->below = xmalloc(nw * sizeof *m->below);
+	uint32_t k = 0;
+	for (size_t i = 0; i < nw; i++) {
+		m->below[i] = k;
+		k += (uint32_t)__builtin_popcountll(m->w[i]);
+	}
+}
+
+/* Members below i (after marks_count). */
+static uint32_t marks_rank(const Marks *m, size_t i)
+{
+	return m->below[i >> 6] + (uint32_t)__builtin_popcountll(m->w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
+}
+
+static void marks_free(Marks *m)
+{
+	free(m->w);
+	free(m->below);
+}
 
 typedef struct Ck {
 	const char *path;
@@ -77,10 +121,11 @@ typedef struct Ck {
 	TyTable t;
 	LineTable lt;
 	TyOps o;
-	TcInst *ins; uint32_t nins;
-	int32_t *at;               /* by .text offset: instruction index, or -1  */
-	uint32_t *label;           /* by instruction: 1 + entry index, or 0      */
-	uint32_t *ann;             /* by instruction: 1 + first annotation, or 0 */
+	TcDecodeMemo *memo;        /* for decoding .text again after decode_all  */
+	Marks starts;              /* .text offsets where an instruction starts  */
+	Marks labels;              /* .text offsets with a label type            */
+	uint32_t *lab;             /* by rank in labels: 1 + entry index         */
+	uint32_t *annx;            /* annotation indexes by offset, then table order */
 	uint32_t block;            /* entry index of the block being checked     */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
@@ -552,11 +597,16 @@ static void index_names(Ck *c)
 	}
 }
 
+/* The label at a .text offset: 1 + its entry index, or 0. */
+static uint32_t label_at(Ck *c, int64_t off)
+{
+	return marks_has(&c->labels, off) ? c->lab[marks_rank(&c->labels, (size_t)off)] : 0;
+}
+
 /* The code type of a .text offset: a label's. */
 static TyId label_type(Ck *c, int64_t off)
 {
-	if (off < 0 || off >= (int64_t)c->obj.sect[SEC_TEXT].n || c->at[off] < 0) return 0;
-	uint32_t e = c->label[c->at[off]];
+	uint32_t e = label_at(c, off);
 	return e ? c->t.ent[e - 1].type : 0;
 }
 
@@ -582,10 +632,10 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 	TyId k = label_type(c, to);
 	if (!k) {
 		if (to < 0 || to >= (int64_t)c->obj.sect[SEC_TEXT].n) return report(c, "jump.target", "the target %#llx is outside .text", (long long)to), 0;
-		if (c->at[to] < 0) return report(c, "jump.target", "the target .text+%#llx is inside an instruction", (long long)to), 0;
+		if (!marks_has(&c->starts, to)) return report(c, "jump.target", "the target .text+%#llx is inside an instruction", (long long)to), 0;
 		return report(c, "jump.target", "the target .text+%#llx has no label type", (long long)to), 0;
 	}
-	*entry = c->label[c->at[to]];
+	*entry = label_at(c, to);
 	return k;
 }
 
@@ -1125,12 +1175,12 @@ static void site(Ck *c, uint32_t to, int call)
 	Site *s = &c->site[c->nsite++];
 	s->from = c->block;
 	s->to = to;
-	s->guarded = c->st.checked;
-	s->fueled = c->st.fueled;
+	s->guarded = (uint8_t)c->st.checked;
+	s->fueled = (uint8_t)c->st.fueled;
 	s->budget = c->st.budget;
 	s->depth = c->st.checked ? c->st.depth - c->st.cdepth : c->st.depth;
-	s->call = call;
-	s->in = c->in;
+	s->call = (uint8_t)call;
+	s->at = c->in->off;
 }
 
 /* [stack.depth] below a check, the stack grows at most STACK_GUARD bytes. */
@@ -1424,7 +1474,7 @@ static void do_lea(Ck *c, const TcInst *in)
 			int64_t to = (int64_t)in->off + in->len + m->val;
 			TyId k = label_type(c, to);
 			t = k ? k : leaf(c, TY_INT);
-			if (k) c->taken[c->label[c->at[to]] - 1] = 1;
+			if (k) c->taken[label_at(c, to) - 1] = 1;
 		}
 	} else {
 		Lin l = lin_const(m->val);
@@ -1694,31 +1744,39 @@ static void coerce(Ck *c, const TyAnnot *a)
 
 /* ---- the whole object ---- */
 
-/* [decode] all of .text decodes, instruction after instruction. */
+/*
+** [decode] all of .text decodes, instruction after instruction.  Only
+** where each starts is kept: the passes after this one decode again
+** (through the memo), which costs less than keeping every instruction.
+*/
 static int decode_all(Ck *c)
 {
 	const TcSection *tx = &c->obj.sect[SEC_TEXT];
 	size_t n = tx->n;
-	c->at = xmalloc((n + 1) * sizeof *c->at);
-	for (size_t i = 0; i <= n; i++) c->at[i] = -1;
-	unsigned cap = 0;
 	char err[256];
-	TcDecodeMemo *memo = xcalloc(1, sizeof *memo);
+	TcInst in;
+	marks_init(&c->starts, n);
+	c->memo = xcalloc(1, sizeof *c->memo);
 	for (size_t off = 0; off < n;) {
-		if (c->nins == cap) c->ins = xgrow(c->ins, sizeof *c->ins, c->nins + 1, &cap);
-		int len = tc_decode_memo(memo, tx->p, n, off, &c->ins[c->nins], err, sizeof err);
+		int len = tc_decode_memo(c->memo, tx->p, n, off, &in, err, sizeof err);
 		if (len <= 0) {
 			c->in = NULL;
 			c->off = (int64_t)off;
 			report(c, "decode", "%s", err);
-			free(memo);
 			return -1;
 		}
-		c->at[off] = (int32_t)c->nins++;
+		marks_set(&c->starts, off);
 		off += (size_t)len;
 	}
-	free(memo);
 	return 0;
+}
+
+/* The instruction at an offset where decode_all found one starts. */
+static const TcInst *inst_at(Ck *c, uint32_t off, TcInst *in)
+{
+	const TcSection *tx = &c->obj.sect[SEC_TEXT];
+	char err[256];
+	return tc_decode_memo(c->memo, tx->p, tx->n, off, in, err, sizeof err) > 0 ? in : NULL;
 }
 
 /* Does the instruction have a 32-bit field the linker may fill: rel32 or [rip + disp32]? */
@@ -1815,8 +1873,8 @@ static void module_fields(Ck *c)
 {
 	const TalModule *m = &c->obj.mod;
 	unsigned cap = 0;
-	for (uint32_t i = 0; i < c->nins; i++) {
-		const TcInst *in = &c->ins[i];
+	TcInst buf;
+	for (const TcInst *in = inst_at(c, 0, &buf); in; in = inst_at(c, in->off + in->len, &buf)) {
 		if (!has_link_field(in)) continue;
 		int imm = imm_bytes(in);
 		int64_t target = (int64_t)in->off + in->len;
@@ -1904,14 +1962,14 @@ static void check_module_exports(Ck *c)
 */
 static int check_relocs(Ck *c)
 {
-	size_t n = c->obj.sect[SEC_TEXT].n;
 	c->relsym = xcalloc(c->obj.nrel + 1, sizeof *c->relsym);
 	for (size_t i = 0; i < c->obj.nrel; i++) {
 		const TcReloc *r = &c->obj.rel[i];
 		c->relsym[i] = r->sect ? 0 : ty_str(&c->t, r->sym, strlen(r->sym));
 		int64_t start = r->offset;
-		while (start >= 0 && start > (int64_t)r->offset - 15 && (start >= (int64_t)n || c->at[start] < 0)) start--;
-		const TcInst *in = start >= 0 && start < (int64_t)n && c->at[start] >= 0 ? &c->ins[c->at[start]] : NULL;
+		TcInst buf;
+		while (start >= 0 && start > (int64_t)r->offset - 15 && !marks_has(&c->starts, start)) start--;
+		const TcInst *in = marks_has(&c->starts, start) ? inst_at(c, (uint32_t)start, &buf) : NULL;
 		c->in = in;
 		c->off = (int64_t)r->offset;
 		if (!in || !has_link_field(in) || r->offset != in->off + in->len - 4 - (uint32_t)imm_bytes(in))
@@ -1928,21 +1986,29 @@ static int check_relocs(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
+/* Annotations by offset, then in table order. */
+static const TyAnnot *sort_ann;
+static int by_offset(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t ox = sort_ann[x].offset, oy = sort_ann[y].offset;
+	return ox != oy ? (ox < oy ? -1 : 1) : (x > y) - (x < y);
+}
+
 /* [label] a label type names the start of an instruction in .text, and is a code type. */
 static int place_labels(Ck *c)
 {
-	c->label = xcalloc(c->nins + 1, sizeof *c->label);
-	c->ann = xcalloc(c->nins + 1, sizeof *c->ann);
+	size_t n = c->obj.sect[SEC_TEXT].n;
 	c->local = xcalloc(c->t.nent + 1, sizeof *c->local);
 	c->taken = xcalloc(c->t.nent + 1, sizeof *c->taken);
-	size_t n = c->obj.sect[SEC_TEXT].n;
+	marks_init(&c->labels, n);
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		const char *name = ty_strof(&c->t, e->name);
 		if (e->kind != E_LABEL) continue;
 		c->ent = e;
 		c->in = NULL;
-		if (e->sect != SEC_TEXT || e->offset >= n || c->at[e->offset] < 0) {
+		if (e->sect != SEC_TEXT || !marks_has(&c->starts, e->offset)) {
 			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", name, e->offset);
 			continue;
 		}
@@ -1953,22 +2019,31 @@ static int place_labels(Ck *c)
 			else report(c, "label.type", "the type of '%s' is not a code type", name);
 			continue;
 		}
-		uint32_t k = (uint32_t)c->at[e->offset];
-		if (c->label[k]) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
-		c->label[k] = i + 1;
+		if (marks_has(&c->labels, e->offset)) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
+		marks_set(&c->labels, e->offset);
+	}
+	marks_count(&c->labels);
+	c->lab = xcalloc(c->t.nent + 1, sizeof *c->lab);
+	for (uint32_t i = 0; i < c->t.nent; i++) {   /* the first of a place, as marked */
+		const TyEntry *e = &c->t.ent[i];
+		if (e->kind != E_LABEL || !marks_has(&c->labels, e->offset)) continue;
+		uint32_t k = marks_rank(&c->labels, e->offset);
+		if (!c->lab[k]) c->lab[k] = i + 1;
 	}
 	for (uint32_t i = c->t.nann; i-- > 0;) {
 		const TyAnnot *a = &c->t.ann[i];
-		if (a->offset >= n || c->at[a->offset] < 0) {
+		if (!marks_has(&c->starts, a->offset)) {
 			c->ent = NULL;
 			c->in = NULL;
 			c->off = a->offset < n ? (int64_t)a->offset : -1;
 			report(c, "coerce.place", "a coercion at .text+%#x is not at an instruction", a->offset);
 			c->off = -1;
-			continue;
 		}
-		c->ann[c->at[a->offset]] = i + 1;
 	}
+	c->annx = xmalloc((c->t.nann + 1) * sizeof *c->annx);
+	for (uint32_t i = 0; i < c->t.nann; i++) c->annx[i] = i;
+	sort_ann = c->t.ann;
+	qsort(c->annx, c->t.nann, sizeof *c->annx, by_offset);
 	return c->errors ? -1 : 0;
 }
 
@@ -2148,7 +2223,8 @@ static void check_guarded(Ck *c, const int64_t *need)
 		const Site *s = &c->site[i];
 		int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
 		if (!s->guarded || use <= s->budget) continue;
-		c->in = s->in;
+		TcInst in;
+		c->in = inst_at(c, s->at, &in);
 		report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)s->budget);
 		c->in = NULL;
 	}
@@ -2272,28 +2348,38 @@ static void check_fuel(Ck *c)
 	free(g.first); free(g.edge);
 }
 
+/*
+** Block after block, in the order of the code: a label starts a block;
+** the annotations at an instruction are applied before it, those on the
+** edge into a label (fall-through) before the state enters it.
+*/
 static void check_blocks(Ck *c)
 {
+	const TcSection *tx = &c->obj.sect[SEC_TEXT];
+	const TyAnnot *ann = c->t.ann;
+	uint32_t a = 0, a1, na = c->t.nann;
+	TcInst buf;
 	c->st.live = 0;
-	for (uint32_t i = 0; i < c->nins; i++) {
-		const TcInst *in = &c->ins[i];
+	for (const TcInst *in = inst_at(c, 0, &buf); in; in = in->off + in->len < tx->n ? inst_at(c, in->off + in->len, &buf) : NULL) {
 		c->in = in;
-		uint32_t a0 = c->ann[i], a;
+		while (a < na && ann[c->annx[a]].offset < in->off) a++;
+		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
+		uint32_t label = label_at(c, in->off);
 		c->o.budget = TYOPS_BUDGET;
-		if (c->label[i]) {
-			const TyEntry *e = &c->t.ent[c->label[i] - 1];
+		if (label) {
+			const TyEntry *e = &c->t.ent[label - 1];
 			Subst u;
-			for (a = a0; c->st.live && a && a <= c->t.nann && c->t.ann[a - 1].offset == in->off; a++)
-				if (c->t.ann[a - 1].edge) coerce(c, &c->t.ann[a - 1]);
+			for (uint32_t i = a; c->st.live && i < a1; i++)
+				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
 			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
-			if (c->st.live) site(c, c->label[i], 0);
+			if (c->st.live) site(c, label, 0);
 			const Code *p = code_of(c, e->type);
 			if (p) entry_state(c, p, &c->st);
-			c->block = c->label[i];
+			c->block = label;
 		}
 		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
-		for (a = a0; a && a <= c->t.nann && c->t.ann[a - 1].offset == in->off; a++)
-			if (!c->t.ann[a - 1].edge || !c->label[i]) coerce(c, &c->t.ann[a - 1]);
+		for (uint32_t i = a; i < a1; i++)
+			if (!ann[c->annx[i]].edge || !label) coerce(c, &ann[c->annx[i]]);
 		int before = c->errors;
 		check_inst(c, in);
 		if (c->inst) {
@@ -2302,10 +2388,11 @@ static void check_blocks(Ck *c)
 		}
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */
-			if (c->errors > 20) return;
+			if (c->errors > 20) break;
 		}
 	}
 	if (c->st.live) report(c, "flow.end", "execution runs off the end of .text");
+	c->in = NULL;   /* it was buf */
 }
 
 static int load(Ck *c, const char *path)
@@ -2357,10 +2444,11 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 	tc_close(&c->obj);
 	ty_free(&c->t);
 	lt_free(&c->lt);
-	free(c->ins);
-	free(c->at);
-	free(c->label);
-	free(c->ann);
+	free(c->memo);
+	marks_free(&c->starts);
+	marks_free(&c->labels);
+	free(c->lab);
+	free(c->annx);
 	free(c->local);
 	free(c->taken);
 	free(c->byname);
