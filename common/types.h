@@ -244,6 +244,7 @@ typedef struct LineRow { uint32_t offset, file, line, col; } LineRow;
 typedef struct LineTable {
 	char **file; uint32_t nfile, capfile;        /* file names          */
 	LineRow *row; uint32_t nrow, caprow;
+	int count_only;                              /* lt_decode keeps no rows, only nrow */
 } LineTable;
 
 void lt_init(LineTable *l);
@@ -252,6 +253,8 @@ uint32_t lt_file(LineTable *l, const char *name);   /* intern a file name */
 void lt_add(LineTable *l, uint32_t offset, uint32_t file, uint32_t line, uint32_t col);
 void lt_encode(const LineTable *l, Buf *out);
 int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap);
+/* Check a section as lt_decode does, keeping nothing: 0, or -1 with a message. */
+int lt_check(const uint8_t *p, size_t n, char *err, size_t errcap);
 /* The row covering `offset` (the last row at or before it), or NULL. */
 const LineRow *lt_find(const LineTable *l, uint32_t offset);
 

@@ -589,6 +589,10 @@ static void rd_row(Rd *r, LineTable *l, LineRow *prev)
 	if (r->bad)
 		return;
 	*prev = (LineRow){ (uint32_t)off, file, (uint32_t)line, col };
+	if (l->count_only) {
+		l->nrow++;
+		return;
+	}
 	if (l->nrow == l->caprow)   /* lt_decode made room for the count it read */
 		l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
 	l->row[l->nrow++] = *prev;
@@ -614,7 +618,7 @@ int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap
 			lt_newfile(l, s, len);
 	}
 	count = rd_count(&r, ROWMIN, UINT32_MAX / 4, "row count");
-	if (!r.bad && count)   /* bounded by the bytes left: rd_count checked */
+	if (!r.bad && count && !l->count_only)   /* bounded by the bytes left: rd_count checked */
 		l->row = xgrow(l->row, sizeof *l->row, (size_t)count, &l->caprow);
 	for (uint64_t i = 0; i < count && !r.bad; i++)
 		rd_row(&r, l, &prev);
@@ -627,9 +631,20 @@ int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap
 	return 0;
 }
 
+int lt_check(const uint8_t *p, size_t n, char *err, size_t errcap)
+{
+	LineTable l;
+	lt_init(&l);
+	l.count_only = 1;
+	int r = lt_decode(&l, p, n, err, errcap);
+	lt_free(&l);
+	return r;
+}
+
 /* Binary search for the last row at or before `offset`. */
 const LineRow *lt_find(const LineTable *l, uint32_t offset)
 {
+	if (!l->row) return NULL;
 	uint32_t lo = 0, hi = l->nrow;   /* rows below lo are <= offset, from hi on > */
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;

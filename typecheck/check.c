@@ -119,7 +119,8 @@ typedef struct Ck {
 	FILE *json;
 	TcObject obj;
 	TyTable t;
-	LineTable lt;
+	LineTable lt;              /* decoded at the first report (load checks it) */
+	int lt_read;
 	TyOps o;
 	TcDecodeMemo *memo;        /* for decoding .text again after decode_all  */
 	Marks starts;              /* .text offsets where an instruction starts  */
@@ -210,6 +211,11 @@ static void json_str(FILE *f, const char *s)
 static Pos src_pos(Ck *c, uint32_t off)
 {
 	Pos p = { 0, 0, 0 };
+	char err[512];
+	if (!c->lt_read) {   /* load checked the section: this cannot fail */
+		c->lt_read = 1;
+		if (lt_decode(&c->lt, c->obj.lines.p, c->obj.lines.n, err, sizeof err) != 0) return p;
+	}
 	const LineRow *r = lt_find(&c->lt, off);
 	if (!r || r->file >= c->lt.nfile) return p;
 	p.file = diag_source_file(c->d, c->lt.file[r->file]);
@@ -2404,7 +2410,7 @@ static int load(Ck *c, const char *path)
 		return -1;
 	}
 	if (ty_decode(&c->t, c->obj.types.p, c->obj.types.n, err, sizeof err) != 0 ||
-	    lt_decode(&c->lt, c->obj.lines.p, c->obj.lines.n, err, sizeof err) != 0) {
+	    lt_check(c->obj.lines.p, c->obj.lines.n, err, sizeof err) != 0) {
 		diag_fatal(c->d, "%s: corrupt type section: %s", path, err);
 		return -1;
 	}
