@@ -90,6 +90,15 @@ static int marks_has(const Marks *m, int64_t i)
 	return i >= 0 && (uint64_t)i < m->n && (m->w[i >> 6] >> (i & 63) & 1);
 }
 
+/* Bits set in x (without the popcnt instruction, which x86-64 does not promise). */
+static uint32_t pop64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (uint32_t)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 static void marks_count(Marks *m)
 {
 	size_t nw = m->n / 64 + 1;
@@ -97,14 +106,14 @@ static void marks_count(Marks *m)
 	uint32_t k = 0;
 	for (size_t i = 0; i < nw; i++) {
 		m->below[i] = k;
-		k += (uint32_t)__builtin_popcountll(m->w[i]);
+		k += pop64(m->w[i]);
 	}
 }
 
 /* Members below i (after marks_count). */
 static uint32_t marks_rank(const Marks *m, size_t i)
 {
-	return m->below[i >> 6] + (uint32_t)__builtin_popcountll(m->w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
+	return m->below[i >> 6] + pop64(m->w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
 }
 
 static void marks_free(Marks *m)
@@ -2049,7 +2058,11 @@ static int place_labels(Ck *c)
 	c->annx = xmalloc((c->t.nann + 1) * sizeof *c->annx);
 	for (uint32_t i = 0; i < c->t.nann; i++) c->annx[i] = i;
 	sort_ann = c->t.ann;
-	qsort(c->annx, c->t.nann, sizeof *c->annx, by_offset);
+	for (uint32_t i = 1; i < c->t.nann; i++)
+		if (c->t.ann[i - 1].offset > c->t.ann[i].offset) {   /* the assembler writes them sorted */
+			qsort(c->annx, c->t.nann, sizeof *c->annx, by_offset);
+			break;
+		}
 	return c->errors ? -1 : 0;
 }
 
@@ -2172,11 +2185,6 @@ static void check_exports(Ck *c)
 */
 typedef struct Graph { uint32_t n, *first, *edge; } Graph;
 
-static int by_from(const void *a, const void *b)
-{
-	const Site *x = a, *y = b;
-	return x->from < y->from ? -1 : x->from > y->from;
-}
 
 static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
 {
@@ -2284,15 +2292,17 @@ static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 	free(index); free(low); free(which); free(stk); free(call); free(next); free(on);
 }
 
-/* The graph of the sites `keep` accepts, from the sites sorted by `from`. */
+/* The sites `keep` accepts as edges, bucketed by the label they leave (in check order within one). */
 static Graph site_graph(Ck *c, int (*keep)(const Site *))
 {
 	uint32_t n = c->t.nent;
 	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
+	uint32_t *at = xcalloc(n + 2, sizeof *at);
 	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from] += keep(&c->site[s]) != 0;   /* from is 1-based */
 	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
-	for (unsigned s = 0, k = 0; s < c->nsite; s++)
-		if (keep(&c->site[s])) g.edge[k++] = s;
+	for (unsigned s = 0; s < c->nsite; s++)
+		if (keep(&c->site[s])) g.edge[g.first[c->site[s].from - 1] + at[c->site[s].from - 1]++] = s;
+	free(at);
 	return g;
 }
 
@@ -2300,18 +2310,9 @@ static int unguarded(const Site *s) { return !s->guarded; }
 static int unfueled(const Site *s) { return !s->fueled; }
 
 /* The sites by `from` (blocks are checked in order: usually sorted already). */
-static void sort_sites(Ck *c)
-{
-	for (unsigned s = 1; s < c->nsite; s++)
-		if (c->site[s - 1].from > c->site[s].from) {
-			qsort(c->site, c->nsite, sizeof *c->site, by_from);
-			return;
-		}
-}
 
 static void check_stack(Ck *c)
 {
-	sort_sites(c);
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
 	Graph g = site_graph(c, unguarded);
 	int64_t *need = xcalloc(g.n + 1, sizeof *need);
@@ -2348,7 +2349,6 @@ static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t
 */
 static void check_fuel(Ck *c)
 {
-	sort_sites(c);
 	Graph g = site_graph(c, unfueled);
 	components(c, &g, fuel_component, NULL);
 	free(g.first); free(g.edge);
