@@ -176,6 +176,7 @@ typedef struct TyOps {
 	                        are DAGs, and a walk must not blow up on one   */
 	Subst scope;         /* names bound by the code, exists and rec types
 	                        ty_leq is inside (values 0)                    */
+	struct SelfSum *self;/* the variables of recently compared types      */
 } TyOps;
 
 void tyops_init(TyOps *o, TyTable *t);

@@ -34,6 +34,8 @@ void tyops_free(TyOps *o)
 	free(o->exp);
 	free(o->size);
 	free(o->align);
+	free(o->self);
+	o->self = NULL;
 	o->tdef = NULL;
 	o->exp = NULL;
 	o->size = NULL;
@@ -508,6 +510,46 @@ static int self_walk(TyOps *o, TyId id, Subst *u, uint32_t bits, int *bound, int
 	return 1;
 }
 
+/*
+** The same answer without the walk, for a type with few variables and no
+** binder inside (most types a state holds): its variable nodes, found
+** once and kept in a small cache by node.  n is SELF_WALK when the type
+** must be walked.
+*/
+enum { SELF_VARS = 4, SELF_CACHE = 4096, SELF_WALK = 0xff };
+typedef struct SelfSum { TyId id; uint8_t n; TyId v[SELF_VARS]; } SelfSum;
+
+static int sum_walk(TyOps *o, TyId id, SelfSum *s, int depth, int *steps)
+{
+	if (!id || !N(o, id)->vars) return 1;
+	if (depth > 32 || --*steps < 0) return 0;
+	const TyNode *n = N(o, id);
+	if (n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) return 0;
+	if (n->kind == TY_VAR) {
+		for (int i = 0; i < s->n; i++)
+			if (s->v[i] == id) return 1;
+		if (s->n == SELF_VARS) return 0;
+		s->v[s->n++] = id;
+		return 1;
+	}
+	for (int i = 0; i < n->nkids; i++)
+		if (!sum_walk(o, K(o, id, i), s, depth + 1, steps)) return 0;
+	return 1;
+}
+
+static const SelfSum *self_sum(TyOps *o, TyId a)
+{
+	if (!o->self) o->self = xcalloc(SELF_CACHE, sizeof *o->self);
+	SelfSum *s = &o->self[(a * UINT32_C(0x9e3779b1)) >> 20 & (SELF_CACHE - 1)];
+	if (s->id != a) {
+		int steps = 256;
+		s->id = a;
+		s->n = 0;
+		if (!sum_walk(o, a, s, 0, &steps)) s->n = SELF_WALK;
+	}
+	return s;
+}
+
 static int self_fits(TyOps *o, TyId a, Subst *u)
 {
 	uint32_t bits = 0;
@@ -515,6 +557,21 @@ static int self_fits(TyOps *o, TyId a, Subst *u)
 	for (int i = 0; u && i < u->n; i++) bits |= ty_var_bit(u->name[i]);
 	if (!bits || !(N(o, a)->vars & bits)) return 1;
 	if (o->scope.n) return 0;   /* under a binder: the long way, which knows what is bound */
+	const SelfSum *s = self_sum(o, a);
+	if (s->n != SELF_WALK) {
+		for (int i = 0; i < s->n; i++) {
+			int j = in_subst(u, N(o, s->v[i])->name);
+			if (j < 0) continue;
+			if (!u->val[j]) {
+				u->val[j] = s->v[i];
+				bound[nbound++] = j;
+			} else if (u->val[j] != s->v[i]) {
+				while (nbound > 0) u->val[bound[--nbound]] = 0;
+				return 0;
+			}
+		}
+		return 1;
+	}
 	if (self_walk(o, a, u, bits, bound, &nbound, 0) > 0) return 1;
 	while (nbound > 0) u->val[bound[--nbound]] = 0;
 	return 0;
