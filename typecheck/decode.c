@@ -698,10 +698,15 @@ int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, T
 {
 	if (off > n || n - off < 4) return tc_decode(code, n, off, out, err, errcap);
 	const uint8_t *p = code + off;
-	uint32_t key = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-	unsigned h = (unsigned)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 54) & (TC_MEMO - 1);
+	uint64_t w[2] = { 0, 0 };
+	if (n - off >= 16) memcpy(w, p, 16);   /* two loads */
+	else memcpy(w, p, n - off);
+	unsigned h = (unsigned)(((uint32_t)w[0] * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - TC_MEMO_BITS));
 	TcMemoEntry *e = &m->e[h];
-	if (e->len && e->len <= n - off && memcmp(e->bytes, p, e->len) == 0) {
+	unsigned have = e->in.len;   /* 0 in an empty entry; at most 15 */
+	uint64_t m0 = have >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << 8 * have) - 1;
+	uint64_t m1 = have > 8 ? (UINT64_C(1) << 8 * (have - 8)) - 1 : 0;
+	if (have && have <= n - off && (w[0] & m0) == e->w[0] && (w[1] & m1) == e->w[1]) {
 		*out = e->in;
 		out->off = (uint32_t)off;
 		for (int i = 0; i < out->nops; i++)
@@ -710,8 +715,8 @@ int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, T
 	}
 	int len = tc_decode(code, n, off, out, err, errcap);
 	if (len > 0) {
-		e->len = (uint8_t)len;
-		memcpy(e->bytes, p, (size_t)len);
+		e->w[0] = e->w[1] = 0;
+		memcpy(e->w, p, (size_t)len);
 		e->in = *out;              /* kept relative to offset 0 */
 		e->in.off = 0;
 		for (int i = 0; i < out->nops; i++)

@@ -95,8 +95,8 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 ** with its offset and branch target moved.  Rejections are not kept: each
 ** is decoded afresh, message and all.  The memo starts zeroed.
 */
-enum { TC_MEMO = 1024 };
-typedef struct TcMemoEntry { uint8_t len, bytes[15]; TcInst in; } TcMemoEntry;
+enum { TC_MEMO_BITS = 12, TC_MEMO = 1 << TC_MEMO_BITS };
+typedef struct TcMemoEntry { uint64_t w[2]; TcInst in; } TcMemoEntry;   /* w: the bytes, zero-padded; in.len */
 typedef struct TcDecodeMemo { TcMemoEntry e[TC_MEMO]; } TcDecodeMemo;
 int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
 
