@@ -173,15 +173,18 @@ static TyId leaf(Ck *c, int kind)
 {
 	return c->leafs[kind] ? c->leafs[kind] : (c->leafs[kind] = mk(c, kind, 0, 0, 0, NULL, 0));
 }
-static Lin lin_at(Ck *c, TyId e)
+/* The form kept for e: valid until the next lin_ref or lin_at. */
+static const Lin *lin_ref(Ck *c, TyId e)
 {
 	unsigned h = e & (sizeof c->lin / sizeof *c->lin - 1);
 	if (!e || c->lin[h].id != e) {
 		c->lin[h].l = lin_of(&c->t, e);
 		c->lin[h].id = e;
 	}
-	return c->lin[h].l;
+	return &c->lin[h].l;
 }
+
+static Lin lin_at(Ck *c, TyId e) { return *lin_ref(c, e); }
 static TyId mk1(Ck *c, int kind, int flags, TyId a) { return mk(c, kind, flags, 0, 0, &a, 1); }
 static TyId mk2(Ck *c, int kind, TyId a, TyId b) { TyId k[2] = { a, b }; return mk(c, kind, 0, 0, 0, k, 2); }
 
@@ -384,12 +387,12 @@ static int code_split(Ck *c, TyId k, Code *p)
 */
 static Lin side(Ck *c, TyId k, int i);
 
-static const Code *code_of(Ck *c, TyId k)
+static const Code *code_of(Ck *c, TyId k0)
 {
-	k = X(c, k);
+	if (k0 < c->ncode && c->code[k0]) return c->code[k0];   /* kept under the name too */
+	TyId k = X(c, k0);
 	if (!k) return NULL;
-	if (k < c->ncode && c->code[k]) return c->code[k];
-	c->code = xgrowz(c->code, sizeof *c->code, (size_t)k + 1, &c->ncode);
+	c->code = xgrowz(c->code, sizeof *c->code, (size_t)(k > k0 ? k : k0) + 1, &c->ncode);
 	if (!c->code[k]) {
 		Code *p = arena_alloc(&c->arena, sizeof *p);
 		if (!code_split(c, k, p)) return NULL;
@@ -412,7 +415,7 @@ static const Code *code_of(Ck *c, TyId k)
 		free(f);
 		c->code[k] = p;
 	}
-	return c->code[k];
+	return c->code[k0] = c->code[k];
 }
 
 /*
@@ -498,7 +501,7 @@ static Lin lin_subst(Ck *c, const Lin *g, const Subst *u)
 			r.c[r.n++] = g->c[i];
 		}
 	}
-	for (int i = 0; i < n; i++) r = lin_add(r, lin_at(c, val[i]), m[i]);
+	for (int i = 0; i < n; i++) lin_addto(&r, lin_ref(c, val[i]), m[i]);
 	return r;
 }
 

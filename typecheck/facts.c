@@ -47,7 +47,7 @@ Lin lin_var(StrId v)
 }
 
 /* a += m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or a is no longer ok. */
-static void lin_add_to(Lin *a, const Lin *b, int64_t m)
+void lin_addto(Lin *a, const Lin *b, int64_t m)
 {
 	const int64_t big = INT64_C(1) << 56;
 	if (!a->ok || !b->ok) { a->ok = 0; return; }
@@ -58,13 +58,6 @@ static void lin_add_to(Lin *a, const Lin *b, int64_t m)
 		if (b->c[i] > 4096 || b->c[i] < -4096) { a->ok = 0; return; }
 	a->k += m * b->k;
 	for (int i = 0; i < b->n; i++) lin_addterm(a, b->v[i], m * b->c[i]);
-}
-
-/* a + m*b */
-Lin lin_add(Lin a, Lin b, int64_t m)
-{
-	lin_add_to(&a, &b, m);
-	return a;
 }
 
 static Lin lin_bad(void)
@@ -186,7 +179,7 @@ static int rule_holds(const Facts *f, const Lin *g, const int *pick, int n)
 			p[j - 1] = t;
 		}
 	Lin r = *g;
-	for (int i = 0; i < n; i++) lin_add_to(&r, &f->f[p[i]], -1);
+	for (int i = 0; i < n; i++) lin_addto(&r, &f->f[p[i]], -1);
 	return plainly_nonneg(&r);
 }
 

@@ -131,7 +131,8 @@ typedef struct Facts { int n; uint64_t gen; Lin f[FACTS_MAX]; } Facts;
 
 Lin lin_const(int64_t k);
 Lin lin_var(StrId v);
-Lin lin_add(Lin a, Lin b, int64_t m);          /* a + m*b */
+void lin_addto(Lin *a, const Lin *b, int64_t m); /* a += m*b */
+static inline Lin lin_add(Lin a, Lin b, int64_t m) { lin_addto(&a, &b, m); return a; }   /* a + m*b */
 Lin lin_of(const TyTable *t, TyId index);
 int lin_is_const(Lin l, int64_t *k);
 /* Forms with the same terms in the same order and the same constant (ok ones), and a hash to match. */
