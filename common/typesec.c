@@ -207,6 +207,14 @@ static inline uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
 {
 	if (!r->bad && r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)
 		return r->p[r->pos++];
+	/* two bytes, shortest form (the second is not 0): most ids and offsets */
+	if (!r->bad && r->pos < r->n && r->n - r->pos >= 2 && (r->p[r->pos] & 0x80) && r->p[r->pos + 1] - 1u < 0x7fu) {
+		uint64_t v = (uint64_t)(r->p[r->pos] & 0x7f) | (uint64_t)r->p[r->pos + 1] << 7;
+		if (v <= max) {
+			r->pos += 2;
+			return v;
+		}
+	}
 	return rd_uleb_long(r, max, what);
 }
 
