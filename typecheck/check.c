@@ -338,6 +338,7 @@ static int plain_data(Ck *c, TyId t, int depth);
 */
 typedef struct Code {
 	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel;
+	uint8_t regs[16];          /* the registers with a type, nr of them */
 	Lin *side;
 	int ninit; Lin *init; uint64_t gen;
 } Code;
@@ -396,6 +397,8 @@ static const Code *code_of(Ck *c, TyId k0)
 	if (!c->code[k]) {
 		Code *p = arena_alloc(&c->arena, sizeof *p);
 		if (!code_split(c, k, p)) return NULL;
+		for (int r = 0; r < 16; r++)
+			if (p->reg[r]) p->regs[p->nr++] = (uint8_t)r;
 		p->side = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->side);
 		Facts *f = xmalloc(sizeof *f);
 		f->n = 0;
@@ -517,8 +520,8 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 	const Code *p = code_of(c, target);
 	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
 	unknowns(c, p, u);
-	for (int r = 0; r < 16; r++) {
-		if (!p->reg[r]) continue;
+	for (int i = 0; i < p->nr; i++) {
+		int r = p->regs[i];
 		/* a register with no value holds junk: any, which only a variable of the target's fits */
 		TyId have = st->reg[r];
 		if (!have && N(c, p->reg[r])->kind == TY_VAR) have = leaf(c, TY_ANY);
