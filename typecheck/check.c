@@ -1792,12 +1792,21 @@ static int decode_all(Ck *c)
 	return 0;
 }
 
-/* The instruction at an offset where decode_all found one starts. */
+/*
+** The instruction at an offset where decode_all found one starts.  The
+** decoder is a function of the bytes, so it decodes again; if it did not,
+** that is reported, and the caller stops.
+*/
 static const TcInst *inst_at(Ck *c, uint32_t off, TcInst *in)
 {
 	const TcSection *tx = &c->obj.sect[SEC_TEXT];
 	char err[256];
-	return tc_decode_memo(c->memo, tx->p, tx->n, off, in, err, sizeof err) > 0 ? in : NULL;
+	if (tc_decode_memo(c->memo, tx->p, tx->n, off, in, err, sizeof err) > 0) return in;
+	c->in = NULL;
+	c->off = off;
+	report(c, "decode", "internal error: .text+%#x decoded before but not now: %s", off, err);
+	c->off = -1;
+	return NULL;
 }
 
 /* Does the instruction have a 32-bit field the linker may fill: rel32 or [rip + disp32]? */
@@ -1895,7 +1904,9 @@ static void module_fields(Ck *c)
 	const TalModule *m = &c->obj.mod;
 	unsigned cap = 0;
 	TcInst buf;
-	for (const TcInst *in = inst_at(c, 0, &buf); in; in = inst_at(c, in->off + in->len, &buf)) {
+	for (uint32_t off = 0; off < c->obj.sect[SEC_TEXT].n; off += buf.len) {
+		const TcInst *in = inst_at(c, off, &buf);
+		if (!in) return;   /* not after decode_all: reported, and check_relocs stops at it */
 		if (!has_link_field(in)) continue;
 		int imm = imm_bytes(in);
 		int64_t target = (int64_t)in->off + in->len;
@@ -2007,15 +2018,6 @@ static int check_relocs(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
-/* Annotations by offset, then in table order. */
-static const TyAnnot *sort_ann;
-static int by_offset(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	uint32_t ox = sort_ann[x].offset, oy = sort_ann[y].offset;
-	return ox != oy ? (ox < oy ? -1 : 1) : (x > y) - (x < y);
-}
-
 /* [label] a label type names the start of an instruction in .text, and is a code type. */
 static int place_labels(Ck *c)
 {
@@ -2061,12 +2063,16 @@ static int place_labels(Ck *c)
 			c->off = -1;
 		}
 	}
+	/* annotations by offset, then in table order (the assembler writes them so) */
 	c->annx = xmalloc((c->t.nann + 1) * sizeof *c->annx);
 	for (uint32_t i = 0; i < c->t.nann; i++) c->annx[i] = i;
-	sort_ann = c->t.ann;
 	for (uint32_t i = 1; i < c->t.nann; i++)
-		if (c->t.ann[i - 1].offset > c->t.ann[i].offset) {   /* the assembler writes them sorted */
-			qsort(c->annx, c->t.nann, sizeof *c->annx, by_offset);
+		if (c->t.ann[i - 1].offset > c->t.ann[i].offset) {
+			uint64_t *key = xmalloc(c->t.nann * sizeof *key);
+			for (uint32_t j = 0; j < c->t.nann; j++) key[j] = (uint64_t)c->t.ann[j].offset << 32 | j;
+			qsort(key, c->t.nann, sizeof *key, cmp_u64);
+			for (uint32_t j = 0; j < c->t.nann; j++) c->annx[j] = (uint32_t)key[j];
+			free(key);
 			break;
 		}
 	return c->errors ? -1 : 0;
@@ -2372,7 +2378,9 @@ static void check_blocks(Ck *c)
 	uint32_t a = 0, a1, na = c->t.nann;
 	TcInst buf;
 	c->st.live = 0;
-	for (const TcInst *in = inst_at(c, 0, &buf); in; in = in->off + in->len < tx->n ? inst_at(c, in->off + in->len, &buf) : NULL) {
+	for (uint32_t off = 0; off < tx->n; off += buf.len) {
+		const TcInst *in = inst_at(c, off, &buf);
+		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;

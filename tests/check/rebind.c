@@ -1,9 +1,13 @@
 /*
 ** rebind IN OUT FROM TO SORT - a .tal.types section (IN, as objcopy dumps
 ** it) with its one binder node "FROM: SORT" (TK_* number) renamed TO, a
-** string the section already holds; written to OUT.  The tamper test uses
-** it to make sections the assembler never writes (a typedef whose body
-** uses a variable its parameters do not bind).  Exit 0 done, 2 otherwise.
+** string the section already holds; written to OUT.
+** rebind IN OUT --backwards - the section with its coercions listed from
+** the last instruction to the first (those at one instruction keep their
+** order).
+** The tamper test uses it to make sections the assembler never writes (a
+** typedef whose body uses a variable its parameters do not bind).  Exit 0
+** done, 2 otherwise.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +15,32 @@
 
 #include "types.h"
 
+static int write_table(TyTable *t, const char *path)
+{
+	Buf b = { 0 };
+	ty_encode(t, &b);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(b.p, 1, b.n, f) != b.n || fclose(f)) { perror(path); return 2; }
+	free(b.p);
+	ty_free(t);
+	return 0;
+}
+
+/* Stable: by offset, last first; table order among equal offsets. */
+static void backwards(TyTable *t)
+{
+	for (uint32_t i = 1; i < t->nann; i++)
+		for (uint32_t j = i; j > 0 && t->ann[j - 1].offset < t->ann[j].offset; j--) {
+			TyAnnot a = t->ann[j];
+			t->ann[j] = t->ann[j - 1];
+			t->ann[j - 1] = a;
+		}
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 6) { fprintf(stderr, "usage: rebind IN OUT FROM TO SORT\n"); return 2; }
+	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0;
+	if (argc != 6 && !back) { fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards\n"); return 2; }
 	FILE *f = fopen(argv[1], "rb");
 	if (!f) { perror(argv[1]); return 2; }
 	static unsigned char buf[1 << 22];
@@ -23,6 +50,10 @@ int main(int argc, char **argv)
 	char err[256];
 	ty_init(&t);
 	if (ty_decode(&t, buf, n, err, sizeof err)) { fprintf(stderr, "rebind: %s: %s\n", argv[1], err); return 2; }
+	if (back) {
+		backwards(&t);
+		return write_table(&t, argv[2]);
+	}
 	StrId from = ty_str_find(&t, argv[3], strlen(argv[3])), to = ty_str_find(&t, argv[4], strlen(argv[4]));
 	int sort = atoi(argv[5]), hits = 0;
 	TyId hit = 0;
@@ -30,11 +61,5 @@ int main(int argc, char **argv)
 		if (t.node[i].kind == TY_BINDER && t.node[i].name == from && t.node[i].flags == sort) hit = i, hits++;
 	if (!to || hits != 1) { fprintf(stderr, "rebind: %d binders %s: %s, string %s %s\n", hits, argv[3], argv[5], argv[4], to ? "found" : "missing"); return 2; }
 	t.node[hit].name = to;   /* the table's hash index is stale now: it is only written out */
-	Buf b = { 0 };
-	ty_encode(&t, &b);
-	f = fopen(argv[2], "wb");
-	if (!f || fwrite(b.p, 1, b.n, f) != b.n || fclose(f)) { perror(argv[2]); return 2; }
-	free(b.p);
-	ty_free(&t);
-	return 0;
+	return write_table(&t, argv[2]);
 }

@@ -127,6 +127,16 @@ else
   echo "FAIL: cannot rename the parameter of t"; failures=$((failures + 1))
 fi
 
+# Coercions listed last instruction first (talas lists them in order; those
+# at one instruction keep theirs): each still applies where it is, so the
+# list example verifies as before.
+if objcopy --dump-section .tal.types=list.types list.o && "$rebind" list.types list.back.types --backwards &&
+   ! cmp -s list.types list.back.types && objcopy --update-section .tal.types=list.back.types list.o list.back.o; then
+  "$talcheck" -fdiagnostics-color=never list.back.o 2>err || { echo "FAIL: list with its coercions backwards is rejected"; cat err; failures=$((failures + 1)); }
+else
+  echo "FAIL: cannot list the coercions of list backwards"; failures=$((failures + 1))
+fi
+
 # A type binding one name twice, which talas refuses to write: the second
 # binder is renamed in the section (to a node the section does not hold
 # already: sections hold each node once).  In a label type, a jump would solve n
