@@ -485,53 +485,32 @@ static int binds_unknown(TyOps *o, TyId id, const Subst *u)
 
 /*
 ** a <= a: each unknown of u met in a is solved by itself (the node met),
-** or must already be.  self_walk binds what it meets; -1 when an unknown is
-** bound to something else (or the type is too big): the caller undoes the
-** bindings and compares the long way, which may still prove it equal.
+** or must already be; not so when a binder inside a rebinds an unknown's
+** name.  Worked out from a summary of a made once and kept in a small
+** cache by node: its variable nodes and its binder nodes.  A type with
+** more of them than the summary holds (or too big to summarise) gets 0,
+** as does a failure: the caller undoes nothing and compares the long way,
+** which may still prove it equal.
 */
-static int self_walk(TyOps *o, TyId id, Subst *u, uint32_t bits, int *bound, int *nbound, int depth)
+enum { SELF_VARS = 8, SELF_BINDERS = 4, SELF_CACHE = 4096, SELF_BIG = 0xff };
+typedef struct SelfSum { TyId id; uint8_t nv, nb; TyId v[SELF_VARS], b[SELF_BINDERS]; } SelfSum;
+
+static int sum_add(TyId *set, uint8_t *n, int cap, TyId id)
 {
-	if (!id || !(N(o, id)->vars & bits)) return 1;
-	if (depth > DEPTH_MAX || --o->budget < 0) return -1;
-	const TyNode *n = N(o, id);
-	if ((n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) && binds_unknown(o, id, u)) return -1;
-	if (n->kind == TY_VAR) {
-		int j = in_subst(u, n->name);
-		if (j < 0) return 1;
-		if (!u->val[j]) {
-			u->val[j] = id;
-			bound[(*nbound)++] = j;
-			return 1;
-		}
-		return u->val[j] == id ? 1 : -1;
-	}
-	for (int i = 0; i < n->nkids; i++)
-		if (self_walk(o, K(o, id, i), u, bits, bound, nbound, depth + 1) < 0) return -1;
+	for (int i = 0; i < *n; i++)
+		if (set[i] == id) return 1;
+	if (*n == cap) return 0;
+	set[(*n)++] = id;
 	return 1;
 }
-
-/*
-** The same answer without the walk, for a type with few variables and no
-** binder inside (most types a state holds): its variable nodes, found
-** once and kept in a small cache by node.  n is SELF_WALK when the type
-** must be walked.
-*/
-enum { SELF_VARS = 4, SELF_CACHE = 4096, SELF_WALK = 0xff };
-typedef struct SelfSum { TyId id; uint8_t n; TyId v[SELF_VARS]; } SelfSum;
 
 static int sum_walk(TyOps *o, TyId id, SelfSum *s, int depth, int *steps)
 {
 	if (!id || !N(o, id)->vars) return 1;
 	if (depth > 32 || --*steps < 0) return 0;
 	const TyNode *n = N(o, id);
-	if (n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) return 0;
-	if (n->kind == TY_VAR) {
-		for (int i = 0; i < s->n; i++)
-			if (s->v[i] == id) return 1;
-		if (s->n == SELF_VARS) return 0;
-		s->v[s->n++] = id;
-		return 1;
-	}
+	if ((n->kind == TY_CODE || n->kind == TY_EXISTS || n->kind == TY_MU) && !sum_add(s->b, &s->nb, SELF_BINDERS, id)) return 0;
+	if (n->kind == TY_VAR) return sum_add(s->v, &s->nv, SELF_VARS, id);
 	for (int i = 0; i < n->nkids; i++)
 		if (!sum_walk(o, K(o, id, i), s, depth + 1, steps)) return 0;
 	return 1;
@@ -544,8 +523,8 @@ static const SelfSum *self_sum(TyOps *o, TyId a)
 	if (s->id != a) {
 		int steps = 256;
 		s->id = a;
-		s->n = 0;
-		if (!sum_walk(o, a, s, 0, &steps)) s->n = SELF_WALK;
+		s->nv = s->nb = 0;
+		if (!sum_walk(o, a, s, 0, &steps)) s->nv = SELF_BIG;
 	}
 	return s;
 }
@@ -553,28 +532,26 @@ static const SelfSum *self_sum(TyOps *o, TyId a)
 static int self_fits(TyOps *o, TyId a, Subst *u)
 {
 	uint32_t bits = 0;
-	int bound[SUBST_MAX], nbound = 0;
+	int bound[SELF_VARS], nbound = 0;
 	for (int i = 0; u && i < u->n; i++) bits |= ty_var_bit(u->name[i]);
 	if (!bits || !(N(o, a)->vars & bits)) return 1;
 	if (o->scope.n) return 0;   /* under a binder: the long way, which knows what is bound */
 	const SelfSum *s = self_sum(o, a);
-	if (s->n != SELF_WALK) {
-		for (int i = 0; i < s->n; i++) {
-			int j = in_subst(u, N(o, s->v[i])->name);
-			if (j < 0) continue;
-			if (!u->val[j]) {
-				u->val[j] = s->v[i];
-				bound[nbound++] = j;
-			} else if (u->val[j] != s->v[i]) {
-				while (nbound > 0) u->val[bound[--nbound]] = 0;
-				return 0;
-			}
+	if (s->nv == SELF_BIG) return 0;
+	for (int i = 0; i < s->nb; i++)
+		if ((N(o, s->b[i])->vars & bits) && binds_unknown(o, s->b[i], u)) return 0;
+	for (int i = 0; i < s->nv; i++) {
+		int j = in_subst(u, N(o, s->v[i])->name);
+		if (j < 0) continue;
+		if (!u->val[j]) {
+			u->val[j] = s->v[i];
+			bound[nbound++] = j;
+		} else if (u->val[j] != s->v[i]) {
+			while (nbound > 0) u->val[bound[--nbound]] = 0;
+			return 0;
 		}
-		return 1;
 	}
-	if (self_walk(o, a, u, bits, bound, &nbound, 0) > 0) return 1;
-	while (nbound > 0) u->val[bound[--nbound]] = 0;
-	return 0;
+	return 1;
 }
 
 /* An unknown of u met in b's position: bind it, or check what it is bound to. */
