@@ -19,6 +19,7 @@ PACKAGES=(
   linux-image-amd64 linux-headers-amd64  # the kernel shim: kbuild, and the kernel its test boots
   qemu-system-x86 busybox-static cpio    # the kernel shim's test: a qemu guest with a busybox initramfs
   keyutils                           # the kernel shim: inspecting keyrings (keyctl)
+  strace                             # tests: talcheck reads the module it signs once
 )
 
 missing=()

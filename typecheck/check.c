@@ -2415,10 +2415,10 @@ static void check_blocks(Ck *c)
 	c->in = NULL;   /* it was buf */
 }
 
-static int load(Ck *c, const char *path)
+static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 {
 	char err[512];
-	if (tc_open(&c->obj, path, err, sizeof err) != 0) { diag_fatal(c->d, "%s", err); return -1; }
+	if (tc_open_image(&c->obj, path, image, len, err, sizeof err) != 0) { diag_fatal(c->d, "%s", err); return -1; }
 	if (!c->obj.types.index || !c->obj.lines.index) {
 		diag_fatal(c->d, "%s: no type sections (.tal.types, .tal.lines): not a TAL object", path);
 		return -1;
@@ -2431,19 +2431,18 @@ static int load(Ck *c, const char *path)
 	return 0;
 }
 
-int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile)
 {
 	Ck *c = xcalloc(1, sizeof *c);
 	c->path = path;
 	c->d = d;
 	c->json = json;
 	c->kernel = profile == TC_PROFILE_KERNEL;
-	c->obj.fd = -1;
 	c->off = -1;
 	ty_init(&c->t);
 	lt_init(&c->lt);
 	int r = -1;
-	if (load(c, path) == 0) {
+	if (load(c, path, image, len) == 0) {
 		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
 		index_names(c);
@@ -2481,4 +2480,18 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
 	arena_free(&c->arena);
 	free(c);
 	return r < 0 ? -1 : r;
+}
+
+int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
+{
+	uint8_t *p;
+	size_t n;
+	char err[512];
+	if (tc_read(path, &p, &n, err, sizeof err) != 0) {
+		diag_fatal(d, "%s", err);
+		return -1;
+	}
+	int r = tc_check_image(path, p, n, d, json, profile);
+	free(p);
+	return r;
 }

@@ -75,40 +75,22 @@ static int parse_digest(const char *hex, uint8_t out[32])
 	return 0;
 }
 
-/* A whole regular file, malloc'd; NULL with errno set. */
-static uint8_t *read_all(const char *path, size_t *n)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	uint8_t *p = NULL;
-	if (fd < 0) return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (p = malloc((size_t)st.st_size + 1))) {
-		if (read(fd, p, (size_t)st.st_size) != st.st_size) { free(p); p = NULL; errno = EIO; }
-		*n = (size_t)st.st_size;
-	} else if (fd >= 0 && !p) errno = errno ? errno : EINVAL;
-	close(fd);
-	return p;
-}
-
 /*
 ** After a file verified: its module's interface must be the one required,
 ** and with --sign the module gets its signature.  The attestation names
 ** this verifier and the digest of the interface the module was checked
 ** against: the one embedded in it.  0, 1 (refused) or 2 (I/O, keys).
 */
-static int after_verified(const Opts *o, const char *path)
+static int after_verified(const Opts *o, const char *path, const uint8_t *p, size_t n)
 {
 	if (!o->want_digest && !o->key) return 0;
-	size_t n = 0;
-	uint8_t *p = read_all(path, &n), dig[32], *out = NULL;
+	uint8_t dig[32], *out = NULL;
 	char err[512];
 	TalModule m;
 	int r = 0;
-	if (!p) { fprintf(stderr, "talcheck: error: cannot read '%s': %s\n", path, strerror(errno)); return 2; }
 	if (talmod_parse(&m, p, n, err, sizeof err) != 0) {
 		fprintf(stderr, "%s: error: only a module (tallink's output, not signed yet) can be %s: %s\n", path,
 		        o->key ? "signed" : "checked against an interface digest", err);
-		free(p);
 		return 1;
 	}
 	talsig_sha256(p + m.iface_off, m.iface_size, dig);
@@ -128,7 +110,6 @@ static int after_verified(const Opts *o, const char *path)
 		}
 	}
 	free(out);
-	free(p);
 	return r;
 }
 
@@ -164,8 +145,9 @@ int main(int argc, char **argv)
 			break;
 		case O_IFACE: {
 			size_t n = 0;
-			uint8_t *p = read_all(optarg, &n);
-			if (!p) { fprintf(stderr, "talcheck: error: cannot read '%s': %s\n", optarg, strerror(errno)); return 2; }
+			uint8_t *p;
+			char err[512];
+			if (tc_read(optarg, &p, &n, err, sizeof err) != 0) { fprintf(stderr, "talcheck: error: %s\n", err); return 2; }
 			talsig_sha256(p, n, o.digest);
 			free(p);
 			o.want_digest = 1;
@@ -188,12 +170,19 @@ int main(int argc, char **argv)
 		Diag d;
 		diag_init(&d, "talcheck", o.color);
 		d.max_errors = 0;
-		int n = tc_check_object(argv[i], &d, o.json ? stdout : NULL, o.profile);
+		uint8_t *p = NULL;
+		size_t len = 0;
+		char err[512];
+		int n = -1;
+		/* read once: the bytes checked are the bytes signed */
+		if (tc_read(argv[i], &p, &len, err, sizeof err) != 0) diag_fatal(&d, "%s", err);
+		else n = tc_check_image(argv[i], p, len, &d, o.json ? stdout : NULL, o.profile);
 		diag_free(&d);
 		if (n == 0) {
-			int r = after_verified(&o, argv[i]);
+			int r = after_verified(&o, argv[i], p, len);
 			n = r == 0 ? 0 : r == 1 ? -2 : -1;
 		}
+		free(p);
 		if (n == -1) status = 2;
 		else if (n == -2) status = status ? status : 1;
 		else if (n > 0 && status < 1) status = 1;

@@ -4,6 +4,7 @@
 ** the class, byte order, machine and type, that every section lies inside
 ** the file apart from the others, and look sections up by name.
 */
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -119,17 +120,48 @@ const TcReloc *tc_reloc_at(const TcObject *o, uint32_t off)
 	return lo < o->nrel && o->rel[lo].offset == off ? &o->rel[lo] : NULL;
 }
 
-/* A path names a regular file; opening a FIFO must not wait for a writer. */
-static int open_file(TcObject *o, const char *path, uint64_t *size, char *err, size_t cap)
+/*
+** The whole file, read once: everything after this looks at these bytes
+** only, and a caller that goes on to sign signs exactly the bytes checked,
+** whatever happens to the file meanwhile.  A path names a regular file;
+** opening a FIFO must not wait for a writer.
+*/
+int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 {
 	struct stat st;
-	o->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (o->fd < 0) return fail(o, err, cap, "cannot open '%s': %m", path);
-	if (fstat(o->fd, &st) != 0) return fail(o, err, cap, "cannot read '%s': %m", path);
-	if (S_ISDIR(st.st_mode)) return fail(o, err, cap, "%s: is a directory", path);
-	if (!S_ISREG(st.st_mode)) return fail(o, err, cap, "%s: not a regular file", path);
-	*size = (uint64_t)st.st_size;
+	uint8_t *p = NULL;
+	size_t n = 0, have = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	*out = NULL;
+	*len = 0;
+	if (fd < 0) { snprintf(err, cap, "cannot open '%s': %s", path, strerror(errno)); return -1; }
+	if (fstat(fd, &st) != 0) { snprintf(err, cap, "cannot read '%s': %s", path, strerror(errno)); goto fail; }
+	if (S_ISDIR(st.st_mode)) { snprintf(err, cap, "%s: is a directory", path); goto fail; }
+	if (!S_ISREG(st.st_mode)) { snprintf(err, cap, "%s: not a regular file", path); goto fail; }
+	if ((uint64_t)st.st_size > TC_FILE_MAX) { snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20); goto fail; }
+	have = (size_t)st.st_size + 1;   /* one more: the end is seen without growing */
+	for (;;) {
+		if (n == have) {               /* the file grew while read */
+			if (have > TC_FILE_MAX) { snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20); goto fail; }
+			uint8_t *q = realloc(p, have *= 2);
+			if (!q) { snprintf(err, cap, "%s: out of memory", path); goto fail; }
+			p = q;
+		}
+		if (!p && !(p = malloc(have))) { snprintf(err, cap, "%s: out of memory", path); goto fail; }
+		ssize_t k = read(fd, p + n, have - n);
+		if (k < 0 && errno == EINTR) continue;
+		if (k < 0) { snprintf(err, cap, "cannot read '%s': %s", path, strerror(errno)); goto fail; }
+		if (k == 0) break;
+		n += (size_t)k;
+	}
+	close(fd);
+	*out = p;
+	*len = n;
 	return 0;
+fail:
+	free(p);
+	close(fd);
+	return -1;
 }
 
 /* What talas writes: an ELF64 little-endian x86-64 relocatable object. */
@@ -214,11 +246,10 @@ static int read_section(TcObject *o, TcSection *s, Elf_Scn *scn, const GElf_Shdr
 */
 static int open_module(TcObject *o, char *err, size_t cap, const char *path)
 {
-	size_t len = 0;
-	const uint8_t *p = (const uint8_t *)elf_rawfile(o->elf, &len);
+	size_t len = o->len;
+	const uint8_t *p = o->image;
 	TalSigned sg;
 	char why[256];
-	if (!p) return fail(o, err, cap, "%s: cannot read: %s", path, elf_errmsg(-1));
 	int r = talsig_split(p, len, &sg, why, sizeof why);
 	if (r == TALSIG_OK) o->is_signed = 1, len = sg.module_len;
 	else if (r != TALSIG_UNSIGNED) return fail(o, err, cap, "%s: %s", path, why);
@@ -236,15 +267,16 @@ static int open_module(TcObject *o, char *err, size_t cap, const char *path)
 	return 0;
 }
 
-int tc_open(TcObject *o, const char *path, char *err, size_t cap)
+int tc_open_image(TcObject *o, const char *path, const uint8_t *image, size_t len, char *err, size_t cap)
 {
-	uint64_t fsize = 0;
 	memset(o, 0, sizeof *o);
-	o->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE) return fail(o, err, cap, "libelf is out of date");
-	if (open_file(o, path, &fsize, err, cap) != 0) return -1;
-	Elf *e = elf_begin(o->fd, ELF_C_READ, NULL);
+	/* libelf only reads the image: sections are views of it (or copies, where misaligned) */
+	Elf *e = elf_memory((char *)image, len);
+	uint64_t fsize = len;
 	o->elf = e;
+	o->image = image;
+	o->len = len;
 	if (!e || elf_kind(e) != ELF_K_ELF) return fail(o, err, cap, "%s: not an ELF file", path);
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(e, &eh)) return fail(o, err, cap, "%s: bad ELF header: %s", path, elf_errmsg(-1));
@@ -278,13 +310,24 @@ int tc_open(TcObject *o, const char *path, char *err, size_t cap)
 	return 0;
 }
 
+int tc_open(TcObject *o, const char *path, char *err, size_t cap)
+{
+	uint8_t *p;
+	size_t n;
+	memset(o, 0, sizeof *o);
+	if (tc_read(path, &p, &n, err, cap) != 0) return -1;
+	if (tc_open_image(o, path, p, n, err, cap) != 0) { free(p); return -1; }
+	o->own = p;
+	return 0;
+}
+
 void tc_close(TcObject *o)
 {
 	free(o->rel);
 	o->rel = NULL;
 	o->nrel = 0;
 	if (o->elf) elf_end(o->elf);
-	if (o->fd >= 0) close(o->fd);
 	o->elf = NULL;
-	o->fd = -1;
+	free(o->own);
+	o->own = NULL;
 }

@@ -29,8 +29,10 @@ typedef struct TcReloc {
 } TcReloc;
 
 typedef struct TcObject {
-	int fd;
-	void *elf;                  /* Elf *                                */
+	const uint8_t *image;       /* the whole file, as read once          */
+	size_t len;
+	uint8_t *own;               /* the image, when tc_open read it       */
+	void *elf;                  /* Elf *, over the image                */
 	TcSection sect[SEC_BSS + 1];/* by SEC_* (bss: n is its size, p NULL) */
 	TcSection types, lines;     /* .tal.types, .tal.lines               */
 	TcReloc *rel; size_t nrel;  /* .rela.text, sorted by offset         */
@@ -106,10 +108,21 @@ void tc_format(const TcInst *in, char *buf, size_t cap);
 /* ---- object.c ---- */
 
 /*
-** Open and check an ELF64 x86-64 relocatable object, or a module (with or
-** without its signature trailer, which is not checked here).  0, or -1
-** with a message.
+** A whole regular file, read once into one malloc'd buffer: what is
+** checked, and then signed, is these bytes, not the file again.  0, or -1
+** with a message (no such file, a directory or a FIFO, I/O error, larger
+** than TC_FILE_MAX).
 */
+#define TC_FILE_MAX (1u << 30)
+int tc_read(const char *path, uint8_t **p, size_t *n, char *err, size_t errcap);
+
+/*
+** Check an ELF64 x86-64 relocatable object, or a module (with or without
+** its signature trailer, which is not checked here), held in memory; the
+** image must outlive o.  tc_open reads the file first (tc_read) and owns
+** the image.  0, or -1 with a message; path only names the file in it.
+*/
+int tc_open_image(TcObject *o, const char *path, const uint8_t *image, size_t len, char *err, size_t errcap);
 int tc_open(TcObject *o, const char *path, char *err, size_t errcap);
 void tc_close(TcObject *o);
 
@@ -219,11 +232,14 @@ StrId ty_fresh(TyOps *o, const char *hint);
 /* ---- check.c: the checker ---- */
 
 /*
-** Verify one object: decode all of .text and check every instruction
-** against the types.  Reports through d (and as JSON lines on `json` if not
-** NULL); returns the number of errors.
+** Verify one object or module: decode all of .text and check every
+** instruction against the types.  Reports through d (and as JSON lines on
+** `json` if not NULL); returns the number of errors, or -1 when the file
+** cannot be read or is not one (reported).  tc_check_image checks bytes
+** already read (tc_read), so that a caller can sign exactly those.
 */
 int tc_check_object(const char *path, Diag *d, FILE *json, int profile);
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile);
 
 /*
 ** Profiles: what is checked beyond memory and control-flow safety.  The

@@ -19,6 +19,13 @@ digest=$("$bin/tallink" -I "$host" --interface-digest) || fail "tallink --interf
 [ "$digest" = "$(sha256sum <iface.bin | cut -c1-64)" ] || fail "the interface digest is not the SHA-256 of the interface"
 
 "$bin/talcheck" --sign "$keys/a.key" --cert "$keys/a.crt" -o stats.signed.tlm stats.tlm || fail "talcheck --sign"
+# What is signed is what was checked: talcheck reads its input once, so a
+# file changed between the check and the signature cannot be signed.
+# (strace counts the opens; LeakSanitizer cannot run under ptrace.)
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -qq -e trace=open,openat -o opens \
+  "$bin/talcheck" --sign "$keys/a.key" --cert "$keys/a.crt" -o stats.again.tlm stats.tlm || fail "talcheck --sign under strace"
+[ "$(grep -c '"stats.tlm"' opens)" = 1 ] || { fail "talcheck opened its input more than once"; grep '"stats.tlm"' opens; }
+cmp -s stats.signed.tlm stats.again.tlm || fail "two signatures of one module differ"
 "$bin/talverify" --cert "$keys/a.crt" --interface iface.bin stats.signed.tlm 2>err || { fail "talverify --interface"; cat err; }
 grep -q '^stats.signed.tlm: ok (verified by talcheck ' err || { fail "talverify says"; cat err; }
 "$bin/talverify" --cert "$keys/a.crt" --interface-digest "$digest" stats.signed.tlm 2>err || { fail "talverify --interface-digest"; cat err; }
