@@ -572,6 +572,17 @@ void lt_encode(const LineTable *l, Buf *out)
 	}
 }
 
+static void put_row(LineTable *l, const LineRow *w)
+{
+	if (l->count_only) {
+		l->nrow++;
+		return;
+	}
+	if (l->nrow == l->caprow)   /* lt_decode made room for the count it read */
+		l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
+	l->row[l->nrow++] = *w;
+}
+
 /* One row after `prev` (zeros for the first): offsets may not go past
    4 GiB, which is the only way rows could come out unsorted. */
 static void rd_row(Rd *r, LineTable *l, LineRow *prev)
@@ -597,13 +608,27 @@ static void rd_row(Rd *r, LineTable *l, LineRow *prev)
 	if (r->bad)
 		return;
 	*prev = (LineRow){ (uint32_t)off, file, (uint32_t)line, col };
-	if (l->count_only) {
-		l->nrow++;
-		return;
-	}
-	if (l->nrow == l->caprow)   /* lt_decode made room for the count it read */
-		l->row = xgrow(l->row, sizeof *l->row, (size_t)l->nrow + 1, &l->caprow);
-	l->row[l->nrow++] = *prev;
+	put_row(l, prev);
+}
+
+/*
+** Most rows are four one-byte numbers that rd_row would accept: those are
+** read here in one go (the same checks, on the same values).  0: not such
+** a row, rd_row reads it (and words any error).
+*/
+static int rd_row_short(Rd *r, LineTable *l, LineRow *prev)
+{
+	const uint8_t *q = r->p + r->pos;
+	if (r->bad || r->n - r->pos < 4 || ((q[0] | q[1] | q[2] | q[3]) & 0x80) || !l->nfile || q[1] > l->nfile - 1)
+		return 0;
+	uint64_t off = (uint64_t)prev->offset + q[0];
+	int64_t line = (int64_t)prev->line + (q[2] & 0x40 ? (int64_t)q[2] - 0x80 : (int64_t)q[2]);
+	if (off > UINT32_MAX || line < 0 || line > UINT32_MAX)
+		return 0;
+	r->pos += 4;
+	*prev = (LineRow){ (uint32_t)off, q[1], (uint32_t)line, q[3] };
+	put_row(l, prev);
+	return 1;
 }
 
 /* Decode into an empty line table; on failure leave it empty again. */
@@ -629,7 +654,8 @@ int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap
 	if (!r.bad && count && !l->count_only)   /* bounded by the bytes left: rd_count checked */
 		l->row = xgrow(l->row, sizeof *l->row, (size_t)count, &l->caprow);
 	for (uint64_t i = 0; i < count && !r.bad; i++)
-		rd_row(&r, l, &prev);
+		if (!rd_row_short(&r, l, &prev))
+			rd_row(&r, l, &prev);
 	if (!r.bad && r.pos != r.n)
 		fail(&r, r.pos, "%zu bytes after the last row", left(&r));
 	if (r.bad) {

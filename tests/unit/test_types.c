@@ -940,6 +940,56 @@ static void build_lines(LineTable *l)
 	lt_add(l, UINT32_MAX, a, UINT32_MAX, UINT32_MAX);
 }
 
+/*
+** Rows of four one-byte numbers are read by a short path; each check it
+** makes must still reject, with rd_row's message.  A one-row table with
+** one file is built, then its last row's bytes (the last 4) are patched.
+*/
+static void reject_row(uint32_t off0, uint8_t d_off, uint8_t file, uint8_t d_line, const char *want)
+{
+	LineTable l, m;
+	Buf b = { 0 };
+	char err[256];
+	lt_init(&l);
+	lt_file(&l, "a.s");
+	lt_add(&l, off0, 0, 0, 0);
+	lt_add(&l, off0, 0, 0, 0);
+	lt_encode(&l, &b);
+	uint8_t *q = b.p + b.n - 4;
+	assert_memory_equal(q, "\0\0\0\0", 4);
+	q[0] = d_off, q[1] = file, q[2] = d_line, q[3] = 7;
+	assert_int_equal(ldecode(&m, b.p, b.n, err, sizeof err), -1);
+	if (!strstr(err, want)) fail_msg("'%s' does not say '%s'", err, want);
+	lt_free(&l);
+	free(b.p);
+}
+
+static void test_line_rows(void **state)
+{
+	(void)state;
+	reject_row(0, 0, 0, 0x7f, "row line -1 is out of range");
+	reject_row(0, 0, 1, 0, "row file 1 is out of range (max 0)");
+	reject_row(UINT32_MAX, 1, 0, 0, "row offset goes past 4 GiB");
+	/* one-byte numbers at their limits are rows: 127 forward, line back by 2 */
+	LineTable l, m;
+	Buf b = { 0 };
+	char err[256];
+	lt_init(&l);
+	lt_file(&l, "a.s");
+	lt_add(&l, 5, 0, 9, 0);
+	lt_add(&l, 5 + 127, 0, 7, 127);
+	lt_encode(&l, &b);
+	assert_memory_equal(b.p + b.n - 4, "\x7f\0\x7e\x7f", 4);
+	if (ldecode(&m, b.p, b.n, err, sizeof err) != 0) fail_msg("%s", err);
+	assert_int_equal(m.nrow, 2);
+	assert_int_equal(m.row[1].offset, 5 + 127);
+	assert_int_equal(m.row[1].line, 7);
+	assert_int_equal(m.row[1].col, 127);
+	lt_free(&l);
+	free(b.p);
+	lt_free(&m);
+}
+
 static void test_lines(void **state)
 {
 	LineTable l, m;
@@ -1078,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_reject_kinds),
 		cmocka_unit_test(test_reject_dups_and_trailing),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_line_rows),
 		cmocka_unit_test(test_lines_reject),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
