@@ -693,26 +693,15 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 	return out->len;
 }
 
-/* Keyed by the first 4 bytes; an entry is used only when all its bytes are there again. */
-int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
+/* The memo when the bytes are near the end of .text, or were not decoded before. */
+int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
 {
 	if (off > n || n - off < 4) return tc_decode(code, n, off, out, err, errcap);
 	const uint8_t *p = code + off;
 	uint64_t w[2] = { 0, 0 };
-	if (n - off >= 16) memcpy(w, p, 16);   /* two loads */
-	else memcpy(w, p, n - off);
-	unsigned h = (unsigned)(((uint32_t)w[0] * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - TC_MEMO_BITS));
-	TcMemoEntry *e = &m->e[h];
-	unsigned have = e->in.len;   /* 0 in an empty entry; at most 15 */
-	uint64_t m0 = have >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << 8 * have) - 1;
-	uint64_t m1 = have > 8 ? (UINT64_C(1) << 8 * (have - 8)) - 1 : 0;
-	if (have && have <= n - off && (w[0] & m0) == e->w[0] && (w[1] & m1) == e->w[1]) {
-		*out = e->in;
-		out->off = (uint32_t)off;
-		for (int i = 0; i < out->nops; i++)
-			if (out->op[i].kind == TC_REL) out->op[i].val += (int64_t)off;
-		return out->len;
-	}
+	memcpy(w, p, n - off < 16 ? n - off : 16);
+	TcMemoEntry *e = &m->e[tc_memo_slot(w[0])];
+	if (tc_memo_hit(e, w[0], w[1], n - off, off, out)) return out->len;
 	int len = tc_decode(code, n, off, out, err, errcap);
 	if (len > 0) {
 		e->w[0] = e->w[1] = 0;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "diag.h"
 #include "module.h"
@@ -100,7 +101,41 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 enum { TC_MEMO_BITS = 12, TC_MEMO = 1 << TC_MEMO_BITS };
 typedef struct TcMemoEntry { uint64_t w[2]; TcInst in; } TcMemoEntry;   /* w: the bytes, zero-padded; in.len */
 typedef struct TcDecodeMemo { TcMemoEntry e[TC_MEMO]; } TcDecodeMemo;
-int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
+int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
+
+/* Keyed by the first 4 bytes; an entry is used only when all its bytes are there again. */
+static inline unsigned tc_memo_slot(uint64_t w0)
+{
+	return (unsigned)(((uint32_t)w0 * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - TC_MEMO_BITS));
+}
+
+/* The low k bytes of a word (k <= 8; all of it from 8 on). */
+static inline uint64_t tc_low_bytes(unsigned k) { return k >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << 8 * k) - 1; }
+
+/* e holds the instruction whose bytes start w0, w1 (avail of them there): copy it to out, moved to off. */
+static inline int tc_memo_hit(const TcMemoEntry *e, uint64_t w0, uint64_t w1, size_t avail, size_t off, TcInst *out)
+{
+	unsigned have = e->in.len;   /* 0 in an empty entry; at most 15 */
+	if (!have || have > avail || (w0 & tc_low_bytes(have)) != e->w[0] || (w1 & tc_low_bytes(have > 8 ? have - 8 : 0)) != e->w[1])
+		return 0;
+	*out = e->in;
+	out->off = (uint32_t)off;
+	for (int i = 0; i < out->nops; i++)
+		if (out->op[i].kind == TC_REL) out->op[i].val += (int64_t)off;
+	return 1;
+}
+
+/* The hit with 16 bytes to read, inline; the rest in tc_decode_memo_fill. */
+static inline int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
+{
+	if (off <= n && n - off >= 16) {
+		uint64_t w0, w1;
+		memcpy(&w0, code + off, 8);
+		memcpy(&w1, code + off + 8, 8);
+		if (tc_memo_hit(&m->e[tc_memo_slot(w0)], w0, w1, 16, off, out)) return out->len;
+	}
+	return tc_decode_memo_fill(m, code, n, off, out, err, errcap);
+}
 
 /* Intel-syntax text of a decoded instruction, for diagnostics. */
 void tc_format(const TcInst *in, char *buf, size_t cap);
