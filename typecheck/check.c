@@ -388,9 +388,15 @@ static int code_split(Ck *c, TyId k, Code *p)
 */
 static Lin side(Ck *c, TyId k, int i);
 
-static const Code *code_of(Ck *c, TyId k0)
+static const Code *code_make(Ck *c, TyId k0);
+
+static inline const Code *code_of(Ck *c, TyId k0)
 {
-	if (k0 < c->ncode && c->code[k0]) return c->code[k0];   /* kept under the name too */
+	return k0 < c->ncode && c->code[k0] ? c->code[k0] : code_make(c, k0);   /* kept under the name too */
+}
+
+static const Code *code_make(Ck *c, TyId k0)
+{
 	TyId k = X(c, k0);
 	if (!k) return NULL;
 	c->code = xgrowz(c->code, sizeof *c->code, (size_t)(k > k0 ? k : k0) + 1, &c->ncode);

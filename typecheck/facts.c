@@ -32,19 +32,9 @@ static void lin_addterm(Lin *l, StrId v, int64_t c)
 	l->c[l->n++] = c;
 }
 
-/* The unused slots are zero.  facts_add compares forms byte for byte: Lin has no padding. */
+/* Lin has no padding: lin_identical is a comparison byte for byte. */
 _Static_assert(sizeof(Lin) == 2 * sizeof(int) + LIN_MAX * (sizeof(StrId) + sizeof(int64_t)) + sizeof(int64_t),
                "Lin has no padding");
-
-Lin lin_const(int64_t k)
-{
-	return (Lin){.ok = 1, .k = k};
-}
-
-Lin lin_var(StrId v)
-{
-	return (Lin){.n = 1, .ok = 1, .v = {v}, .c = {1}};
-}
 
 /* a += m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or a is no longer ok. */
 void lin_addto(Lin *a, const Lin *b, int64_t m)
@@ -130,7 +120,7 @@ void facts_add(Facts *f, Lin l)
 {
 	if (!l.ok || f->n == FACTS_MAX) return;
 	for (int i = 0; i < f->n; i++)
-		if (memcmp(&f->f[i], &l, sizeof l) == 0) return;
+		if (lin_identical(&f->f[i], &l)) return;
 	f->f[f->n++] = l;
 	f->gen = ++generation;
 }
@@ -384,7 +374,7 @@ static int prove(const Facts *f, Lin g)
 {
 	const int64_t big = INT64_C(1) << 56;
 	for (int i = 0; i < f->n; i++)        /* many others are a fact: the rule with it alone */
-		if (memcmp(&f->f[i], &g, sizeof g) == 0 && usable(&g)) return 1;
+		if (lin_identical(&f->f[i], &g) && usable(&g)) return 1;
 	Search s;
 	s.f = f;
 	s.g = &g;

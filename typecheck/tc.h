@@ -177,8 +177,8 @@ typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k;
 */
 typedef struct Facts { int n; uint64_t gen; Lin f[FACTS_MAX]; } Facts;
 
-Lin lin_const(int64_t k);
-Lin lin_var(StrId v);
+static inline Lin lin_const(int64_t k) { return (Lin){.ok = 1, .k = k}; }
+static inline Lin lin_var(StrId v) { return (Lin){.n = 1, .ok = 1, .v = {v}, .c = {1}}; }
 void lin_addto(Lin *a, const Lin *b, int64_t m); /* a += m*b */
 static inline Lin lin_add(Lin a, Lin b, int64_t m) { lin_addto(&a, &b, m); return a; }   /* a + m*b */
 Lin lin_of(const TyTable *t, TyId index);
@@ -188,6 +188,14 @@ static inline int lin_same(const Lin *a, const Lin *b)
 {
 	if (a->n != b->n || a->k != b->k) return 0;
 	for (int i = 0; i < a->n; i++)
+		if (a->v[i] != b->v[i] || a->c[i] != b->c[i]) return 0;
+	return 1;
+}
+/* Every field and slot the same (what memcmp would say: Lin has no padding), constant first. */
+static inline int lin_identical(const Lin *a, const Lin *b)
+{
+	if (a->k != b->k || a->n != b->n || a->ok != b->ok) return 0;
+	for (int i = 0; i < LIN_MAX; i++)
 		if (a->v[i] != b->v[i] || a->c[i] != b->c[i]) return 0;
 	return 1;
 }
