@@ -340,6 +340,7 @@ typedef struct Code {
 	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel;
 	uint8_t regs[16];          /* the registers with a type, nr of them */
 	Lin *side;
+	int8_t (*sidex)[LIN_MAX]; /* by side, by term: which binder its variable is, or -1 */
 	int ninit; Lin *init; uint64_t gen;
 } Code;
 
@@ -412,11 +413,18 @@ static const Code *code_make(Ck *c, TyId k0)
 		for (int i = 0; i < p->nb; i++)
 			if (N(c, p->b[i])->flags == TK_SIZE)
 				facts_add(f, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
+		p->sidex = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->sidex);
 		for (int i = 0; i < p->nc; i++) {
 			p->side[2 * i] = side(c, p->cons[i], 0);
 			p->side[2 * i + 1] = side(c, p->cons[i], 1);
 			facts_rel(f, p->side[2 * i], p->side[2 * i + 1], N(c, p->cons[i])->kind);
 		}
+		for (int i = 0; i < 2 * p->nc; i++)
+			for (int t = 0; t < LIN_MAX; t++) {
+				int j = 0;
+				while (j < p->nb && !(t < p->side[i].n && N(c, p->b[j])->name == p->side[i].v[t])) j++;
+				p->sidex[i][t] = (int8_t)(j < p->nb ? j : -1);
+			}
 		p->ninit = f->n;
 		p->gen = f->gen;
 		p->init = arena_alloc(&c->arena, (size_t)(f->n + 1) * sizeof *p->init);
@@ -489,28 +497,30 @@ static int block_size(Ck *c, TyId v)
 }
 
 /*
-** g with the solved unknowns of u replaced by the linear forms of their
-** values: the linear form of the constraint side ty_subst would give
-** (or not ok, where a coefficient or constant grows past lin_add's bounds).
+** Side i of p's constraints with the solved unknowns of u (p's binders, in
+** order: unknowns() made it) replaced by the linear forms of their values:
+** the linear form of the constraint side ty_subst would give (or not ok,
+** where a coefficient or constant grows past lin_add's bounds).
 */
-static Lin lin_subst(Ck *c, const Lin *g, const Subst *u)
+static Lin lin_subst(Ck *c, const Code *p, int i, const Subst *u)
 {
-	int j, n = 0;
+	const Lin *g = &p->side[i];
+	int n = 0;
 	Lin r = lin_const(g->k);
 	TyId val[LIN_MAX];
 	int64_t m[LIN_MAX];
 	if (!g->ok) return *g;
-	for (int i = 0; i < g->n; i++) {
-		for (j = 0; j < u->n && !(u->name[j] == g->v[i] && u->val[j]); j++) continue;
-		if (j < u->n) {
+	for (int t = 0; t < g->n; t++) {
+		int j = p->sidex[i][t];
+		if (j >= 0 && u->val[j]) {
 			val[n] = u->val[j];
-			m[n++] = g->c[i];
+			m[n++] = g->c[t];
 		} else {                     /* g's names are distinct: a plain copy */
-			r.v[r.n] = g->v[i];
-			r.c[r.n++] = g->c[i];
+			r.v[r.n] = g->v[t];
+			r.c[r.n++] = g->c[t];
 		}
 	}
-	for (int i = 0; i < n; i++) lin_addto(&r, lin_ref(c, val[i]), m[i]);
+	for (int t = 0; t < n; t++) lin_addto(&r, lin_ref(c, val[t]), m[t]);
 	return r;
 }
 
@@ -557,7 +567,7 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
 		int kind = N(c, p->cons[i])->kind;
-		if (!facts_prove_rel(&st->facts, lin_subst(c, &p->side[2 * i], u), lin_subst(c, &p->side[2 * i + 1], u), kind)) {
+		if (!facts_prove_rel(&st->facts, lin_subst(c, p, 2 * i, u), lin_subst(c, p, 2 * i + 1, u), kind)) {
 			TyId k = ty_subst(&c->o, p->cons[i], u);
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
 		}

@@ -43,7 +43,10 @@ void lin_addto(Lin *a, const Lin *b, int64_t m)
 	if (!a->ok || !b->ok) { a->ok = 0; return; }
 	if (b->k > big || b->k < -big || a->k > big || a->k < -big || m > 4096 || m < -4096) { a->ok = 0; return; }
 	/* m * b.k too: 4096 * 2^56 would overflow (a product of constants gets there) */
-	if (m && (b->k > big / (m < 0 ? -m : m) || b->k < -big / (m < 0 ? -m : m))) { a->ok = 0; return; }
+	if (m > 1 || m < -1) {   /* (|m| <= 1 was checked with b.k just above) */
+		int64_t am = m < 0 ? -m : m;
+		if (b->k > big / am || b->k < -big / am) { a->ok = 0; return; }
+	}
 	for (int i = 0; i < b->n; i++)
 		if (b->c[i] > 4096 || b->c[i] < -4096) { a->ok = 0; return; }
 	a->k += m * b->k;
@@ -381,8 +384,9 @@ static int prove(const Facts *f, Lin g)
 	s.usable = 0;
 	for (int i = 0; g.k <= big && g.k >= -big && i < f->n; i++)
 		if (usable(&f->f[i])) s.usable |= UINT64_C(1) << i;
-	/* most others one fact or two: tried first, then the search */
-	for (int i = 0; i < f->n; i++) {
+	/* most others one fact or two: tried first, then the search; the
+	   newest facts first, as a bound the code just tested is the usual one */
+	for (int i = f->n - 1; i >= 0; i--) {
 		if (!(s.usable >> i & 1)) continue;
 		if (no_negative(&g, &f->f[i], NULL) && rule_holds(f, &g, &i, 1)) return 1;
 		for (int j = 0; j < i; j++) {

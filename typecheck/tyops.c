@@ -531,10 +531,11 @@ static const SelfSum *self_sum(TyOps *o, TyId a)
 
 static int self_fits(TyOps *o, TyId a, Subst *u)
 {
-	uint32_t bits = 0;
+	uint32_t bits = 0, vars = N(o, a)->vars;
 	int bound[SELF_VARS], nbound = 0;
+	if (!vars) return 1;   /* no variable below: nothing to bind */
 	for (int i = 0; u && i < u->n; i++) bits |= ty_var_bit(u->name[i]);
-	if (!bits || !(N(o, a)->vars & bits)) return 1;
+	if (!(vars & bits)) return 1;
 	if (o->scope.n) return 0;   /* under a binder: the long way, which knows what is bound */
 	const SelfSum *s = self_sum(o, a);
 	if (s->nv == SELF_BIG) return 0;
