@@ -207,11 +207,14 @@ static inline uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
 {
 	if (!r->bad && r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)
 		return r->p[r->pos++];
-	/* two bytes, shortest form (the second is not 0): most ids and offsets */
-	if (!r->bad && r->pos < r->n && r->n - r->pos >= 2 && (r->p[r->pos] & 0x80) && r->p[r->pos + 1] - 1u < 0x7fu) {
-		uint64_t v = (uint64_t)(r->p[r->pos] & 0x7f) | (uint64_t)r->p[r->pos + 1] << 7;
-		if (v <= max) {
-			r->pos += 2;
+	/* two or three bytes, shortest form (the last is not 0): most ids and offsets */
+	if (!r->bad && r->pos < r->n && r->n - r->pos >= 2 && (r->p[r->pos] & 0x80)) {
+		const uint8_t *q = r->p + r->pos;
+		uint64_t v = (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7;
+		int len = q[1] - 1u < 0x7fu ? 2 : (q[1] & 0x80) && r->n - r->pos >= 3 && q[2] - 1u < 0x7fu ? 3 : 0;
+		if (len == 3) v |= (uint64_t)q[2] << 14;
+		if (len && v <= max) {
+			r->pos += (size_t)len;
 			return v;
 		}
 	}
