@@ -128,14 +128,18 @@ void facts_add(Facts *f, Lin l)
 	f->gen = ++generation;
 }
 
+static const Lin one = {.ok = 1, .k = 1};
+
 /* a < b, a <= b, a == b as facts. */
 void facts_rel(Facts *f, Lin a, Lin b, int rel)
 {
-	if (rel == TY_CLT) facts_add(f, lin_add(lin_add(b, a, -1), lin_const(1), -1));
-	else if (rel == TY_CLE) facts_add(f, lin_add(b, a, -1));
-	else if (rel == TY_CEQ) {
-		facts_add(f, lin_add(b, a, -1));
-		facts_add(f, lin_add(a, b, -1));
+	Lin d = b;
+	lin_addto(&d, &a, -1);                  /* b - a */
+	if (rel == TY_CLT) lin_addto(&d, &one, -1);
+	if (rel == TY_CLT || rel == TY_CLE || rel == TY_CEQ) facts_add(f, d);
+	if (rel == TY_CEQ) {
+		lin_addto(&a, &b, -1);              /* a - b */
+		facts_add(f, a);
 	}
 }
 
@@ -402,10 +406,11 @@ static int prove(const Facts *f, Lin g)
 
 int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel)
 {
+	Lin d = b;
 	switch (rel) {
-	case TY_CLT: return facts_prove(f, lin_add(lin_add(b, a, -1), lin_const(1), -1));
-	case TY_CLE: return facts_prove(f, lin_add(b, a, -1));
-	case TY_CEQ: return facts_prove(f, lin_add(b, a, -1)) && facts_prove(f, lin_add(a, b, -1));
+	case TY_CLT: lin_addto(&d, &a, -1); lin_addto(&d, &one, -1); return facts_prove(f, d);
+	case TY_CLE: lin_addto(&d, &a, -1); return facts_prove(f, d);
+	case TY_CEQ: lin_addto(&d, &a, -1); return facts_prove(f, d) && facts_prove(f, lin_add(a, b, -1));
 	case TY_CNE: {
 		Lin d = lin_add(a, b, -1);
 		int64_t k;
