@@ -412,10 +412,10 @@ int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel)
 	case TY_CLE: lin_addto(&d, &a, -1); return facts_prove(f, d);
 	case TY_CEQ: lin_addto(&d, &a, -1); return facts_prove(f, d) && facts_prove(f, lin_add(a, b, -1));
 	case TY_CNE: {
-		Lin d = lin_add(a, b, -1);
+		Lin e = lin_add(a, b, -1);
 		int64_t k;
-		return (lin_is_const(d, &k) && k != 0) ||
-		       facts_prove(f, lin_add(d, lin_const(1), -1)) || facts_prove(f, lin_add(lin_const(-1), d, -1));
+		return (lin_is_const(e, &k) && k != 0) ||
+		       facts_prove(f, lin_add(e, lin_const(1), -1)) || facts_prove(f, lin_add(lin_const(-1), e, -1));
 	}
 	}
 	return 0;
