@@ -125,14 +125,15 @@ static void print_array(const TalParam *p, const TalValue *v)
 
 typedef struct Opts { const char **certs; int ncert, verify; TalLimits lim; } Opts;
 
-static int run(const Opts *o, const char *path, const char *export, char **argv, int argc)
+/* bytes: the module as --verify read and checked it (NULL: load the file) */
+static int run(const Opts *o, const char *path, const uint8_t *bytes, size_t len, const char *export, char **argv, int argc)
 {
 	TalError err = { 0 };
 	TalRuntime *rt = talrt_new(&err);
 	if (!rt) { fprintf(stderr, "talrun: error: %s\n", err.msg); return 2; }
 	for (int i = 0; i < o->ncert; i++)
 		if (talrt_trust(rt, o->certs[i], &err) != 0) { fprintf(stderr, "talrun: error: %s\n", err.msg); talrt_free(rt); return 2; }
-	TalMod *m = talrt_load(rt, path, &err);
+	TalMod *m = bytes ? talrt_load_mem(rt, bytes, len, &err) : talrt_load(rt, path, &err);
 	if (!m) {
 		fprintf(stderr, "talrun: %s: refused: %s\n", path, err.msg);
 		talrt_free(rt);
@@ -207,12 +208,23 @@ int main(int argc, char **argv)
 	if (!o.ncert && getenv("TAL_CERT")) o.certs[o.ncert++] = getenv("TAL_CERT");
 	if (!o.ncert) return usage_error("no trusted certificate: give --cert CERT (or set TAL_CERT)", NULL);
 	const char *path = argv[optind];
-	if (o.verify) {
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	if (o.verify) {   /* read once: what runs is what was checked */
 		Diag d;
+		char why[512];
+		int n = -1;
 		diag_init(&d, "talrun", COLOR_AUTO);
-		int n = tc_check_object(path, &d, NULL, TC_PROFILE_USER);
+		if (tc_read(path, &bytes, &len, why, sizeof why) != 0) diag_fatal(&d, "%s", why);
+		else n = tc_check_image(path, bytes, len, &d, NULL, TC_PROFILE_USER);
 		diag_free(&d);
-		if (n != 0) { fprintf(stderr, "talrun: %s: rejected by the verifier\n", path); return n < 0 ? 2 : 3; }
+		if (n != 0) {
+			free(bytes);
+			fprintf(stderr, "talrun: %s: rejected by the verifier\n", path);
+			return n < 0 ? 2 : 3;
+		}
 	}
-	return run(&o, path, argv[optind + 1], argv + optind + 2, argc - optind - 2);
+	int r = run(&o, path, bytes, len, argv[optind + 1], argv + optind + 2, argc - optind - 2);
+	free(bytes);
+	return r;
 }

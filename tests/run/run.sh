@@ -106,6 +106,13 @@ expect 19 '' "${C[@]}" "$tmp/map.tlm" map 1,2 && stderr_has 'cannot be passed by
 expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error"
 expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2"
 expect 0 46 "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 && pass "--verify runs the verifier first"
+expect 2 '' "${C[@]}" --verify "$tmp/nothere.tlm" sum 1 && pass "--verify, missing file: 2"
+expect 11 '' "${C[@]}" --verify "$tmp/sum.unsigned.tlm" sum 1 && pass "--verify, then the signature is still checked: 11"
+# what runs is what was verified: the module is read once (LeakSanitizer cannot run under ptrace)
+if ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -qq -e trace=open,openat -o "$tmp/opens" \
+     "$B/talrun" "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 >/dev/null 2>&1 &&
+   [ "$(grep -c "\"$tmp/sum.tlm\"" "$tmp/opens")" = 1 ]; then pass "--verify reads the module once"
+else fail "talrun --verify did not run, or opened the module more than once"; grep "sum.tlm" "$tmp/opens"; fi
 
 echo "$failures failure(s)"
 [ $failures -eq 0 ]
