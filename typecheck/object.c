@@ -154,6 +154,7 @@ int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 		if (k == 0) break;
 		n += (size_t)k;
 	}
+	if (n > TC_FILE_MAX) { snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20); goto fail; }
 	close(fd);
 	*out = p;
 	*len = n;
