@@ -8,11 +8,8 @@
 ** Exit status: 0 every file verified, 1 some file rejected, 2 usage or I/O.
 */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
