@@ -212,11 +212,8 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	if (o.verify) {   /* read once: what runs is what was checked */
 		Diag d;
-		char why[512];
-		int n = -1;
 		diag_init(&d, "talrun", COLOR_AUTO);
-		if (tc_read(path, &bytes, &len, why, sizeof why) != 0) diag_fatal(&d, "%s", why);
-		else n = tc_check_image(path, bytes, len, &d, NULL, TC_PROFILE_USER);
+		int n = tc_check_object(path, &d, NULL, TC_PROFILE_USER, &bytes, &len);
 		diag_free(&d);
 		if (n != 0) {
 			free(bytes);

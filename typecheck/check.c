@@ -422,8 +422,8 @@ static const Code *code_make(Ck *c, TyId k0)
 		for (int i = 0; i < 2 * p->nc; i++)
 			for (int t = 0; t < LIN_MAX; t++) {
 				int j = 0;
-				while (j < p->nb && !(t < p->side[i].n && N(c, p->b[j])->name == p->side[i].v[t])) j++;
-				p->sidex[i][t] = (int8_t)(j < p->nb ? j : -1);
+				while (t < p->side[i].n && j < p->nb && N(c, p->b[j])->name != p->side[i].v[t]) j++;
+				p->sidex[i][t] = (int8_t)(t < p->side[i].n && j < p->nb ? j : -1);
 			}
 		p->ninit = f->n;
 		p->gen = f->gen;
@@ -2498,16 +2498,18 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 	return r < 0 ? -1 : r;
 }
 
-int tc_check_object(const char *path, Diag *d, FILE *json, int profile)
+int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len)
 {
 	uint8_t *p;
 	size_t n;
 	char err[512];
+	if (image) *image = NULL, *len = 0;
 	if (tc_read(path, &p, &n, err, sizeof err) != 0) {
 		diag_fatal(d, "%s", err);
 		return -1;
 	}
 	int r = tc_check_image(path, p, n, d, json, profile);
-	free(p);
+	if (image) *image = p, *len = n;
+	else free(p);
 	return r;
 }

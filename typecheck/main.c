@@ -167,13 +167,9 @@ int main(int argc, char **argv)
 		Diag d;
 		diag_init(&d, "talcheck", o.color);
 		d.max_errors = 0;
-		uint8_t *p = NULL;
+		uint8_t *p = NULL;   /* the bytes checked are the bytes signed */
 		size_t len = 0;
-		char err[512];
-		int n = -1;
-		/* read once: the bytes checked are the bytes signed */
-		if (tc_read(argv[i], &p, &len, err, sizeof err) != 0) diag_fatal(&d, "%s", err);
-		else n = tc_check_image(argv[i], p, len, &d, o.json ? stdout : NULL, o.profile);
+		int n = tc_check_object(argv[i], &d, o.json ? stdout : NULL, o.profile, &p, &len);
 		diag_free(&d);
 		if (n == 0) {
 			int r = after_verified(&o, argv[i], p, len);

@@ -278,10 +278,12 @@ StrId ty_fresh(TyOps *o, const char *hint);
 ** Verify one object or module: decode all of .text and check every
 ** instruction against the types.  Reports through d (and as JSON lines on
 ** `json` if not NULL); returns the number of errors, or -1 when the file
-** cannot be read or is not one (reported).  tc_check_image checks bytes
-** already read (tc_read), so that a caller can sign exactly those.
+** cannot be read or is not one (reported).  The file is read once
+** (tc_read); with `image` the caller gets those bytes (to free), so that
+** what it signs or runs is exactly what was checked.  tc_check_image
+** checks bytes already in memory.
 */
-int tc_check_object(const char *path, Diag *d, FILE *json, int profile);
+int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len);
 int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile);
 
 /*
