@@ -157,6 +157,7 @@ typedef struct Ck {
 	struct { TyId id; Lin l; } lin[512];  /* lin_of of recent nodes, by id  */
 	struct { TyId s; Lin l; } sing[256];  /* S(l) made for recent forms l   */
 	struct Code **code;        /* by node: its parts (code_of), or NULL      */
+	struct EntryMemo *ememo;   /* entries answered before (enter2)          */
 	unsigned ncode;
 	Arena arena;
 } Ck;
@@ -341,7 +342,7 @@ typedef struct Code {
 	uint8_t regs[16];          /* the registers with a type, nr of them */
 	Lin *side;
 	int8_t (*sidex)[LIN_MAX]; /* by side, by term: which binder its variable is, or -1 */
-	int ninit; Lin *init; uint64_t gen;
+	int ninit; Lin *init; uint64_t gen, sum;
 } Code;
 
 /*
@@ -409,7 +410,7 @@ static const Code *code_make(Ck *c, TyId k0)
 		p->side = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->side);
 		Facts *f = xmalloc(sizeof *f);
 		f->n = 0;
-		f->gen = 0;
+		f->gen = f->sum = 0;
 		for (int i = 0; i < p->nb; i++)
 			if (N(c, p->b[i])->flags == TK_SIZE)
 				facts_add(f, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
@@ -427,6 +428,7 @@ static const Code *code_make(Ck *c, TyId k0)
 			}
 		p->ninit = f->n;
 		p->gen = f->gen;
+		p->sum = f->sum;
 		p->init = arena_alloc(&c->arena, (size_t)(f->n + 1) * sizeof *p->init);
 		memcpy(p->init, f->f, (size_t)f->n * sizeof *f->f);
 		free(f);
@@ -476,6 +478,7 @@ static void entry_state(Ck *c, const Code *p, State *st)
 	/* each size binder is 0 <= v < 2^48; the constraints hold (worked out in code_of) */
 	st->facts.n = p->ninit;
 	st->facts.gen = p->gen;
+	st->facts.sum = p->sum;
 	memcpy(st->facts.f, p->init, (size_t)p->ninit * sizeof *p->init);
 	st->live = 1;
 }
@@ -531,11 +534,8 @@ static Lin lin_subst(Ck *c, const Code *p, int i, const Subst *u)
 ** The target's variables are solved on the way (u).  `stack` is what the
 ** target sees at rsp.
 */
-static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
+static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *u, const char *what, int call)
 {
-	const Code *p = code_of(c, target);
-	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
-	unknowns(c, p, u);
 	for (int i = 0; i < p->nr; i++) {
 		int r = p->regs[i];
 		/* a register with no value holds junk: any, which only a variable of the target's fits */
@@ -572,6 +572,83 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
 		}
 	}
+	return 1;
+}
+
+/*
+** Entries answered before.  Whether a state may enter a code type, and
+** what the target's variables then stand for, depend only on the target,
+** the stack, the registers the target types, the facts, whether it is a
+** call, and (block_size) the type of the block being checked; types are
+** hash-consed, so equal ids are equal types.  A success is kept with all
+** of these and with what it cost of the step budget: the same question
+** later gets the same answer and is charged the same, or is worked out
+** again when less budget is left than that.  Failures are not kept: each
+** one is reported.  Loops of one shape (in many functions, or many times
+** in one) then enter their labels once.
+*/
+enum { EMEMO_BITS = 10, EMEMO = 1 << EMEMO_BITS };
+typedef struct EntryMemo {
+	uint64_t key;                 /* hash of the rest; 0: empty        */
+	TyId target, stack, block;
+	int call, nf;
+	unsigned capf;
+	TyId reg[16];                 /* by position in the target's regs  */
+	Lin *f;                       /* the facts, nf of them             */
+	TyId val[SUBST_MAX];          /* what the target's binders got     */
+	long cost;
+} EntryMemo;
+
+static uint64_t entry_key(const Code *p, const State *st, TyId target, TyId stack, TyId block, int call)
+{
+	uint64_t h = ((uint64_t)target << 32 | stack) * 0x9e3779b97f4a7c15u;
+	h = (h ^ ((uint64_t)block << 1 | (uint64_t)call)) * 0xff51afd7ed558ccdu;
+	for (int i = 0; i < p->nr; i++) h = (h ^ st->reg[p->regs[i]]) * 0x9e3779b97f4a7c15u;
+	h = (h ^ st->facts.sum ^ (uint64_t)st->facts.n << 56) * 0xff51afd7ed558ccdu;
+	return h | 1;
+}
+
+static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call)
+{
+	if (m->target != target || m->stack != stack || m->block != block || m->call != call ||
+	    m->nf != st->facts.n || m->cost > c->o.budget)
+		return 0;
+	for (int i = 0; i < p->nr; i++)
+		if (m->reg[i] != st->reg[p->regs[i]]) return 0;
+	for (int i = 0; i < m->nf; i++)
+		if (!lin_identical(&m->f[i], &st->facts.f[i])) return 0;
+	return 1;
+}
+
+static void entry_keep(Ck *c, EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
+{
+	m->key = key;
+	m->target = target, m->stack = stack, m->block = block, m->call = call;
+	for (int i = 0; i < p->nr; i++) m->reg[i] = st->reg[p->regs[i]];
+	m->f = xgrow(m->f, sizeof *m->f, (size_t)st->facts.n + 1, &m->capf);
+	m->nf = st->facts.n;
+	memcpy(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);
+	memcpy(m->val, u->val, (size_t)u->n * sizeof *u->val);
+	m->cost = cost;
+	(void)c;
+}
+
+static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
+{
+	const Code *p = code_of(c, target);
+	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
+	unknowns(c, p, u);
+	TyId block = c->block ? c->t.ent[c->block - 1].type : 0;
+	uint64_t key = entry_key(p, st, target, stack, block, call);
+	EntryMemo *m = &c->ememo[key >> (64 - EMEMO_BITS)];
+	if (m->key == key && entry_hit(c, m, p, st, target, stack, block, call)) {
+		memcpy(u->val, m->val, (size_t)u->n * sizeof *u->val);
+		c->o.budget -= m->cost;
+		return 1;
+	}
+	long before = c->o.budget;
+	if (!enter_rule(c, p, st, stack, u, what, call)) return 0;
+	entry_keep(c, m, key, p, st, target, stack, block, call, u, before - c->o.budget);
 	return 1;
 }
 
@@ -2469,6 +2546,7 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 			else check_globals(c);
 			check_objects(c);
 			build_segs(c);
+			c->ememo = xcalloc(EMEMO, sizeof *c->ememo);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
@@ -2493,6 +2571,8 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 	free(c->objs);
 	free(c->site);
 	free(c->code);
+	for (unsigned i = 0; c->ememo && i < EMEMO; i++) free(c->ememo[i].f);
+	free(c->ememo);
 	arena_free(&c->arena);
 	free(c);
 	return r < 0 ? -1 : r;

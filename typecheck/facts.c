@@ -126,6 +126,7 @@ void facts_add(Facts *f, Lin l)
 		if (lin_identical(&f->f[i], &l)) return;
 	f->f[f->n++] = l;
 	f->gen = ++generation;
+	f->sum = (f->sum ^ lin_hash(&l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
 }
 
 static const Lin one = {.ok = 1, .k = 1};

@@ -173,9 +173,11 @@ typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k;
 ** What is known: each f[i] >= 0.  gen names the facts: facts_add gives
 ** each set it makes a new number (0: none made), so the prover can keep
 ** its answers for (gen, n, goal).  A copy keeps gen; code that writes f[]
-** other than through facts_add must set gen to 0.
+** other than through facts_add must set gen to 0.  sum is a hash of f[0..n)
+** in order, kept by facts_add, so that equal sets made apart can be told
+** equal cheaply (a match is then confirmed fact by fact).
 */
-typedef struct Facts { int n; uint64_t gen; Lin f[FACTS_MAX]; } Facts;
+typedef struct Facts { int n; uint64_t gen, sum; Lin f[FACTS_MAX]; } Facts;
 
 static inline Lin lin_const(int64_t k) { return (Lin){.ok = 1, .k = k}; }
 static inline Lin lin_var(StrId v) { return (Lin){.n = 1, .ok = 1, .v = {v}, .c = {1}}; }
