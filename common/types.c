@@ -217,16 +217,29 @@ static void node_slot(TyTable *t, TyId id)
 	t->hash[i] = id;
 }
 
-/* Double the hash-cons table when it would become more than half full. */
-static void node_rehash(TyTable *t)
+/* Move to a hash-cons table of `cap` slots (a power of two). */
+static void node_resize(TyTable *t, uint32_t cap)
 {
-	if ((uint64_t)t->nnode * 2 < t->caphash)
-		return;
 	free(t->hash);
-	t->caphash = t->caphash ? t->caphash * 2 : 64;
+	t->caphash = cap;
 	t->hash = xcalloc(t->caphash, sizeof *t->hash);
 	for (TyId id = 1; id < t->nnode; id++)
 		node_slot(t, id);
+}
+
+/* Double the hash-cons table when it would become more than half full. */
+static void node_rehash(TyTable *t)
+{
+	if ((uint64_t)t->nnode * 2 >= t->caphash)
+		node_resize(t, t->caphash ? t->caphash * 2 : 64);
+}
+
+void ty_node_reserve(TyTable *t, uint64_t n)
+{
+	uint64_t want = t->caphash ? t->caphash : 64;
+	while (want <= 2 * (t->nnode + n) && want < MAXNODE) want *= 2;
+	if (want != t->caphash)
+		node_resize(t, (uint32_t)want);
 }
 
 /* The id of an existing node equal to the given one, or 0. */

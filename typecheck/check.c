@@ -615,9 +615,7 @@ static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, 
 		return 0;
 	for (int i = 0; i < p->nr; i++)
 		if (m->reg[i] != st->reg[p->regs[i]]) return 0;
-	for (int i = 0; i < m->nf; i++)
-		if (!lin_identical(&m->f[i], &st->facts.f[i])) return 0;
-	return 1;
+	return !memcmp(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
 }
 
 static void entry_keep(Ck *c, EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
@@ -2474,6 +2472,7 @@ static void check_blocks(Ck *c)
 	for (uint32_t off = 0; off < tx->n; off += buf.len) {
 		const TcInst *in = inst_at(c, off, &buf);
 		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
+		tc_decode_memo_prefetch(c->memo, tx->p, tx->n, off + in->len);   /* the next one, while this is checked */
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
@@ -2547,6 +2546,10 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 			check_objects(c);
 			build_segs(c);
 			c->ememo = xcalloc(EMEMO, sizeof *c->ememo);
+			/* checking makes types (S(k) for constants, sums, fresh variables):
+			   about one per 16 bytes of code, made room for at once, up to 2^20 */
+			uint64_t more = c->obj.sect[SEC_TEXT].n / 16;
+			ty_node_reserve(&c->t, more < (1u << 20) ? more : (1u << 20));
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);

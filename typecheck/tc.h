@@ -137,6 +137,17 @@ static inline int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n,
 	return tc_decode_memo_fill(m, code, n, off, out, err, errcap);
 }
 
+/* Bring the memo entry for the instruction at code[off] into the cache: a hint, nothing more. */
+static inline void tc_decode_memo_prefetch(const TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off)
+{
+	uint64_t w0;
+	if (off > n || n - off < 8) return;
+	memcpy(&w0, code + off, 8);
+	const TcMemoEntry *e = &m->e[tc_memo_slot(w0)];
+	__builtin_prefetch(e);
+	__builtin_prefetch((const char *)(e + 1) - 1);   /* an entry may span two lines */
+}
+
 /* Intel-syntax text of a decoded instruction, for diagnostics. */
 void tc_format(const TcInst *in, char *buf, size_t cap);
 
@@ -169,6 +180,8 @@ enum { LIN_MAX = 6, FACTS_MAX = 48 };
 
 /* sum of c[i]*v[i] + k; ok = 0 when it is not linear or got too big */
 typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k; } Lin;
+_Static_assert(sizeof(Lin) == 2 * sizeof(int) + LIN_MAX * (sizeof(StrId) + sizeof(int64_t)) + sizeof(int64_t),
+               "Lin has no padding: equal forms compare equal byte for byte");
 /*
 ** What is known: each f[i] >= 0.  gen names the facts: facts_add gives
 ** each set it makes a new number (0: none made), so the prover can keep
