@@ -95,6 +95,13 @@ static uint32_t str_tag(const char *s, size_t len)
 	return (uint32_t)str_hash(s, len);
 }
 
+uint32_t ty_str_tag(const char *s, size_t len) { return str_tag(s, len); }
+
+void ty_str_prefetch(const TyTable *t, uint32_t tag)
+{
+	if (t->capshash) __builtin_prefetch(&t->shash[tag & (t->capshash - 1)]);
+}
+
 static void str_put(uint64_t *tab, uint32_t cap, uint32_t tag, StrId id)
 {
 	uint32_t mask = cap - 1, i = tag & mask;
@@ -150,9 +157,13 @@ StrId ty_str_find(const TyTable *t, const char *s, size_t len)
    A string of 4 GiB or more cannot be stored and gives 0. */
 StrId ty_str(TyTable *t, const char *s, size_t len)
 {
+	return ty_str_tagged(t, s, len, len ? str_tag(s, len) : 0);
+}
+
+StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag)
+{
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	uint32_t tag = str_tag(s, len);
 	StrId found = str_find(t, s, len, tag);
 	if (found || t->nstr >= TY_FRESH)
 		return found;

@@ -171,6 +171,14 @@ void ty_init(TyTable *t);
 void ty_free(TyTable *t);
 
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
+/*
+** Interning in steps, for a reader that looks one string ahead: the
+** string's tag (hash), a hint to bring its slot into the cache, and
+** ty_str given the tag (which must be ty_str_tag of the same bytes).
+*/
+uint32_t ty_str_tag(const char *s, size_t len);
+void ty_str_prefetch(const TyTable *t, uint32_t tag);
+StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag);
 StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */
 void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings without growing the intern table */
 const char *ty_strof(const TyTable *t, StrId s);

@@ -325,6 +325,20 @@ static const char *rd_string(Rd *r, size_t *len, const char *what)
 	return s;
 }
 
+/*
+** Where the string at the reading position starts and how long it is, if
+** its length is a short number and it fits, without reading it: NULL
+** otherwise.  Only a hint (rd_strings looks one string ahead); rd_string
+** reads and checks it when its turn comes.
+*/
+static const char *peek_string(const Rd *r, size_t *len)
+{
+	if (r->pos >= r->n || r->p[r->pos] >= 0x80 || r->p[r->pos] == 0 || r->p[r->pos] > r->n - r->pos - 1)
+		return NULL;
+	*len = r->p[r->pos];
+	return (const char *)r->p + r->pos + 1;
+}
+
 /* Magic, version and flags of a section. */
 static void rd_header(Rd *r, const char *magic, unsigned version)
 {
@@ -349,15 +363,23 @@ static void rd_strings(Rd *r, TyTable *t)
 {
 	uint64_t count = rd_count(r, 1, UINT32_MAX / 4, "string count");
 	ty_str_reserve(t, count);
+	const char *ahead = NULL;   /* the next string as peek_string saw it,  */
+	size_t ahead_len = 0;       /* its length and tag; its slot is fetched */
+	uint32_t ahead_tag = 0;     /* while the string before it is interned  */
 	for (uint64_t i = 0; i < count && !r->bad; i++) {
 		size_t at = r->pos, len = 0;
 		const char *s = rd_string(r, &len, "string");
 		if (r->bad)
 			break;
+		uint32_t tag = s == ahead && len == ahead_len ? ahead_tag : ty_str_tag(s, len);
+		if ((ahead = peek_string(r, &ahead_len))) {
+			ahead_tag = ty_str_tag(ahead, ahead_len);
+			ty_str_prefetch(t, ahead_tag);
+		}
 		StrId want = t->nstr;
 		if (len == 0)
 			fail(r, at, "string %" PRIu32 " is empty (string 0 is implicit)", want);
-		else if (ty_str(t, s, len) != want)
+		else if (ty_str_tagged(t, s, len, tag) != want)
 			fail(r, at, "string %" PRIu32 " repeats an earlier string", want);
 	}
 }

@@ -868,6 +868,62 @@ static void test_reject_kinds(void **state)
 	free(ok.p);
 }
 
+/* A string table section with the given strings, and nothing else. */
+static Buf strings_section(const char **str, int n)
+{
+	Buf b = { 0 };
+	hdr(&b, "TALT", 1);
+	buf_uleb(&b, (uint64_t)n);
+	for (int i = 0; i < n; i++) {
+		buf_uleb(&b, strlen(str[i]));
+		buf_put(&b, str[i], strlen(str[i]));
+	}
+	buf_put(&b, "\0\0\0", 3);
+	return b;
+}
+
+/*
+** The reader looks one string ahead (a short length: one byte) to fetch
+** its slot early: strings with long and short lengths in every order get
+** the ids they would get one by one, and a repeat is caught whichever
+** kind of length it or the string before it has.
+*/
+static void test_strings_lookahead(void **state)
+{
+	char l1[200], l2[300], err[256];
+	memset(l1, 'x', sizeof l1 - 1), l1[sizeof l1 - 1] = 0;
+	memset(l2, 'y', sizeof l2 - 1), l2[sizeof l2 - 1] = 0;
+	const char *ok[] = { "a", l1, "b", "c", l2, l2 + 1, "d" };
+	Buf b = strings_section(ok, 7);
+	TyTable t;
+	ty_init(&t);
+	assert_int_equal(ty_decode(&t, b.p, b.n, err, sizeof err), 0);
+	assert_int_equal(t.nstr, 8);
+	for (int i = 0; i < 7; i++) {
+		assert_string_equal(ty_strof(&t, (StrId)i + 1), ok[i]);
+		assert_int_equal(ty_str_find(&t, ok[i], strlen(ok[i])), (StrId)i + 1);
+	}
+	ty_free(&t);
+	free(b.p);
+	const char *rep[][4] = {
+		{ "a", l1, "b", l1 },      /* a long repeat after a short string */
+		{ l1, "a", l2, "a" },      /* a short repeat after a long one    */
+		{ "a", "b", "a", "c" },    /* short after short                  */
+		{ l1, l2, l1, "c" },       /* long after long                    */
+	};
+	const char *want[] = { "string 4 repeats", "string 4 repeats", "string 3 repeats", "string 3 repeats" };
+	for (int i = 0; i < 4; i++) {
+		b = strings_section(rep[i], 4);
+		reject(&b, want[i]);
+		free(b.p);
+	}
+	/* a short string cut off by the end: the look-ahead must not read past it */
+	b = strings_section(ok, 3);
+	b.n -= 3 + 1;              /* drop the counts and the last byte of "b" */
+	reject(&b, "runs past the end");
+	free(b.p);
+}
+
 static void test_reject_dups_and_trailing(void **state)
 {
 	char err[256];
@@ -1126,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_reject_nodes),
 		cmocka_unit_test(test_reject_kids),
 		cmocka_unit_test(test_reject_kinds),
+		cmocka_unit_test(test_strings_lookahead),
 		cmocka_unit_test(test_reject_dups_and_trailing),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_line_rows),
