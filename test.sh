@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - set up, build, and run the whole test suite through ctest:
-# once in the normal build, once more with AddressSanitizer and UBSan.
+# once in the normal build, once more with AddressSanitizer and UBSan, and
+# the verifier's corpus (checked in threads too) with ThreadSanitizer.
 # Extra arguments go to ctest (e.g. -R asm.err to run a subset).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,4 +13,9 @@ if [ "${TAL_NO_SANITIZE:-}" != 1 ]; then
   cmake --build build-asan -j"$(nproc)" >/dev/null
   echo "test: build-asan (AddressSanitizer, UBSan)"
   (cd build-asan && ctest --output-on-failure -j"$(nproc)" "$@")
+  # talcheck checks in threads: its corpus (each file with -j 4) under ThreadSanitizer
+  cmake -S . -B build-tsan -DTAL_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build-tsan -j"$(nproc)" --target talas talcheck_tool gen_check >/dev/null
+  echo "test: build-tsan (ThreadSanitizer, the verifier's corpus)"
+  (cd build-tsan && ctest --output-on-failure -j"$(nproc)" -R '^check\.(ok|bad|example|jobs)' "$@")
 fi

@@ -72,17 +72,41 @@ void ty_init(TyTable *t)
 void ty_free(TyTable *t)
 {
 	arena_free(&t->strmem);
-	free(t->str);
-	free(t->strlen_);
+	if (!t->forked) {
+		free(t->str);
+		free(t->strlen_);
+		free(t->shash);
+		free(t->ent);
+		free(t->ann);
+	}
 	free(t->node);
 	free(t->kid);
 	free(t->hash);
-	free(t->shash);
-	free(t->ent);
-	free(t->ann);
 	free(t->fhint);
 	free(t->ftext);
 	memset(t, 0, sizeof *t);
+}
+
+/* A copy of n elements of size sz, with room for exactly that many (at least one). */
+static void *copy_of(const void *p, uint32_t n, size_t sz, uint32_t *cap)
+{
+	*cap = n ? n : 1;
+	void *q = xmalloc(*cap * sz);
+	if (n) memcpy(q, p, n * sz);
+	return q;
+}
+
+void ty_fork(TyTable *dst, const TyTable *src)
+{
+	*dst = *src;
+	dst->forked = 1;
+	memset(&dst->strmem, 0, sizeof dst->strmem);   /* for made-up names' text */
+	uint32_t cap;
+	dst->node = copy_of(src->node, src->nnode, sizeof *src->node, &dst->capnode);
+	dst->kid = copy_of(src->kid, src->nkid, sizeof *src->kid, &dst->capkid);
+	dst->hash = src->caphash ? copy_of(src->hash, src->caphash, sizeof *src->hash, &cap) : NULL;
+	dst->fhint = (const char **)copy_of(src->fhint, src->nfresh, sizeof *src->fhint, &dst->capfresh);
+	dst->ftext = copy_of(src->ftext, src->nfresh, sizeof *src->ftext, &cap);
 }
 
 /*
@@ -165,7 +189,7 @@ StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag)
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
 	StrId found = str_find(t, s, len, tag);
-	if (found || t->nstr >= TY_FRESH)
+	if (found || t->nstr >= TY_FRESH || t->forked)
 		return found;
 	uint32_t old = t->capstr;
 	t->str = xgrow(t->str, sizeof *t->str, (size_t)t->nstr + 1, &t->capstr);

@@ -165,10 +165,19 @@ typedef struct TyTable {
 	TyAnnot *ann; uint32_t nann, capann;
 	Arena strmem;                               /* the strings' bytes     */
 	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
+	int forked;                                 /* ty_fork made it        */
 } TyTable;
 
 void ty_init(TyTable *t);
 void ty_free(TyTable *t);
+/*
+** A table for one thread of a check that runs in several: its own copy of
+** the nodes (it makes more) and of the made-up names, and src's strings,
+** entries and annotations, which it only reads: in a fork ty_str finds a
+** string but interns none, and no entry or annotation is added.  src must
+** not change while the fork lives.  ty_free gives back what is the fork's.
+*/
+void ty_fork(TyTable *dst, const TyTable *src);
 
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
 /*

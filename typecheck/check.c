@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "tc.h"
@@ -116,6 +118,21 @@ static uint32_t marks_rank(const Marks *m, size_t i)
 	return m->below[i >> 6] + pop64(m->w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
 }
 
+/* The first member at or after i, or m->n. */
+static size_t marks_next(const Marks *m, size_t i)
+{
+	if (i >= m->n) return m->n;
+	size_t k = i >> 6;
+	uint64_t w = m->w[k] & (~UINT64_C(0) << (i & 63));
+	while (!w) {
+		if (++k > m->n / 64) return m->n;
+		w = m->w[k];
+	}
+	size_t at = k * 64;
+	while (!(w & 1)) w >>= 1, at++;
+	return at < m->n ? at : m->n;
+}
+
 static void marks_free(Marks *m)
 {
 	free(m->w);
@@ -151,6 +168,7 @@ typedef struct Ck {
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
+	int quiet;                 /* a part checked by a thread: errors are counted, not reported */
 	int kernel;                /* the kernel profile: fuel, guarded division */
 	TyId small[256];           /* S(k) for small constants k, once made      */
 	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
@@ -245,6 +263,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 {
 	char msg[1024], insn[128] = "", bytes[64] = "", state[2048] = "";
 	va_list ap;
+	if (c->quiet) return c->errors++, 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -685,9 +704,11 @@ static const TyEntry *entry_id(Ck *c, StrId id, int kind1, int kind2)
 	return NULL;
 }
 
+/* A name the table does not have names nothing (and is not added: checking threads share the strings). */
 static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
 {
-	return entry_id(c, ty_str(&c->t, name, strlen(name)), kind1, kind2);
+	StrId id = ty_str_find(&c->t, name, strlen(name));
+	return id || !*name ? entry_id(c, id, kind1, kind2) : NULL;
 }
 
 /* The declaration of a relocation's symbol (its name interned once, by check_relocs). */
@@ -1034,7 +1055,7 @@ static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 }
 
 /* [mem.base] memory is reached only through a pointer the types vouch for. */
-static TyId access(Ck *c, const TcInst *in, const TcOp *m, Access *a)
+static TyId mem_access(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 {
 	if (m->base == R_RSP) return access_stack(c, m, a);
 	if (m->base == R_RIP) return access_global(c, in, m, a);
@@ -1137,7 +1158,7 @@ static TyId read_op(Ck *c, const TcOp *op, int width)
 		return op->val >= 0 && op->val <= INT32_MAX ? sing(c, lin_const(op->val)) : leaf(c, TY_INT);
 	case TC_MEM: {
 		Access a = { width, 0, 0, 0 };
-		TyId t = access(c, c->in, op, &a);
+		TyId t = mem_access(c, c->in, op, &a);
 		if (t && width < S64) {
 			TyId e = X(c, t);
 			int k = e ? N(c, e)->kind : 0;
@@ -1169,7 +1190,7 @@ static void write_op(Ck *c, const TcOp *op, TyId t)
 {
 	if (op->kind == TC_REG) { write_reg(c, op->reg, op->size, t); return; }
 	Access a = { op->size, 1, t, 0 };
-	access(c, c->in, op, &a);
+	mem_access(c, c->in, op, &a);
 }
 
 /* ---- instructions ---- */
@@ -2462,14 +2483,20 @@ static void check_fuel(Ck *c)
 ** the annotations at an instruction are applied before it, those on the
 ** edge into a label (fall-through) before the state enters it.
 */
-static void check_blocks(Ck *c)
+/*
+** The blocks from .text offset `from` (a typed label, or 0) on: each from
+** its label's state, one instruction after another.  At `to` (a typed
+** label, or the end) it stops, once the way into that label (a fall-
+** through) is checked: the block there is another part's.
+*/
+static void check_range(Ck *c, uint32_t from, uint32_t to)
 {
 	const TcSection *tx = &c->obj.sect[SEC_TEXT];
 	const TyAnnot *ann = c->t.ann;
 	uint32_t a = 0, a1, na = c->t.nann;
 	TcInst buf;
 	c->st.live = 0;
-	for (uint32_t off = 0; off < tx->n; off += buf.len) {
+	for (uint32_t off = from; off < tx->n; off += buf.len) {
 		const TcInst *in = inst_at(c, off, &buf);
 		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
 		tc_decode_memo_prefetch(c->memo, tx->p, tx->n, off + in->len);   /* the next one, while this is checked */
@@ -2485,6 +2512,7 @@ static void check_blocks(Ck *c)
 				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
 			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
 			if (c->st.live) site(c, label, 0);
+			if (off >= to) { c->st.live = 0; break; }
 			const Code *p = code_of(c, e->type);
 			if (p) entry_state(c, p, &c->st);
 			c->block = label;
@@ -2500,11 +2528,142 @@ static void check_blocks(Ck *c)
 		}
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */
-			if (c->errors > 20) break;
+			if (c->errors > 20 || c->quiet) break;
 		}
 	}
 	if (c->st.live) report(c, "flow.end", "execution runs off the end of .text");
 	c->in = NULL;   /* it was buf */
+}
+
+/* ---- checking in parallel ---- */
+
+static int jobs = 1;
+void tc_set_jobs(int n) { jobs = n < 0 ? 1 : n; }
+
+/* Automatic: a thread per processor, each with at least this much code. */
+enum { PART_MIN = 64 * 1024, PARTS_MAX = 64 };
+
+/*
+** A part of .text checked by a thread: a copy of the checker whose tables
+** are its own (ty_fork, tyops_fork) where checking writes them, and the
+** original's where it only reads them (the bytes, the strings, the
+** entries, the indexes of labels and names).  It reports nothing: a part
+** that finds an error is enough to have the whole checked again in one
+** thread, which reports exactly what it would have alone.
+*/
+typedef struct Part { Ck *c; uint32_t from, to; pthread_t th; int started; } Part;
+
+static Ck *ck_fork(const Ck *c)
+{
+	Ck *w = xmalloc(sizeof *w);
+	*w = *c;
+	ty_fork(&w->t, &c->t);
+	tyops_fork(&w->o, &c->o, &w->t);
+	w->memo = xmalloc(sizeof *w->memo);
+	memcpy(w->memo, c->memo, sizeof *w->memo);
+	w->ememo = xcalloc(EMEMO, sizeof *w->ememo);
+	w->code = xcalloc(c->ncode ? c->ncode : 1, sizeof *w->code);
+	if (c->ncode) memcpy(w->code, c->code, c->ncode * sizeof *w->code);   /* made before: never changed */
+	memset(&w->arena, 0, sizeof w->arena);
+	w->site = NULL;
+	w->nsite = w->capsite = 0;
+	w->taken = xcalloc(c->t.nent + 1, 1);
+	memset(&w->lt, 0, sizeof w->lt);
+	w->lt_read = 0;
+	w->errors = 0;
+	w->quiet = 1;
+	w->json = NULL;
+	return w;
+}
+
+static void ck_fork_free(Ck *w)
+{
+	ty_free(&w->t);
+	tyops_free(&w->o);
+	free(w->memo);
+	for (unsigned i = 0; i < EMEMO; i++) free(w->ememo[i].f);
+	free(w->ememo);
+	free(w->code);
+	arena_free(&w->arena);
+	free(w->site);
+	free(w->taken);
+	free(w);
+}
+
+static void *check_part(void *arg)
+{
+	Part *p = arg;
+	check_range(p->c, p->from, p->to);
+	return NULL;
+}
+
+/* How many parts: -j N asks for N; 0 means one per processor, each with PART_MIN bytes at least. */
+static uint32_t parts_wanted(const Ck *c)
+{
+	size_t n = c->obj.sect[SEC_TEXT].n;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = jobs > 0 ? (size_t)jobs : n / PART_MIN;
+	if (jobs == 0 && cpus > 0 && k > (size_t)cpus) k = (size_t)cpus;
+	return k > PARTS_MAX ? PARTS_MAX : k < 1 ? 1 : (uint32_t)k;
+}
+
+/*
+** Check the parts in threads; 1 when every part passed (their stack
+** sites, in .text order, and taken labels are then the original's, as
+** one thread would have found them), 0 when one failed or a thread
+** could not start (nothing is kept then).
+*/
+static int check_parallel(Ck *c, uint32_t k)
+{
+	size_t n = c->obj.sect[SEC_TEXT].n;
+	Part part[PARTS_MAX];
+	uint32_t np = 0, at = 0;
+	for (uint32_t i = 0; i < k && at < n; i++) {
+		size_t want = n / k * (i + 1);
+		uint32_t to = i + 1 == k ? (uint32_t)n : (uint32_t)marks_next(&c->labels, want > at ? want : at + 1);
+		if (to <= at) continue;
+		part[np++] = (Part){ .from = at, .to = to };
+		at = to;
+	}
+	uint64_t more = n / 16 / np;
+	for (uint32_t i = 0; i < np; i++) {
+		part[i].c = ck_fork(c);
+		ty_node_reserve(&part[i].c->t, more < (1u << 20) ? more : (1u << 20));
+	}
+	int ok = 1;
+	for (uint32_t i = 1; i < np; i++)
+		part[i].started = ok = ok && pthread_create(&part[i].th, NULL, check_part, &part[i]) == 0;
+	if (ok) check_part(&part[0]);
+	for (uint32_t i = 1; i < np; i++)
+		if (part[i].started) pthread_join(part[i].th, NULL);
+	for (uint32_t i = 0; i < np; i++) ok = ok && !part[i].c->errors;
+	for (uint32_t i = 0; ok && i < np; i++) {
+		Ck *w = part[i].c;
+		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= w->taken[e];
+		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + w->nsite, &c->capsite);
+		memcpy(c->site + c->nsite, w->site, w->nsite * sizeof *w->site);
+		c->nsite += w->nsite;
+	}
+	for (uint32_t i = 0; i < np; i++) ck_fork_free(part[i].c);
+	return ok;
+}
+
+/*
+** Every block, once.  In parts, in threads, when there is enough code;
+** the deepest stack use of each block (local) is written by the part
+** that has the block, so no two threads write one.  Should a part fail,
+** the whole is checked again in this thread, to report as it would alone.
+*/
+static void check_blocks(Ck *c)
+{
+	uint32_t k = c->errors ? 1 : parts_wanted(c);
+	if (k > 1 && check_parallel(c, k)) return;
+	memset(c->local, 0, c->t.nent * sizeof *c->local);
+	/* checking makes types (S(k) for constants, sums, fresh variables):
+	   about one per 16 bytes of code, made room for at once, up to 2^20 */
+	uint64_t more = c->obj.sect[SEC_TEXT].n / 16;
+	ty_node_reserve(&c->t, more < (1u << 20) ? more : (1u << 20));
+	check_range(c, 0, (uint32_t)c->obj.sect[SEC_TEXT].n);
 }
 
 static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
@@ -2546,10 +2705,6 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 			check_objects(c);
 			build_segs(c);
 			c->ememo = xcalloc(EMEMO, sizeof *c->ememo);
-			/* checking makes types (S(k) for constants, sums, fresh variables):
-			   about one per 16 bytes of code, made room for at once, up to 2^20 */
-			uint64_t more = c->obj.sect[SEC_TEXT].n / 16;
-			ty_node_reserve(&c->t, more < (1u << 20) ? more : (1u << 20));
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);

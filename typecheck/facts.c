@@ -11,6 +11,8 @@
 */
 #include <string.h>
 
+#include <stdatomic.h>
+
 #include "tc.h"
 
 /* Add c*v to l. */
@@ -116,8 +118,9 @@ int lin_is_const(Lin l, int64_t *k)
 	return 1;
 }
 
-/* The numbers facts_add gives the sets of facts it makes (see Facts). */
-static uint64_t generation;
+/* The numbers facts_add gives the sets of facts it makes (see Facts):
+   unique across the threads of a check, which share the sets of code types. */
+static _Atomic uint64_t generation;
 
 void facts_add(Facts *f, Lin l)
 {
@@ -125,7 +128,7 @@ void facts_add(Facts *f, Lin l)
 	for (int i = 0; i < f->n; i++)
 		if (lin_identical(&f->f[i], &l)) return;
 	f->f[f->n++] = l;
-	f->gen = ++generation;
+	f->gen = atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed) + 1;
 	f->sum = (f->sum ^ lin_hash(&l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
 }
 
@@ -349,11 +352,11 @@ static int no_negative(const Lin *g, const Lin *a, const Lin *b)
 /*
 ** Answers kept: the same goal from the same facts (gen and n, see Facts)
 ** has the same answer; a block asks many twice (a bound at the access and
-** again at the jump back, a size at inc and again at the jump).  Like the
-** decoder's table, this is state of the process: one thread checks.
+** again at the jump back, a size at inc and again at the jump).  Each
+** thread keeps its own; gen numbers are unique across threads.
 */
 enum { MEMO = 256 };
-static struct Memo { uint64_t gen; int n, ans; Lin g; } memo[MEMO];
+static _Thread_local struct Memo { uint64_t gen; int n, ans; Lin g; } memo[MEMO];
 
 static struct Memo *memo_of(const Facts *f, const Lin *g, int *hit)
 {

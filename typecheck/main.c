@@ -28,6 +28,8 @@ static const char usage[] =
 	"Options:\n"
 	"  --json                     also write each diagnostic as a JSON line on standard output\n"
 	"  -v                         say what was verified\n"
+	"  -j N                       check with N threads (default 0: one per processor, for\n"
+	"                             files with 64 KiB of code or more per thread); same results\n"
 	"  --sign KEY                 sign the module (PEM private key) once it is verified\n"
 	"  --cert CERT                the key's certificate (PEM; default: the first one in KEY)\n"
 	"  -o FILE                    write the signed module to FILE\n"
@@ -123,11 +125,20 @@ int main(int argc, char **argv)
 	};
 	Opts o = { 0 };
 	int c;
+	tc_set_jobs(0);
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":vo:", longs, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":vo:j:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'v': o.verbose = 1; break;
 		case 'o': o.out = optarg; break;
+		case 'j': {
+			char *end;
+			errno = 0;
+			long j = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || j < 0 || j > 64) return bad_usage("bad -j (0 to 64):", optarg);
+			tc_set_jobs((int)j);
+			break;
+		}
 		case O_JSON: o.json = 1; break;
 		case O_SIGN: o.key = optarg; break;
 		case O_CERT: o.cert = optarg; break;

@@ -249,10 +249,13 @@ typedef struct TyOps {
 	Subst scope;         /* names bound by the code, exists and rec types
 	                        ty_leq is inside (values 0)                    */
 	struct SelfSum *self;/* the variables of recently compared types      */
+	int forked;          /* tyops_fork made it: tdef is the original's      */
 } TyOps;
 
 void tyops_init(TyOps *o, TyTable *t);
 void tyops_free(TyOps *o);
+/* Operations over a fork of src's table (ty_fork), for another thread: its own caches. */
+void tyops_fork(TyOps *dst, const TyOps *src, TyTable *t);
 /* A type with its outer names replaced by their definitions (0 on error: o->err). */
 TyId ty_expand(TyOps *o, TyId id);
 /* Replace the variables of s (those not rebound inside) by their values. */
@@ -299,6 +302,13 @@ StrId ty_fresh(TyOps *o, const char *hint);
 ** checks bytes already in memory.
 */
 int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len);
+/*
+** Threads for the blocks of one file: n of them, or with 0 one per
+** processor when the code is large enough (64 KiB a thread).  The
+** default is 1.  The answer and every message are the same whatever n is:
+** should any thread find an error, the file is checked again in one.
+*/
+void tc_set_jobs(int n);
 int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile);
 
 /*

@@ -27,9 +27,30 @@ void tyops_init(TyOps *o, TyTable *t)
 		if (t->ent[i].kind == E_TYPEDEF && t->ent[i].name < t->nstr) o->tdef[t->ent[i].name] = i + 1;
 }
 
+/* Copy n elements (none: NULL). */
+static void *dup_array(const void *p, size_t n, size_t sz)
+{
+	if (!n) return NULL;
+	void *q = xmalloc(n * sz);
+	memcpy(q, p, n * sz);
+	return q;
+}
+
+void tyops_fork(TyOps *dst, const TyOps *src, TyTable *t)
+{
+	*dst = *src;
+	dst->t = t;
+	dst->forked = 1;
+	dst->tclosed = dup_array(src->tclosed, (size_t)src->t->nent + 1, sizeof *src->tclosed);
+	dst->exp = dup_array(src->exp, src->nexp, sizeof *src->exp);
+	dst->size = dup_array(src->size, src->nsize, sizeof *src->size);
+	dst->align = dup_array(src->align, src->nalign, sizeof *src->align);
+	dst->self = NULL;
+}
+
 void tyops_free(TyOps *o)
 {
-	free(o->tdef);
+	if (!o->forked) free(o->tdef);
 	free(o->tclosed);
 	free(o->exp);
 	free(o->size);
@@ -147,7 +168,7 @@ static TyId unclash(TyOps *o, TyId id, const Subst *s, int depth)
 		ren.name[0] = b;
 		ren.sort[0] = (uint8_t)(mu ? TK_TYPE : bn->flags);
 		if (!(ren.val[0] = ty_node(o->t, TY_VAR, 0, fresh, 0, NULL, 0))) return fail(o, "type table is full"), 0;
-		int nk = n->nkids;
+		int nk = N(o, id)->nkids;   /* not n's: making the variable may have moved the nodes */
 		TyId kids[256], *kp = nk <= 256 ? kids : xmalloc((size_t)nk * sizeof *kp);
 		for (int k = 0; k < nk; k++) {
 			TyId kid = K(o, id, k);

@@ -5,6 +5,7 @@
 #        file:line:col diagnostic naming the rule of its "# expect: RULE"
 #        line, in text and in --json alike.
 #   A "# profile: kernel" line checks with that profile.
+#   Checked in 4 threads (-j 4), the answer and the messages are the same.
 set -u
 # In a sanitizer build a report must not pass for a rejection (exit 1).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
@@ -20,8 +21,13 @@ cd "$(dirname "$file")"
 src=$(basename "$file")
 "$talas" -I "$runtime" -o "$tmp/$name.o" "$src" 2>"$tmp/as.err" || { cat "$tmp/as.err"; fail "does not assemble"; }
 profile=$(sed -n 's/^# profile: //p' "$src" | head -1)
-timeout 60 "$talcheck" --profile "${profile:-user}" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
+timeout 60 "$talcheck" -j 1 --profile "${profile:-user}" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out" 2>"$tmp/err"
 rc=$?
+# In threads (the blocks cut in up to 4 parts at labels): the same answer, the same words.
+timeout 60 "$talcheck" -j 4 --profile "${profile:-user}" -fdiagnostics-color=never "$tmp/$name.o" >"$tmp/out4" 2>"$tmp/err4"
+rc4=$?
+[ $rc4 -eq $rc ] || { cat "$tmp/err4"; fail "exit $rc4 with -j 4, $rc with -j 1"; }
+cmp -s "$tmp/err" "$tmp/err4" || { diff "$tmp/err" "$tmp/err4"; fail "-j 4 reports otherwise than -j 1"; }
 case $mode in
 ok)
   [ $rc -eq 0 ] || { cat "$tmp/err"; fail "rejected (exit $rc)"; }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# jobs.sh TALAS TALCHECK GEN_CHECK WORKDIR
+#   A program large enough to be checked in threads by default: it
+#   verifies with -j 1, -j 2, -j 7 and the default alike.  The same
+#   program with one bounds test made off by one (jae -> ja) in a function
+#   near the end is rejected with the same messages however many threads
+#   check it: a part that fails has the whole checked again in one thread.
+set -u
+export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=134"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+talas=$1 talcheck=$2 gen=$3 work=$4
+mkdir -p "$work"
+tmp=$(mktemp -d "$work/jobs.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: jobs: $*"; exit 1; }
+cd "$tmp"
+"$gen" tal 60000 7 >big.tal 2>gen.err || fail "gen_check failed"
+"$talas" -o big.o big.tal || fail "does not assemble"
+size=$(stat -c %s big.o)
+for j in 1 2 7 default; do
+  opt=(-j "$j"); [ "$j" = default ] && opt=()
+  "$talcheck" "${opt[@]}" big.o 2>err.$j || { cat err.$j; fail "rejected with -j $j"; }
+  [ -s err.$j ] && { cat err.$j; fail "diagnostics with -j $j"; }
+done
+# the last function whose loop tests jae: make it ja (runs one past the end)
+last=$(grep -n 'jae f[0-9]*\.done' big.tal | tail -1 | cut -d: -f1)
+[ -n "$last" ] || fail "no bounds test to break"
+sed "${last}s/jae /ja /" big.tal >bad.tal
+"$talas" -o bad.o bad.tal || fail "bad.tal does not assemble"
+"$talcheck" -j 1 -fdiagnostics-color=never bad.o >out.1 2>err.1
+rc=$?
+[ $rc -eq 1 ] || { cat err.1; fail "the broken program: exit $rc with -j 1, expected 1"; }
+grep -q "error: \[mem.bounds\]" err.1 || { cat err.1; fail "no mem.bounds error"; }
+for j in 2 7 default; do
+  opt=(-j "$j"); [ "$j" = default ] && opt=()
+  "$talcheck" "${opt[@]}" -fdiagnostics-color=never bad.o >out.$j 2>err.$j
+  r=$?
+  [ $r -eq 1 ] || { cat err.$j; fail "the broken program: exit $r with -j $j"; }
+  cmp -s err.1 err.$j || { diff err.1 err.$j; fail "-j $j reports otherwise than -j 1"; }
+done
+echo "ok: jobs ($size-byte object)"
