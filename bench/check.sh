@@ -2,7 +2,9 @@
 #
 # bench/check.sh - how fast talcheck verifies, and how its time grows with
 # the size of the code; compared with Zydis decoding the same machine code
-# and with wasm-validate checking a comparable WebAssembly module.
+# and with wasm-validate checking a comparable WebAssembly module.  talcheck
+# runs as by default (threads when the code is large) and, for the largest
+# program, in one thread as well (-j 1).
 #
 #   bench/check.sh               talas and talcheck from build/ in the repo
 #
@@ -100,11 +102,16 @@ else
 fi
 
 # 2. Timing.  Every command gets a name; "mean stddev" per line, in order.
+# talcheck as it runs by default (threads: one per processor, each with
+# 64 KiB of code or more), then the largest program in one thread (-j 1).
 names=() cmds=()
 for n in "${sizes[@]}"; do
 	names+=("talcheck $(lbl "$n")")
 	cmds+=("$(printf '%q %q' "$talcheck" "$tmp/p$n.o")")
 done
+one=${#cmds[@]}
+names+=("talcheck -j 1 $(lbl "${sizes[$last]}")")
+cmds+=("$(printf '%q -j 1 %q' "$talcheck" "$big.o")")
 if [ "$wasm" -eq 1 ]; then
 	names+=("wasm-validate")
 	cmds+=("$(printf 'wasm-validate %q' "$tmp/m.wasm")")
@@ -153,6 +160,10 @@ for k in "${!sizes[@]}"; do
 done
 t_big=${mean[$last]}
 rate_big=$(awk -v i="${insns[$last]}" -v t="$t_big" 'BEGIN { printf "%.0f", i / t }')
+t_one=${mean[$one]}
+rate_one=$(awk -v i="${insns[$last]}" -v t="$t_one" 'BEGIN { printf "%.0f", i / t }')
+awk -v s="$(lbl "${sizes[$last]}")" -v t="$t_one" -v d="${sd[$one]}" -v r="$rate_one" -v b="$t_big" -v p="$(nproc 2>/dev/null || echo '?')" \
+	'BEGIN { printf "  %-8s in one thread (-j 1): %.4f s%s, %.0f instructions/s; by default (%s processors) %.2fx faster\n", s, t, (d == "-" ? "" : sprintf(" ± %.4f", d)), r, p, t / b }'
 if [ "$last" -gt 0 ]; then
 	awk -v a="${mean[0]}" -v b="$t_big" -v ia="${insns[0]}" -v ib="${insns[$last]}" 'BEGIN {
 		r = b / a; x = ib / ia
@@ -175,8 +186,8 @@ if [ -f /usr/include/Zydis/Zydis.h ] &&
 	[ "$zi" = "${insns[$last]}" ] || fail "Zydis decodes $zi instructions, the generator wrote ${insns[$last]}"
 	printf 'Zydis (ZydisDecoderDecodeFull, 64-bit): %d instructions x %d passes in %.3f s: %.0f instructions/s\n' \
 		"$zi" "$zp" "$zt" "$zr"
-	awk -v t="$rate_big" -v z="$zr" -v s="$(lbl "${sizes[$last]}")" \
-		'BEGIN { printf "talcheck (%s, %.0f instructions/s) verifies at %.1f%% of Zydis'"'"'s raw decoding speed\n", s, t, 100 * t / z }'
+	awk -v t="$rate_big" -v o="$rate_one" -v z="$zr" -v s="$(lbl "${sizes[$last]}")" \
+		'BEGIN { printf "talcheck (%s, %.0f instructions/s) verifies at %.1f%% of Zydis'"'"'s raw decoding speed; in one thread %.1f%%\n", s, t, 100 * t / z, 100 * o / z }'
 else
 	echo "Zydis not usable (no /usr/include/Zydis/Zydis.h or -lZydis; Debian package libzydis-dev): no decoder comparison"
 fi
@@ -187,7 +198,7 @@ have_time=0
 if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$tmp/mem" "$talcheck" --version >/dev/null 2>&1; then have_time=1; fi
 echo
 if [ "$wasm" -eq 1 ]; then
-	w=$((last + 1))
+	w=$((one + 1))
 	wt=${mean[$w]}
 	printf 'WebAssembly (%s): %d functions, the summing loop in each: %d instructions (%.2fx the x86 count), %d bytes\n' \
 		"$(wasm-validate --version 2>/dev/null | head -n 1 | sed 's/^/wabt /')" "$wf" "$wi" \
@@ -198,6 +209,7 @@ if [ "$wasm" -eq 1 ]; then
 		printf "talcheck verifies at %.1f%% of wasm-validate'"'"'s rate per instruction\n", 100 * r / (i / t)
 		printf "for the same %d functions: talcheck %.4f s, wasm-validate %.4f s (talcheck takes %.2fx the time)\n", f, tt, t, tt / t
 	}'
+	awk -v o="$t_one" -v t="$wt" 'BEGIN { printf "in one thread: talcheck %.4f s (%.2fx wasm-validate'"'"'s time, which runs in one)\n", o, o / t }'
 fi
 if [ "$have_time" -eq 1 ]; then
 	line="peak memory (max RSS): talcheck $(mem "$talcheck" "$big.o") KB on the $(lbl "${sizes[$last]}") program"

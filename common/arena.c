@@ -36,6 +36,14 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *xzalloc(size_t n, size_t m)
+{
+	if (m && n > SIZE_MAX / m) oom();
+	void *p = xmalloc(n && m ? n * m : 1);
+	memset(p, 0, n * m);
+	return p;
+}
+
 void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
 {
 	size_t c = *cap;

@@ -20,6 +20,14 @@ void arena_free(Arena *a);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
+/*
+** Zeroed memory that will be read before it is written (hash tables,
+** caches): zeroed by writing, so that each page is the process's own from
+** the start.  Fresh pages read as the one shared zero page; the write that
+** later replaces it must, in a process with threads, flush the TLB of
+** every processor running one.
+*/
+void *xzalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 /* Grow *p (n elements of size sz, capacity *cap) to hold at least need elements. */
 void *xgrow(void *p, size_t sz, size_t need, unsigned *cap);

@@ -257,7 +257,7 @@ static void node_resize(TyTable *t, uint32_t cap)
 {
 	free(t->hash);
 	t->caphash = cap;
-	t->hash = xcalloc(t->caphash, sizeof *t->hash);
+	t->hash = xzalloc(t->caphash, sizeof *t->hash);
 	for (TyId id = 1; id < t->nnode; id++)
 		node_slot(t, id);
 }

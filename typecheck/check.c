@@ -2134,7 +2134,7 @@ static int check_relocs(Ck *c)
 static int place_labels(Ck *c)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
-	c->local = xcalloc(c->t.nent + 1, sizeof *c->local);
+	c->local = xzalloc(c->t.nent + 1, sizeof *c->local);   /* read before written, by threads */
 	c->taken = xcalloc(c->t.nent + 1, sizeof *c->taken);
 	marks_init(&c->labels, n);
 	for (uint32_t i = 0; i < c->t.nent; i++) {
@@ -2561,8 +2561,8 @@ static Ck *ck_fork(const Ck *c)
 	tyops_fork(&w->o, &c->o, &w->t);
 	w->memo = xmalloc(sizeof *w->memo);
 	memcpy(w->memo, c->memo, sizeof *w->memo);
-	w->ememo = xcalloc(EMEMO, sizeof *w->ememo);
-	w->code = xcalloc(c->ncode ? c->ncode : 1, sizeof *w->code);
+	w->ememo = xzalloc(EMEMO, sizeof *w->ememo);
+	w->code = xzalloc(c->ncode ? c->ncode : 1, sizeof *w->code);
 	if (c->ncode) memcpy(w->code, c->code, c->ncode * sizeof *w->code);   /* made before: never changed */
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
@@ -2704,7 +2704,7 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 			else check_globals(c);
 			check_objects(c);
 			build_segs(c);
-			c->ememo = xcalloc(EMEMO, sizeof *c->ememo);
+			c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);

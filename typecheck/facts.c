@@ -118,9 +118,25 @@ int lin_is_const(Lin l, int64_t *k)
 	return 1;
 }
 
-/* The numbers facts_add gives the sets of facts it makes (see Facts):
-   unique across the threads of a check, which share the sets of code types. */
-static _Atomic uint64_t generation;
+/*
+** The numbers facts_add gives the sets of facts it makes (see Facts):
+** unique across the threads of a check, which share the sets of code
+** types.  A thread takes them 2^20 at a time, so that threads do not
+** contend for one counter.
+*/
+enum { GEN_BLOCK = 1 << 20 };
+static _Atomic uint64_t gen_blocks;
+static _Thread_local uint64_t gen_next, gen_end;
+
+static uint64_t new_gen(void)
+{
+	if (gen_next == gen_end) {
+		uint64_t b = atomic_fetch_add_explicit(&gen_blocks, 1, memory_order_relaxed);
+		gen_next = b * GEN_BLOCK + 1;   /* never 0: 0 means "no number" */
+		gen_end = (b + 1) * GEN_BLOCK;
+	}
+	return gen_next++;
+}
 
 void facts_add(Facts *f, Lin l)
 {
@@ -128,7 +144,7 @@ void facts_add(Facts *f, Lin l)
 	for (int i = 0; i < f->n; i++)
 		if (lin_identical(&f->f[i], &l)) return;
 	f->f[f->n++] = l;
-	f->gen = atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed) + 1;
+	f->gen = new_gen();
 	f->sum = (f->sum ^ lin_hash(&l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
 }
 

@@ -539,7 +539,7 @@ static int sum_walk(TyOps *o, TyId id, SelfSum *s, int depth, int *steps)
 
 static const SelfSum *self_sum(TyOps *o, TyId a)
 {
-	if (!o->self) o->self = xcalloc(SELF_CACHE, sizeof *o->self);
+	if (!o->self) o->self = xzalloc(SELF_CACHE, sizeof *o->self);
 	SelfSum *s = &o->self[(a * UINT32_C(0x9e3779b1)) >> 20 & (SELF_CACHE - 1)];
 	if (s->id != a) {
 		int steps = 256;
