@@ -637,7 +637,7 @@ static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, 
 	return !memcmp(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
 }
 
-static void entry_keep(Ck *c, EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
+static void entry_keep(EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
 {
 	m->key = key;
 	m->target = target, m->stack = stack, m->block = block, m->call = call;
@@ -647,7 +647,6 @@ static void entry_keep(Ck *c, EntryMemo *m, uint64_t key, const Code *p, const S
 	memcpy(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);
 	memcpy(m->val, u->val, (size_t)u->n * sizeof *u->val);
 	m->cost = cost;
-	(void)c;
 }
 
 static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
@@ -665,7 +664,7 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 	}
 	long before = c->o.budget;
 	if (!enter_rule(c, p, st, stack, u, what, call)) return 0;
-	entry_keep(c, m, key, p, st, target, stack, block, call, u, before - c->o.budget);
+	entry_keep(m, key, p, st, target, stack, block, call, u, before - c->o.budget);
 	return 1;
 }
 
@@ -2479,15 +2478,12 @@ static void check_fuel(Ck *c)
 }
 
 /*
-** Block after block, in the order of the code: a label starts a block;
-** the annotations at an instruction are applied before it, those on the
-** edge into a label (fall-through) before the state enters it.
-*/
-/*
-** The blocks from .text offset `from` (a typed label, or 0) on: each from
-** its label's state, one instruction after another.  At `to` (a typed
-** label, or the end) it stops, once the way into that label (a fall-
-** through) is checked: the block there is another part's.
+** Block after block, in the order of the code, from .text offset `from`
+** (a typed label, or 0): a label starts a block; the annotations at an
+** instruction are applied before it, those on the edge into a label
+** (fall-through) before the state enters it.  At `to` (a typed label, or
+** the end) it stops, once the way into that label is checked: the block
+** there is another part's.
 */
 static void check_range(Ck *c, uint32_t from, uint32_t to)
 {
@@ -2659,6 +2655,7 @@ static void check_blocks(Ck *c)
 	uint32_t k = c->errors ? 1 : parts_wanted(c);
 	if (k > 1 && check_parallel(c, k)) return;
 	memset(c->local, 0, c->t.nent * sizeof *c->local);
+	c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
 	/* checking makes types (S(k) for constants, sums, fresh variables):
 	   about one per 16 bytes of code, made room for at once, up to 2^20 */
 	uint64_t more = c->obj.sect[SEC_TEXT].n / 16;
@@ -2704,7 +2701,6 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 			else check_globals(c);
 			check_objects(c);
 			build_segs(c);
-			c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
 			check_blocks(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
