@@ -2636,6 +2636,7 @@ static int check_parallel(Ck *c, uint32_t k)
 	for (uint32_t i = 0; ok && i < np; i++) {
 		Ck *w = part[i].c;
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= w->taken[e];
+		if (!w->nsite) continue;
 		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + w->nsite, &c->capsite);
 		memcpy(c->site + c->nsite, w->site, w->nsite * sizeof *w->site);
 		c->nsite += w->nsite;
