@@ -140,7 +140,7 @@ as_user "call the second instance" 0 "^3$" /t/talload call kt2 kt_add 1 2
 # several processes run a module (calls of seconds under TCG) while root,
 # once the shim lists a call as running, tries to unload it: the unload is
 # refused, every call ends in its fuel trap, and nothing in the kernel breaks
-echo 1073741824 > /sys/module/talshim/parameters/fuel    # calls of seconds, to race
+echo 2147483648 > /sys/module/talshim/parameters/fuel    # calls of seconds (past the time a loaded guest may take to start the last call or the unload), to race
 for i in 1 2 3; do su -s /bin/sh nobody -c "/t/talload call kt kt_spin" >/tmp/spin$i 2>&1 & done
 # wait until the shim says a call is running (talload list), then unload
 n=0
