@@ -5,6 +5,7 @@
 #   program with one bounds test made off by one (jae -> ja) in a function
 #   near the end is rejected with the same messages however many threads
 #   check it: a part that fails has the whole checked again in one thread.
+#   A count that is not 0 to 64 is a usage error.
 set -u
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
@@ -37,5 +38,11 @@ for j in 2 7 default; do
   r=$?
   [ $r -eq 1 ] || { cat err.$j; fail "the broken program: exit $r with -j $j"; }
   cmp -s err.1 err.$j || { diff err.1 err.$j; fail "-j $j reports otherwise than -j 1"; }
+done
+# a bad count is a usage error
+for j in x 65 -1; do
+  "$talcheck" -j "$j" big.o >/dev/null 2>err.use
+  r=$?
+  [ $r -eq 2 ] && grep -q "bad -j" err.use || { cat err.use; fail "-j $j: exit $r, expected 2 and a message"; }
 done
 echo "ok: jobs ($size-byte object)"
