@@ -59,6 +59,7 @@
 ** adds a memo the caller owns: bytes decoded before are copied, not
 ** decoded again, which gives the same result (see tc.h).
 */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,14 +180,21 @@ static int enter(int i)
 	return 0;
 }
 
-/* Build the candidate table once, from the constant rows (X_ALIAS skipped). */
-static int build(void)
+/* Build the candidate table, from the constant rows (X_ALIAS skipped). */
+static void build_once(void)
 {
-	if (cache.state) return cache.state;
 	build_roles();
 	for (int i = 0; i < x86_nrows; i++)
-		if (!(x86_rows[i].flags & X_ALIAS) && enter(i)) return cache.state = -1;
-	return cache.state = 1;
+		if (!(x86_rows[i].flags & X_ALIAS) && enter(i)) { cache.state = -1; return; }
+	cache.state = 1;
+}
+
+/* The table, built once in the process, whichever thread decodes first. */
+static int build(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, build_once);
+	return cache.state;
 }
 
 /* ---- known opcodes outside the language, for the messages ---- */
