@@ -48,13 +48,13 @@ typedef struct FlagInfo {
 typedef struct State {
 	TyId reg[16];      /* 0: no value                                  */
 	TyId stack;        /* what rsp points at; 0: unknown               */
-	FlagInfo flags;
 	int64_t depth;     /* bytes pushed since the block's label         */
 	int checked;       /* stack is known to be there: budget bytes ... */
 	int64_t cdepth;    /* ... below this depth                         */
 	int64_t budget;
 	int fueled;        /* the block counted its fuel down and tested it */
 	int live;          /* control reaches the next instruction         */
+	FlagInfo flags;    /* past flags.kind, only what its kind sets is read */
 	Facts facts;       /* last: only its first facts.n entries are copied */
 } State;
 
@@ -487,7 +487,8 @@ static int64_t declared(Ck *c, TyId k);
 */
 static void entry_state(Ck *c, const Code *p, State *st)
 {
-	memset(st, 0, offsetof(State, facts.f));
+	memset(st, 0, offsetof(State, flags));
+	st->flags.kind = FL_NONE;
 	if (p->need) {
 		st->checked = 1;
 		st->budget = declared(c, p->id);
