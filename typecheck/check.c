@@ -2607,8 +2607,8 @@ static uint32_t parts_wanted(const Ck *c)
 /*
 ** Check the parts in threads; 1 when every part passed (their stack
 ** sites, in .text order, and taken labels are then the original's, as
-** one thread would have found them), 0 when one failed or a thread
-** could not start (nothing is kept then).
+** one thread would have found them), 0 when one failed, a thread could
+** not start, or there are not two parts to cut (nothing is kept then).
 */
 static int check_parallel(Ck *c, uint32_t k)
 {
@@ -2622,6 +2622,7 @@ static int check_parallel(Ck *c, uint32_t k)
 		part[np++] = (Part){ .from = at, .to = to };
 		at = to;
 	}
+	if (np < 2) return 0;   /* no code, or no label to cut at: one thread */
 	uint64_t more = n / 16 / np;
 	for (uint32_t i = 0; i < np; i++) {
 		part[i].c = ck_fork(c);
