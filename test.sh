@@ -15,7 +15,7 @@ if [ "${TAL_NO_SANITIZE:-}" != 1 ]; then
   (cd build-asan && ctest --output-on-failure -j"$(nproc)" "$@")
   # talcheck checks in threads: its corpus (each file with -j 4) under ThreadSanitizer
   cmake -S . -B build-tsan -DTAL_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build-tsan -j"$(nproc)" --target talas talcheck_tool gen_check >/dev/null
+  cmake --build build-tsan -j"$(nproc)" --target talas tallink talcheck_tool gen_check >/dev/null
   echo "test: build-tsan (ThreadSanitizer, the verifier's corpus)"
   (cd build-tsan && ctest --output-on-failure -j"$(nproc)" -R '^check\.(ok|bad|example|jobs)' "$@")
 fi

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# jobs.sh TALAS TALCHECK GEN_CHECK WORKDIR
+# jobs.sh TALAS TALCHECK GEN_CHECK WORKDIR TALLINK SRCDIR
 #   A program large enough to be checked in threads by default: it
 #   verifies with -j 1, -j 2, -j 7 and the default alike.  The same
 #   program with one bounds test made off by one (jae -> ja) in a function
 #   near the end is rejected with the same messages however many threads
 #   check it: a part that fails has the whole checked again in one thread.
-#   A count that is not 0 to 64 is a usage error.
+#   A count that is not 0 to 64 is a usage error.  A linked module (the
+#   examples' stats and vec), verified and refused alike in 1 and 4 threads.
 set -u
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
-talas=$1 talcheck=$2 gen=$3 work=$4
+talas=$1 talcheck=$2 gen=$3 work=$4 tallink=$5 src=$6
 mkdir -p "$work"
 tmp=$(mktemp -d "$work/jobs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -45,4 +46,16 @@ for j in x 65 -1; do
   r=$?
   [ $r -eq 2 ] && grep -q "bad -j" err.use || { cat err.use; fail "-j $j: exit $r, expected 2 and a message"; }
 done
-echo "ok: jobs ($size-byte object)"
+# a module: the user profile verifies it, the kernel profile refuses it
+"$talas" -I "$src/runtime" -o s.o "$src/examples/stats.tal" && "$talas" -I "$src/runtime" -o v.o "$src/examples/vec.tal" &&
+  "$tallink" -I "$src/runtime" -o m.tlm s.o v.o || fail "cannot link the module"
+for prof in user kernel; do
+  "$talcheck" -j 1 --profile $prof -fdiagnostics-color=never m.tlm >/dev/null 2>m1.$prof
+  r1=$?
+  "$talcheck" -j 4 --profile $prof -fdiagnostics-color=never m.tlm >/dev/null 2>m4.$prof
+  r4=$?
+  [ $r1 -eq $r4 ] && cmp -s m1.$prof m4.$prof || { diff m1.$prof m4.$prof; fail "the module, --profile $prof: -j 4 (exit $r4) differs from -j 1 (exit $r1)"; }
+done
+[ "$(cat m1.user)" = "" ] || { cat m1.user; fail "the module does not verify"; }
+grep -q "error: \[" m1.kernel || { cat m1.kernel; fail "the kernel profile does not refuse the module"; }
+echo "ok: jobs ($size-byte object, a module)"
