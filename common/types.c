@@ -84,6 +84,7 @@ void ty_free(TyTable *t)
 	free(t->hash);
 	free(t->fhint);
 	free(t->ftext);
+	free(t->fvar);
 	memset(t, 0, sizeof *t);
 }
 
@@ -107,6 +108,7 @@ void ty_fork(TyTable *dst, const TyTable *src)
 	dst->hash = src->caphash ? copy_of(src->hash, src->caphash, sizeof *src->hash, &cap) : NULL;
 	dst->fhint = (const char **)copy_of(src->fhint, src->nfresh, sizeof *src->fhint, &dst->capfresh);
 	dst->ftext = copy_of(src->ftext, src->nfresh, sizeof *src->ftext, &cap);
+	dst->fvar = copy_of(src->fvar, src->capfvar, sizeof *src->fvar, &dst->capfvar);
 }
 
 /*
@@ -252,6 +254,16 @@ static void node_slot(TyTable *t, TyId id)
 	t->hash[i] = id;
 }
 
+/*
+** A variable with a made-up name is found by that name's number (fvar),
+** not in the hash-cons table: most are made once (a cmp of an int makes
+** one), and a table slot is a cache miss each.
+*/
+static int fresh_var(int kind, int flags, StrId name, int nkids)
+{
+	return kind == TY_VAR && flags == 0 && name >= TY_FRESH && nkids == 0;
+}
+
 /* Move to a hash-cons table of `cap` slots (a power of two). */
 static void node_resize(TyTable *t, uint32_t cap)
 {
@@ -259,7 +271,8 @@ static void node_resize(TyTable *t, uint32_t cap)
 	t->caphash = cap;
 	t->hash = xzalloc(t->caphash, sizeof *t->hash);
 	for (TyId id = 1; id < t->nnode; id++)
-		node_slot(t, id);
+		if (!fresh_var(t->node[id].kind, t->node[id].flags, t->node[id].name, t->node[id].nkids))
+			node_slot(t, id);
 }
 
 /* Double the hash-cons table when it would become more than half full. */
@@ -314,10 +327,15 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 			return 0;
 	if (kind != TY_ICONST)
 		value = 0;
-	uint64_t h = node_hash(kind, flags, name, value, kids, nkids);
-	TyId id = node_find(t, h, kind, flags, name, value, kids, nkids);
-	if (id)
+	int fresh = fresh_var(kind, flags, name, nkids);
+	TyId id;
+	if (fresh) {
+		uint32_t k = name - TY_FRESH;
+		if (k < t->capfvar && t->fvar[k])
+			return t->fvar[k];
+	} else if ((id = node_find(t, node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids))) {
 		return id;
+	}
 	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids))
 		return 0;
 	/* kids may point into t->kid, which is about to move */
@@ -343,10 +361,14 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	if (nkids)
 		memmove(t->kid + t->nkid, kids, nkids * sizeof *kids);
 	t->nkid += nkids;
-	if ((uint64_t)t->nnode * 2 >= t->caphash)
+	if (fresh) {
+		t->fvar = xgrowz(t->fvar, sizeof *t->fvar, (size_t)(name - TY_FRESH) + 1, &t->capfvar);
+		t->fvar[name - TY_FRESH] = id;
+	} else if ((uint64_t)t->nnode * 2 >= t->caphash) {
 		node_rehash(t);
-	else
+	} else {
 		node_slot(t, id);
+	}
 	return id;
 }
 

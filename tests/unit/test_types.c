@@ -240,6 +240,51 @@ static void test_hashcons(void **state)
 	ty_free(t);
 }
 
+/*
+** Variables with made-up names are kept by number, not in the hash-cons
+** table: still one node per name, through rehashing, next to the other
+** nodes that name them, and in a fork (which has the same ones).
+*/
+static void test_fresh_vars(void **state)
+{
+	TyTable tt, *t = &tt;
+	ty_init(t);
+	enum { N = 3000 };
+	static TyId var[N], sing[N];
+	for (int k = 0; k < N; k++) {
+		StrId v = ty_str_fresh(t, "v");
+		var[k] = ty_node(t, TY_VAR, 0, v, 0, NULL, 0);
+		assert_int_not_equal(var[k], 0);
+		assert_int_equal(ty_node(t, TY_VAR, 0, v, 0, NULL, 0), var[k]);
+		sing[k] = ty_node(t, TY_SING, 0, 0, 0, &var[k], 1);
+		assert_int_not_equal(sing[k], var[k]);
+		CONST(k);   /* other nodes in between, and rehashing */
+	}
+	StrId named = ty_str(t, "n", 1);
+	TyId nv = ty_node(t, TY_VAR, 0, named, 0, NULL, 0);
+	for (int k = 0; k < N; k++) {
+		StrId v = TY_FRESH + (StrId)k;
+		assert_int_equal(ty_node(t, TY_VAR, 0, v, 0, NULL, 0), var[k]);
+		assert_int_equal(ty_node(t, TY_SING, 0, 0, 0, &var[k], 1), sing[k]);
+		assert_int_not_equal(var[k], nv);
+	}
+	assert_int_equal(ty_node(t, TY_VAR, 0, named, 0, NULL, 0), nv);
+	/* a made-up name the table has not made is refused, as any unknown name */
+	assert_int_equal(ty_node(t, TY_VAR, 0, TY_FRESH + N, 0, NULL, 0), 0);
+	TyTable f;
+	ty_fork(&f, t);
+	uint32_t nn = f.nnode;
+	for (int k = 0; k < N; k += 97)
+		assert_int_equal(ty_node(&f, TY_VAR, 0, TY_FRESH + (StrId)k, 0, NULL, 0), var[k]);
+	StrId w = ty_str_fresh(&f, "w");
+	TyId wv = ty_node(&f, TY_VAR, 0, w, 0, NULL, 0);
+	assert_int_equal(wv, nn);
+	assert_int_equal(ty_node(&f, TY_VAR, 0, w, 0, NULL, 0), wv);
+	assert_int_equal(t->nfresh, N);   /* the original is as it was */
+	ty_free(&f);
+	ty_free(t);
+}
+
 static void test_node_rejects(void **state)
 {
 	TyTable tt, *t = &tt;
@@ -1168,6 +1213,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_hashcons),
+		cmocka_unit_test(test_fresh_vars),
 		cmocka_unit_test(test_node_rejects),
 		cmocka_unit_test(test_sorts),
 		cmocka_unit_test(test_print_kinds),
