@@ -762,13 +762,14 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 		return e->type;
 	}
 	int64_t to = op->val;
-	TyId k = label_type(c, to);
+	uint32_t e = label_at(c, to);
+	TyId k = e ? c->t.ent[e - 1].type : 0;
 	if (!k) {
 		if (to < 0 || to >= (int64_t)c->obj.sect[SEC_TEXT].n) return report(c, "jump.target", "the target %#llx is outside .text", (long long)to), 0;
 		if (!marks_has(&c->starts, to)) return report(c, "jump.target", "the target .text+%#llx is inside an instruction", (long long)to), 0;
 		return report(c, "jump.target", "the target .text+%#llx has no label type", (long long)to), 0;
 	}
-	*entry = label_at(c, to);
+	*entry = e;
 	return k;
 }
 
