@@ -2140,19 +2140,18 @@ static int place_labels(Ck *c)
 	marks_init(&c->labels, n);
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
-		const char *name = ty_strof(&c->t, e->name);
 		if (e->kind != E_LABEL) continue;
 		c->ent = e;
 		c->in = NULL;
 		if (e->sect != SEC_TEXT || !marks_has(&c->starts, e->offset)) {
-			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", name, e->offset);
+			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", ty_strof(&c->t, e->name), e->offset);
 			continue;
 		}
 		if (!code_of(c, e->type)) {
 			TyId k = X(c, e->type);
 			StrId two = k && N(c, k)->kind == TY_CODE ? twice(c, k) : 0;
-			if (two) report(c, "label.type", "the type of '%s' binds '%s' twice", name, ty_strof(&c->t, two));
-			else report(c, "label.type", "the type of '%s' is not a code type", name);
+			if (two) report(c, "label.type", "the type of '%s' binds '%s' twice", ty_strof(&c->t, e->name), ty_strof(&c->t, two));
+			else report(c, "label.type", "the type of '%s' is not a code type", ty_strof(&c->t, e->name));
 			continue;
 		}
 		if (marks_has(&c->labels, e->offset)) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
