@@ -44,6 +44,13 @@ void *xzalloc(size_t n, size_t m)
 	return p;
 }
 
+void *xmemdup(const void *p, size_t n)
+{
+	void *q = xmalloc(n ? n : 1);
+	if (n) memcpy(q, p, n);
+	return q;
+}
+
 void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
 {
 	size_t c = *cap;

@@ -28,6 +28,8 @@ void *xcalloc(size_t n, size_t m);
 ** every processor running one.
 */
 void *xzalloc(size_t n, size_t m);
+/* A copy of n bytes, in a buffer of its own (of one byte when n is 0). */
+void *xmemdup(const void *p, size_t n);
 void *xrealloc(void *p, size_t n);
 /* Grow *p (n elements of size sz, capacity *cap) to hold at least need elements. */
 void *xgrow(void *p, size_t sz, size_t need, unsigned *cap);

@@ -92,9 +92,7 @@ void ty_free(TyTable *t)
 static void *copy_of(const void *p, uint32_t n, size_t sz, uint32_t *cap)
 {
 	*cap = n ? n : 1;
-	void *q = xmalloc(*cap * sz);
-	if (n) memcpy(q, p, n * sz);
-	return q;
+	return n ? xmemdup(p, n * sz) : xmalloc(sz);
 }
 
 void ty_fork(TyTable *dst, const TyTable *src)

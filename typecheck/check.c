@@ -650,6 +650,12 @@ static void entry_keep(EntryMemo *m, uint64_t key, const Code *p, const State *s
 	m->cost = cost;
 }
 
+static void ememo_free(EntryMemo *m)
+{
+	for (unsigned i = 0; m && i < EMEMO; i++) free(m[i].f);
+	free(m);
+}
+
 static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
 {
 	const Code *p = code_of(c, target);
@@ -2309,7 +2315,6 @@ static void check_exports(Ck *c)
 */
 typedef struct Graph { uint32_t n, *first, *edge; } Graph;
 
-
 static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
 {
 	const TyEntry *e = &c->t.ent[i];
@@ -2433,8 +2438,6 @@ static Graph site_graph(Ck *c, int (*keep)(const Site *))
 static int unguarded(const Site *s) { return !s->guarded; }
 static int unfueled(const Site *s) { return !s->fueled; }
 
-/* The sites by `from` (blocks are checked in order: usually sorted already). */
-
 static void check_stack(Ck *c)
 {
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
@@ -2556,11 +2559,9 @@ static Ck *ck_fork(const Ck *c)
 	*w = *c;
 	ty_fork(&w->t, &c->t);
 	tyops_fork(&w->o, &c->o, &w->t);
-	w->memo = xmalloc(sizeof *w->memo);
-	memcpy(w->memo, c->memo, sizeof *w->memo);
+	w->memo = xmemdup(c->memo, sizeof *w->memo);
 	w->ememo = xzalloc(EMEMO, sizeof *w->ememo);
-	w->code = xzalloc(c->ncode ? c->ncode : 1, sizeof *w->code);
-	if (c->ncode) memcpy(w->code, c->code, c->ncode * sizeof *w->code);   /* made before: never changed */
+	w->code = xmemdup(c->code, c->ncode * sizeof *w->code);   /* the parts made before: never changed */
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
 	w->nsite = w->capsite = 0;
@@ -2578,8 +2579,7 @@ static void ck_fork_free(Ck *w)
 	ty_free(&w->t);
 	tyops_free(&w->o);
 	free(w->memo);
-	for (unsigned i = 0; i < EMEMO; i++) free(w->ememo[i].f);
-	free(w->ememo);
+	ememo_free(w->ememo);
 	free(w->code);
 	arena_free(&w->arena);
 	free(w->site);
@@ -2592,6 +2592,17 @@ static void *check_part(void *arg)
 	Part *p = arg;
 	check_range(p->c, p->from, p->to);
 	return NULL;
+}
+
+/*
+** Checking makes types (S(k) for constants, sums, fresh variables): about
+** one per 16 bytes of code, made room for at once (up to 2^20) rather
+** than by doubling the hash-cons table as they come.
+*/
+static void room_for_types(Ck *c, size_t code_bytes)
+{
+	size_t more = code_bytes / 16;
+	ty_node_reserve(&c->t, more < (1u << 20) ? more : (1u << 20));
 }
 
 /* How many parts: -j N asks for N; 0 means one per processor, each with PART_MIN bytes at least. */
@@ -2623,10 +2634,9 @@ static int check_parallel(Ck *c, uint32_t k)
 		at = to;
 	}
 	if (np < 2) return 0;   /* no code, or no label to cut at: one thread */
-	uint64_t more = n / 16 / np;
 	for (uint32_t i = 0; i < np; i++) {
 		part[i].c = ck_fork(c);
-		ty_node_reserve(&part[i].c->t, more < (1u << 20) ? more : (1u << 20));
+		room_for_types(part[i].c, n / np);
 	}
 	int ok = 1;
 	for (uint32_t i = 1; i < np; i++)
@@ -2659,10 +2669,7 @@ static void check_blocks(Ck *c)
 	if (k > 1 && check_parallel(c, k)) return;
 	memset(c->local, 0, c->t.nent * sizeof *c->local);
 	c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
-	/* checking makes types (S(k) for constants, sums, fresh variables):
-	   about one per 16 bytes of code, made room for at once, up to 2^20 */
-	uint64_t more = c->obj.sect[SEC_TEXT].n / 16;
-	ty_node_reserve(&c->t, more < (1u << 20) ? more : (1u << 20));
+	room_for_types(c, c->obj.sect[SEC_TEXT].n);
 	check_range(c, 0, (uint32_t)c->obj.sect[SEC_TEXT].n);
 }
 
@@ -2728,8 +2735,7 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 	free(c->objs);
 	free(c->site);
 	free(c->code);
-	for (unsigned i = 0; c->ememo && i < EMEMO; i++) free(c->ememo[i].f);
-	free(c->ememo);
+	ememo_free(c->ememo);
 	arena_free(&c->arena);
 	free(c);
 	return r < 0 ? -1 : r;

@@ -34,10 +34,6 @@ static void lin_addterm(Lin *l, StrId v, int64_t c)
 	l->c[l->n++] = c;
 }
 
-/* Lin has no padding: lin_identical is a comparison byte for byte. */
-_Static_assert(sizeof(Lin) == 2 * sizeof(int) + LIN_MAX * (sizeof(StrId) + sizeof(int64_t)) + sizeof(int64_t),
-               "Lin has no padding");
-
 /* a += m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or a is no longer ok. */
 void lin_addto(Lin *a, const Lin *b, int64_t m)
 {

@@ -27,24 +27,15 @@ void tyops_init(TyOps *o, TyTable *t)
 		if (t->ent[i].kind == E_TYPEDEF && t->ent[i].name < t->nstr) o->tdef[t->ent[i].name] = i + 1;
 }
 
-/* Copy n elements (none: NULL). */
-static void *dup_array(const void *p, size_t n, size_t sz)
-{
-	if (!n) return NULL;
-	void *q = xmalloc(n * sz);
-	memcpy(q, p, n * sz);
-	return q;
-}
-
 void tyops_fork(TyOps *dst, const TyOps *src, TyTable *t)
 {
 	*dst = *src;
 	dst->t = t;
 	dst->forked = 1;
-	dst->tclosed = dup_array(src->tclosed, (size_t)src->t->nent + 1, sizeof *src->tclosed);
-	dst->exp = dup_array(src->exp, src->nexp, sizeof *src->exp);
-	dst->size = dup_array(src->size, src->nsize, sizeof *src->size);
-	dst->align = dup_array(src->align, src->nalign, sizeof *src->align);
+	dst->tclosed = xmemdup(src->tclosed, ((size_t)src->t->nent + 1) * sizeof *src->tclosed);
+	dst->exp = xmemdup(src->exp, src->nexp * sizeof *src->exp);
+	dst->size = xmemdup(src->size, src->nsize * sizeof *src->size);
+	dst->align = xmemdup(src->align, src->nalign * sizeof *src->align);
 	dst->self = NULL;
 }
 
