@@ -168,7 +168,11 @@ typedef struct Ck {
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
-	int quiet;                 /* a part checked by a thread: errors are counted, not reported */
+	int first;                 /* the first run (tc_check_image): errors are counted, not
+	                              reported; no decode_all: the walks over the blocks decode,
+	                              and what needs to know where instructions start is
+	                              checked after them (check_places) */
+	int mark;                  /* those walks mark the starts (module_fields does in a module) */
 	int kernel;                /* the kernel profile: fuel, guarded division */
 	TyId small[256];           /* S(k) for small constants k, once made      */
 	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
@@ -263,7 +267,7 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 {
 	char msg[1024], insn[128] = "", bytes[64] = "", state[2048] = "";
 	va_list ap;
-	if (c->quiet) return c->errors++, 0;
+	if (c->first) return c->errors++, 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -2026,6 +2030,7 @@ static void module_fields(Ck *c)
 	for (uint32_t off = 0; off < c->obj.sect[SEC_TEXT].n; off += buf.len) {
 		const TcInst *in = inst_at(c, off, &buf);
 		if (!in) return;   /* not after decode_all: reported, and check_relocs stops at it */
+		if (c->first) marks_set(&c->starts, off);   /* the first run's decode_all */
 		if (!has_link_field(in)) continue;
 		int imm = imm_bytes(in);
 		int64_t target = (int64_t)in->off + in->len;
@@ -2109,21 +2114,30 @@ static void check_module_exports(Ck *c)
 ** typed: each relocation of .text is a pc-relative one (PC32, PLT32) at
 ** the rel32 of a branch or the disp32 of a rip-relative operand, and there
 ** is one per field.  Anything else would let the linker rewrite
-** instructions after they were verified.
+** instructions after they were verified.  (Their symbols' names are
+** interned first: checking looks the symbols up by them.)
 */
-static int check_relocs(Ck *c)
+static void reloc_names(Ck *c)
 {
 	c->relsym = xcalloc(c->obj.nrel + 1, sizeof *c->relsym);
 	for (size_t i = 0; i < c->obj.nrel; i++) {
 		const TcReloc *r = &c->obj.rel[i];
 		c->relsym[i] = r->sect ? 0 : ty_str(&c->t, r->sym, strlen(r->sym));
+	}
+}
+
+/* With `placed` 0 (the first run, before its walks know where instructions start), all but the place. */
+static int check_relocs(Ck *c, int placed)
+{
+	for (size_t i = 0; i < c->obj.nrel; i++) {
+		const TcReloc *r = &c->obj.rel[i];
 		int64_t start = r->offset;
 		TcInst buf;
-		while (start >= 0 && start > (int64_t)r->offset - 15 && !marks_has(&c->starts, start)) start--;
-		const TcInst *in = marks_has(&c->starts, start) ? inst_at(c, (uint32_t)start, &buf) : NULL;
+		while (placed && start >= 0 && start > (int64_t)r->offset - 15 && !marks_has(&c->starts, start)) start--;
+		const TcInst *in = placed && marks_has(&c->starts, start) ? inst_at(c, (uint32_t)start, &buf) : NULL;
 		c->in = in;
 		c->off = (int64_t)r->offset;
-		if (!in || !has_link_field(in) || r->offset != in->off + in->len - 4 - (uint32_t)imm_bytes(in))
+		if (placed && (!in || !has_link_field(in) || r->offset != in->off + in->len - 4 - (uint32_t)imm_bytes(in)))
 			report(c, "reloc.place", "a relocation at .text+%#x is not at the rel32 or disp32 field of an instruction", r->offset);
 		else if (r->type != R_X86_64_PC32 && r->type != R_X86_64_PLT32)
 			report(c, "reloc.place", "relocation type %u at .text+%#x is not pc-relative", r->type, r->offset);
@@ -2137,7 +2151,36 @@ static int check_relocs(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
-/* [label] a label type names the start of an instruction in .text, and is a code type. */
+/* [label] a label type names the start of an instruction in .text (once they are known), and is a code type. */
+static int label_placed(Ck *c, const TyEntry *e, int starts_known)
+{
+	if (e->sect == SEC_TEXT && e->offset < c->obj.sect[SEC_TEXT].n && (!starts_known || marks_has(&c->starts, e->offset))) return 1;
+	c->ent = e;
+	c->in = NULL;
+	return report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", ty_strof(&c->t, e->name), e->offset);
+}
+
+/* [coerce.place] a coercion applies before an instruction. */
+static void annot_placed(Ck *c, const TyAnnot *a)
+{
+	if (marks_has(&c->starts, a->offset)) return;
+	c->ent = NULL;
+	c->in = NULL;
+	c->off = a->offset < c->obj.sect[SEC_TEXT].n ? (int64_t)a->offset : -1;
+	report(c, "coerce.place", "a coercion at .text+%#x is not at an instruction", a->offset);
+	c->off = -1;
+}
+
+/* The first run checks what needs the starts of instructions once its walks have marked them. */
+static void check_places(Ck *c)
+{
+	for (uint32_t i = 0; i < c->t.nent; i++)
+		if (c->t.ent[i].kind == E_LABEL) label_placed(c, &c->t.ent[i], 1);
+	for (uint32_t i = c->t.nann; i-- > 0;) annot_placed(c, &c->t.ann[i]);
+	check_relocs(c, 1);
+}
+
+/* The labels of .text by offset (c->labels, c->lab), and the annotations by offset (c->annx). */
 static int place_labels(Ck *c)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
@@ -2147,12 +2190,9 @@ static int place_labels(Ck *c)
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_LABEL) continue;
+		if (!label_placed(c, e, !c->first)) continue;
 		c->ent = e;
 		c->in = NULL;
-		if (e->sect != SEC_TEXT || !marks_has(&c->starts, e->offset)) {
-			report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", ty_strof(&c->t, e->name), e->offset);
-			continue;
-		}
 		if (!code_of(c, e->type)) {
 			TyId k = X(c, e->type);
 			StrId two = k && N(c, k)->kind == TY_CODE ? twice(c, k) : 0;
@@ -2171,16 +2211,7 @@ static int place_labels(Ck *c)
 		uint32_t k = marks_rank(&c->labels, e->offset);
 		if (!c->lab[k]) c->lab[k] = i + 1;
 	}
-	for (uint32_t i = c->t.nann; i-- > 0;) {
-		const TyAnnot *a = &c->t.ann[i];
-		if (!marks_has(&c->starts, a->offset)) {
-			c->ent = NULL;
-			c->in = NULL;
-			c->off = a->offset < n ? (int64_t)a->offset : -1;
-			report(c, "coerce.place", "a coercion at .text+%#x is not at an instruction", a->offset);
-			c->off = -1;
-		}
-	}
+	for (uint32_t i = c->t.nann; i-- > 0 && !c->first;) annot_placed(c, &c->t.ann[i]);
 	/* annotations by offset, then in table order (the assembler writes them so) */
 	c->annx = xmalloc((c->t.nann + 1) * sizeof *c->annx);
 	for (uint32_t i = 0; i < c->t.nann; i++) c->annx[i] = i;
@@ -2495,11 +2526,13 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 	const TyAnnot *ann = c->t.ann;
 	uint32_t a = 0, a1, na = c->t.nann;
 	TcInst buf;
+	uint32_t off;
 	c->st.live = 0;
-	for (uint32_t off = from; off < tx->n; off += buf.len) {
+	for (off = from; off < tx->n; off += buf.len) {
 		const TcInst *in = inst_at(c, off, &buf);
 		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
 		tc_decode_memo_prefetch(c->memo, tx->p, tx->n, off + in->len);   /* the next one, while this is checked */
+		if (c->mark) marks_set(&c->starts, off);
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
@@ -2512,7 +2545,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
 			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
 			if (c->st.live) site(c, label, 0);
-			if (off >= to) { c->st.live = 0; break; }
+			if (off >= to) { c->st.live = 0; break; }   /* (the first run checks below that off is to) */
 			const Code *p = code_of(c, e->type);
 			if (p) entry_state(c, p, &c->st);
 			c->block = label;
@@ -2528,11 +2561,14 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		}
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */
-			if (c->errors > 20 || c->quiet) break;
+			if (c->errors > 20 || c->first) break;
 		}
 	}
 	if (c->st.live) report(c, "flow.end", "execution runs off the end of .text");
 	c->in = NULL;   /* it was buf */
+	/* the walk from the part's first label reached the next part's: so, by
+	   induction from offset 0, it decoded what decode_all would have */
+	if (c->first && !c->errors && off != to) report(c, "label.place", "an instruction runs over the label at .text+%#x", to);
 }
 
 /* ---- checking in parallel ---- */
@@ -2547,9 +2583,10 @@ enum { PART_MIN = 64 * 1024, PARTS_MAX = 64 };
 ** A part of .text checked by a thread: a copy of the checker whose tables
 ** are its own (ty_fork, tyops_fork) where checking writes them, and the
 ** original's where it only reads them (the bytes, the strings, the
-** entries, the indexes of labels and names).  It reports nothing: a part
-** that finds an error is enough to have the whole checked again in one
-** thread, which reports exactly what it would have alone.
+** entries, the indexes of labels and names).  Parts belong to the first,
+** quiet run: one that finds an error is enough to have the whole checked
+** again in one thread, which reports exactly what it would have alone.
+** Each part marks where its instructions start in marks of its own.
 */
 typedef struct Part { Ck *c; uint32_t from, to; pthread_t th; int started; } Part;
 
@@ -2566,10 +2603,11 @@ static Ck *ck_fork(const Ck *c)
 	w->site = NULL;
 	w->nsite = w->capsite = 0;
 	w->taken = xcalloc(c->t.nent + 1, 1);
+	if (c->mark) marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);
 	memset(&w->lt, 0, sizeof w->lt);
 	w->lt_read = 0;
 	w->errors = 0;
-	w->quiet = 1;
+	w->first = 1;
 	w->json = NULL;
 	return w;
 }
@@ -2584,6 +2622,7 @@ static void ck_fork_free(Ck *w)
 	arena_free(&w->arena);
 	free(w->site);
 	free(w->taken);
+	if (w->mark) marks_free(&w->starts);
 	free(w);
 }
 
@@ -2617,9 +2656,10 @@ static uint32_t parts_wanted(const Ck *c)
 
 /*
 ** Check the parts in threads; 1 when every part passed (their stack
-** sites, in .text order, and taken labels are then the original's, as
-** one thread would have found them), 0 when one failed, a thread could
-** not start, or there are not two parts to cut (nothing is kept then).
+** sites, in .text order, starts and taken labels are then the original's,
+** as one thread would have found them), -1 when one failed, 0 when a
+** thread could not start or there are not two parts to cut (nothing is
+** kept then).
 */
 static int check_parallel(Ck *c, uint32_t k)
 {
@@ -2644,29 +2684,34 @@ static int check_parallel(Ck *c, uint32_t k)
 	if (ok) check_part(&part[0]);
 	for (uint32_t i = 1; i < np; i++)
 		if (part[i].started) pthread_join(part[i].th, NULL);
-	for (uint32_t i = 0; i < np; i++) ok = ok && !part[i].c->errors;
+	int failed = 0;
+	for (uint32_t i = 0; i < np; i++) failed |= part[i].c->errors != 0;   /* (0 in a part that did not run) */
+	ok = ok && !failed;
 	for (uint32_t i = 0; ok && i < np; i++) {
 		Ck *w = part[i].c;
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= w->taken[e];
+		for (size_t x = 0; c->mark && x <= n / 64; x++) c->starts.w[x] |= w->starts.w[x];
 		if (!w->nsite) continue;
 		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + w->nsite, &c->capsite);
 		memcpy(c->site + c->nsite, w->site, w->nsite * sizeof *w->site);
 		c->nsite += w->nsite;
 	}
 	for (uint32_t i = 0; i < np; i++) ck_fork_free(part[i].c);
-	return ok;
+	return failed ? -1 : ok;
 }
 
 /*
-** Every block, once.  In parts, in threads, when there is enough code;
-** the deepest stack use of each block (local) is written by the part
-** that has the block, so no two threads write one.  Should a part fail,
-** the whole is checked again in this thread, to report as it would alone.
+** Every block, once.  In the first run, in parts, in threads, when there
+** is enough code; the deepest stack use of each block (local) is written
+** by the part that has the block, so no two threads write one.  Should a
+** part fail, so does the run.
 */
 static void check_blocks(Ck *c)
 {
-	uint32_t k = c->errors ? 1 : parts_wanted(c);
-	if (k > 1 && check_parallel(c, k)) return;
+	uint32_t k = c->first && !c->errors ? parts_wanted(c) : 1;
+	int r = k > 1 ? check_parallel(c, k) : 0;
+	if (r < 0) c->errors++;
+	if (r) return;
 	memset(c->local, 0, c->t.nent * sizeof *c->local);
 	c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
 	room_for_types(c, c->obj.sect[SEC_TEXT].n);
@@ -2689,7 +2734,27 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 	return 0;
 }
 
-int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile)
+/*
+** What comes before the blocks.  The first run does not decode .text on
+** its own: its walks over the blocks do (module_fields, in a module), and
+** what needs to know where instructions start waits for them (check_places).
+*/
+static int before_blocks(Ck *c)
+{
+	if (!c->first && decode_all(c) != 0) return -1;
+	if (c->first) {
+		c->memo = xcalloc(1, sizeof *c->memo);
+		marks_init(&c->starts, c->obj.sect[SEC_TEXT].n);
+		c->mark = !c->obj.is_module;
+	}
+	if (c->obj.is_module) module_fields(c);
+	reloc_names(c);
+	if (check_relocs(c, !c->first) != 0) return -1;
+	return place_labels(c) == 0 && check_typedefs(c) == 0 ? 0 : -1;
+}
+
+/* One run over the file: the errors, or -1 if it could not be read (reported in both runs). */
+static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile, int first)
 {
 	Ck *c = xcalloc(1, sizeof *c);
 	c->path = path;
@@ -2697,6 +2762,7 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 	c->json = json;
 	c->kernel = profile == TC_PROFILE_KERNEL;
 	c->off = -1;
+	c->first = first;
 	ty_init(&c->t);
 	lt_init(&c->lt);
 	int r = -1;
@@ -2704,14 +2770,14 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
 		index_names(c);
-		if (decode_all(c) == 0 && (c->obj.is_module ? (module_fields(c), 0) : 0) == 0 &&
-		    check_relocs(c) == 0 && place_labels(c) == 0 && check_typedefs(c) == 0) {
+		if (before_blocks(c) == 0) {
 			check_exports(c);
 			if (c->obj.is_module) check_module_exports(c);
 			else check_globals(c);
 			check_objects(c);
 			build_segs(c);
 			check_blocks(c);
+			if (!c->errors && c->first) check_places(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
 		}
@@ -2739,6 +2805,19 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 	arena_free(&c->arena);
 	free(c);
 	return r < 0 ? -1 : r;
+}
+
+/*
+** Two runs, the second only when the first finds an error.  The first is
+** quiet and fast (in threads, .text decoded once); the second checks in
+** one thread, in the order the rules are written, and reports: so every
+** message, and the order of the messages, is the same whatever the
+** threads did.  A file that cannot be read is reported by the first.
+*/
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile)
+{
+	int r = check_run(path, image, len, d, json, profile, 1);
+	return r > 0 ? check_run(path, image, len, d, json, profile, 0) : r;
 }
 
 int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len)
