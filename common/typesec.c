@@ -637,23 +637,34 @@ static void rd_row(Rd *r, LineTable *l, LineRow *prev)
 }
 
 /*
-** Most rows are four one-byte numbers that rd_row would accept: those are
-** read here in one go (the same checks, on the same values).  0: not such
-** a row, rd_row reads it (and words any error).
+** Most rows are four one-byte numbers that rd_row would accept: up to
+** `most` of those in a row are read here in one go (the same checks, on
+** the same values).  Returns how many; the row it stops at, if any, is
+** rd_row's to read (and to word any error in).
 */
-static int rd_row_short(Rd *r, LineTable *l, LineRow *prev)
+static uint64_t rd_rows_short(Rd *r, LineTable *l, LineRow *prev, uint64_t most)
 {
-	const uint8_t *q = r->p + r->pos;
-	if (r->bad || r->n - r->pos < 4 || ((q[0] | q[1] | q[2] | q[3]) & 0x80) || !l->nfile || q[1] > l->nfile - 1)
-		return 0;
-	uint64_t off = (uint64_t)prev->offset + q[0];
-	int64_t line = (int64_t)prev->line + (q[2] & 0x40 ? (int64_t)q[2] - 0x80 : (int64_t)q[2]);
-	if (off > UINT32_MAX || line < 0 || line > UINT32_MAX)
-		return 0;
-	r->pos += 4;
-	*prev = (LineRow){ (uint32_t)off, q[1], (uint32_t)line, q[3] };
-	put_row(l, prev);
-	return 1;
+	const uint8_t *p = r->p;
+	size_t pos = r->pos, n = r->n;
+	uint64_t off = prev->offset, k = 0;
+	int64_t line = prev->line;
+	uint32_t last = l->nfile - 1, file = prev->file, col = prev->col;
+	if (r->bad || !l->nfile) return 0;
+	for (; k < most && n - pos >= 4; k++, pos += 4) {
+		const uint8_t *q = p + pos;
+		uint32_t w;
+		memcpy(&w, q, 4);
+		if ((w & 0x80808080u) || q[1] > last) break;
+		uint64_t o = off + q[0];
+		int64_t ln = line + (q[2] & 0x40 ? (int64_t)q[2] - 0x80 : (int64_t)q[2]);
+		if (o > UINT32_MAX || ln < 0 || ln > UINT32_MAX) break;
+		off = o, line = ln, file = q[1], col = q[3];
+		if (!l->count_only) l->row[l->nrow + k] = (LineRow){ (uint32_t)off, file, (uint32_t)line, col };
+	}
+	r->pos = pos;
+	l->nrow += (uint32_t)k;
+	*prev = (LineRow){ (uint32_t)off, file, (uint32_t)line, col };
+	return k;
 }
 
 /* Decode into an empty line table; on failure leave it empty again. */
@@ -678,9 +689,11 @@ int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap
 	count = rd_count(&r, ROWMIN, UINT32_MAX / 4, "row count");
 	if (!r.bad && count && !l->count_only)   /* bounded by the bytes left: rd_count checked */
 		l->row = xgrow(l->row, sizeof *l->row, (size_t)count, &l->caprow);
-	for (uint64_t i = 0; i < count && !r.bad; i++)
-		if (!rd_row_short(&r, l, &prev))
+	for (uint64_t i = 0; i < count && !r.bad; i++) {
+		i += rd_rows_short(&r, l, &prev, count - i);
+		if (i < count)
 			rd_row(&r, l, &prev);
+	}
 	if (!r.bad && r.pos != r.n)
 		fail(&r, r.pos, "%zu bytes after the last row", left(&r));
 	if (r.bad) {

@@ -1091,6 +1091,39 @@ static void test_line_rows(void **state)
 	lt_free(&m);
 }
 
+/*
+** Runs of short rows (four one-byte numbers) broken by long ones, at the
+** start, in the middle and at the end: every row comes back, and the
+** table cut short anywhere in a row is refused.
+*/
+static void test_line_runs(void **state)
+{
+	static const uint32_t col[] = { 1, 2, 300, 3, 4, 5, 400, 500, 6, 7, 600 };
+	enum { N = sizeof col / sizeof *col };
+	LineTable l, m;
+	Buf b = { 0 };
+	char err[256];
+	(void)state;
+	lt_init(&l);
+	lt_file(&l, "a.s");
+	lt_file(&l, "b.s");
+	for (uint32_t i = 0; i < N; i++) lt_add(&l, 3 * i, i & 1, 10 + i, col[i]);
+	lt_encode(&l, &b);
+	if (ldecode(&m, b.p, b.n, err, sizeof err) != 0) fail_msg("%s", err);
+	assert_int_equal(m.nrow, N);
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(m.row[i].offset, 3 * i);
+		assert_int_equal(m.row[i].file, i & 1);
+		assert_int_equal(m.row[i].line, 10 + i);
+		assert_int_equal(m.row[i].col, col[i]);
+	}
+	lt_free(&m);
+	for (size_t cut = b.n - 4 * N; cut < b.n; cut++)   /* within the rows */
+		assert_int_equal(ldecode(&m, b.p, cut, err, sizeof err), -1);
+	lt_free(&l);
+	free(b.p);
+}
+
 static void test_lines(void **state)
 {
 	LineTable l, m;
@@ -1232,6 +1265,7 @@ int main(void)
 		cmocka_unit_test(test_reject_dups_and_trailing),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_line_rows),
+		cmocka_unit_test(test_line_runs),
 		cmocka_unit_test(test_lines_reject),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
