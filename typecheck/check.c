@@ -2691,6 +2691,12 @@ static int check_parallel(Ck *c, uint32_t k)
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= w->taken[e];
 		for (size_t x = 0; c->mark && x <= n / 64; x++) c->starts.w[x] |= w->starts.w[x];
 		if (!w->nsite) continue;
+		if (!c->nsite) {   /* the first part's sites are taken as they are, not copied */
+			free(c->site);
+			c->site = w->site, c->nsite = w->nsite, c->capsite = w->capsite;
+			w->site = NULL;
+			continue;
+		}
 		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + w->nsite, &c->capsite);
 		memcpy(c->site + c->nsite, w->site, w->nsite * sizeof *w->site);
 		c->nsite += w->nsite;
