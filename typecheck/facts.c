@@ -362,19 +362,25 @@ static int no_negative(const Lin *g, const Lin *a, const Lin *b)
 }
 
 /*
-** Answers kept: the same goal from the same facts (gen and n, see Facts)
-** has the same answer; a block asks many twice (a bound at the access and
-** again at the jump back, a size at inc and again at the jump).  Each
-** thread keeps its own; gen numbers are unique across threads.
+** Answers kept.  What prove answers depends on the goal and the facts
+** f[0..n) alone, so the same goal from the same facts has the same
+** answer.  The same facts are those of the same set (gen and n, see
+** Facts): a block asks many goals twice (a bound at the access and again
+** at the jump back, a size at inc and again at the jump); or, for a set
+** of at most MEMO_FACTS facts, an equal one made apart (by sum, then fact
+** by fact): blocks of one shape, in many functions, ask the same goals.
+** Each thread keeps its own; gen numbers are unique across threads.
 */
-enum { MEMO = 256 };
-static _Thread_local struct Memo { uint64_t gen; int n, ans; Lin g; } memo[MEMO];
+enum { MEMO = 128, MEMO_FACTS = 8 };
+static _Thread_local struct Memo { uint64_t gen, sum; int n, ans; Lin g; Lin f[MEMO_FACTS]; } memo[MEMO];
 
 static struct Memo *memo_of(const Facts *f, const Lin *g, int *hit)
 {
-	uint64_t h = (f->gen * 0x9e3779b97f4a7c15u ^ (uint64_t)f->n ^ lin_hash(g)) * 0x9e3779b97f4a7c15u;
+	uint64_t h = (f->sum * 0x9e3779b97f4a7c15u ^ (uint64_t)f->n ^ lin_hash(g)) * 0x9e3779b97f4a7c15u;
 	struct Memo *m = &memo[(h >> 40) & (MEMO - 1)];
-	*hit = m->gen == f->gen && m->n == f->n && lin_same(&m->g, g);
+	*hit = m->n == f->n && lin_same(&m->g, g) &&
+	       (m->gen == f->gen ||
+	        (m->sum == f->sum && f->n <= MEMO_FACTS && !memcmp(m->f, f->f, (size_t)f->n * sizeof *f->f)));   /* Lin has no padding */
 	return m;
 }
 
@@ -389,7 +395,8 @@ int facts_prove(const Facts *f, Lin g)
 	struct Memo *m = memo_of(f, &g, &hit);
 	if (hit) return m->ans;
 	int ans = prove(f, g);
-	m->gen = f->gen, m->n = f->n, m->g = g, m->ans = ans;
+	m->gen = f->gen, m->sum = f->sum, m->n = f->n, m->g = g, m->ans = ans;
+	if (f->n <= MEMO_FACTS) memcpy(m->f, f->f, (size_t)f->n * sizeof *f->f);
 	return ans;
 }
 
