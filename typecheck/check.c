@@ -362,6 +362,7 @@ static int plain_data(Ck *c, TyId t, int depth);
 typedef struct Code {
 	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel;
 	uint8_t regs[16];          /* the registers with a type, nr of them */
+	uint16_t ints;             /* bit i: regs[i]'s type is int itself  */
 	Lin *side;
 	int8_t (*sidex)[LIN_MAX]; /* by side, by term: which binder its variable is, or -1 */
 	int ninit; Lin *init; uint64_t gen, sum;
@@ -428,7 +429,10 @@ static const Code *code_make(Ck *c, TyId k0)
 		Code *p = arena_alloc(&c->arena, sizeof *p);
 		if (!code_split(c, k, p)) return NULL;
 		for (int r = 0; r < 16; r++)
-			if (p->reg[r]) p->regs[p->nr++] = (uint8_t)r;
+			if (p->reg[r]) {
+				if (N(c, p->reg[r])->kind == TY_INT) p->ints |= (uint16_t)(1u << p->nr);
+				p->regs[p->nr++] = (uint8_t)r;
+			}
 		p->side = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->side);
 		Facts *f = xmalloc(sizeof *f);
 		f->n = 0;
@@ -608,7 +612,11 @@ static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *
 ** later gets the same answer and is charged the same, or is worked out
 ** again when less budget is left than that.  Failures are not kept: each
 ** one is reported.  Loops of one shape (in many functions, or many times
-** in one) then enter their labels once.
+** in one) then enter their labels once.  A register the target types int
+** itself is no part of the question: whether a type fits int depends on
+** that type alone (an integer or a singleton fits it, at once, and no
+** variable is solved by it), so it is checked apart, and any other type
+** there has the entry worked out (and reported) in full.
 */
 enum { EMEMO_BITS = 10, EMEMO = 1 << EMEMO_BITS };
 typedef struct EntryMemo {
@@ -626,7 +634,8 @@ static uint64_t entry_key(const Code *p, const State *st, TyId target, TyId stac
 {
 	uint64_t h = ((uint64_t)target << 32 | stack) * 0x9e3779b97f4a7c15u;
 	h = (h ^ ((uint64_t)block << 1 | (uint64_t)call)) * 0xff51afd7ed558ccdu;
-	for (int i = 0; i < p->nr; i++) h = (h ^ st->reg[p->regs[i]]) * 0x9e3779b97f4a7c15u;
+	for (int i = 0; i < p->nr; i++)
+		if (!(p->ints >> i & 1)) h = (h ^ st->reg[p->regs[i]]) * 0x9e3779b97f4a7c15u;
 	h = (h ^ st->facts.sum ^ (uint64_t)st->facts.n << 56) * 0xff51afd7ed558ccdu;
 	return h | 1;
 }
@@ -636,8 +645,13 @@ static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, 
 	if (m->target != target || m->stack != stack || m->block != block || m->call != call ||
 	    m->nf != st->facts.n || m->cost > c->o.budget)
 		return 0;
-	for (int i = 0; i < p->nr; i++)
-		if (m->reg[i] != st->reg[p->regs[i]]) return 0;
+	for (int i = 0; i < p->nr; i++) {
+		TyId have = st->reg[p->regs[i]];
+		int k = have ? N(c, have)->kind : 0;
+		if (p->ints >> i & 1 ? !(k == TY_INT || k == TY_U64 || k == TY_U32 || k == TY_U16 || k == TY_U8 || k == TY_SING)
+		                     : m->reg[i] != have)
+			return 0;
+	}
 	return !memcmp(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
 }
 
