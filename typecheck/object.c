@@ -138,11 +138,11 @@ int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 	if (fstat(fd, &st) != 0) { snprintf(err, cap, "cannot read '%s': %s", path, strerror(errno)); goto fail; }
 	if (S_ISDIR(st.st_mode)) { snprintf(err, cap, "%s: is a directory", path); goto fail; }
 	if (!S_ISREG(st.st_mode)) { snprintf(err, cap, "%s: not a regular file", path); goto fail; }
-	if ((uint64_t)st.st_size > TC_FILE_MAX) { snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20); goto fail; }
+	if ((uint64_t)st.st_size > TC_FILE_MAX) goto too_big;
 	have = (size_t)st.st_size + 1;   /* one more: the end is seen without growing */
 	for (;;) {
 		if (n == have) {               /* the file grew while read */
-			if (have > TC_FILE_MAX) { snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20); goto fail; }
+			if (have > TC_FILE_MAX) goto too_big;
 			uint8_t *q = realloc(p, have *= 2);
 			if (!q) { snprintf(err, cap, "%s: out of memory", path); goto fail; }
 			p = q;
@@ -154,11 +154,13 @@ int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 		if (k == 0) break;
 		n += (size_t)k;
 	}
-	if (n > TC_FILE_MAX) { snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20); goto fail; }
+	if (n > TC_FILE_MAX) goto too_big;
 	close(fd);
 	*out = p;
 	*len = n;
 	return 0;
+too_big:
+	snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20);
 fail:
 	free(p);
 	close(fd);

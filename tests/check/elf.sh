@@ -100,6 +100,12 @@ printf '\177ELF' >magic.o;          expect magic-only magic.o 2
 mkdir -p dir.o;                     expect directory dir.o 2
 expect nonexistent missing.o 2
 mkfifo fifo.o 2>/dev/null && expect fifo fifo.o 2
+# past the 1 GiB a file may have (sparse: no disk is used), refused before it is read
+if truncate -s 1100M huge.o 2>/dev/null; then
+  expect too-big huge.o 2
+  grep -q "larger than 1024 MiB" err || fail "too-big: $(cat err)"
+  rm -f huge.o
+fi
 
 # ---- truncated: every sixteenth of the file, every byte of the header ----
 for len in $(seq 0 63) $(for k in $(seq 1 15); do echo $((size * k / 16)); done) $((size - 1)); do
