@@ -74,7 +74,8 @@ void arena_init(Arena *a)
 	memset(a, 0, sizeof *a);
 }
 
-void *arena_alloc(Arena *a, size_t n)
+/* n bytes, 16-byte aligned, as they come. */
+static void *arena_raw(Arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	if ((size_t)(a->end - a->cur) < n) {
@@ -89,13 +90,19 @@ void *arena_alloc(Arena *a, size_t n)
 	}
 	void *p = a->cur;
 	a->cur += n;
-	memset(p, 0, n);
+	return p;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+	void *p = arena_raw(a, n);
+	memset(p, 0, (n + 15) & ~(size_t)15);
 	return p;
 }
 
 char *arena_strdup(Arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_raw(a, n + 1);   /* every byte written below */
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
