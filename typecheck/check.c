@@ -2164,7 +2164,7 @@ static int check_relocs(Ck *c, int placed)
 	return c->errors ? -1 : 0;
 }
 
-/* [label] a label type names the start of an instruction in .text (once they are known), and is a code type. */
+/* [label] a label type names the start of an instruction in .text (once the starts are known). */
 static int label_placed(Ck *c, const TyEntry *e, int starts_known)
 {
 	if (e->sect == SEC_TEXT && e->offset < c->obj.sect[SEC_TEXT].n && (!starts_known || marks_has(&c->starts, e->offset))) return 1;
@@ -2193,7 +2193,10 @@ static void check_places(Ck *c)
 	check_relocs(c, 1);
 }
 
-/* The labels of .text by offset (c->labels, c->lab), and the annotations by offset (c->annx). */
+/*
+** [label] a label type is a code type, one to a place.  The labels of
+** .text by offset (c->labels, c->lab), and the annotations by offset (c->annx).
+*/
 static int place_labels(Ck *c)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
