@@ -647,9 +647,7 @@ static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, 
 		return 0;
 	for (int i = 0; i < p->nr; i++) {
 		TyId have = st->reg[p->regs[i]];
-		int k = have ? N(c, have)->kind : 0;
-		if (p->ints >> i & 1 ? !(k == TY_INT || k == TY_U64 || k == TY_U32 || k == TY_U16 || k == TY_U8 || k == TY_SING)
-		                     : m->reg[i] != have)
+		if (p->ints >> i & 1 ? !have || !ty_is_int(N(c, have)->kind) : m->reg[i] != have)   /* ty_leq's rule for int */
 			return 0;
 	}
 	return !memcmp(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
@@ -1224,7 +1222,7 @@ static int is_intlike(Ck *c, TyId t)
 	TyId e = X(c, t);
 	if (!e) return 0;
 	int k = N(c, e)->kind;
-	return k == TY_INT || k == TY_U64 || k == TY_U32 || k == TY_U16 || k == TY_U8 || k == TY_SING || k == TY_ANY;
+	return ty_is_int(k) || k == TY_ANY;
 }
 
 /* An int compared becomes S(v) for a fresh v: what the compare learns is about v. */
@@ -2763,19 +2761,19 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 */
 static int before_blocks(Ck *c)
 {
-	if (!c->first && decode_all(c) != 0) return -1;
 	if (c->first) {
 		c->memo = xcalloc(1, sizeof *c->memo);
 		marks_init(&c->starts, c->obj.sect[SEC_TEXT].n);
 		c->mark = !c->obj.is_module;
-	}
+	} else if (decode_all(c) != 0)
+		return -1;
 	if (c->obj.is_module) module_fields(c);
 	reloc_names(c);
 	if (check_relocs(c, !c->first) != 0) return -1;
 	return place_labels(c) == 0 && check_typedefs(c) == 0 ? 0 : -1;
 }
 
-/* One run over the file: the errors, or -1 if it could not be read (reported in both runs). */
+/* One run over the file: the errors, or -1 if it could not be read (reported). */
 static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile, int first)
 {
 	Ck *c = xcalloc(1, sizeof *c);

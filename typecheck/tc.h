@@ -256,6 +256,11 @@ void tyops_init(TyOps *o, TyTable *t);
 void tyops_free(TyOps *o);
 /* Operations over a fork of src's table (ty_fork), for another thread: its own caches. */
 void tyops_fork(TyOps *dst, const TyOps *src, TyTable *t);
+/* The kinds of integer a register holds (int, u64 ... u8, S(e)): what fits int, at once. */
+static inline int ty_is_int(int kind)
+{
+	return kind == TY_INT || kind == TY_U64 || kind == TY_U32 || kind == TY_U16 || kind == TY_U8 || kind == TY_SING;
+}
 /* A type with its outer names replaced by their definitions (0 on error: o->err). */
 TyId ty_expand(TyOps *o, TyId id);
 /* Replace the variables of s (those not rebound inside) by their values. */

@@ -667,11 +667,6 @@ static int layout_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int de
 	return 1;
 }
 
-static int is_int(int kind)
-{
-	return kind == TY_INT || kind == TY_U64 || kind == TY_U32 || kind == TY_U16 || kind == TY_U8 || kind == TY_SING;
-}
-
 /* Width of an integer type's values (8 for int, u64 and singletons). */
 static int int_width(TyOps *o, TyId a)
 {
@@ -704,10 +699,10 @@ static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 	case TY_ANY:
 		return 1;
 	case TY_INT: case TY_U64:
-		return is_int(x->kind) ? 1 : fail(o, "not an integer");
+		return ty_is_int(x->kind) ? 1 : fail(o, "not an integer");
 	case TY_U8: case TY_U16: case TY_U32: {
 		int w = y->kind == TY_U8 ? 1 : y->kind == TY_U16 ? 2 : 4;
-		if (!is_int(x->kind) || (x->kind == TY_SING && N(o, ea) && int_width(o, ea) > w) ||
+		if (!ty_is_int(x->kind) || (x->kind == TY_SING && N(o, ea) && int_width(o, ea) > w) ||
 		    (x->kind != TY_SING && int_width(o, ea) > w))
 			return fail(o, "integer may be too wide");
 		return 1;
