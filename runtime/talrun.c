@@ -216,12 +216,12 @@ int main(int argc, char **argv)
 		int n = tc_check_object(path, &d, NULL, TC_PROFILE_USER, &bytes, &len);
 		diag_free(&d);
 		if (n != 0) {
-			free(bytes);
+			tc_unread(bytes, len);
 			fprintf(stderr, "talrun: %s: rejected by the verifier\n", path);
 			return n < 0 ? 2 : 3;
 		}
 	}
 	int r = run(&o, path, bytes, len, argv[optind + 1], argv + optind + 2, argc - optind - 2);
-	free(bytes);
+	tc_unread(bytes, len);
 	return r;
 }

@@ -2852,6 +2852,6 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t 
 	}
 	int r = tc_check_image(path, p, n, d, json, profile);
 	if (image) *image = p, *len = n;
-	else free(p);
+	else tc_unread(p, n);
 	return r;
 }

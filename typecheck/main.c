@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 			char err[512];
 			if (tc_read(optarg, &p, &n, err, sizeof err) != 0) { fprintf(stderr, "talcheck: error: %s\n", err); return 2; }
 			talsig_sha256(p, n, o.digest);
-			free(p);
+			tc_unread(p, n);
 			o.want_digest = 1;
 			break;
 		}
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 			int r = after_verified(&o, argv[i], p, len);
 			n = r == 0 ? 0 : r == 1 ? -2 : -1;
 		}
-		free(p);
+		tc_unread(p, len);
 		if (n == -1) status = 2;
 		else if (n == -2) status = status ? status : 1;
 		else if (n > 0 && status < 1) status = 1;

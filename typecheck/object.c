@@ -4,6 +4,7 @@
 ** the class, byte order, machine and type, that every section lies inside
 ** the file apart from the others, and look sections up by name.
 */
+#define _GNU_SOURCE   /* mremap */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +128,35 @@ const TcReloc *tc_reloc_at(const TcObject *o, uint32_t off)
 ** whatever happens to the file meanwhile.  A path names a regular file;
 ** opening a FIFO must not wait for a writer.
 */
+/*
+** The buffer is mapped, not malloc'd, and populated when it is mapped: on
+** a large file, faulting its pages in one by one as read() fills them
+** costs more than the read itself.  It is always page_up(n + 1) bytes, so
+** tc_unread knows its size from n.
+*/
+static size_t page_up(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	return (n + pg - 1) / pg * pg;
+}
+
+static uint8_t *map_buffer(size_t n)
+{
+	void *p = mmap(NULL, page_up(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static uint8_t *remap_buffer(uint8_t *p, size_t old, size_t n)
+{
+	void *q = mremap(p, page_up(old), page_up(n), MREMAP_MAYMOVE);
+	return q == MAP_FAILED ? NULL : q;
+}
+
+void tc_unread(uint8_t *p, size_t n)
+{
+	if (p) munmap(p, page_up(n + 1));
+}
+
 int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 {
 	struct stat st;
@@ -140,14 +171,15 @@ int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 	if (!S_ISREG(st.st_mode)) { snprintf(err, cap, "%s: not a regular file", path); goto fail; }
 	if ((uint64_t)st.st_size > TC_FILE_MAX) goto too_big;
 	have = (size_t)st.st_size + 1;   /* one more: the end is seen without growing */
+	if (!(p = map_buffer(have))) goto no_memory;
 	for (;;) {
 		if (n == have) {               /* the file grew while read */
 			if (have > TC_FILE_MAX) goto too_big;
-			uint8_t *q = realloc(p, have *= 2);
-			if (!q) { snprintf(err, cap, "%s: out of memory", path); goto fail; }
+			uint8_t *q = remap_buffer(p, have, have * 2);
+			if (!q) goto no_memory;
 			p = q;
+			have *= 2;
 		}
-		if (!p && !(p = malloc(have))) { snprintf(err, cap, "%s: out of memory", path); goto fail; }
 		ssize_t k = read(fd, p + n, have - n);
 		if (k < 0 && errno == EINTR) continue;
 		if (k < 0) { snprintf(err, cap, "cannot read '%s': %s", path, strerror(errno)); goto fail; }
@@ -155,14 +187,21 @@ int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 		n += (size_t)k;
 	}
 	if (n > TC_FILE_MAX) goto too_big;
+	if (page_up(n + 1) < page_up(have)) {   /* it shrank: keep page_up(n + 1) bytes */
+		munmap(p + page_up(n + 1), page_up(have) - page_up(n + 1));
+		have = n + 1;
+	}
 	close(fd);
 	*out = p;
 	*len = n;
 	return 0;
+no_memory:
+	snprintf(err, cap, "%s: out of memory", path);
+	goto fail;
 too_big:
 	snprintf(err, cap, "%s: larger than %u MiB", path, TC_FILE_MAX >> 20);
 fail:
-	free(p);
+	if (p) munmap(p, page_up(have));
 	close(fd);
 	return -1;
 }
@@ -319,8 +358,9 @@ int tc_open(TcObject *o, const char *path, char *err, size_t cap)
 	size_t n;
 	memset(o, 0, sizeof *o);
 	if (tc_read(path, &p, &n, err, cap) != 0) return -1;
-	if (tc_open_image(o, path, p, n, err, cap) != 0) { free(p); return -1; }
+	if (tc_open_image(o, path, p, n, err, cap) != 0) { tc_unread(p, n); return -1; }
 	o->own = p;
+	o->ownlen = n;
 	return 0;
 }
 
@@ -331,6 +371,7 @@ void tc_close(TcObject *o)
 	o->nrel = 0;
 	if (o->elf) elf_end(o->elf);
 	o->elf = NULL;
-	free(o->own);
+	tc_unread(o->own, o->ownlen);
 	o->own = NULL;
+	o->ownlen = 0;
 }

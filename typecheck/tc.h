@@ -33,6 +33,7 @@ typedef struct TcObject {
 	const uint8_t *image;       /* the whole file, as read once          */
 	size_t len;
 	uint8_t *own;               /* the image, when tc_open read it       */
+	size_t ownlen;
 	void *elf;                  /* Elf *, over the image                */
 	TcSection sect[SEC_BSS + 1];/* by SEC_* (bss: n is its size, p NULL) */
 	TcSection types, lines;     /* .tal.types, .tal.lines               */
@@ -154,13 +155,14 @@ void tc_format(const TcInst *in, char *buf, size_t cap);
 /* ---- object.c ---- */
 
 /*
-** A whole regular file, read once into one malloc'd buffer: what is
-** checked, and then signed, is these bytes, not the file again.  0, or -1
-** with a message (no such file, a directory or a FIFO, I/O error, larger
-** than TC_FILE_MAX).
+** A whole regular file, read once into one buffer: what is checked, and
+** then signed, is these bytes, not the file again.  0, or -1 with a
+** message (no such file, a directory or a FIFO, I/O error, larger than
+** TC_FILE_MAX).  The buffer is given back with tc_unread(p, n), not free.
 */
 #define TC_FILE_MAX (1u << 30)
 int tc_read(const char *path, uint8_t **p, size_t *n, char *err, size_t errcap);
+void tc_unread(uint8_t *p, size_t n);
 
 /*
 ** Check an ELF64 x86-64 relocatable object, or a module (with or without
@@ -302,9 +304,9 @@ StrId ty_fresh(TyOps *o, const char *hint);
 ** instruction against the types.  Reports through d (and as JSON lines on
 ** `json` if not NULL); returns the number of errors, or -1 when the file
 ** cannot be read or is not one (reported).  The file is read once
-** (tc_read); with `image` the caller gets those bytes (to free), so that
-** what it signs or runs is exactly what was checked.  tc_check_image
-** checks bytes already in memory.
+** (tc_read); with `image` the caller gets those bytes (to give back with
+** tc_unread), so that what it signs or runs is exactly what was checked.
+** tc_check_image checks bytes already in memory.
 */
 int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len);
 /*

@@ -100,6 +100,8 @@ printf '\177ELF' >magic.o;          expect magic-only magic.o 2
 mkdir -p dir.o;                     expect directory dir.o 2
 expect nonexistent missing.o 2
 mkfifo fifo.o 2>/dev/null && expect fifo fifo.o 2
+# a regular file whose size says 0 but that has bytes: the reader grows its buffer as it reads
+[ -r /proc/self/maps ] && { expect grows-while-read /proc/self/maps 2; grep -q "not an x86-64 ELF64 file\|not an ELF" err || fail "grows-while-read: $(cat err)"; }
 # past the 1 GiB a file may have (sparse: no disk is used), refused before it is read
 if truncate -s 1100M huge.o 2>/dev/null; then
   expect too-big huge.o 2
