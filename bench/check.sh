@@ -215,6 +215,22 @@ if [ "$have_time" -eq 1 ]; then
 	line="peak memory (max RSS): talcheck $(mem "$talcheck" "$big.o") KB on the $(lbl "${sizes[$last]}") program"
 	[ "$wasm" -eq 1 ] && line="$line, wasm-validate $(mem wasm-validate "$tmp/m.wasm") KB on its module"
 	echo "$line"
+	# Where talcheck's processor time goes: its own code, or the kernel
+	# (mostly page faults: each page of memory it touches first).  Ten runs
+	# under one clock, for /usr/bin/time counts hundredths of a second; the
+	# same loop around /bin/true is taken off (the shell's own share).
+	ten() { /usr/bin/time -f '%U %S %R' -o "$tmp/cpu" bash -c 'for _ in 1 2 3 4 5 6 7 8 9 10; do "$@" >/dev/null 2>&1 || exit 1; done' _ "$@"; }
+	ten /bin/true || die "/usr/bin/time could not run /bin/true"
+	read -r u0 s0 f0 <"$tmp/cpu"
+	for how in default "-j 1"; do
+		j=()
+		[ "$how" = default ] || j=(-j 1)
+		ten "$talcheck" "${j[@]}" "$big.o" || fail "talcheck $how failed on the ${sizes[$last]}-instruction program"
+		read -r us ss pf <"$tmp/cpu"
+		awk -v h="$how" -v u="$us" -v s="$ss" -v f="$pf" -v u0="$u0" -v s0="$s0" -v f0="$f0" -v p="$(lbl "${sizes[$last]}")" \
+			'BEGIN { u = (u - u0) / 10; s = (s - s0) / 10; f = (f - f0) / 10
+			printf "processor time of talcheck %s on the %s program, mean of 10 runs: user %.4f s, system %.4f s (%.0f%% in the kernel), %d page faults\n", h, p, u, s, (u + s > 0 ? 100 * s / (u + s) : 0), f }'
+	done
 else
 	echo "/usr/bin/time not found (Debian package time): no peak memory"
 fi
