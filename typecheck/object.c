@@ -123,16 +123,10 @@ const TcReloc *tc_reloc_at(const TcObject *o, uint32_t off)
 }
 
 /*
-** The whole file, read once: everything after this looks at these bytes
-** only, and a caller that goes on to sign signs exactly the bytes checked,
-** whatever happens to the file meanwhile.  A path names a regular file;
-** opening a FIFO must not wait for a writer.
-*/
-/*
-** The buffer is mapped, not malloc'd, and populated when it is mapped: on
-** a large file, faulting its pages in one by one as read() fills them
-** costs more than the read itself.  It is always page_up(n + 1) bytes, so
-** tc_unread knows its size from n.
+** tc_read's buffer is mapped, not malloc'd, and populated when it is
+** mapped: on a large file, taking a page fault for each page as read()
+** fills it is slower than having them all at once.  It is always
+** page_up(n + 1) bytes, so tc_unread knows its size from n.
 */
 static size_t page_up(size_t n)
 {
@@ -157,6 +151,12 @@ void tc_unread(uint8_t *p, size_t n)
 	if (p) munmap(p, page_up(n + 1));
 }
 
+/*
+** The whole file, read once: everything after this looks at these bytes
+** only, and a caller that goes on to sign signs exactly the bytes checked,
+** whatever happens to the file meanwhile.  A path names a regular file;
+** opening a FIFO must not wait for a writer.
+*/
 int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 {
 	struct stat st;
