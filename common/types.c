@@ -139,7 +139,7 @@ static void str_resize(TyTable *t, uint32_t cap)
 {
 	uint64_t *old = t->shash;
 	uint32_t oldcap = t->capshash;
-	t->shash = xcalloc(cap, sizeof *t->shash);
+	t->shash = xzalloc(cap, sizeof *t->shash);
 	t->capshash = cap;
 	for (uint32_t i = 0; i < oldcap; i++)
 		if (old[i])

@@ -81,7 +81,7 @@ typedef struct Marks { uint64_t *w; uint32_t *below; size_t n; } Marks;
 static void marks_init(Marks *m, size_t n)
 {
 	m->n = n;
-	m->w = xcalloc(n / 64 + 1, sizeof *m->w);
+	m->w = xzalloc(n / 64 + 1, sizeof *m->w);
 	m->below = NULL;
 }
 
@@ -741,7 +741,7 @@ static const TyEntry *reloc_entry(Ck *c, const TcReloc *r, int kind1, int kind2)
 static void index_names(Ck *c)
 {
 	c->nbyname = c->t.nstr;
-	c->byname = xcalloc(c->nbyname + 1, sizeof *c->byname);
+	c->byname = xzalloc(c->nbyname + 1, sizeof *c->byname);
 	c->nextname = xcalloc(c->t.nent + 1, sizeof *c->nextname);
 	for (uint32_t i = c->t.nent; i-- > 0;) {
 		StrId n = c->t.ent[i].name;
@@ -1911,7 +1911,7 @@ static int decode_all(Ck *c)
 	char err[256];
 	TcInst in;
 	marks_init(&c->starts, n);
-	c->memo = xcalloc(1, sizeof *c->memo);
+	c->memo = xzalloc(1, sizeof *c->memo);
 	for (size_t off = 0; off < n;) {
 		int len = tc_decode_memo(c->memo, tx->p, n, off, &in, err, sizeof err);
 		if (len <= 0) {
@@ -2218,7 +2218,7 @@ static int place_labels(Ck *c)
 		marks_set(&c->labels, e->offset);
 	}
 	marks_count(&c->labels);
-	c->lab = xcalloc(c->t.nent + 1, sizeof *c->lab);
+	c->lab = xzalloc(c->t.nent + 1, sizeof *c->lab);
 	for (uint32_t i = 0; i < c->t.nent; i++) {   /* the first of a place, as marked */
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_LABEL || !marks_has(&c->labels, e->offset)) continue;
@@ -2428,7 +2428,7 @@ typedef void Visit(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, cons
 static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 {
 	uint32_t n = g->n;
-	uint32_t *index = xcalloc(n + 1, sizeof *index), *low = xcalloc(n + 1, sizeof *low);
+	uint32_t *index = xzalloc(n + 1, sizeof *index), *low = xcalloc(n + 1, sizeof *low);
 	uint32_t *which = xcalloc(n + 1, sizeof *which), *stk = xcalloc(n + 1, sizeof *stk);
 	uint32_t *call = xcalloc(n + 1, sizeof *call), *next = xcalloc(n + 1, sizeof *next);
 	uint8_t *on = xcalloc(n + 1, 1);
@@ -2470,8 +2470,8 @@ static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 static Graph site_graph(Ck *c, int (*keep)(const Site *))
 {
 	uint32_t n = c->t.nent;
-	Graph g = { n, xcalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
-	uint32_t *at = xcalloc(n + 2, sizeof *at);
+	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
+	uint32_t *at = xzalloc(n + 2, sizeof *at);
 	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from] += keep(&c->site[s]) != 0;   /* from is 1-based */
 	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
 	for (unsigned s = 0; s < c->nsite; s++)
@@ -2762,7 +2762,7 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 static int before_blocks(Ck *c)
 {
 	if (c->first) {
-		c->memo = xcalloc(1, sizeof *c->memo);
+		c->memo = xzalloc(1, sizeof *c->memo);
 		marks_init(&c->starts, c->obj.sect[SEC_TEXT].n);
 		c->mark = !c->obj.is_module;
 	} else if (decode_all(c) != 0)
