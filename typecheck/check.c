@@ -49,7 +49,7 @@ typedef struct State {
 	TyId reg[16];      /* 0: no value                                  */
 	TyId stack;        /* what rsp points at; 0: unknown               */
 	int64_t depth;     /* bytes pushed since the block's label         */
-	int checked;       /* stack is known to be there: budget bytes ... */
+	int checked;       /* stack is known to be there: budget bytes ... (GUARD_*) */
 	int64_t cdepth;    /* ... below this depth                         */
 	int64_t budget;
 	int fueled;        /* the block counted its fuel down and tested it */
@@ -65,11 +65,18 @@ static void state_copy(State *d, const State *s)
 	memcpy(d->facts.f, s->facts.f, (size_t)s->facts.n * sizeof *s->facts.f);
 }
 
+/*
+** What makes the stack known to be there: the block's label declares
+** `stack N` (the budget is N), or the block checked rsp against the limit
+** (STACK_GUARD bytes).
+*/
+enum { GUARD_DECLARED = 1, GUARD_CHECKED };
+
 /* A place where a block calls or jumps to a label: for the stack bound. */
-/* `guarded`: after a stack check, `depth` counts from the check, and the
-   site must fit the guard instead of adding to its label's need. */
+/* `guarded` (GUARD_*, or 0): `depth` counts from the check, and the site
+   must fit the budget (site_budget) instead of adding to its label's need. */
 /* `fueled`: after a fuel check in the block (kernel profile). */
-typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth, budget; } Site;
+typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth; } Site;
 
 /*
 ** A set of .text offsets, one bit each, with the members below each
@@ -497,7 +504,7 @@ static void entry_state(Ck *c, const Code *p, State *st)
 	memset(st, 0, offsetof(State, flags));
 	st->flags.kind = FL_NONE;
 	if (p->need) {
-		st->checked = 1;
+		st->checked = GUARD_DECLARED;
 		st->budget = declared(c, p->id);
 	}
 	for (int r = 0; r < 16; r++) st->reg[r] = p->reg[r];
@@ -1311,7 +1318,7 @@ static void refine(Ck *c, State *st, int cc, int taken)
 		if ((taken ? cc : cc ^ 1) == CC_AE) st->fueled = 1;
 	} else if (f->kind == FL_STACK) {
 		if ((taken ? cc : cc ^ 1) == CC_AE) {
-			st->checked = 1;
+			st->checked = GUARD_CHECKED;
 			st->cdepth = st->depth;
 			st->budget = STACK_GUARD;
 		}
@@ -1332,7 +1339,6 @@ static void site(Ck *c, uint32_t to, int call)
 	s->to = to;
 	s->guarded = (uint8_t)c->st.checked;
 	s->fueled = (uint8_t)c->st.fueled;
-	s->budget = c->st.budget;
 	s->depth = c->st.checked ? c->st.depth - c->st.cdepth : c->st.depth;
 	s->call = (uint8_t)call;
 	s->at = c->in->off;
@@ -2400,6 +2406,12 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 		if (c->t.ent[comp[x]].kind == E_LABEL) stack_report(c, comp[x], best, grows);
 }
 
+/* The budget a guarded site had: what its block's state held (entry_state, refine). */
+static int64_t site_budget(Ck *c, const Site *s)
+{
+	return s->guarded == GUARD_CHECKED ? STACK_GUARD : declared(c, c->t.ent[s->from - 1].type);
+}
+
 /*
 ** Once every need is known: each site below a stack check fits in what the
 ** check promises, the depth since the check (+ 8 for a call) plus the
@@ -2410,10 +2422,10 @@ static void check_guarded(Ck *c, const int64_t *need)
 	for (unsigned i = 0; i < c->nsite; i++) {
 		const Site *s = &c->site[i];
 		int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
-		if (!s->guarded || use <= s->budget) continue;
+		if (!s->guarded || use <= site_budget(c, s)) continue;
 		TcInst in;
 		c->in = inst_at(c, s->at, &in);
-		report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)s->budget);
+		report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)site_budget(c, s));
 		c->in = NULL;
 	}
 }
@@ -2425,58 +2437,66 @@ static void check_guarded(Ck *c, const int64_t *need)
 */
 typedef void Visit(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *arg);
 
+/*
+** index[v]: when v was first seen (0: not yet); low[v]: the earliest seen
+** node v reaches through the nodes still on the stack; which[v]: v's
+** component once that is complete, 0 while v is on the stack.  The walk's
+** own stack holds each node with the next of its edges to follow, and is
+** only as deep as the walk goes.
+*/
+typedef struct Walk { uint32_t v, next; } Walk;
+
 static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 {
 	uint32_t n = g->n;
-	uint32_t *index = xzalloc(n + 1, sizeof *index), *low = xcalloc(n + 1, sizeof *low);
-	uint32_t *which = xcalloc(n + 1, sizeof *which), *stk = xcalloc(n + 1, sizeof *stk);
-	uint32_t *call = xcalloc(n + 1, sizeof *call), *next = xcalloc(n + 1, sizeof *next);
-	uint8_t *on = xcalloc(n + 1, 1);
+	uint32_t *index = xzalloc(n + 1, sizeof *index), *low = xmalloc((n + 1) * sizeof *low);
+	uint32_t *which = xzalloc(n + 1, sizeof *which), *stk = xmalloc((n + 1) * sizeof *stk);
+	Walk *call = xmalloc((n + 1) * sizeof *call);
 	uint32_t counter = 0, sp = 0, cp = 0, ncomp = 0;
 	c->in = NULL;
 	for (uint32_t root = 0; root < n; root++) {
 		if (index[root]) continue;
-		call[cp++] = root;
+		call[cp++] = (Walk){ root, g->first[root] };
 		index[root] = low[root] = ++counter;
-		next[root] = g->first[root];
 		stk[sp++] = root;
-		on[root] = 1;
 		while (cp) {
-			uint32_t v = call[cp - 1];
-			if (next[v] < g->first[v + 1]) {
-				uint32_t w = c->site[g->edge[next[v]++]].to - 1;
+			Walk *top = &call[cp - 1];
+			uint32_t v = top->v;
+			if (top->next < g->first[v + 1]) {
+				uint32_t w = c->site[g->edge[top->next++]].to - 1;
 				if (!index[w]) {
 					index[w] = low[w] = ++counter;
-					next[w] = g->first[w];
 					stk[sp++] = w;
-					on[w] = 1;
-					call[cp++] = w;
-				} else if (on[w] && index[w] < low[v]) low[v] = index[w];
+					call[cp++] = (Walk){ w, g->first[w] };
+				} else if (!which[w] && index[w] < low[v]) low[v] = index[w];   /* w is on the stack */
 				continue;
 			}
 			cp--;
-			if (cp && low[v] < low[call[cp - 1]]) low[call[cp - 1]] = low[v];
+			if (cp && low[v] < low[call[cp - 1].v]) low[call[cp - 1].v] = low[v];
 			if (low[v] != index[v]) continue;
-			uint32_t top = sp;
+			uint32_t end = sp;
 			ncomp++;
-			do { sp--; on[stk[sp]] = 0; which[stk[sp]] = ncomp; } while (stk[sp] != v);
-			visit(c, g, stk + sp, top - sp, which, arg);
+			do { sp--; which[stk[sp]] = ncomp; } while (stk[sp] != v);
+			visit(c, g, stk + sp, end - sp, which, arg);
 		}
 	}
-	free(index); free(low); free(which); free(stk); free(call); free(next); free(on);
+	free(index); free(low); free(which); free(stk); free(call);
 }
 
-/* The sites `keep` accepts as edges, bucketed by the label they leave (in check order within one). */
+/*
+** The sites `keep` accepts as edges, bucketed by the label they leave (in
+** check order within one): label v's are edge[first[v] .. first[v + 1]).
+** first[v] is counted up to the end of v's bucket, and comes back down to
+** its start as the bucket is filled from the back.
+*/
 static Graph site_graph(Ck *c, int (*keep)(const Site *))
 {
 	uint32_t n = c->t.nent;
-	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xcalloc(c->nsite + 1, sizeof *g.edge) };
-	uint32_t *at = xzalloc(n + 2, sizeof *at);
-	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from] += keep(&c->site[s]) != 0;   /* from is 1-based */
-	for (uint32_t v = 1; v <= n + 1; v++) g.first[v] += g.first[v - 1];
-	for (unsigned s = 0; s < c->nsite; s++)
-		if (keep(&c->site[s])) g.edge[g.first[c->site[s].from - 1] + at[c->site[s].from - 1]++] = s;
-	free(at);
+	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((c->nsite + 1) * sizeof *g.edge) };
+	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from - 1] += keep(&c->site[s]) != 0;   /* from is 1-based */
+	for (uint32_t v = 1; v <= n; v++) g.first[v] += g.first[v - 1];
+	for (unsigned s = c->nsite; s-- > 0;)
+		if (keep(&c->site[s])) g.edge[--g.first[c->site[s].from - 1]] = s;
 	return g;
 }
 
