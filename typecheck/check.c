@@ -73,8 +73,9 @@ static void state_copy(State *d, const State *s)
 enum { GUARD_DECLARED = 1, GUARD_CHECKED };
 
 /* A place where a block calls or jumps to a label: for the stack bound. */
-/* `guarded` (GUARD_*, or 0): `depth` counts from the check, and the site
-   must fit the budget (site_budget) instead of adding to its label's need. */
+/* `guarded` (GUARD_*, or 0): `depth` counts from the check (from the
+   label, under a declared stack), and the site must fit the budget
+   (site_budget) instead of adding to its label's need. */
 /* `fueled`: after a fuel check in the block (kernel profile). */
 typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth; } Site;
 
