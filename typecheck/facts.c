@@ -15,12 +15,14 @@
 
 #include "tc.h"
 
-/* Add c*v to l. */
+/* Add c*v to l (|c| <= 2^24: lin_addto's bounds); a coefficient beyond LIN_COEF is too big. */
 static void lin_addterm(Lin *l, StrId v, int64_t c)
 {
 	for (int i = 0; i < l->n; i++)
 		if (l->v[i] == v) {
-			l->c[i] += c;
+			int64_t s = l->c[i] + c;
+			if (s > LIN_COEF || s < -LIN_COEF) { l->ok = 0; return; }
+			l->c[i] = (int32_t)s;
 			if (l->c[i] == 0) {
 				l->v[i] = l->v[l->n - 1];
 				l->c[i] = l->c[l->n - 1];
@@ -31,7 +33,7 @@ static void lin_addterm(Lin *l, StrId v, int64_t c)
 	if (c == 0) return;
 	if (l->n == LIN_MAX) { l->ok = 0; return; }
 	l->v[l->n] = v;
-	l->c[l->n++] = c;
+	l->c[l->n++] = (int32_t)c;
 }
 
 /* a += m*b; numbers stay far from overflow (|k| <= 2^56, |m| <= 2^12) or a is no longer ok. */

@@ -180,9 +180,14 @@ enum { LIN_MAX = 6, FACTS_MAX = 48 };
 /* Every size is below this: no sum of a few sizes, nor a size times 4096, overflows 64 bits. */
 #define SIZE_LIMIT (INT64_C(1) << 48)
 
-/* sum of c[i]*v[i] + k; ok = 0 when it is not linear or got too big */
-typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int64_t c[LIN_MAX]; int64_t k; } Lin;
-_Static_assert(sizeof(Lin) == 2 * sizeof(int) + LIN_MAX * (sizeof(StrId) + sizeof(int64_t)) + sizeof(int64_t),
+/*
+** sum of c[i]*v[i] + k; ok = 0 when it is not linear or got too big: a
+** coefficient beyond LIN_COEF, or (lin_addto) a constant beyond 2^56.
+** 64 bytes, one cache line: states, facts and memos copy many of them.
+*/
+#define LIN_COEF (INT32_C(1) << 30)
+typedef struct Lin { int n, ok; StrId v[LIN_MAX]; int32_t c[LIN_MAX]; int64_t k; } Lin;
+_Static_assert(sizeof(Lin) == 2 * sizeof(int) + LIN_MAX * (sizeof(StrId) + sizeof(int32_t)) + sizeof(int64_t),
                "Lin has no padding: equal forms compare equal byte for byte");
 /*
 ** What is known: each f[i] >= 0.  gen names the facts: facts_add gives

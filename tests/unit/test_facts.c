@@ -25,7 +25,8 @@ static void ref_addterm(Lin *l, StrId v, int64_t c)
 {
 	for (int i = 0; i < l->n; i++)
 		if (l->v[i] == v) {
-			l->c[i] += c;
+			if (l->c[i] + c > LIN_COEF || l->c[i] + c < -LIN_COEF) { l->ok = 0; return; }
+			l->c[i] += (int32_t)c;
 			if (l->c[i] == 0) {
 				l->v[i] = l->v[l->n - 1];
 				l->c[i] = l->c[l->n - 1];
@@ -36,7 +37,7 @@ static void ref_addterm(Lin *l, StrId v, int64_t c)
 	if (c == 0) return;
 	if (l->n == LIN_MAX) { l->ok = 0; return; }
 	l->v[l->n] = v;
-	l->c[l->n++] = c;
+	l->c[l->n++] = (int32_t)c;
 }
 
 static Lin ref_add(Lin a, Lin b, int64_t m)
@@ -416,6 +417,19 @@ static void test_prove_edges(void **state)
 	assert_int_equal(f.n, 1);
 	expect(&f, add(lin_const(1), lin_var(x), -1), 0);
 	expect(&f, lin_var(x), 1);
+
+	/* a coefficient grows to LIN_COEF (2^30) and no further: 64 adds of 2^24 x reach it, the 65th is too big */
+	Lin b = add(lin_const(0), lin_var(x), 4096), acc = lin_const(0);
+	for (int i = 0; i < 64; i++) acc = add(acc, b, 4096);
+	assert_true(acc.ok);
+	assert_int_equal(acc.n, 1);
+	assert_int_equal(acc.c[0], LIN_COEF);
+	assert_false(add(acc, b, 4096).ok);
+	acc = lin_const(0);
+	for (int i = 0; i < 64; i++) acc = add(acc, b, -4096);
+	assert_true(acc.ok);
+	assert_int_equal(acc.c[0], -LIN_COEF);
+	assert_false(add(acc, b, -4096).ok);
 
 	/* a goal's constant beyond 2^56: only with no facts */
 	f.n = 0;
