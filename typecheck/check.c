@@ -1274,7 +1274,9 @@ static int stack_check(Ck *c, const TcInst *in)
 static void do_cmp(Ck *c, const TcInst *in)
 {
 	if (stack_check(c, in)) return;
-	TyId a = read_op(c, &in->op[0], in->size), b = read_op(c, &in->op[1], in->size);
+	/* an immediate is an integer whose value cmp_lin reads: no S(k) is made for it */
+	TyId a = read_op(c, &in->op[0], in->size);
+	TyId b = in->op[1].kind == TC_IMM ? leaf(c, TY_INT) : read_op(c, &in->op[1], in->size);
 	c->st.flags.kind = FL_NONE;
 	if (!a || !b) return;
 	if (in->mnem == MN_TEST) {
@@ -1528,27 +1530,39 @@ static void adjust_rsp(Ck *c, const TcInst *in)
 	c->st.flags.kind = FL_NONE;
 }
 
-/* Singleton arithmetic: the result stays a size when the operands are. */
-static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b)
+/*
+** Singleton arithmetic: the result stays a size when the operands are.
+** Every rule needs a 64-bit operation and a singleton first operand; the
+** rest give int.  An immediate second operand comes as `imm` (b is then
+** 0): it is S(k) for 0 <= k <= INT32_MAX (read_op), without making S(k).
+*/
+static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b, const TcOp *imm)
 {
-	Lin la = lin_const(0), lb = lin_const(0);
-	TyId ea = X(c, a), eb = b ? X(c, b) : 0;
-	int sa = ea && N(c, ea)->kind == TY_SING, sb = eb && N(c, eb)->kind == TY_SING;
-	if (sa) la = lin_at(c, K(c, ea, 0));
-	if (sb) lb = lin_at(c, K(c, eb, 0));
-	if (in->size != S64) return leaf(c, TY_INT);
-	switch (in->mnem) {
-	case MN_ADD: return sa && sb ? sing(c, lin_add(la, lb, 1)) : leaf(c, TY_INT);
-	case MN_SUB: return sa && sb ? sing(c, lin_add(la, lb, -1)) : leaf(c, TY_INT);
-	case MN_INC: return sa ? sing(c, lin_add(la, lin_const(1), 1)) : leaf(c, TY_INT);
-	case MN_DEC: return sa ? sing(c, lin_add(la, lin_const(1), -1)) : leaf(c, TY_INT);
-	case MN_SHL: {
-		int64_t k;
-		if (sa && sb && lin_is_const(lb, &k) && k >= 0 && k <= 12) return sing(c, lin_add(lin_const(0), la, (int64_t)1 << k));
+	int op = in->mnem;
+	if (in->size != S64 || (op != MN_ADD && op != MN_SUB && op != MN_INC && op != MN_DEC && op != MN_SHL))
 		return leaf(c, TY_INT);
+	TyId ea = X(c, a), eb = b ? X(c, b) : 0;
+	if (!ea || N(c, ea)->kind != TY_SING) return leaf(c, TY_INT);
+	Lin l = lin_at(c, K(c, ea, 0));
+	if (op == MN_INC || op == MN_DEC) {
+		Lin one = lin_const(1);
+		lin_addto(&l, &one, op == MN_INC ? 1 : -1);
+		return sing(c, l);
 	}
-	default: return leaf(c, TY_INT);
+	Lin ki;
+	const Lin *lb = &ki;
+	if (imm && imm->val >= 0 && imm->val <= INT32_MAX) ki = lin_const(imm->val);
+	else if (!imm && eb && N(c, eb)->kind == TY_SING) lb = lin_ref(c, K(c, eb, 0));
+	else return leaf(c, TY_INT);
+	int64_t k;
+	if (op == MN_SHL) {
+		if (!lin_is_const(*lb, &k) || k < 0 || k > 12) return leaf(c, TY_INT);
+		Lin r = lin_const(0);
+		lin_addto(&r, &l, (int64_t)1 << k);
+		return sing(c, r);
 	}
+	lin_addto(&l, lb, op == MN_ADD ? 1 : -1);
+	return sing(c, l);
 }
 
 /* [alu] integer operations read ints and write an int (or a size). */
@@ -1589,15 +1603,17 @@ static void do_alu(Ck *c, const TcInst *in)
 		c->st.flags.kind = FL_NONE;
 		return;
 	}
-	TyId a = read_op(c, d, in->size), b = one ? 0 : read_op(c, &in->op[1], in->size);
-	if (!a || (!one && !b)) return;
+	/* an immediate is an integer: arith reads its value (read_op would make S(k) for it) */
+	const TcOp *imm = !one && in->op[1].kind == TC_IMM ? &in->op[1] : NULL;
+	TyId a = read_op(c, d, in->size), b = one || imm ? 0 : read_op(c, &in->op[1], in->size);
+	if (!a || (!one && !imm && !b)) return;
 	if (is_budget(c, a)) { count_down(c, in); return; }
 	if (!is_intlike(c, a) || (b && !is_intlike(c, b))) {
 		report(c, "alu.type", "arithmetic on %s", TYS(is_intlike(c, a) ? b : a));
 		return;
 	}
 	/* a field keeps its type: what is stored must fit it (write_op checks) */
-	write_op(c, d, arith(c, in, a, b));
+	write_op(c, d, arith(c, in, a, b, imm));
 	c->st.flags.kind = FL_NONE;
 }
 
