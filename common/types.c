@@ -288,20 +288,26 @@ void ty_node_reserve(TyTable *t, uint64_t n)
 		node_resize(t, (uint32_t)want);
 }
 
-/* The id of an existing node equal to the given one, or 0. */
+/*
+** The id of an existing node equal to the given one, or 0 with *slot the
+** empty slot the search stopped at (UINT32_MAX when there is no table):
+** where the node goes if it is made before the table changes.
+*/
 static TyId node_find(const TyTable *t, uint64_t h, int kind, int flags,
-                      StrId name, int64_t value, const TyId *kids, int nkids)
+                      StrId name, int64_t value, const TyId *kids, int nkids, uint32_t *slot)
 {
+	*slot = UINT32_MAX;
 	if (!t->caphash)
 		return 0;
-	uint32_t mask = t->caphash - 1;
-	for (uint32_t i = (uint32_t)h & mask; t->hash[i]; i = (i + 1) & mask) {
+	uint32_t mask = t->caphash - 1, i;
+	for (i = (uint32_t)h & mask; t->hash[i]; i = (i + 1) & mask) {
 		const TyNode *n = &t->node[t->hash[i]];
 		if (n->kind == kind && n->flags == flags && n->name == name &&
 		    n->value == value && n->nkids == nkids &&
 		    (nkids == 0 || !memcmp(t->kid + n->kids, kids, nkids * sizeof *kids)))
 			return t->hash[i];
 	}
+	*slot = i;
 	return 0;
 }
 
@@ -327,11 +333,12 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 		value = 0;
 	int fresh = fresh_var(kind, flags, name, nkids);
 	TyId id;
+	uint32_t slot = UINT32_MAX;
 	if (fresh) {
 		uint32_t k = name - TY_FRESH;
 		if (k < t->capfvar && t->fvar[k])
 			return t->fvar[k];
-	} else if ((id = node_find(t, node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids))) {
+	} else if ((id = node_find(t, node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
 		return id;
 	}
 	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids))
@@ -365,7 +372,7 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	} else if ((uint64_t)t->nnode * 2 >= t->caphash) {
 		node_rehash(t);
 	} else {
-		node_slot(t, id);
+		t->hash[slot] = id;   /* the table is as node_find left it: only node and kid moved */
 	}
 	return id;
 }
