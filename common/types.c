@@ -155,18 +155,27 @@ void ty_str_reserve(TyTable *t, uint64_t n)
 		str_resize(t, (uint32_t)want);
 }
 
-static StrId str_find(const TyTable *t, const char *s, size_t len, uint32_t tag)
+/* The id of the string, or 0 with *at the empty slot the search stopped at (UINT32_MAX: no table). */
+static StrId str_search(const TyTable *t, const char *s, size_t len, uint32_t tag, uint32_t *at)
 {
+	*at = UINT32_MAX;
 	if (!t->capshash)
 		return 0;
-	uint32_t mask = t->capshash - 1;
-	for (uint32_t i = tag & mask; t->shash[i]; i = (i + 1) & mask) {
+	uint32_t mask = t->capshash - 1, i;
+	for (i = tag & mask; t->shash[i]; i = (i + 1) & mask) {
 		uint64_t slot = t->shash[i];
 		StrId id = (StrId)slot;
 		if ((uint32_t)(slot >> 32) == tag && t->strlen_[id] == len && !memcmp(t->str[id], s, len))
 			return id;
 	}
+	*at = i;
 	return 0;
+}
+
+static StrId str_find(const TyTable *t, const char *s, size_t len, uint32_t tag)
+{
+	uint32_t at;
+	return str_search(t, s, len, tag, &at);
 }
 
 /* The id of a string already interned, or 0. */
@@ -188,7 +197,8 @@ StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag)
 {
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	StrId found = str_find(t, s, len, tag);
+	uint32_t at;
+	StrId found = str_search(t, s, len, tag, &at);
 	if (found || t->nstr >= TY_FRESH || t->forked)
 		return found;
 	uint32_t old = t->capstr;
@@ -198,9 +208,12 @@ StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag)
 	StrId id = t->nstr++;
 	t->str[id] = arena_strdup(&t->strmem, s, len);
 	t->strlen_[id] = (uint32_t)len;
-	if ((uint64_t)t->nstr * 2 >= t->capshash)
+	if ((uint64_t)t->nstr * 2 >= t->capshash) {
 		str_resize(t, t->capshash ? t->capshash * 2 : 64);
-	str_put(t->shash, t->capshash, tag, id);
+		str_put(t->shash, t->capshash, tag, id);
+	} else {
+		t->shash[at] = (uint64_t)tag << 32 | id;   /* the table is as str_search left it */
+	}
 	return id;
 }
 

@@ -2383,10 +2383,9 @@ static void check_exports(Ck *c)
 */
 typedef struct Graph { uint32_t n, *first, *edge; } Graph;
 
-static void stack_report(Ck *c, uint32_t i, int64_t need, int unbounded)
+static void stack_report(Ck *c, uint32_t i, const Code *p, int64_t need, int unbounded)
 {
 	const TyEntry *e = &c->t.ent[i];
-	const Code *p = code_of(c, e->type);
 	int64_t decl;
 	c->ent = e;
 	if (unbounded)
@@ -2414,13 +2413,14 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 			else if (w + need[to] > best) best = w + need[to];
 		}
 	}
+	/* a label with nothing to report (no cycle, no `stack N`, address not taken) is not looked at again */
 	for (uint32_t x = 0; x < k; x++) {
-		const TyEntry *en = &c->t.ent[comp[x]];
+		uint32_t v = comp[x];
+		const TyEntry *en = &c->t.ent[v];
 		const Code *p = en->kind == E_LABEL ? code_of(c, en->type) : NULL;
-		need[comp[x]] = p && p->need ? declared(c, en->type) : best;
+		need[v] = p && p->need ? declared(c, en->type) : best;
+		if (en->kind == E_LABEL && (grows || (p && p->need) || c->taken[v])) stack_report(c, v, p, best, grows);
 	}
-	for (uint32_t x = 0; x < k; x++)
-		if (c->t.ent[comp[x]].kind == E_LABEL) stack_report(c, comp[x], best, grows);
 }
 
 /* The budget a guarded site had: what its block's state held (entry_state, refine). */
