@@ -269,7 +269,13 @@ static inline int ty_is_int(int kind)
 	return kind == TY_INT || kind == TY_U64 || kind == TY_U32 || kind == TY_U16 || kind == TY_U8 || kind == TY_SING;
 }
 /* A type with its outer names replaced by their definitions (0 on error: o->err). */
-TyId ty_expand(TyOps *o, TyId id);
+TyId ty_expand_name(TyOps *o, TyId id);   /* (a name not expanded before: ty_expand's slow part) */
+static inline TyId ty_expand(TyOps *o, TyId id)
+{
+	if (!id || ty_get(o->t, id)->kind != TY_NAME) return id;
+	if (id < o->nexp && o->exp[id]) return o->exp[id];
+	return ty_expand_name(o, id);
+}
 /* Replace the variables of s (those not rebound inside) by their values. */
 TyId ty_subst(TyOps *o, TyId id, const Subst *s);
 /* Bytes a value or layout takes in memory; 0 with o->err if unknown. */

@@ -316,10 +316,8 @@ static TyId expand(TyOps *o, TyId id)
 }
 
 /* Types are hash-consed and the typedefs fixed, so an expansion is remembered by node. */
-TyId ty_expand(TyOps *o, TyId id)
+TyId ty_expand_name(TyOps *o, TyId id)
 {
-	if (!id || N(o, id)->kind != TY_NAME) return id;
-	if (id < o->nexp && o->exp[id]) return o->exp[id];
 	TyId e = expand(o, id);
 	if (e) {
 		o->exp = xgrowz(o->exp, sizeof *o->exp, (size_t)id + 1, &o->nexp);
