@@ -57,7 +57,9 @@
 ** starting them), so decoding is O(1) per instruction and verification
 ** linear in the size of the code.  tc_decode_memo (the checker's entry)
 ** adds a memo the caller owns: bytes decoded before are copied, not
-** decoded again, which gives the same result (see tc.h).
+** decoded again, and bytes with the shape of an instruction decoded
+** before are that instruction with their own displacement and immediate;
+** either gives the same result (see tc.h and the memo below).
 */
 #include <pthread.h>
 #include <stdarg.h>
@@ -316,6 +318,10 @@ static const char *known_name(int esc, int b, int ext)
 
 enum { REX_B = 1, REX_X = 2, REX_R = 4, REX_W = 8 };
 
+/* The tail (see the memo below): how an immediate extends; no operand, or two. */
+enum { TAIL_SEXT = 1, TAIL_ZEXT, TAIL_REL };
+enum { TAIL_NONE = 3, TAIL_TWICE = 4 };
+
 typedef struct Dec {
 	const uint8_t *code;
 	size_t n, off, pos;   /* pos: next byte to read; never past n       */
@@ -323,6 +329,9 @@ typedef struct Dec {
 	int esc, opc;         /* opcode map (0 or 1 after 0f), last byte    */
 	int modrm, sib;       /* -1 when absent                             */
 	int64_t disp;
+	int dk, dop;          /* displacement: bytes, operand (TAIL_NONE)   */
+	int ik, iop, how;     /* immediate: bytes, operand, TAIL_SEXT...    */
+	size_t dat, iat;      /* where each starts                          */
 	int used;             /* REX bits some operand uses                 */
 	int byte4;            /* an 8-bit register operand numbered 4..7    */
 	char why[96];         /* first reason a candidate row did not fit   */
@@ -449,8 +458,10 @@ static int modrm(Dec *d)
 	}
 	int k = mod == 1 ? 1 : mod == 2 ? 4 : 0;
 	if (mod == 0 && (rm == 5 || (rm == 4 && (d->sib & 7) == 5))) k = 4;
+	d->dat = d->pos;
 	if (k && take(d, k, &v)) return -1;
 	d->disp = k ? sext(v, k) : 0;
+	d->dk = k;
 	return 0;
 }
 
@@ -609,15 +620,19 @@ static int imm(Dec *d, const X86Row *r, TcOp *o, int w)
 {
 	int k = imm_bytes(r->form, w);
 	uint64_t v;
+	d->iat = d->pos;
 	if (take(d, k, &v)) return -1;
+	d->ik = k;
 	if (r->form == F_REL8 || r->form == F_REL32) {
 		o->kind = TC_REL;
 		o->val = (int64_t)d->pos + sext(v, k);
+		d->how = TAIL_REL;
 		return 0;
 	}
 	o->kind = TC_IMM;
 	o->size = (uint8_t)((r->flags & X_IMMU) ? S8 : w);
 	o->val = (r->flags & X_IMMU) ? (int64_t)v : sext(v, k);
+	d->how = (r->flags & X_IMMU) ? TAIL_ZEXT : TAIL_SEXT;
 	return 0;
 }
 
@@ -628,13 +643,18 @@ static int operands(Dec *d, const X86Row *r, int w, TcInst *in)
 	for (int i = 0; i < 3 && pattern[r->form][i]; i++) {
 		TcOp *o = &in->op[in->nops++];
 		switch (pattern[r->form][i]) {
-		case O_RM: if (rm_op(d, o, rm_size(r, w))) return -1; break;
+		case O_RM:
+			if (rm_op(d, o, rm_size(r, w))) return -1;
+			if (o->kind == TC_MEM) d->dop = d->dop == TAIL_NONE ? i : TAIL_TWICE;
+			break;
 		case O_REG: reg_op(d, o, regf, w); d->used |= REX_R; break;
 		case O_ACC: reg_op(d, o, R_RAX, w); break;
 		case O_OREG: reg_op(d, o, oreg(d), w); d->used |= REX_B; break;
 		case O_CL: reg_op(d, o, R_RCX, S8); break;
 		case O_ONE: o->kind = TC_IMM, o->size = S8, o->val = 1; break;
-		default: if (imm(d, r, o, w)) return -1;
+		default:
+			if (imm(d, r, o, w)) return -1;
+			d->iop = d->iop == TAIL_NONE ? i : TAIL_TWICE;
 		}
 	}
 	return 0;
@@ -669,36 +689,126 @@ static int check(Dec *d, const X86Row *r, const TcInst *in)
 	return 0;
 }
 
-/* The rules at the top, in order; `out` stays all zero on failure. */
-int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
+/* The decoder at code[off]: every field but why set here; why is a string, empty. */
+static void dec_init(Dec *d, const uint8_t *code, size_t n, size_t off, char *err, size_t errcap)
 {
-	Dec d;   /* every field but why set here; why is a string, empty */
-	d.code = code, d.n = n, d.off = off, d.pos = off;
-	d.p66 = d.rex = d.esc = d.opc = 0;
-	d.modrm = d.sib = -1;
-	d.disp = 0;
-	d.used = d.byte4 = 0;
-	d.why[0] = 0;
-	d.err = err, d.cap = errcap;
+	d->code = code, d->n = n, d->off = off, d->pos = off;
+	d->p66 = d->rex = d->esc = d->opc = 0;
+	d->modrm = d->sib = -1;
+	d->disp = 0;
+	d->dk = d->ik = d->how = 0;
+	d->dop = d->iop = TAIL_NONE;
+	d->dat = d->iat = 0;
+	d->used = d->byte4 = 0;
+	d->why[0] = 0;
+	d->err = err, d->cap = errcap;
+}
+
+/* The rules at the top, in order; `out` stays all zero on failure. */
+static int decode(Dec *d, TcInst *out)
+{
 	memset(out, 0, sizeof *out);
-	if (build() < 0) return reject(&d, "internal error: the instruction table breaks the decoder's rules");
-	if (prefixes(&d)) return -1;
-	const Cands *c = opcode(&d);
+	if (build() < 0) return reject(d, "internal error: the instruction table breaks the decoder's rules");
+	if (prefixes(d)) return -1;
+	const Cands *c = opcode(d);
 	if (!c) return -1;
-	if (has_modrm(x86_rows[c->row[0]].form) && modrm(&d)) return -1;
-	int w = 0, ri = choose(&d, c, &w);
+	if (has_modrm(x86_rows[c->row[0]].form) && modrm(d)) return -1;
+	int w = 0, ri = choose(d, c, &w);
 	if (ri < 0) return -1;
 	const X86Row *r = &x86_rows[ri];
-	if (operands(&d, r, w, out) || check(&d, r, out) ||
-	    (d.pos - off > 15 && reject(&d, "longer than 15 bytes")))
+	if (operands(d, r, w, out) || check(d, r, out) ||
+	    (d->pos - d->off > 15 && reject(d, "longer than 15 bytes")))
 		return memset(out, 0, sizeof *out), -1;
-	out->off = (uint32_t)off;
-	out->len = (uint8_t)(d.pos - off);
+	out->off = (uint32_t)d->off;
+	out->len = (uint8_t)(d->pos - d->off);
 	out->mnem = r->mnem;
-	out->cc = (r->flags & X_CC) ? (uint8_t)(d.opc & 15) : 0;
+	out->cc = (r->flags & X_CC) ? (uint8_t)(d->opc & 15) : 0;
 	out->size = (uint8_t)w;
 	out->row = (uint16_t)ri;
 	return out->len;
+}
+
+int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
+{
+	Dec d;
+	dec_init(&d, code, n, off, err, errcap);
+	return decode(&d, out);
+}
+
+/*
+** ---- the memo ----
+**
+** The shape of an instruction: its bytes are a head (prefixes, opcode,
+** ModRM, SIB) and a tail, the displacement then the immediate, last in
+** the layout above.  Every rule is decided by the head: the tail's bytes
+** are taken (take), sign- or zero-extended (sext, imm) into the value of
+** their operand, and read by nothing else (but the message of a rejection
+** that happens whatever they are: an absolute address).  So bytes that
+** start with an accepted instruction's head, and have its length, are that
+** instruction with the values read from their own tail.
+*/
+
+/*
+** How many bytes the head at p seems to have: only where the memo looks,
+** and so only how often it finds what it looks for.  What it finds is
+** used only when the bytes are the head it keeps (shape_hit).
+*/
+static unsigned head_guess(const uint8_t *p, size_t avail)
+{
+	size_t i = 0;
+	int esc = 0;
+	while (i < 2 && i < avail && (p[i] == 0x66 || (p[i] & 0xf0) == 0x40)) i++;
+	if (i < avail && p[i] == 0x0f) esc = 1, i++;
+	if (i >= avail) return 0;
+	const Cands *c = &cache.map[esc][p[i++]];
+	if (!c->n || !has_modrm(x86_rows[c->row[0]].form) || i >= avail) return (unsigned)i;
+	int mrm = p[i++];
+	return (unsigned)(i + ((mrm >> 6) != 3 && (mrm & 7) == 4));
+}
+
+static unsigned shape_slot(uint64_t w0, unsigned hl)
+{
+	return (unsigned)(((w0 & tc_low_bytes(hl)) * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - TC_SHAPE_BITS));
+}
+
+/* k <= 8 bytes at b, little-endian; 8 are read */
+static uint64_t le(const uint8_t *b, int k)
+{
+	uint64_t v;
+	memcpy(&v, b, 8);
+	return v & tc_low_bytes((unsigned)k);
+}
+
+/* b: avail bytes at code[off], 24 of them readable (zero-padded). */
+static int shape_hit(const TcShape *s, const uint8_t *b, uint64_t w0, size_t avail, size_t off, TcInst *out)
+{
+	unsigned len = s->in.len;   /* 0 in an empty shape */
+	if (!len || len > avail || (w0 & tc_low_bytes(s->hl)) != s->head) return 0;
+	*out = s->in;
+	out->off = (uint32_t)off;
+	if (s->dop != TAIL_NONE) out->op[s->dop].val = sext(le(b + s->hl, s->dk), s->dk);
+	if (s->iop != TAIL_NONE) {
+		uint64_t v = le(b + s->hl + s->dk, s->ik);
+		out->op[s->iop].val = s->how == TAIL_ZEXT ? (int64_t)v :
+		                      s->how == TAIL_REL ? (int64_t)(off + len) + sext(v, s->ik) : sext(v, s->ik);
+	}
+	return (int)len;
+}
+
+/* Keep the shape of what d decoded into in, if its tail is as the layout says. */
+static void shape_keep(TcShape *s, const Dec *d, const TcInst *in, uint64_t w0)
+{
+	unsigned hl = in->len - (unsigned)d->dk - (unsigned)d->ik;
+	if (hl > 8 || d->dop == TAIL_TWICE || d->iop == TAIL_TWICE ||   /* (hl wraps if the fields overlap) */
+	    (d->dk && (d->dop == TAIL_NONE || d->dat != d->off + hl)) ||
+	    (d->ik && (d->iop == TAIL_NONE || d->iat != d->off + hl + (unsigned)d->dk)) || (!d->ik && d->iop != TAIL_NONE))
+		return;
+	s->head = w0 & tc_low_bytes(hl);
+	s->hl = (uint8_t)hl;
+	s->dk = (uint8_t)d->dk, s->dop = (uint8_t)(d->dk ? d->dop : TAIL_NONE);
+	s->ik = (uint8_t)d->ik, s->iop = (uint8_t)d->iop, s->how = (uint8_t)d->how;
+	s->in = *in;
+	s->in.off = 0;
 }
 
 /* The memo when the bytes are near the end of .text, or were not decoded before. */
@@ -706,19 +816,26 @@ int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t o
 {
 	if (off > n || n - off < 4) return tc_decode(code, n, off, out, err, errcap);
 	const uint8_t *p = code + off;
-	uint64_t w[2] = { 0, 0 };
-	memcpy(w, p, n - off < 16 ? n - off : 16);
-	TcMemoEntry *e = &m->e[tc_memo_slot(w[0])];
-	if (tc_memo_hit(e, w[0], w[1], n - off, off, out)) return out->len;
-	int len = tc_decode(code, n, off, out, err, errcap);
-	if (len > 0) {
-		e->w[0] = e->w[1] = 0;
-		memcpy(e->w, p, (size_t)len);
-		e->in = *out;              /* kept relative to offset 0 */
-		e->in.off = 0;
-		for (int i = 0; i < out->nops; i++)
-			if (out->op[i].kind == TC_REL) e->in.op[i].val -= (int64_t)off;
+	size_t avail = n - off;
+	union { uint64_t w[3]; uint8_t b[24]; } u = { { 0, 0, 0 } };   /* le() reads 8 bytes at b + 15 at most */
+	memcpy(u.b, p, avail < 16 ? avail : 16);
+	TcMemoEntry *e = &m->e[tc_memo_slot(u.w[0])];
+	if (tc_memo_hit(e, u.w[0], u.w[1], avail, off, out)) return out->len;
+	if (build() < 0) return tc_decode(code, n, off, out, err, errcap);   /* (which says why) */
+	TcShape *s = &m->s[shape_slot(u.w[0], head_guess(u.b, avail))];   /* where its shape would be */
+	Dec d;
+	int len = shape_hit(s, u.b, u.w[0], avail, off, out);
+	if (!len) {
+		dec_init(&d, code, n, off, err, errcap);
+		if ((len = decode(&d, out)) <= 0) return len;
+		shape_keep(s, &d, out, u.w[0]);
 	}
+	e->w[0] = e->w[1] = 0;
+	memcpy(e->w, p, (size_t)len);
+	e->in = *out;              /* kept relative to offset 0 */
+	e->in.off = 0;
+	for (int i = 0; i < out->nops; i++)
+		if (out->op[i].kind == TC_REL) e->in.op[i].val -= (int64_t)off;
 	return len;
 }
 

@@ -96,12 +96,27 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 ** it reads (they are read in order, nothing past them is looked at, and
 ** only a branch target depends on where they sit), so an instruction
 ** whose bytes were decoded before, at any offset, is copied from the memo
-** with its offset and branch target moved.  Rejections are not kept: each
+** with its offset and branch target moved; one with the shape of an
+** instruction decoded before (TcShape) is that instruction with its
+** displacement and immediate read again.  Rejections are not kept: each
 ** is decoded afresh, message and all.  The memo starts zeroed.
 */
-enum { TC_MEMO_BITS = 12, TC_MEMO = 1 << TC_MEMO_BITS };
+enum { TC_MEMO_BITS = 12, TC_MEMO = 1 << TC_MEMO_BITS, TC_SHAPE_BITS = 10, TC_SHAPES = 1 << TC_SHAPE_BITS };
 typedef struct TcMemoEntry { uint64_t w[2]; TcInst in; } TcMemoEntry;   /* w: the bytes, zero-padded; in.len */
-typedef struct TcDecodeMemo { TcMemoEntry e[TC_MEMO]; } TcDecodeMemo;
+/*
+** An instruction whose bytes were not decoded before may still have the
+** shape of one that was: the same bytes up to its displacement and
+** immediate, which come last and decide nothing but their operand's value
+** (decode.c).  Such bytes are the shape's instruction with those values
+** read from them.
+*/
+typedef struct TcShape {
+	uint64_t head;             /* the bytes before the displacement and immediate  */
+	uint8_t hl, dk, ik;        /* their count; displacement, immediate bytes        */
+	uint8_t dop, iop, how;     /* which operand takes each (3: none); how the       */
+	TcInst in;                 /* immediate extends (decode.c)                      */
+} TcShape;
+typedef struct TcDecodeMemo { TcMemoEntry e[TC_MEMO]; TcShape s[TC_SHAPES]; } TcDecodeMemo;
 int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
 
 /* Keyed by the first 4 bytes; an entry is used only when all its bytes are there again. */

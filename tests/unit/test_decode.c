@@ -556,6 +556,68 @@ static void test_memo(void **state)
 	free(m);
 }
 
+/*
+** Instructions of one shape (the same bytes before the displacement and
+** immediate) with other displacements and immediates: the memo reads them
+** from the bytes, so it must give what tc_decode gives for every tail, at
+** every offset (also into the middle of tails), near the end and after
+** bytes that are rejected.  "|" parts a piece's head from its tail, whose
+** bytes are drawn at random each time.
+*/
+static void test_memo_shapes(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"48 8b 44 24|08", "48 89 85|f8 ff ff ff", "8b 05|10 00 00 00", "48 8d 0d|f0 ff ff ff",
+		"48 83 c1|01", "48 81 e9|00 01 00 00", "48 c7 44 24|08 01 00 00 00", "66 81 c1|34 12",
+		"66 c7 44 24|02 34 12", "c6 44 24|03 7f", "48 c1 e0|05", "c1 e8|1f", "48 6b c0|0a",
+		"48 69 c9|10 27 00 00", "b8|01 00 00 00", "48 b8|01 02 03 04 05 06 07 08", "6a|ff",
+		"68|00 01 00 00", "eb|05", "73|f0", "0f 83|10 00 00 00", "e8|fb ff ff ff", "e9|00 00 00 00",
+		"48 3d|ff 00 00 00", "a8|01", "48 f7 44 24|10 00 00 ff ff", "4c 8b 84 c8|00 01 00 00",
+		"c3", "48 01 c8", "48 ff c1", "8b 04 25|00 00 00 00", "f3 c3", "48 8b 00", "41 ff e3",
+	};
+	enum { N = 16384 };
+	static uint8_t code[N];
+	uint64_t x = 0x2545f4914f6cdd1du;
+	size_t n = 0;
+	while (n < N - 24) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		const char *pc = pieces[x % (sizeof pieces / sizeof *pieces)], *bar = strchr(pc, '|');
+		char head[64];
+		size_t hl = bar ? (size_t)(bar - pc) : strlen(pc);
+		memcpy(head, pc, hl);
+		head[hl] = 0;
+		size_t at = n;
+		n += unhex(head, code + n, N - n);
+		if (bar) {
+			size_t t = unhex(bar + 1, code + n, N - n);
+			for (size_t i = 0; i < t && x % 4; i++) code[n + i] = (uint8_t)(x >> (8 * (i % 8) + 3));
+			n += t;
+		}
+		if (x % 53 == 0) code[at + (x >> 8) % (n - at)] ^= (uint8_t)(x >> 16);   /* now and then a head changed too */
+	}
+	TcDecodeMemo *m = calloc(1, sizeof *m);
+	assert_non_null(m);
+	int accepted = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t len = n - 16; len <= n; len += 5)
+			for (size_t off = pass ? len - len % 7 : 0; off < len; off += pass ? 1 : 1 + off % 3) {
+				TcInst a, b;
+				char ea[256] = "", eb[256] = "";
+				int ka = tc_decode(code, len, off, &a, ea, sizeof ea);
+				int kb = tc_decode_memo(m, code, len, off, &b, eb, sizeof eb);
+				assert_int_equal(ka, kb);
+				assert_string_equal(ea, eb);
+				if (ka > 0) same_inst(&a, &b);
+				accepted += ka > 0;
+			}
+	int shapes = 0;
+	for (int i = 0; i < TC_SHAPES; i++) shapes += m->s[i].in.len != 0;
+	assert_true(accepted > 10000);
+	assert_true(shapes >= 20);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_memo),
+		cmocka_unit_test(test_memo_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
