@@ -102,6 +102,10 @@ expect nonexistent missing.o 2
 mkfifo fifo.o 2>/dev/null && expect fifo fifo.o 2
 # a regular file whose size says 0 but that has bytes: the reader grows its buffer as it reads
 [ -r /proc/self/maps ] && { expect grows-while-read /proc/self/maps 2; grep -q "not an x86-64 ELF64 file\|not an ELF" err || fail "grows-while-read: $(cat err)"; }
+# several MiB: read into huge pages where the kernel gives them; the same bytes either way
+{ cat sum.o; head -c 5000000 /dev/zero; } >padded.o;   expect padded-5mb padded.o 0
+head -c 5000000 /dev/zero >zeros.o;                   expect zeros-5mb zeros.o 2
+grep -q "not an ELF\|not an x86-64 ELF64" err || fail "zeros-5mb: $(cat err)"
 # past the 1 GiB a file may have (sparse: no disk is used), refused before it is read
 if truncate -s 1100M huge.o 2>/dev/null; then
   expect too-big huge.o 2
