@@ -106,7 +106,9 @@ void ty_fork(TyTable *dst, const TyTable *src)
 	dst->hash = src->caphash ? copy_of(src->hash, src->caphash, sizeof *src->hash, &cap) : NULL;
 	dst->fhint = (const char **)copy_of(src->fhint, src->nfresh, sizeof *src->fhint, &dst->capfresh);
 	dst->ftext = copy_of(src->ftext, src->nfresh, sizeof *src->ftext, &cap);
-	dst->fvar = copy_of(src->fvar, src->capfvar, sizeof *src->fvar, &dst->capfvar);
+	/* fvar[k] is read for every k below capfvar, so all of it is copied (none: none) */
+	dst->fvar = src->capfvar ? xmemdup(src->fvar, (size_t)src->capfvar * sizeof *src->fvar) : NULL;
+	dst->capfvar = src->capfvar;
 }
 
 /*

@@ -283,6 +283,18 @@ static void test_fresh_vars(void **state)
 	assert_int_equal(t->nfresh, N);   /* the original is as it was */
 	ty_free(&f);
 	ty_free(t);
+	/* a fork of a table that has made up no name yet: its first one is a new node */
+	ty_init(t);
+	TyId i = LEAF(TY_INT);
+	ty_fork(&f, t);
+	StrId u = ty_str_fresh(&f, "u");
+	TyId uv = ty_node(&f, TY_VAR, 0, u, 0, NULL, 0);
+	assert_int_equal(uv, t->nnode);
+	assert_int_not_equal(uv, i);
+	assert_int_equal(ty_get(&f, uv)->kind, TY_VAR);
+	assert_int_equal(ty_node(&f, TY_VAR, 0, u, 0, NULL, 0), uv);
+	ty_free(&f);
+	ty_free(t);
 }
 
 static void test_node_rejects(void **state)
