@@ -2838,6 +2838,11 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
 		}
+		/* the second run comes only after the first found an error: they disagree, so one is wrong */
+		if (!c->first && !c->errors) {
+			c->in = NULL, c->off = -1, c->ent = NULL;
+			report(c, "internal", "the first, threaded run of the checker found an error that this one did not: rejected, to be safe");
+		}
 		r = c->errors;
 		tyops_free(&c->o);
 	}
