@@ -141,7 +141,10 @@ enum { HUGE_PAGE = 2 << 20 };
 
 static uint8_t *map_buffer(size_t n)
 {
-	size_t size = page_up(n), more = size >= 2 * HUGE_PAGE ? HUGE_PAGE : 0;
+	size_t size = page_up(n), more = 0;
+#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
+	if (size >= 2 * HUGE_PAGE) more = HUGE_PAGE;   /* room to align to a huge page */
+#endif
 	uint8_t *p = mmap(NULL, size + more, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (more ? 0 : MAP_POPULATE), -1, 0);
 	if (p == MAP_FAILED) return NULL;
 	if (!more) return p;

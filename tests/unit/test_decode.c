@@ -514,6 +514,19 @@ static void test_format(void **state)
 	assert_int_equal(t[8], 'x');
 }
 
+/* The memo gives at code[off] what tc_decode gives: length or rejection, fields, message.  1 if accepted. */
+static int memo_agrees(TcDecodeMemo *m, const uint8_t *code, size_t len, size_t off)
+{
+	TcInst a, b;
+	char ea[256] = "", eb[256] = "";
+	int ka = tc_decode(code, len, off, &a, ea, sizeof ea);
+	int kb = tc_decode_memo(m, code, len, off, &b, eb, sizeof eb);
+	assert_int_equal(ka, kb);
+	assert_string_equal(ea, eb);
+	if (ka > 0) same_inst(&a, &b);
+	return ka > 0;
+}
+
 /*
 ** The memo gives what tc_decode gives, at every offset of a buffer made of
 ** accepted instructions (each many times, at many offsets: branches
@@ -542,16 +555,7 @@ static void test_memo(void **state)
 	assert_non_null(m);
 	int hits = 0;
 	for (size_t len = n - 12; len <= n; len += 3)   /* the end cuts the last instructions */
-		for (size_t off = 0; off < len; off++) {
-			TcInst a, b;
-			char ea[256] = "", eb[256] = "";
-			int ka = tc_decode(code, len, off, &a, ea, sizeof ea);
-			int kb = tc_decode_memo(m, code, len, off, &b, eb, sizeof eb);
-			assert_int_equal(ka, kb);
-			assert_string_equal(ea, eb);
-			if (ka > 0) same_inst(&a, &b);
-			hits += ka > 0;
-		}
+		for (size_t off = 0; off < len; off++) hits += memo_agrees(m, code, len, off);
 	assert_true(hits > 1000);
 	free(m);
 }
@@ -601,16 +605,8 @@ static void test_memo_shapes(void **state)
 	int accepted = 0;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t len = n - 16; len <= n; len += 5)
-			for (size_t off = pass ? len - len % 7 : 0; off < len; off += pass ? 1 : 1 + off % 3) {
-				TcInst a, b;
-				char ea[256] = "", eb[256] = "";
-				int ka = tc_decode(code, len, off, &a, ea, sizeof ea);
-				int kb = tc_decode_memo(m, code, len, off, &b, eb, sizeof eb);
-				assert_int_equal(ka, kb);
-				assert_string_equal(ea, eb);
-				if (ka > 0) same_inst(&a, &b);
-				accepted += ka > 0;
-			}
+			for (size_t off = pass ? len - len % 7 : 0; off < len; off += pass ? 1 : 1 + off % 3)
+				accepted += memo_agrees(m, code, len, off);
 	int shapes = 0;
 	for (int i = 0; i < TC_SHAPES; i++) shapes += m->s[i].in.len != 0;
 	assert_true(accepted > 10000);
