@@ -4,6 +4,13 @@
 ** the ELF reader, the type and line section decoders, the decoder and the
 ** checker.  libFuzzer's buffer is exactly the input's size, so a read past
 ** the image is caught too.  Nothing may crash, hang or leak.
+**
+** Each input is checked twice: in one thread, and with its blocks cut in
+** up to three parts at labels, checked in threads (what talcheck -j 3
+** does to a file of any size).  The answers must agree: parts that accept
+** what one thread rejects would be a hole in the verifier, and a part
+** that rejects what one thread accepts shows as [internal].  A
+** disagreement aborts.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +19,26 @@
 
 static FILE *devnull;
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int check(const uint8_t *data, size_t size, int jobs)
 {
-	if (!devnull && !(devnull = fopen("/dev/null", "w"))) { perror("fuzz_check: /dev/null"); abort(); }
 	Diag d;
 	diag_init(&d, "talcheck", COLOR_NEVER);
 	d.out = devnull;
 	d.max_errors = 20;
-	tc_check_image("fuzz.o", data, size, &d, devnull, (size & 1) ? TC_PROFILE_KERNEL : TC_PROFILE_USER);
+	tc_set_jobs(jobs);
+	int r = tc_check_image("fuzz.o", data, size, &d, devnull, (size & 1) ? TC_PROFILE_KERNEL : TC_PROFILE_USER);
 	diag_free(&d);
+	return r;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!devnull && !(devnull = fopen("/dev/null", "w"))) { perror("fuzz_check: /dev/null"); abort(); }
+	int one = check(data, size, 1), three = check(data, size, 3);
+	/* -1: not a TAL object (both say so, before any thread); 0: accepted; > 0: rejected */
+	if ((one > 0) != (three > 0) || (one < 0) != (three < 0)) {
+		fprintf(stderr, "fuzz_check: one thread says %d, three threads say %d\n", one, three);
+		abort();
+	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh [asm|check] [SECONDS] - fuzz with libFuzzer (clang, ASan, UBSan).
 #   asm (the default): the assembler, from the examples and test programs.
-#   check: the verifier, from the objects build/talas makes of the examples
+#   check: the verifier (each input in one thread and in three parts: the
+#          answers must agree), from the objects build/talas makes of the examples
 #          and of tests/check/*/*.tal, and the modules build/tallink links
 #          from them.
 # Not part of ./test.sh.  Crashes are saved in build-fuzz/crashes/ (asm) or
