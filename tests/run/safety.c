@@ -1,0 +1,292 @@
+/*
+** safety.c - what talcheck accepts runs safely: modules with bytes of
+** their code changed at random are checked, and those that still verify
+** are signed, loaded and run in the host with assorted arguments.  A
+** verified module may trap (bounds, null, division, stack, quota) or run
+** too long, but it must never fault (TALRT_TRAP_FAULT: a read, write or
+** jump the checks did not cover) nor bring the host down.  Either is a
+** hole in the verifier: the changed module is saved, with what changed.
+**
+**   safety [-u] [-n MUTANTS] [-s SEED] KEY CERT WORKDIR module.tlm...
+**
+** Each module (unsigned, as tallink made it) is run unchanged first, then
+** MUTANTS times changed (1 to 3 bytes of its code).  Each run is a child
+** process with a time limit.  Exit 0: no hole found; 1: one was (saved in
+** WORKDIR); 2: usage or setup error.
+**
+** -u runs the changed modules talcheck rejects instead (those whose every
+** instruction still decodes), in a child confined by seccomp to a few
+** system calls (read, write, memory, signals, time, exit), and exits 0 only if
+** some of them fault: the check of the test itself, that running changed
+** code does show faults when nothing stops them.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "module.h"
+#include "talrt.h"
+#include "talsign.h"
+#include "tc.h"
+
+enum { SETS = 3, LIMIT_SECONDS = 2, EXIT_FAULT = 3 };
+
+static uint64_t rng;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	uint8_t *p = NULL;
+	size_t cap = 0;
+	*n = 0;
+	for (;;) {
+		if (*n == cap && !(p = realloc(p, cap = cap ? 2 * cap : 65536))) break;
+		size_t k = fread(p + *n, 1, cap - *n, f);
+		if (!k) break;
+		*n += k;
+	}
+	fclose(f);
+	return p;
+}
+
+/* Does talcheck accept these bytes (one thread, the user profile)? */
+static int verifies(const uint8_t *p, size_t n)
+{
+	static FILE *null;
+	if (!null && !(null = fopen("/dev/null", "w"))) { perror("/dev/null"); exit(2); }
+	Diag d;
+	diag_init(&d, "talcheck", COLOR_NEVER);
+	d.out = null;
+	d.max_errors = 1;
+	int r = tc_check_image("mutant.tlm", p, n, &d, NULL, TC_PROFILE_USER);
+	diag_free(&d);
+	return r == 0;
+}
+
+/* Arguments for export e: integers near the edges, buffers of random length and bytes. */
+static int make_args(TalMod *m, int e, TalValue *v, uint8_t bufs[][256])
+{
+	static const int64_t ints[] = { 0, 1, 2, 3, 7, 8, 16, 63, 64, 100, 255, 1000, -1, INT64_MAX };
+	TalParam p[6];
+	TalError err;
+	int np = talrt_export_params(m, e, p, &err), nv = 0;
+	for (int i = 0; i < np; i++) {
+		TalValue *x = &v[nv];
+		switch (p[i].kind) {
+		case TALP_INT:
+			x->kind = TALV_INT;
+			x->i = next() % 4 ? ints[next() % (sizeof ints / sizeof *ints)] : (int64_t)next();
+			if (p[i].bits < 64) x->i &= (INT64_C(1) << p[i].bits) - 1;
+			nv++;
+			break;
+		case TALP_BYTES: case TALP_WORDS:
+			x->kind = p[i].kind == TALP_BYTES ? TALV_BYTES : TALV_WORDS;
+			x->p = bufs[nv];
+			for (int k = 0; k < 256; k++) bufs[nv][k] = next() % 3 ? 'a' + next() % 26 : (uint8_t)next();
+			x->n = next() % (x->kind == TALV_BYTES ? 200 : 24);
+			nv++;
+			break;
+		}
+	}
+	return nv;
+}
+
+/* Code that was not verified may make these system calls alone; any other kills the process (SIGSYS). */
+static int confine(void)
+{
+	static const int allowed[] = { SYS_read, SYS_write, SYS_close, SYS_exit, SYS_exit_group, SYS_rt_sigreturn,
+	                               SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_mmap, SYS_munmap,
+	                               SYS_mprotect, SYS_mremap, SYS_madvise, SYS_brk, SYS_futex, SYS_sched_yield,
+	                               SYS_nanosleep, SYS_clock_nanosleep, SYS_clock_gettime, SYS_getrandom,
+	                               SYS_prlimit64, SYS_getpid, SYS_gettid };
+	enum { N = sizeof allowed / sizeof *allowed };
+	struct sock_filter f[4 + 2 * N + 1];
+	int k = 0;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (int i = 0; i < N; i++) {
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)allowed[i], 0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+** In a child: load the signed bytes, call every export SETS times.  The
+** exit status: 0 ran (returned or trapped), EXIT_FAULT a fault trap, 2 it
+** could not be loaded; killed by SIGALRM: too long.
+*/
+static void child(const char *cert, const uint8_t *signed_, size_t len, int strict)
+{
+	TalError err;
+	alarm(LIMIT_SECONDS);
+	TalRuntime *rt = talrt_new(&err);
+	if (!rt || talrt_trust(rt, cert, &err)) _exit(2);
+	TalMod *m = talrt_load_mem(rt, signed_, len, &err);
+	if (!m) { fprintf(stderr, "safety: load: %s\n", err.msg); _exit(2); }
+	int out = open("/dev/null", O_WRONLY);
+	TalInstance *in = talrt_instantiate(m, &(TalLimits){ .stack_size = 64 << 10, .memory_quota = 1 << 20, .out_fd = out }, &err);
+	if (!in) _exit(2);
+	TalValue v[6];
+	static uint8_t bufs[6][256];
+	int nargs[64][SETS];
+	TalValue args[64][SETS][6];
+	int ne = talrt_export_count(m);
+	for (int e = 0; e < ne && e < 64; e++)
+		for (int s = 0; s < SETS; s++) {
+			nargs[e][s] = make_args(m, e, v, bufs);
+			memcpy(args[e][s], v, sizeof v);
+		}
+	if (strict && (dup2(out, 1) < 0 || dup2(out, 2) < 0 || confine() != 0)) _exit(2);
+	for (int e = 0; e < ne && e < 64; e++)
+		for (int s = 0; s < SETS; s++) {
+			TalResult r;
+			if (talrt_call(in, e, args[e][s], nargs[e][s], &r, &err) != 0) continue;
+			if (r.trap == TALRT_TRAP_FAULT) {
+				char msg[200];
+				int k = snprintf(msg, sizeof msg, "safety: %s faulted at code offset %#x (%s:%u)\n",
+				                 talrt_export_name(m, e), r.offset, r.file ? r.file : "?", r.line);
+				if (write(2, msg, (size_t)k) < 0) _exit(EXIT_FAULT);
+				_exit(EXIT_FAULT);
+			}
+		}
+	_exit(0);
+}
+
+enum { RAN, FAULTED, CRASHED, TOO_LONG, CONFINED, NOT_LOADED };
+
+/*
+** Sign the bytes, run them in a child: RAN, FAULTED, CRASHED (a signal, a
+** sanitizer), TOO_LONG, CONFINED (a system call seccomp refused), NOT_LOADED.
+*/
+static int run(const char *key, const char *cert, const uint8_t *p, size_t n, int strict)
+{
+	uint8_t *s;
+	size_t sn;
+	char err[256];
+	if (talsig_sign(p, n, NULL, "safety", key, cert, &s, &sn, err, sizeof err) != 0) {
+		fprintf(stderr, "safety: sign: %s\n", err);
+		return NOT_LOADED;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) child(cert, s, sn, strict);
+	free(s);
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid) { perror("safety: fork"); exit(2); }
+	if (WIFSIGNALED(st)) return WTERMSIG(st) == SIGALRM ? TOO_LONG : WTERMSIG(st) == SIGSYS && strict ? CONFINED : CRASHED;
+	switch (WEXITSTATUS(st)) {
+	case 0: return RAN;
+	case EXIT_FAULT: return FAULTED;
+	case 2: return NOT_LOADED;
+	default: return CRASHED;
+	}
+}
+
+static void save(const char *work, const char *name, int k, const uint8_t *p, size_t n)
+{
+	char path[4096];
+	size_t len = strlen(name);
+	if (len > 4 && !strcmp(name + len - 4, ".tlm")) len -= 4;
+	snprintf(path, sizeof path, "%s/hole-%.*s-%d.tlm", work, (int)len, name, k);
+	FILE *f = fopen(path, "wb");
+	if (f && fwrite(p, 1, n, f) == n && fclose(f) == 0) fprintf(stderr, "safety: saved as %s\n", path);
+	else perror(path);
+}
+
+int main(int argc, char **argv)
+{
+	int unchecked = 0, mutants = 200, opt;
+	uint64_t seed = 1;
+	while ((opt = getopt(argc, argv, "un:s:")) != -1) {
+		if (opt == 'u') unchecked = 1;
+		else if (opt == 'n') mutants = atoi(optarg);
+		else if (opt == 's') seed = strtoull(optarg, NULL, 0);
+		else return 2;
+	}
+	if (argc - optind < 4) {
+		fprintf(stderr, "usage: safety [-u] [-n MUTANTS] [-s SEED] KEY CERT WORKDIR module.tlm...\n");
+		return 2;
+	}
+	const char *key = argv[optind], *cert = argv[optind + 1], *work = argv[optind + 2];
+	rng = seed * 0x9e3779b97f4a7c15u | 1;
+	tc_set_jobs(1);
+	long count[NOT_LOADED + 1] = { 0 }, tried = 0, picked = 0, holes = 0;
+	for (int a = optind + 3; a < argc; a++) {
+		size_t n;
+		uint8_t *orig = slurp(argv[a], &n), *p = malloc(n ? n : 1);
+		TalModule mod;
+		char err[256];
+		if (!orig || talmod_parse(&mod, orig, n, err, sizeof err) != 0 || !mod.text_size) {
+			fprintf(stderr, "safety: %s: not a module with code\n", argv[a]);
+			return 2;
+		}
+		const char *name = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
+		if (!verifies(orig, n) || run(key, cert, orig, n, 0) != RAN) {
+			fprintf(stderr, "safety: %s: the module as it is does not verify and run\n", name);
+			return 2;
+		}
+		for (int k = 0; k < mutants; k++) {
+			memcpy(p, orig, n);
+			int changes = 1 + (int)(next() % 3);
+			char what[200] = "";
+			size_t at = 0;
+			for (int c = 0; c < changes; c++) {
+				size_t off = mod.image_off + next() % mod.text_size;
+				p[off] = next() % 2 ? (uint8_t)next() : p[off] ^ (uint8_t)(1u << next() % 8);
+				at += (size_t)snprintf(what + at, sizeof what - at, " +%#zx: %02x->%02x", off - mod.image_off, orig[off], p[off]);
+			}
+			if (!memcmp(p, orig, n)) continue;
+			tried++;
+			if (verifies(p, n) == unchecked) continue;
+			picked++;
+			if (unchecked) {   /* only code whose every instruction decodes: nothing the decoder forbids */
+				TcInst in;
+				char e2[128];
+				size_t o = 0;
+				int len;
+				while (o < mod.text_size && (len = tc_decode(p + mod.image_off, mod.text_size, o, &in, e2, sizeof e2)) > 0) o += (size_t)len;
+				if (o < mod.text_size) { picked--; continue; }
+			}
+			int r = run(key, cert, p, n, unchecked);
+			count[r]++;
+			if (!unchecked && (r == FAULTED || r == CRASHED)) {
+				holes++;
+				fprintf(stderr, "safety: %s, code changed at%s: verified, and then %s\n", name, what,
+				        r == FAULTED ? "faulted" : "crashed the host");
+				save(work, name, k, p, n);
+			}
+		}
+		free(orig);
+		free(p);
+	}
+	printf("safety: %d modules, %ld changed, %ld %s, run: %ld returned or trapped, %ld faulted, %ld crashed, %ld too long, %ld stopped by seccomp, %ld not loaded\n",
+	       argc - optind - 3, tried, picked, unchecked ? "rejected (and decoded)" : "verified",
+	       count[RAN], count[FAULTED], count[CRASHED], count[TOO_LONG], count[CONFINED], count[NOT_LOADED]);
+	if (unchecked) return count[FAULTED] + count[CRASHED] > 0 ? 0 : 1;
+	return holes ? 1 : 0;
+}
