@@ -10,15 +10,19 @@
 **   safety [-u] [-n MUTANTS] [-s SEED] KEY CERT WORKDIR module.tlm...
 **
 ** Each module (unsigned, as tallink made it) is run unchanged first, then
-** MUTANTS times changed (1 to 3 bytes of its code).  Each run is a child
+** MUTANTS times changed: 1 to 3 bytes of its code or (one time in four)
+** of its type section.  Each run is a child
 ** process with a time limit.  Exit 0: no hole found; 1: one was (saved in
 ** WORKDIR); 2: usage or setup error.
 **
-** -u runs the changed modules talcheck rejects instead (those whose every
+** A module that verifies but that the host will not load is an error
+** too: the two disagree on what a module is.
+**
+** -u runs code changes talcheck rejects instead (those whose every
 ** instruction still decodes), in a child confined by seccomp to a few
-** system calls (read, write, memory, signals, time, exit), and exits 0 only if
-** some of them fault: the check of the test itself, that running changed
-** code does show faults when nothing stops them.
+** system calls (read, write, memory, signals, time, exit), and exits 0
+** only if some of them fault: the check of the test itself, that running
+** changed code does show faults when nothing stops them.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,10 +259,14 @@ int main(int argc, char **argv)
 			int changes = 1 + (int)(next() % 3);
 			char what[200] = "";
 			size_t at = 0;
+			/* the code, or (one time in four) the types: a section that lies must be caught too */
+			int types = !unchecked && mod.types_size && next() % 4 == 0;
+			size_t base = types ? mod.types_off : mod.image_off, size = types ? mod.types_size : mod.text_size;
+			at = (size_t)snprintf(what, sizeof what, "%s", types ? "types" : "code");
 			for (int c = 0; c < changes; c++) {
-				size_t off = mod.image_off + next() % mod.text_size;
+				size_t off = base + next() % size;
 				p[off] = next() % 2 ? (uint8_t)next() : p[off] ^ (uint8_t)(1u << next() % 8);
-				at += (size_t)snprintf(what + at, sizeof what - at, " +%#zx: %02x->%02x", off - mod.image_off, orig[off], p[off]);
+				at += (size_t)snprintf(what + at, sizeof what - at, " +%#zx: %02x->%02x", off - base, orig[off], p[off]);
 			}
 			if (!memcmp(p, orig, n)) continue;
 			tried++;
@@ -274,10 +282,10 @@ int main(int argc, char **argv)
 			}
 			int r = run(key, cert, p, n, unchecked);
 			count[r]++;
-			if (!unchecked && (r == FAULTED || r == CRASHED)) {
+			if (!unchecked && (r == FAULTED || r == CRASHED || r == NOT_LOADED)) {
 				holes++;
-				fprintf(stderr, "safety: %s, code changed at%s: verified, and then %s\n", name, what,
-				        r == FAULTED ? "faulted" : "crashed the host");
+				fprintf(stderr, "safety: %s, changed in %s: verified, and then %s\n", name, what,
+				        r == FAULTED ? "faulted" : r == CRASHED ? "crashed the host" : "the host would not load it");
 				save(work, name, k, p, n);
 			}
 		}

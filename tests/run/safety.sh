@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # safety.sh BUILD_DIR SAFETY WORKDIR: what talcheck accepts runs safely.
 #   The examples are linked into modules; each is changed at random 300
-#   times (1 to 3 bytes of code), and every change that still verifies is
-#   signed, loaded and run with assorted arguments: none may fault or
-#   crash the host.  Then the test's own check: changes talcheck rejects,
-#   run confined, do fault.  SAFETY_MUTANTS and SAFETY_SEED change the
-#   count and the seed (a longer hunt: SAFETY_MUTANTS=20000).
+#   times (1 to 3 bytes of code, or of the type section), and every change
+#   that still verifies is signed, loaded and run with assorted arguments:
+#   none may fault or crash the host (or fail to load).  Then the test's
+#   own check: code changes talcheck rejects, run confined, do fault.
+#   SAFETY_MUTANTS and SAFETY_SEED change the count and the seed (a longer
+#   hunt: SAFETY_MUTANTS=20000).
 set -eu
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
 B=$1 safety=$2 work=$3
