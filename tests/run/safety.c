@@ -155,16 +155,12 @@ static void child(const char *cert, const uint8_t *signed_, size_t len, int stri
 	int out = open("/dev/null", O_WRONLY);
 	TalInstance *in = talrt_instantiate(m, &(TalLimits){ .stack_size = 64 << 10, .memory_quota = 1 << 20, .out_fd = out }, &err);
 	if (!in) _exit(2);
-	TalValue v[6];
-	static uint8_t bufs[6][256];
+	static uint8_t bufs[64][SETS][6][256];
 	int nargs[64][SETS];
 	TalValue args[64][SETS][6];
 	int ne = talrt_export_count(m);
 	for (int e = 0; e < ne && e < 64; e++)
-		for (int s = 0; s < SETS; s++) {
-			nargs[e][s] = make_args(m, e, v, bufs);
-			memcpy(args[e][s], v, sizeof v);
-		}
+		for (int s = 0; s < SETS; s++) nargs[e][s] = make_args(m, e, args[e][s], bufs[e][s]);
 	if (strict && (dup2(out, 1) < 0 || dup2(out, 2) < 0 || confine() != 0)) _exit(2);
 	for (int e = 0; e < ne && e < 64; e++)
 		for (int s = 0; s < SETS; s++) {
@@ -257,12 +253,11 @@ int main(int argc, char **argv)
 		for (int k = 0; k < mutants; k++) {
 			memcpy(p, orig, n);
 			int changes = 1 + (int)(next() % 3);
-			char what[200] = "";
-			size_t at = 0;
+			char what[200];
 			/* the code, or (one time in four) the types: a section that lies must be caught too */
 			int types = !unchecked && mod.types_size && next() % 4 == 0;
 			size_t base = types ? mod.types_off : mod.image_off, size = types ? mod.types_size : mod.text_size;
-			at = (size_t)snprintf(what, sizeof what, "%s", types ? "types" : "code");
+			size_t at = (size_t)snprintf(what, sizeof what, "%s", types ? "types" : "code");
 			for (int c = 0; c < changes; c++) {
 				size_t off = base + next() % size;
 				p[off] = next() % 2 ? (uint8_t)next() : p[off] ^ (uint8_t)(1u << next() % 8);
