@@ -56,23 +56,6 @@ static uint64_t next(void)
 	return rng;
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	uint8_t *p = NULL;
-	size_t cap = 0;
-	*n = 0;
-	for (;;) {
-		if (*n == cap && !(p = realloc(p, cap = cap ? 2 * cap : 65536))) break;
-		size_t k = fread(p + *n, 1, cap - *n, f);
-		if (!k) break;
-		*n += k;
-	}
-	fclose(f);
-	return p;
-}
-
 /* Does talcheck accept these bytes (one thread, the user profile)? */
 static int verifies(const uint8_t *p, size_t n)
 {
@@ -238,13 +221,18 @@ int main(int argc, char **argv)
 	long count[NOT_LOADED + 1] = { 0 }, tried = 0, picked = 0, holes = 0;
 	for (int a = optind + 3; a < argc; a++) {
 		size_t n;
-		uint8_t *orig = slurp(argv[a], &n), *p = malloc(n ? n : 1);
+		uint8_t *orig;
 		TalModule mod;
 		char err[256];
-		if (!orig || talmod_parse(&mod, orig, n, err, sizeof err) != 0 || !mod.text_size) {
+		if (tc_read(argv[a], &orig, &n, err, sizeof err) != 0) {
+			fprintf(stderr, "safety: %s\n", err);
+			return 2;
+		}
+		if (talmod_parse(&mod, orig, n, err, sizeof err) != 0 || !mod.text_size) {
 			fprintf(stderr, "safety: %s: not a module with code\n", argv[a]);
 			return 2;
 		}
+		uint8_t *p = malloc(n);
 		const char *name = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
 		if (!verifies(orig, n) || run(key, cert, orig, n, 0) != RAN) {
 			fprintf(stderr, "safety: %s: the module as it is does not verify and run\n", name);
@@ -284,7 +272,7 @@ int main(int argc, char **argv)
 				save(work, name, k, p, n);
 			}
 		}
-		free(orig);
+		tc_unread(orig, n);
 		free(p);
 	}
 	printf("safety: %d modules, %ld changed, %ld %s, run: %ld returned or trapped, %ld faulted, %ld crashed, %ld too long, %ld stopped by seccomp, %ld not loaded\n",

@@ -528,6 +528,34 @@ static int memo_agrees(TcDecodeMemo *m, const uint8_t *code, size_t len, size_t 
 }
 
 /*
+** Fill code with pieces drawn at random (xorshift from x) until fewer
+** than 24 of its cap bytes are left; returns how many it filled.  "|" parts a piece's head from its
+** tail, whose bytes are drawn at random three times in four; one piece in
+** `every` gets a byte changed, head or tail.
+*/
+static size_t random_code(uint8_t *code, size_t cap, const char *const *pieces, size_t np, uint64_t x, unsigned every)
+{
+	size_t n = 0;
+	while (n < cap - 24) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		const char *pc = pieces[x % np], *bar = strchr(pc, '|');
+		char head[64];
+		size_t hl = bar ? (size_t)(bar - pc) : strlen(pc);
+		memcpy(head, pc, hl);
+		head[hl] = 0;
+		size_t at = n;
+		n += unhex(head, code + n, cap - n);
+		if (bar) {
+			size_t t = unhex(bar + 1, code + n, cap - n);
+			for (size_t i = 0; i < t && x % 4; i++) code[n + i] = (uint8_t)(x >> (8 * (i % 8) + 3));
+			n += t;
+		}
+		if (x % every == 0) code[at + (x >> 8) % (n - at)] ^= (uint8_t)(x >> 16);
+	}
+	return n;
+}
+
+/*
 ** The memo gives what tc_decode gives, at every offset of a buffer made of
 ** accepted instructions (each many times, at many offsets: branches
 ** included, whose targets move), bytes changed here and there, and the
@@ -544,13 +572,7 @@ static void test_memo(void **state)
 	};
 	enum { N = 8192 };
 	static uint8_t code[N];
-	uint64_t x = 88172645463325252u;
-	size_t n = 0;
-	while (n < N - 16) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		n += unhex(pieces[x % (sizeof pieces / sizeof *pieces)], code + n, N - n);
-		if (x % 23 == 0) code[n - 1 - (x >> 8) % 3] ^= (uint8_t)(x >> 16);
-	}
+	size_t n = random_code(code, N, pieces, sizeof pieces / sizeof *pieces, 88172645463325252u, 23);
 	TcDecodeMemo *m = calloc(1, sizeof *m);
 	assert_non_null(m);
 	int hits = 0;
@@ -582,24 +604,7 @@ static void test_memo_shapes(void **state)
 	};
 	enum { N = 16384 };
 	static uint8_t code[N];
-	uint64_t x = 0x2545f4914f6cdd1du;
-	size_t n = 0;
-	while (n < N - 24) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		const char *pc = pieces[x % (sizeof pieces / sizeof *pieces)], *bar = strchr(pc, '|');
-		char head[64];
-		size_t hl = bar ? (size_t)(bar - pc) : strlen(pc);
-		memcpy(head, pc, hl);
-		head[hl] = 0;
-		size_t at = n;
-		n += unhex(head, code + n, N - n);
-		if (bar) {
-			size_t t = unhex(bar + 1, code + n, N - n);
-			for (size_t i = 0; i < t && x % 4; i++) code[n + i] = (uint8_t)(x >> (8 * (i % 8) + 3));
-			n += t;
-		}
-		if (x % 53 == 0) code[at + (x >> 8) % (n - at)] ^= (uint8_t)(x >> 16);   /* now and then a head changed too */
-	}
+	size_t n = random_code(code, N, pieces, sizeof pieces / sizeof *pieces, 0x2545f4914f6cdd1du, 53);
 	TcDecodeMemo *m = calloc(1, sizeof *m);
 	assert_non_null(m);
 	int accepted = 0;
