@@ -1,9 +1,9 @@
 /*
 ** call.c - instances, calls, and the traps that end them.
 **
-** An instance owns a stack (a guard page below it), a memory quota
-** (reserved address space, zero pages until used) and a copy of the data
-** template.  A call switches to the instance's stack; a trap - a stub of a
+** An instance owns a stack (a guard page below it, and one above, where a
+** read past the first frame would go), a memory quota (reserved address
+** space, zero pages until used) and a copy of the data template.  A call switches to the instance's stack; a trap - a stub of a
 ** tal_trap_* service, a service that gives up (quota), or a hardware fault
 ** in the module (division by zero, the stack's guard page) - unwinds to
 ** talrt_call with siglongjmp and is reported with where it was taken.
@@ -35,6 +35,8 @@ enum {
 	SERVICE_RESERVE = 16384,
 	ALT_STACK = 64 << 10
 };
+/* The most address space guard_blocks reserves (none of it memory until used). */
+#define GUARD_MAP_MAX (UINT64_C(64) << 30)
 
 /* ---- instances ---- */
 
@@ -50,14 +52,22 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	in->mod = m;
 	in->out_fd = lim && lim->out_fd > 0 ? lim->out_fd : 1;
 	in->guard = page;
-	in->stack_len = stack + page;
+	in->stack_len = stack + 2 * page;
 	in->stack = mmap(NULL, in->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	in->heap_len = (quota + page - 1) / page * page;
-	in->heap = mmap(NULL, in->heap_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	in->heap_map = in->heap_len;
+	if (lim && lim->guard_blocks) {
+		/* a block of n bytes takes n / page + 2 pages at most, and blocks take 16 bytes of the quota at least */
+		uint64_t blocks = in->heap_len / 16 + 1, map = in->heap_len + 2 * blocks * page;
+		in->heap_map = map > GUARD_MAP_MAX ? GUARD_MAP_MAX : (size_t)map;
+	}
+	int prot = lim && lim->guard_blocks ? PROT_NONE : PROT_READ | PROT_WRITE;
+	in->heap = mmap(NULL, in->heap_map, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	in->data = calloc(1, (size_t)m->mod.data_size + m->mod.bss_size + 1);
-	if (in->stack == MAP_FAILED || in->heap == MAP_FAILED || !in->data || mprotect(in->stack, page, PROT_NONE) != 0) {
+	if (in->stack == MAP_FAILED || in->heap == MAP_FAILED || !in->data || mprotect(in->stack, page, PROT_NONE) != 0 ||
+	    mprotect(in->stack + in->stack_len - page, page, PROT_NONE) != 0) {
 		if (in->stack != MAP_FAILED) munmap(in->stack, in->stack_len);
-		if (in->heap != MAP_FAILED) munmap(in->heap, in->heap_len);
+		if (in->heap != MAP_FAILED) munmap(in->heap, in->heap_map);
 		free(in->data);
 		free(in);
 		talrt_fail(err, TALRT_ENOMEM, "cannot map an instance: %s", strerror(errno));
@@ -76,7 +86,7 @@ void talrt_destroy(TalInstance *in)
 	if (in->busy) abort();   /* a host bug: destroying an instance in a call */
 	talrt_close_dirs(in);
 	munmap(in->stack, in->stack_len);
-	munmap(in->heap, in->heap_len);
+	munmap(in->heap, in->heap_map);
 	free(in->data);
 	__atomic_fetch_sub(&in->mod->ninst, 1, __ATOMIC_RELAXED);
 	free(in);
@@ -240,7 +250,7 @@ int talrt_call(TalInstance *in, int export, const TalValue *args, int nargs, Tal
 	if (np < 0) return err ? err->code : TALRT_ETYPE;
 	if (marshal(in, p, np, args, nargs, regs, err) != 0 || thread_setup(err) != 0) return err ? err->code : TALRT_EARGS;
 	void *entry = in->mod->image + talmod_export_offset(&in->mod->mod, (uint32_t)export);
-	void *top = in->stack + in->stack_len;
+	void *top = in->stack + in->stack_len - in->guard;
 	TalCall c = { .in = in, .pid = in->pid };
 	in->busy = 1;
 	talrt_current = &c;

@@ -43,8 +43,10 @@ enum { TALRT_MAX_DIRS = 256 };
 struct TalInstance {
 	TalCtx ctx;                     /* first: services find the instance from it */
 	TalMod *mod;
-	uint8_t *stack; size_t stack_len, guard;   /* guard page at the bottom      */
+	uint8_t *stack; size_t stack_len, guard;   /* guard pages at both ends      */
 	uint8_t *heap; size_t heap_len, heap_used; /* the quota, reserved up front   */
+	size_t heap_map, heap_next;     /* guard_blocks: heap_map bytes reserved, none
+	                                   accessible until a block is placed at heap_next */
 	uint8_t *data;                  /* data template copy + BSS                */
 	int out_fd;
 	int busy;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,23 @@ int64_t talrt_svc_write(const void *ctx, const uint8_t *buf, uint64_t n)
 }
 
 /*
+** guard_blocks: the block is placed at the end of pages of its own, made
+** accessible now, with the next page left inaccessible.  Running out of
+** the reserve, or of mappings, is running out of the quota.
+*/
+static void *guarded(TalInstance *in, uint64_t want, uintptr_t ret)
+{
+	size_t page = in->guard, len = (want + page - 1) / page * page;
+	if (!len) len = page;   /* an empty block sits right before the inaccessible page */
+	if (len + page > in->heap_map - in->heap_next ||
+	    mprotect(in->heap + in->heap_next, len, PROT_READ | PROT_WRITE) != 0)
+		talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
+	uint8_t *end = in->heap + in->heap_next + len;
+	in->heap_next += len + page;
+	return end - want;
+}
+
+/*
 ** n zeroed bytes of the quota, 16-byte aligned; the quota trap when they
 ** are not there, at the call (ret: its return address, a call rel32 is 5
 ** bytes).
@@ -57,7 +75,7 @@ static void *take(TalInstance *in, uint64_t n, uintptr_t ret)
 {
 	uint64_t want = (n + 15) & ~(uint64_t)15;
 	if (n > in->heap_len || want > in->heap_len - in->heap_used) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
-	void *p = in->heap + in->heap_used;
+	void *p = in->heap_map > in->heap_len ? guarded(in, want, ret) : in->heap + in->heap_used;
 	in->heap_used += want;
 	return p;
 }

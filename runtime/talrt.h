@@ -69,6 +69,11 @@ typedef struct TalLimits {
 	size_t stack_size;      /* bytes of stack (default 1 MiB), plus a guard page  */
 	size_t memory_quota;    /* bytes tal_alloc_* may hand out (default 64 MiB)    */
 	int out_fd;             /* where tal_write writes (default 1)                 */
+	/* For testing a verifier: each tal_alloc_* block ends against an
+	   inaccessible page (it then takes at least two pages of address
+	   space), so that an access past its end faults at once
+	   (TALRT_TRAP_FAULT) instead of landing in the next block. */
+	int guard_blocks;
 } TalLimits;
 
 /*

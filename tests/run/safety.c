@@ -10,13 +10,18 @@
 **   safety [-u] [-n MUTANTS] [-s SEED] KEY CERT WORKDIR module.tlm...
 **
 ** Each module (unsigned, as tallink made it) is run unchanged first, then
-** MUTANTS times changed: 1 to 3 bytes of its code or (one time in four)
-** of its type section.  Each run is a child
+** MUTANTS times changed: one time in four, 1 to 3 bytes of its type
+** section; one time in four, the condition of a jump, setcc or cmov, or
+** an immediate moved by one (aimed_change); else 1 to 3 bytes of its code.  Each run is a child
 ** process with a time limit.  Exit 0: no hole found; 1: one was (saved in
 ** WORKDIR); 2: usage or setup error.
 **
 ** A module that verifies but that the host will not load is an error
 ** too: the two disagree on what a module is.
+**
+** Out-of-bounds accesses are made to fault: the argument buffers sit
+** against inaccessible pages, and so does every block the host allocates
+** (TalLimits.guard_blocks), as does the top of the instance's stack.
 **
 ** -u runs code changes talcheck rejects instead (those whose every
 ** instruction still decodes), in a child confined by seccomp to a few
@@ -35,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -70,8 +76,25 @@ static int verifies(const uint8_t *p, size_t n)
 	return r == 0;
 }
 
-/* Arguments for export e: integers near the edges, buffers of random length and bytes. */
-static int make_args(TalMod *m, int e, TalValue *v, uint8_t bufs[][256])
+/*
+** n bytes between inaccessible pages: against the one after them, or
+** (from_start) right after the one before, so that reading or writing
+** past either end faults at once.
+*/
+static uint8_t *fenced(size_t n, int from_start)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (n + page - 1) / page * page;
+	uint8_t *p = mmap(NULL, len + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || (len && mprotect(p + page, len, PROT_READ | PROT_WRITE) != 0)) _exit(2);
+	return from_start ? p + page : p + page + len - n;
+}
+
+/*
+** Arguments for export e, set s: integers near the edges, buffers of
+** random length and bytes, fenced (against their end in even sets, their
+** start in odd ones).
+*/
+static int make_args(TalMod *m, int e, int s, TalValue *v)
 {
 	static const int64_t ints[] = { 0, 1, 2, 3, 7, 8, 16, 63, 64, 100, 255, 1000, -1, INT64_MAX };
 	TalParam p[6];
@@ -88,9 +111,11 @@ static int make_args(TalMod *m, int e, TalValue *v, uint8_t bufs[][256])
 			break;
 		case TALP_BYTES: case TALP_WORDS:
 			x->kind = p[i].kind == TALP_BYTES ? TALV_BYTES : TALV_WORDS;
-			x->p = bufs[nv];
-			for (int k = 0; k < 256; k++) bufs[nv][k] = next() % 3 ? 'a' + next() % 26 : (uint8_t)next();
 			x->n = next() % (x->kind == TALV_BYTES ? 200 : 24);
+			size_t bytes = x->kind == TALV_BYTES ? x->n : 8 * x->n;
+			uint8_t *b = fenced(bytes, s & 1);
+			for (size_t k = 0; k < bytes; k++) b[k] = next() % 3 ? 'a' + next() % 26 : (uint8_t)next();
+			x->p = b;
 			nv++;
 			break;
 		}
@@ -136,14 +161,13 @@ static void child(const char *cert, const uint8_t *signed_, size_t len, int stri
 	TalMod *m = talrt_load_mem(rt, signed_, len, &err);
 	if (!m) { fprintf(stderr, "safety: load: %s\n", err.msg); _exit(2); }
 	int out = open("/dev/null", O_WRONLY);
-	TalInstance *in = talrt_instantiate(m, &(TalLimits){ .stack_size = 64 << 10, .memory_quota = 1 << 20, .out_fd = out }, &err);
+	TalInstance *in = talrt_instantiate(m, &(TalLimits){ .stack_size = 64 << 10, .memory_quota = 1 << 20, .out_fd = out, .guard_blocks = 1 }, &err);
 	if (!in) _exit(2);
-	static uint8_t bufs[64][SETS][6][256];
 	int nargs[64][SETS];
 	TalValue args[64][SETS][6];
 	int ne = talrt_export_count(m);
 	for (int e = 0; e < ne && e < 64; e++)
-		for (int s = 0; s < SETS; s++) nargs[e][s] = make_args(m, e, args[e][s], bufs[e][s]);
+		for (int s = 0; s < SETS; s++) nargs[e][s] = make_args(m, e, s, args[e][s]);
 	if (strict && (dup2(out, 1) < 0 || dup2(out, 2) < 0 || confine() != 0)) _exit(2);
 	for (int e = 0; e < ne && e < 64; e++)
 		for (int s = 0; s < SETS; s++) {
@@ -188,6 +212,55 @@ static int run(const char *key, const char *cert, const uint8_t *p, size_t n, in
 	case 2: return NOT_LOADED;
 	default: return CRASHED;
 	}
+}
+
+/*
+** A change where bounds are decided, in the code at p (n bytes): the
+** condition of a jcc, setcc or cmovcc (to its off-by-one or signed twin,
+** or any other), or an immediate moved by one.  Random bytes seldom
+** land there, and an off-by-one in the prover only shows when they do.
+** 0 when no instruction there has either (what names the change).
+*/
+static int aimed_change(uint8_t *p, size_t n, char *what, size_t cap)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		size_t o = 0, pick = next() % n;
+		TcInst in;
+		char err[128];
+		int len = 0;
+		while (o < n && (len = tc_decode(p, n, o, &in, err, sizeof err)) > 0 && o + (size_t)len <= pick) o += (size_t)len;
+		if (len <= 0 || o >= n) continue;
+		size_t op = o;
+		while (op < o + (size_t)len && (p[op] == 0x66 || (p[op] & 0xf0) == 0x40)) op++;   /* 66, REX */
+		size_t ccat = 0;
+		if (op < o + (size_t)len && (p[op] & 0xf0) == 0x70) ccat = op;
+		else if (op + 1 < o + (size_t)len && p[op] == 0x0f && ((p[op + 1] & 0xf0) == 0x80 || (p[op + 1] & 0xf0) == 0x90 || (p[op + 1] & 0xf0) == 0x40))
+			ccat = op + 1;
+		if (ccat) {
+			static const uint8_t twist[] = { 4, 4, 2, 1, 8 };   /* b<->be, a<->ae; l<->le, g<->ge; negate; signed<->unsigned */
+			uint8_t was = p[ccat], flip = next() % 4 ? twist[next() % 5] : (uint8_t)(next() % 16);
+			p[ccat] = (uint8_t)((was & 0xf0) | ((was ^ flip) & 0x0f));
+			snprintf(what, cap, "code +%#zx: condition %02x->%02x", ccat, was, p[ccat]);
+			return p[ccat] != was;
+		}
+		for (int i = 0; i < in.nops; i++) {
+			if (in.op[i].kind != TC_IMM) continue;
+			/* the immediate is the instruction's last k bytes: the fewest that read as the operand's value */
+			for (int k = 1; k <= 8 && k < len; k *= 2) {
+				uint64_t raw = 0;
+				for (int b = k; b-- > 0;) raw = raw << 8 | p[o + (size_t)len - (size_t)k + (size_t)b];
+				int64_t v = k < 8 ? (int64_t)(raw << (64 - 8 * k)) >> (64 - 8 * k) : (int64_t)raw;   /* sign-extended */
+				if (v != in.op[i].val && (int64_t)raw != in.op[i].val) continue;
+				int64_t d = next() % 2 ? 1 : -1;
+				uint64_t w = (uint64_t)(v + d);
+				size_t at = o + (size_t)len - (size_t)k;
+				for (int b = 0; b < k; b++) p[at + (size_t)b] = (uint8_t)(w >> 8 * b);
+				snprintf(what, cap, "code +%#zx: immediate %lld->%lld", at, (long long)v, (long long)(v + d));
+				return 1;
+			}
+		}
+	}
+	return 0;
 }
 
 static void save(const char *work, const char *name, int k, const uint8_t *p, size_t n)
@@ -240,12 +313,16 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < mutants; k++) {
 			memcpy(p, orig, n);
-			int changes = 1 + (int)(next() % 3);
+			int changes = 1 + (int)(next() % 3), way = (int)(next() % 4);
 			char what[200];
-			/* the code, or (one time in four) the types: a section that lies must be caught too */
-			int types = !unchecked && mod.types_size && next() % 4 == 0;
+			/* the code at random, or at a condition or an immediate, or the types: a section that lies must be caught too */
+			int types = !unchecked && mod.types_size && way == 0;
 			size_t base = types ? mod.types_off : mod.image_off, size = types ? mod.types_size : mod.text_size;
 			size_t at = (size_t)snprintf(what, sizeof what, "%s", types ? "types" : "code");
+			if (way == 1 && !unchecked) {
+				if (!aimed_change(p + mod.image_off, mod.text_size, what, sizeof what)) continue;
+				changes = 0;
+			}
 			for (int c = 0; c < changes; c++) {
 				size_t off = base + next() % size;
 				p[off] = next() % 2 ? (uint8_t)next() : p[off] ^ (uint8_t)(1u << next() % 8);

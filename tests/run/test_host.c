@@ -76,6 +76,15 @@ int main(int argc, char **argv)
 	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == 0, "a new instance has a new quota");
 	talrt_destroy(h);
 
+	/* blocks against inaccessible pages: the same quota, the same zeroed blocks */
+	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 1 << 20, .guard_blocks = 1 }, &err);
+	v.i = 16;
+	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == 0 && r.value == 0, "guarded: 16 blocks of 64 KiB fit 1 MiB (%d)", r.trap);
+	v.i = 1;
+	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == TALRT_TRAP_QUOTA && r.line == 18,
+	      "guarded: the 17th is the quota trap (%d, line %u)", r.trap, r.line);
+	talrt_destroy(h);
+
 	/* wrong arguments are refused before anything runs */
 	TalInstance *s = talrt_instantiate(sum, NULL, &err);
 	CHECK(talrt_call(s, es, &v, 1, &r, &err) == TALRT_EARGS, "an integer for an array is refused");
