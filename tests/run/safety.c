@@ -123,7 +123,12 @@ static int make_args(TalMod *m, int e, int s, TalValue *v)
 	return nv;
 }
 
-/* Code that was not verified may make these system calls alone; any other kills the process (SIGSYS). */
+/*
+** Code that was not verified may make these system calls alone: any other
+** fails (EPERM), so that a sanitizer's fault report, which makes others,
+** still ends in the crash it reports; a call for another architecture
+** kills the process (SIGSYS).
+*/
 static int confine(void)
 {
 	static const int allowed[] = { SYS_read, SYS_write, SYS_close, SYS_exit, SYS_exit_group, SYS_rt_sigreturn,
@@ -142,7 +147,7 @@ static int confine(void)
 		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)allowed[i], 0, 1);
 		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
 	struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
@@ -188,7 +193,7 @@ enum { RAN, FAULTED, CRASHED, TOO_LONG, CONFINED, NOT_LOADED };
 
 /*
 ** Sign the bytes, run them in a child: RAN, FAULTED, CRASHED (a signal, a
-** sanitizer), TOO_LONG, CONFINED (a system call seccomp refused), NOT_LOADED.
+** sanitizer), TOO_LONG, CONFINED (a system call for another architecture), NOT_LOADED.
 */
 static int run(const char *key, const char *cert, const uint8_t *p, size_t n, int strict)
 {
@@ -237,8 +242,8 @@ static int aimed_change(uint8_t *p, size_t n, char *what, size_t cap)
 		else if (op + 1 < o + (size_t)len && p[op] == 0x0f && ((p[op + 1] & 0xf0) == 0x80 || (p[op + 1] & 0xf0) == 0x90 || (p[op + 1] & 0xf0) == 0x40))
 			ccat = op + 1;
 		if (ccat) {
-			static const uint8_t twist[] = { 4, 4, 2, 1, 8 };   /* b<->be, a<->ae; l<->le, g<->ge; negate; signed<->unsigned */
-			uint8_t was = p[ccat], flip = next() % 4 ? twist[next() % 5] : (uint8_t)(next() % 16);
+			static const uint8_t twist[] = { 4, 4, 2, 1, 8, 14 };   /* b<->be, a<->ae; l<->le, g<->ge; negate; a<->g, be<->le; b<->l, ae<->ge */
+			uint8_t was = p[ccat], flip = next() % 4 ? twist[next() % 6] : (uint8_t)(next() % 16);
 			p[ccat] = (uint8_t)((was & 0xf0) | ((was ^ flip) & 0x0f));
 			snprintf(what, cap, "code +%#zx: condition %02x->%02x", ccat, was, p[ccat]);
 			return p[ccat] != was;
