@@ -3,8 +3,8 @@
 **
 ** An instance owns a stack (a guard page below it, and one above, where a
 ** read past the first frame would go), a memory quota (reserved address
-** space, zero pages until used) and a copy of the data template.  A call switches to the instance's stack; a trap - a stub of a
-** tal_trap_* service, a service that gives up (quota), or a hardware fault
+** space, zero pages until used) and a copy of the data template.  A call
+** switches to the instance's stack; a trap - a stub of a tal_trap_* service, a service that gives up (quota), or a hardware fault
 ** in the module (division by zero, the stack's guard page) - unwinds to
 ** talrt_call with siglongjmp and is reported with where it was taken.
 */
@@ -36,7 +36,7 @@ enum {
 	ALT_STACK = 64 << 10
 };
 /* The most address space guard_blocks reserves (none of it memory until used). */
-#define GUARD_MAP_MAX (UINT64_C(64) << 30)
+#define GUARD_MAP_MAX ((size_t)64 << 30)
 
 /* ---- instances ---- */
 
@@ -56,13 +56,15 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	in->stack = mmap(NULL, in->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	in->heap_len = (quota + page - 1) / page * page;
 	in->heap_map = in->heap_len;
-	if (lim && lim->guard_blocks) {
-		/* a block of n bytes takes n / page + 2 pages at most, and blocks take 16 bytes of the quota at least */
-		uint64_t blocks = in->heap_len / 16 + 1, map = in->heap_len + 2 * blocks * page;
-		in->heap_map = map > GUARD_MAP_MAX ? GUARD_MAP_MAX : (size_t)map;
+	in->guarded = lim && lim->guard_blocks;
+	if (in->guarded) {
+		/* a block of n bytes takes n / page + 2 pages at most, and blocks take 16 bytes
+		   of the quota at least; past GUARD_MAP_MAX, running out is the quota trap */
+		size_t blocks = in->heap_len / 16 + 1;
+		in->heap_map = in->heap_len < GUARD_MAP_MAX / (page / 8 + 1) ? in->heap_len + 2 * blocks * page : GUARD_MAP_MAX;
+		if (in->heap_map < in->heap_len + 2 * page) in->heap_map = in->heap_len + 2 * page;
 	}
-	int prot = lim && lim->guard_blocks ? PROT_NONE : PROT_READ | PROT_WRITE;
-	in->heap = mmap(NULL, in->heap_map, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	in->heap = mmap(NULL, in->heap_map, in->guarded ? PROT_NONE : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	in->data = calloc(1, (size_t)m->mod.data_size + m->mod.bss_size + 1);
 	if (in->stack == MAP_FAILED || in->heap == MAP_FAILED || !in->data || mprotect(in->stack, page, PROT_NONE) != 0 ||
 	    mprotect(in->stack + in->stack_len - page, page, PROT_NONE) != 0) {

@@ -45,8 +45,8 @@ struct TalInstance {
 	TalMod *mod;
 	uint8_t *stack; size_t stack_len, guard;   /* guard pages at both ends      */
 	uint8_t *heap; size_t heap_len, heap_used; /* the quota, reserved up front   */
-	size_t heap_map, heap_next;     /* guard_blocks: heap_map bytes reserved, none
-	                                   accessible until a block is placed at heap_next */
+	int guarded;                    /* TalLimits.guard_blocks: heap_map bytes reserved, */
+	size_t heap_map, heap_next;     /* none accessible until a block is placed at heap_next */
 	uint8_t *data;                  /* data template copy + BSS                */
 	int out_fd;
 	int busy;

@@ -75,7 +75,7 @@ static void *take(TalInstance *in, uint64_t n, uintptr_t ret)
 {
 	uint64_t want = (n + 15) & ~(uint64_t)15;
 	if (n > in->heap_len || want > in->heap_len - in->heap_used) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
-	void *p = in->heap_map > in->heap_len ? guarded(in, want, ret) : in->heap + in->heap_used;
+	void *p = in->guarded ? guarded(in, want, ret) : in->heap + in->heap_used;
 	in->heap_used += want;
 	return p;
 }

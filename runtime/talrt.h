@@ -66,7 +66,7 @@ typedef struct TalError { int code; char msg[256]; } TalError;
 
 /* Limits of an instance (0: the default). */
 typedef struct TalLimits {
-	size_t stack_size;      /* bytes of stack (default 1 MiB), plus a guard page  */
+	size_t stack_size;      /* bytes of stack (default 1 MiB), plus guard pages   */
 	size_t memory_quota;    /* bytes tal_alloc_* may hand out (default 64 MiB)    */
 	int out_fd;             /* where tal_write writes (default 1)                 */
 	/* For testing a verifier: each tal_alloc_* block ends against an
