@@ -226,46 +226,63 @@ static int run(const char *key, const char *cert, const uint8_t *p, size_t n, in
 ** land there, and an off-by-one in the prover only shows when they do.
 ** 0 when no instruction there has either (what names the change).
 */
-static int aimed_change(uint8_t *p, size_t n, char *what, size_t cap)
+/* Where the condition code of the instruction at p[0..len) is (its low nibble), or -1. */
+static long cc_at(const uint8_t *p, size_t len)
 {
-	for (int tries = 0; tries < 16; tries++) {
-		size_t o = 0, pick = next() % n;
-		TcInst in;
-		char err[128];
-		int len = 0;
-		while (o < n && (len = tc_decode(p, n, o, &in, err, sizeof err)) > 0 && o + (size_t)len <= pick) o += (size_t)len;
-		if (len <= 0 || o >= n) continue;
-		size_t op = o;
-		while (op < o + (size_t)len && (p[op] == 0x66 || (p[op] & 0xf0) == 0x40)) op++;   /* 66, REX */
-		size_t ccat = 0;
-		if (op < o + (size_t)len && (p[op] & 0xf0) == 0x70) ccat = op;
-		else if (op + 1 < o + (size_t)len && p[op] == 0x0f && ((p[op + 1] & 0xf0) == 0x80 || (p[op + 1] & 0xf0) == 0x90 || (p[op + 1] & 0xf0) == 0x40))
-			ccat = op + 1;
-		if (ccat) {
-			static const uint8_t twist[] = { 4, 4, 2, 1, 8, 14 };   /* b<->be, a<->ae; l<->le, g<->ge; negate; a<->g, be<->le; b<->l, ae<->ge */
-			uint8_t was = p[ccat], flip = next() % 4 ? twist[next() % 6] : (uint8_t)(next() % 16);
-			p[ccat] = (uint8_t)((was & 0xf0) | ((was ^ flip) & 0x0f));
-			snprintf(what, cap, "code +%#zx: condition %02x->%02x", ccat, was, p[ccat]);
-			return p[ccat] != was;
-		}
-		for (int i = 0; i < in.nops; i++) {
-			if (in.op[i].kind != TC_IMM) continue;
-			/* the immediate is the instruction's last k bytes: the fewest that read as the operand's value */
-			for (int k = 1; k <= 8 && k < len; k *= 2) {
-				uint64_t raw = 0;
-				for (int b = k; b-- > 0;) raw = raw << 8 | p[o + (size_t)len - (size_t)k + (size_t)b];
-				int64_t v = k < 8 ? (int64_t)(raw << (64 - 8 * k)) >> (64 - 8 * k) : (int64_t)raw;   /* sign-extended */
-				if (v != in.op[i].val && (int64_t)raw != in.op[i].val) continue;
-				int64_t d = next() % 2 ? 1 : -1;
-				uint64_t w = (uint64_t)(v + d);
-				size_t at = o + (size_t)len - (size_t)k;
-				for (int b = 0; b < k; b++) p[at + (size_t)b] = (uint8_t)(w >> 8 * b);
-				snprintf(what, cap, "code +%#zx: immediate %lld->%lld", at, (long long)v, (long long)(v + d));
-				return 1;
-			}
+	size_t op = 0;
+	while (op < len && (p[op] == 0x66 || (p[op] & 0xf0) == 0x40)) op++;   /* 66, REX */
+	if (op < len && (p[op] & 0xf0) == 0x70) return (long)op;
+	if (op + 1 < len && p[op] == 0x0f && ((p[op + 1] & 0xf0) == 0x80 || (p[op + 1] & 0xf0) == 0x90 || (p[op + 1] & 0xf0) == 0x40))
+		return (long)op + 1;
+	return -1;
+}
+
+/* How many of the last bytes of in (at p) are its immediate: the fewest that read as its value; 0 if none. */
+static int imm_at(const uint8_t *p, const TcInst *in, int64_t *val)
+{
+	for (int i = 0; i < in->nops; i++) {
+		if (in->op[i].kind != TC_IMM) continue;
+		for (int k = 1; k <= 8 && k < in->len; k *= 2) {
+			uint64_t raw = 0;
+			for (int b = k; b-- > 0;) raw = raw << 8 | p[in->len - k + b];
+			int64_t v = k < 8 ? (int64_t)(raw << (64 - 8 * k)) >> (64 - 8 * k) : (int64_t)raw;   /* sign-extended */
+			if (v == in->op[i].val || (int64_t)raw == in->op[i].val) { *val = v; return k; }
 		}
 	}
 	return 0;
+}
+
+static int aimed_change(uint8_t *p, size_t n, char *what, size_t cap)
+{
+	enum { MAX = 4096 };
+	static uint32_t cand[MAX];   /* instruction offsets with a condition or an immediate */
+	uint32_t nc = 0;
+	TcInst in;
+	char err[128];
+	int len;
+	int64_t v;
+	for (size_t o = 0; o < n && (len = tc_decode(p, n, o, &in, err, sizeof err)) > 0; o += (size_t)len)
+		if (nc < MAX && (cc_at(p + o, (size_t)len) >= 0 || imm_at(p + o, &in, &v))) cand[nc++] = (uint32_t)o;
+	if (!nc) return 0;
+	size_t o = cand[next() % nc];
+	len = tc_decode(p, n, o, &in, err, sizeof err);
+	long cc = cc_at(p + o, (size_t)len);
+	if (cc >= 0) {
+		/* b<->be, a<->ae; l<->le, g<->ge (the off-by-one twins, twice as likely); negate; a<->g, be<->le; b<->l, ae<->ge */
+		static const uint8_t twist[] = { 4, 4, 2, 2, 1, 8, 14 };
+		size_t at = o + (size_t)cc;
+		uint8_t was = p[at], flip = next() % 4 ? twist[next() % 7] : (uint8_t)(next() % 16);
+		p[at] = (uint8_t)((was & 0xf0) | ((was ^ flip) & 0x0f));
+		snprintf(what, cap, "code +%#zx: condition %02x->%02x", at, was, p[at]);
+		return p[at] != was;
+	}
+	int k = imm_at(p + o, &in, &v);
+	int64_t d = next() % 2 ? 1 : -1;
+	uint64_t w = (uint64_t)v + (uint64_t)d;
+	size_t at = o + (size_t)len - (size_t)k;
+	for (int b = 0; b < k; b++) p[at + (size_t)b] = (uint8_t)(w >> 8 * b);
+	snprintf(what, cap, "code +%#zx: immediate %lld->%lld", at, (long long)v, (long long)(int64_t)w);
+	return 1;
 }
 
 static void save(const char *work, const char *name, int k, const uint8_t *p, size_t n)
