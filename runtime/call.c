@@ -37,6 +37,9 @@ enum {
 };
 /* The most address space guard_blocks reserves (none of it memory until used). */
 #define GUARD_MAP_MAX ((size_t)64 << 30)
+/* The largest stack_size and memory_quota: 1 TiB each, so that rounding
+   them up to pages and adding guard pages cannot wrap. */
+#define LIMIT_MAX ((size_t)1 << 40)
 
 /* ---- instances ---- */
 
@@ -45,6 +48,11 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t stack = lim && lim->stack_size ? lim->stack_size : DEFAULT_STACK;
 	size_t quota = lim && lim->memory_quota ? lim->memory_quota : DEFAULT_QUOTA;
+	if (stack > LIMIT_MAX || quota > LIMIT_MAX) {
+		talrt_fail(err, TALRT_ENOMEM, "%s of %zu bytes is more than an instance may have (1 TiB)",
+		           stack > LIMIT_MAX ? "stack_size" : "memory_quota", stack > LIMIT_MAX ? stack : quota);
+		return NULL;
+	}
 	stack = (stack + page - 1) / page * page;
 	if (stack < CHECK_RESERVE + SERVICE_RESERVE + page) stack = (CHECK_RESERVE + SERVICE_RESERVE + page + page - 1) / page * page;
 	TalInstance *in = calloc(1, sizeof *in);

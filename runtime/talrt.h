@@ -64,7 +64,8 @@ enum {
 
 typedef struct TalError { int code; char msg[256]; } TalError;
 
-/* Limits of an instance (0: the default). */
+/* Limits of an instance (0: the default; at most 1 TiB each, or
+   talrt_instantiate fails with TALRT_ENOMEM). */
 typedef struct TalLimits {
 	size_t stack_size;      /* bytes of stack (default 1 MiB), plus guard pages   */
 	size_t memory_quota;    /* bytes tal_alloc_* may hand out (default 64 MiB)    */

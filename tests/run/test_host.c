@@ -6,6 +6,7 @@
 **   test_host CERT SUM.tlm DEEP.tlm HOG.tlm UNSIGNED.tlm
 */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,15 @@ int main(int argc, char **argv)
 	v.i = 1;
 	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == TALRT_TRAP_QUOTA && r.line == 18,
 	      "guarded: the 17th is the quota trap (%d, line %u)", r.trap, r.line);
+	talrt_destroy(h);
+
+	/* limits past 1 TiB are refused by name, not wrapped when rounded to pages */
+	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = SIZE_MAX }, &err);
+	CHECK(!h && err.code == TALRT_ENOMEM && strstr(err.msg, "memory_quota"), "a quota of SIZE_MAX is refused (%s)", err.msg);
+	h = talrt_instantiate(hog, &(TalLimits){ .stack_size = SIZE_MAX - 4095 }, &err);
+	CHECK(!h && err.code == TALRT_ENOMEM && strstr(err.msg, "stack_size"), "a stack of nearly SIZE_MAX is refused (%s)", err.msg);
+	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = (size_t)1 << 40, .guard_blocks = 1 }, &err);
+	CHECK(h, "a quota of 1 TiB, guarded, is address space only (%s)", h ? "" : err.msg);
 	talrt_destroy(h);
 
 	/* wrong arguments are refused before anything runs */
