@@ -51,6 +51,7 @@ packet 80 00 50 >"$E/web.pkt"; packet 40 00 50 >"$E/ttl64.pkt"; packet 80 00 16 
 show filter; run filter filter "@$E/web.pkt"; run filter filter "@$E/ttl64.pkt"; run filter filter "@$E/ssh.pkt"
 show map;    run map map_add 1,2,3,4 100
 show list;   run list list_demo 1000
+show bst;    run bst bst_distinct 31,41,59,26,53,58,97,93,23,84,62,64,33,83,27,95,2,88,41,97; echo "  (different keys, counted in a search tree)"
 echo
 echo "demo: $n calls of $(ls "$E"/*.signed.tlm | wc -l) modules assembled, linked, verified, signed and run"
 echo "kernel examples (examples/kernel) verified with the kernel profile and signed for talshim.ko: $(cd "$B/kexamples" && ls *.signed.tlm | tr '\n' ' ')"

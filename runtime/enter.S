@@ -78,6 +78,12 @@ talrt_shim_\name:
 	SHIM alloc_bytes
 	SHIM alloc_words
 	SHIM alloc_pair
+	SHIM alloc_rec3
+	SHIM alloc_rec4
+	SHIM alloc_rec5
+	SHIM alloc_rec6
+	SHIM alloc_rec7
+	SHIM alloc_rec8
 	SHIM dir_open
 	SHIM dir_read
 	SHIM dir_name

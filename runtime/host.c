@@ -47,7 +47,9 @@ int talrt_fail(TalError *e, int code, const char *fmt, ...)
 /* ---- the service table ---- */
 
 extern void talrt_shim_getpid(void), talrt_shim_clock(void), talrt_shim_write(void),
-	talrt_shim_alloc_bytes(void), talrt_shim_alloc_words(void), talrt_shim_alloc_pair(void), talrt_shim_dir_open(void),
+	talrt_shim_alloc_bytes(void), talrt_shim_alloc_words(void), talrt_shim_alloc_pair(void), talrt_shim_alloc_rec3(void),
+	talrt_shim_alloc_rec4(void), talrt_shim_alloc_rec5(void), talrt_shim_alloc_rec6(void), talrt_shim_alloc_rec7(void),
+	talrt_shim_alloc_rec8(void), talrt_shim_dir_open(void),
 	talrt_shim_dir_read(void), talrt_shim_dir_name(void), talrt_shim_dir_enter(void),
 	talrt_shim_dir_close(void), talrt_trap_shim(void);
 
@@ -58,6 +60,9 @@ static const struct Service { const char *name; void (*fn)(void); int trap; } se
 	{ "tal_getpid", talrt_shim_getpid, 0 }, { "tal_clock", talrt_shim_clock, 0 },
 	{ "tal_write", talrt_shim_write, 0 }, { "tal_alloc_bytes", talrt_shim_alloc_bytes, 0 },
 	{ "tal_alloc_words", talrt_shim_alloc_words, 0 }, { "tal_alloc_pair", talrt_shim_alloc_pair, 0 },
+	{ "tal_alloc_rec3", talrt_shim_alloc_rec3, 0 }, { "tal_alloc_rec4", talrt_shim_alloc_rec4, 0 },
+	{ "tal_alloc_rec5", talrt_shim_alloc_rec5, 0 }, { "tal_alloc_rec6", talrt_shim_alloc_rec6, 0 },
+	{ "tal_alloc_rec7", talrt_shim_alloc_rec7, 0 }, { "tal_alloc_rec8", talrt_shim_alloc_rec8, 0 },
 	{ "tal_dir_open", talrt_shim_dir_open, 0 },
 	{ "tal_dir_read", talrt_shim_dir_read, 0 }, { "tal_dir_name", talrt_shim_dir_name, 0 },
 	{ "tal_dir_enter", talrt_shim_dir_enter, 0 }, { "tal_dir_close", talrt_shim_dir_close, 0 },

@@ -95,11 +95,20 @@ void *talrt_svc_alloc_words(const void *ctx, uint64_t n, uint64_t u2, uint64_t u
 	return take(in, n * 8, ret);
 }
 
-void *talrt_svc_alloc_pair(const void *ctx, uint64_t u1, uint64_t u2, uint64_t u3, uintptr_t ret)
-{
-	(void)u1, (void)u2, (void)u3;
-	return take(instance(ctx), 16, ret);
-}
+/* Records of k words: tal_alloc_pair, tal_alloc_rec3 ... tal_alloc_rec8. */
+#define RECORD(name, k)                                                                              \
+	void *talrt_svc_alloc_##name(const void *ctx, uint64_t u1, uint64_t u2, uint64_t u3, uintptr_t ret) \
+	{                                                                                            \
+		(void)u1, (void)u2, (void)u3;                                                        \
+		return take(instance(ctx), 8 * (k), ret);                                            \
+	}
+RECORD(pair, 2)
+RECORD(rec3, 3)
+RECORD(rec4, 4)
+RECORD(rec5, 5)
+RECORD(rec6, 6)
+RECORD(rec7, 7)
+RECORD(rec8, 8)
 
 /* ---- directories: handles are (generation << 16 | slot + 1); 0 is a failed one ---- */
 

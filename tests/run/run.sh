@@ -46,9 +46,9 @@ stderr_has() { grep -qE -- "$1" "$tmp/err" || { cat "$tmp/err"; fail "stderr lac
 
 ex=$top/examples
 C=(--cert "$tmp/cert.pem")
-for e in hello sum checksum search sort depth find map list getpid filter; do mod "$e" "$ex/$e.tal"; done
+for e in hello sum checksum search sort depth find map list bst getpid filter; do mod "$e" "$ex/$e.tal"; done
 mod stats "$ex/stats.tal" "$ex/vec.tal"
-for e in deep hog divz; do mod "$e" "$here/src/$e.tal"; done
+for e in deep hog divz recs; do mod "$e" "$here/src/$e.tal"; done
 
 # -- every example, its output
 expect 0 'hello, world!\n14' "${C[@]}" "$tmp/hello.tlm" hello && pass "hello writes through the host"
@@ -69,6 +69,12 @@ expect 0 1000 "${C[@]}" "$tmp/deep.tlm" deep 1000 && pass "recursion within the 
 expect 0 4950 "${C[@]}" "$tmp/list.tlm" list_demo 100 && expect 0 0 "${C[@]}" "$tmp/list.tlm" list_demo 0 \
   && expect 1 '' "${C[@]}" --quota 65536 "$tmp/list.tlm" list_demo 100000 && stderr_has 'list.tal:[0-9]+:[0-9]+: trap: quota' \
   && expect 18 '' "${C[@]}" "$tmp/list.tlm" list_demo -1 && pass "linked list: build from the host's allocator, reverse, sum; quota"
+keys=$(seq 0 4999 | awk '{ printf "%s%d", (NR > 1 ? "," : ""), ($1 * 7919) % 1000 - 500 }')
+expect 0 5 "${C[@]}" "$tmp/bst.tlm" bst_distinct 5,3,8,3,1,5,9 && expect 0 0 "${C[@]}" "$tmp/bst.tlm" bst_distinct "" \
+  && expect 0 4 "${C[@]}" "$tmp/bst.tlm" bst_distinct -3,7,-3,0,7,2 && expect 0 1000 "${C[@]}" "$tmp/bst.tlm" bst_distinct "$keys" \
+  && expect 1 '' "${C[@]}" --quota 4096 "$tmp/bst.tlm" bst_distinct "$keys" && stderr_has 'bst.tal:[0-9]+:[0-9]+: trap: quota' \
+  && pass "search tree of three-word records from the host's allocator; quota"
+expect 0 33 "${C[@]}" "$tmp/recs.tlm" recs && pass "records of 3 to 8 words each get their whole size"
 "$B/talrun" "${C[@]}" "$tmp/getpid.tlm" getpid_loop 1000 >"$tmp/pid.out" 2>"$tmp/err" && pid=$(cat "$tmp/pid.out") \
   && [ $((pid % 1000)) -eq 0 ] && [ $((pid / 1000)) -gt 1 ] && pass "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))"
 # an Ethernet/IPv4/TCP packet: TTL $1, destination port $2 $3 (hex bytes)
