@@ -1300,9 +1300,13 @@ static void do_cmp(Ck *c, const TcInst *in)
 
 /*
 ** [refine] after cmp a, b a taken jb learns a < b, a fall-through learns
-** a >= b, and so on for ae, be, a, e, ne (unsigned compares of sizes are
-** exact); after test r, r of a nullable pointer, je learns r is null and
-** jne that it is not.
+** a >= b, and so on for ae, be, a, e, ne (the forms are unsigned values:
+** unsigned compares are exact).  A signed x <s y or x <=s y (l, ge, le, g
+** and their negations) learns x < y or x <= y only when x is a size: then
+** y, not below x, is not negative either, and on two values in [0, 2^63)
+** the signed and the unsigned order agree; of an x that may be negative
+** (a huge unsigned value) nothing is learnt.  After test r, r of a
+** nullable pointer, je learns r is null and jne that it is not.
 */
 static void refine(Ck *c, State *st, int cc, int taken)
 {
@@ -1316,6 +1320,10 @@ static void refine(Ck *c, State *st, int cc, int taken)
 		case CC_BE: facts_rel(&st->facts, a, b, TY_CLE); break;
 		case CC_A: facts_rel(&st->facts, b, a, TY_CLT); break;
 		case CC_E: facts_rel(&st->facts, a, b, TY_CEQ); break;
+		case CC_L: if (is_size(&st->facts, a)) facts_rel(&st->facts, a, b, TY_CLT); break;
+		case CC_GE: if (is_size(&st->facts, b)) facts_rel(&st->facts, b, a, TY_CLE); break;
+		case CC_LE: if (is_size(&st->facts, a)) facts_rel(&st->facts, a, b, TY_CLE); break;
+		case CC_G: if (is_size(&st->facts, b)) facts_rel(&st->facts, b, a, TY_CLT); break;
 		}
 	} else if (f->kind == FL_FUEL) {
 		if ((taken ? cc : cc ^ 1) == CC_AE) st->fueled = 1;
