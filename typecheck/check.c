@@ -2528,6 +2528,31 @@ static Graph site_graph(Ck *c, int (*keep)(const Site *))
 static int unguarded(const Site *s) { return !s->guarded; }
 static int unfueled(const Site *s) { return !s->fueled; }
 
+/*
+** [stack.entry] a host enters a module's entry point with rsp at or above
+** the stack limit it puts in the context, and promises STACK_GUARD bytes
+** below the limit, no more (the rest of its stack is for its services, or
+** is a small guard page that a frame could step over).  So an entry point
+** may need at most STACK_GUARD bytes of stack; deeper code checks the
+** stack first, which cuts its need.
+*/
+static void check_entries(Ck *c, const int64_t *need)
+{
+	const TalModule *m = &c->obj.mod;
+	for (uint32_t i = 0; i < m->nexports; i++) {
+		uint32_t off = talmod_export_offset(m, i), v = label_at(c, off);
+		if (!v || need[v - 1] <= STACK_GUARD) continue;
+		c->in = NULL;
+		c->ent = &c->t.ent[v - 1];
+		c->off = off;
+		report(c, "stack.entry", "the entry point '%s' may use %lld bytes of stack, but a host promises %d: "
+		       "check the stack (cmp rsp, [ctx]; jb tal_trap_stack) before going deeper",
+		       talmod_export_name(m, i), (long long)need[v - 1], STACK_GUARD);
+	}
+	c->ent = NULL;
+	c->off = -1;
+}
+
 static void check_stack(Ck *c)
 {
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
@@ -2535,6 +2560,7 @@ static void check_stack(Ck *c)
 	int64_t *need = xcalloc(g.n + 1, sizeof *need);
 	components(c, &g, stack_component, need);
 	check_guarded(c, need);
+	if (c->obj.is_module) check_entries(c, need);
 	free(g.first); free(g.edge); free(need);
 }
 

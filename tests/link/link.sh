@@ -93,6 +93,13 @@ echo precious >"$tmp/keep.tlm"
 (cd "$tmp" && "$tallink" -I "$runtime" -MD -o deps.tlm main.o vec.o) || fail "link with -MD"
 grep -q '^deps.tlm:.*tal_host.tali.*main.o vec.o' "$tmp/deps.d" && pass "-MD names the interface and the objects" || { cat "$tmp/deps.d"; fail "-MD"; }
 
+# -- [stack.entry] an entry point needs at most the 8 KiB a host promises below the limit
+link entry_ok 0 entry_ok.o && check_ok entry_ok && pass "[stack.entry] entry points within 8 KiB, or checking the stack, verify"
+link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
+  && grep -q "entry point 'far' may use 16384 bytes of stack, but a host promises 8192" "$tmp/entry_far.chk" \
+  && grep -q "entry point 'chain' may use 12296 bytes of stack" "$tmp/entry_far.chk" \
+  && pass "[stack.entry] entry points needing more than 8 KiB, in one frame or through a call, are rejected" || fail "stack.entry"
+
 # -- talcheck's own module checks: parts of a module that disagree
 (cd "$tmp" && "$tallink" --host "$here/hosts/alt_service.tali" -o alt_service.tlm usectx_alt.o) || fail "link against alt_service"
 (cd "$tmp" && "$tallink" --host "$here/hosts/alt_ctx.tali" -o alt_ctx.tlm konst.o) || fail "link against alt_ctx"
