@@ -172,6 +172,8 @@ typedef struct Ck {
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
 	const TyAnnot *inst;       /* a pending .inst [args] for its target     */
+	const TyAnnot *ann;        /* the coercion being applied: where its
+	                              coerce.* errors are reported           */
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
@@ -294,6 +296,11 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 		p.file = diag_source_file(c->d, ty_strof(&c->t, c->ent->file));
 		p.line = c->ent->line;
 		p.col = c->ent->col;
+	}
+	if (c->ann && c->ann->file && strncmp(rule, "coerce.", 7) == 0) {   /* the coercion's own line */
+		p.file = diag_source_file(c->d, ty_strof(&c->t, c->ann->file));
+		p.line = c->ann->line;
+		p.col = c->ann->col;
 	}
 	if (!p.file) p.file = diag_source(c->d, c->path, NULL, 0);
 	diag_error(c->d, p, "[%s] %s", rule, msg);
@@ -1407,8 +1414,10 @@ static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 	c->inst = NULL;
 	if (e && a) {
 		TyId q = X(c, e);
-		if (!q || N(c, q)->kind != TY_CODE) return report(c, "coerce.inst", "the target's type %s is not a code type", TYS(e)), 0;
-		e = inst_code(c, q, names_to_vars(c, a->args, 0), "coerce.inst");
+		c->ann = a;
+		if (!q || N(c, q)->kind != TY_CODE) report(c, "coerce.inst", "the target's type %s is not a code type", TYS(e)), e = 0;
+		else e = inst_code(c, q, names_to_vars(c, a->args, 0), "coerce.inst");
+		c->ann = NULL;
 	}
 	return e;
 }
@@ -1854,7 +1863,17 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 	return ty_subst(&c->o, mk(c, TY_CODE, 0, 0, 0, kids, n), &s);
 }
 
+static void coerce_at(Ck *c, const TyAnnot *a);
+
+/* A coercion; its errors are reported at its own line, not the instruction's. */
 static void coerce(Ck *c, const TyAnnot *a)
+{
+	c->ann = a;
+	coerce_at(c, a);
+	c->ann = NULL;
+}
+
+static void coerce_at(Ck *c, const TyAnnot *a)
 {
 	static const char *const name[] = { "", "fold", "unfold", "pack", "unpack", "inst", "subsume" };
 	char rule[32];
@@ -2636,13 +2655,15 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			c->block = label;
 		}
 		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
+		int before = c->errors;
 		for (uint32_t i = a; i < a1; i++)
 			if (!ann[c->annx[i]].edge || !label) coerce(c, &ann[c->annx[i]]);
-		int before = c->errors;
-		check_inst(c, in);
+		if (c->errors == before) check_inst(c, in);   /* (after a failed coercion it would only echo it) */
 		if (c->inst) {
+			c->ann = c->inst;
 			c->inst = NULL;
 			report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call");
+			c->ann = NULL;
 		}
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */
