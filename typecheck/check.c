@@ -2228,7 +2228,9 @@ static void annot_placed(Ck *c, const TyAnnot *a)
 	c->ent = NULL;
 	c->in = NULL;
 	c->off = a->offset < c->obj.sect[SEC_TEXT].n ? (int64_t)a->offset : -1;
+	c->ann = a;
 	report(c, "coerce.place", "a coercion at .text+%#x is not at an instruction", a->offset);
+	c->ann = NULL;
 	c->off = -1;
 }
 
