@@ -2661,12 +2661,12 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		for (uint32_t i = a; i < a1; i++)
 			if (!ann[c->annx[i]].edge || !label) coerce(c, &ann[c->annx[i]]);
 		if (c->errors == before) check_inst(c, in);   /* (after a failed coercion it would only echo it) */
-		if (c->inst) {
+		if (c->inst && c->errors == before) {   /* (not consumed: no branch, or an error came first) */
 			c->ann = c->inst;
-			c->inst = NULL;
 			report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call");
 			c->ann = NULL;
 		}
+		c->inst = NULL;
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */
 			if (c->errors > 20 || c->first) break;
