@@ -2311,6 +2311,153 @@ static int check_typedefs(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
+/*
+** [type.sort] every variable is used at the sort its binder gives it: a
+** type variable where a type goes (a register other than rsp, a stack
+** slot, a field, an element, a pointer's layout), a stack variable where a
+** stack goes (rsp, the rest of a stack, sptr), a size variable in an index
+** (S(e), an array's length, stack N, fuel N, a constraint); a type name's
+** arguments are at its parameters' sorts.  (A name's own sort, and a
+** variable no binder in sight binds, are left to the rules that use them.)
+*/
+enum { SORT_SCOPE = 64, SORT_DEPTH = 64 };
+typedef struct Sorts { StrId name[SORT_SCOPE]; uint8_t sort[SORT_SCOPE]; int n; StrId bad; TyId badty; int want, got; } Sorts;
+
+/* The sort of a type of this kind, or 0 for a variable, a name and the parts of types. */
+static int kind_sort(int kind)
+{
+	switch (kind) {
+	case TY_SNIL: case TY_SCONS: return TK_STACK;
+	case TY_ICONST: case TY_IADD: case TY_ISUB: case TY_IMUL: return TK_SIZE;
+	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64: case TY_ANY: case TY_SING: case TY_PTR:
+	case TY_CODE: case TY_EXISTS: case TY_MU: case TY_RECORD: case TY_ARRAY: case TY_SPTR: case TY_LIMIT: case TY_BUDGET:
+		return TK_TYPE;
+	default: return 0;
+	}
+}
+
+static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth);
+
+/*
+** The binders among t's first kids into scope; how many, or -1 when there
+** are too many or one name is bound twice (which the rules that use the
+** type report: the sorts are then not for this walk to judge).
+*/
+static int sort_bind(Ck *c, TyId t, Sorts *sc)
+{
+	int k = 0, first = sc->n;
+	while (k < N(c, t)->nkids && N(c, K(c, t, k))->kind == TY_BINDER) {
+		StrId v = N(c, K(c, t, k))->name;
+		for (int i = first; i < sc->n; i++)
+			if (sc->name[i] == v) return sc->n = first, -1;
+		if (sc->n == SORT_SCOPE) return sc->n = first, -1;
+		sc->name[sc->n] = v;
+		sc->sort[sc->n++] = (uint8_t)N(c, K(c, t, k))->flags;
+		k++;
+	}
+	return k;
+}
+
+static int sort_kids(Ck *c, TyId t, int from, int want, Sorts *sc, int depth)
+{
+	for (int i = from; i < N(c, t)->nkids; i++)
+		if (!sort_walk(c, K(c, t, i), want, sc, depth + 1)) return 0;
+	return 1;
+}
+
+/* 1 if t is well sorted where a `want` goes (0: anything), else 0 with sc->bad and what it is. */
+static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
+{
+	const TyNode *n = N(c, t);
+	int ok = 1, mark = sc->n, k;
+	if (!t || depth > SORT_DEPTH || --c->o.budget < 0) return 1;   /* (too deep to say: the rules that use it will) */
+	if (want && kind_sort(n->kind) && kind_sort(n->kind) != want) {
+		sc->badty = t, sc->want = want, sc->got = kind_sort(n->kind);
+		return 0;
+	}
+	switch (n->kind) {
+	case TY_VAR:
+		for (int i = sc->n; i-- > 0;)
+			if (sc->name[i] == n->name) {
+				if (want && sc->sort[i] != want) sc->bad = n->name, sc->want = want, sc->got = sc->sort[i], ok = 0;
+				break;
+			}
+		return ok;
+	case TY_NAME: {
+		uint32_t e = n->name < c->o.ntdef ? c->o.tdef[n->name] : 0;
+		TyId list = e ? c->t.ent[e - 1].type : 0;
+		for (int i = 0; ok && i < n->nkids; i++) {
+			int s = list && i < N(c, list)->nkids && N(c, K(c, list, i))->kind == TY_BINDER ? N(c, K(c, list, i))->flags : 0;
+			ok = sort_walk(c, K(c, t, i), s, sc, depth + 1);
+		}
+		return ok;
+	}
+	case TY_SING: case TY_STACKREQ: case TY_FUELREQ: case TY_IADD: case TY_ISUB: case TY_IMUL:
+	case TY_CLT: case TY_CLE: case TY_CEQ: case TY_CNE:
+		return sort_kids(c, t, 0, TK_SIZE, sc, depth);
+	case TY_PTR: case TY_RECORD: case TY_FIELD:
+		return sort_kids(c, t, 0, TK_TYPE, sc, depth);
+	case TY_ARRAY:
+		return sort_walk(c, K(c, t, 0), TK_TYPE, sc, depth + 1) && sort_walk(c, K(c, t, 1), TK_SIZE, sc, depth + 1);
+	case TY_SCONS:
+		return sort_walk(c, K(c, t, 0), TK_TYPE, sc, depth + 1) && sort_walk(c, K(c, t, 1), TK_STACK, sc, depth + 1);
+	case TY_SPTR:
+		return sort_kids(c, t, 0, TK_STACK, sc, depth);
+	case TY_REG:
+		return sort_kids(c, t, 0, n->flags == R_RSP ? TK_STACK : TK_TYPE, sc, depth);
+	case TY_MU:
+		if (sc->n == SORT_SCOPE) return 1;
+		sc->name[sc->n] = n->name, sc->sort[sc->n++] = TK_TYPE;
+		ok = sort_kids(c, t, 0, TK_TYPE, sc, depth);
+		break;
+	case TY_CODE: case TY_EXISTS:   /* their constraints, registers, clauses and body say their sorts */
+		if ((k = sort_bind(c, t, sc)) >= 0) ok = sort_kids(c, t, k, 0, sc, depth);
+		break;
+	case TY_LIST:
+		return sort_kids(c, t, 0, 0, sc, depth);
+	default:
+		return 1;
+	}
+	sc->n = mark;
+	return ok;
+}
+
+static const char *sort_name(int s) { return s == TK_TYPE ? "type" : s == TK_STACK ? "stack" : "size"; }
+
+/*
+** The types of the declarations: labels, imports, exports, objects, and
+** the bodies of typedefs (their parameters in scope).  Types are
+** hash-consed, so a type that many labels share is walked once.
+*/
+static void check_sorts(Ck *c)
+{
+	Marks seen;
+	marks_init(&seen, c->t.nnode);
+	c->in = NULL;
+	c->off = -1;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		Sorts sc = { .n = 0 };
+		TyId t = e->type;
+		if (!t || (e->kind != E_TYPEDEF && marks_has(&seen, t))) continue;
+		if (e->kind == E_TYPEDEF) {
+			if (sort_bind(c, t, &sc) < 0 || sc.n == N(c, t)->nkids) continue;   /* (abstract: no body) */
+			t = K(c, t, N(c, t)->nkids - 1);
+		} else marks_set(&seen, t);
+		c->o.budget = TYOPS_BUDGET;
+		if (sort_walk(c, t, e->kind == E_TYPEDEF ? 0 : TK_TYPE, &sc, 0)) continue;
+		c->ent = e;
+		if (sc.bad)
+			report(c, "type.sort", "in the type of '%s', '%s' is a %s variable where a %s goes",
+			       ty_strof(&c->t, e->name), ty_strof(&c->t, sc.bad), sort_name(sc.got), sort_name(sc.want));
+		else
+			report(c, "type.sort", "in the type of '%s', %s is a %s where a %s goes",
+			       ty_strof(&c->t, e->name), TYS(sc.badty), sort_name(sc.got), sort_name(sc.want));
+	}
+	c->ent = NULL;
+	marks_free(&seen);
+}
+
 /* Does a layout hold only integers (whose initial bytes need no checking)? */
 static int plain_data(Ck *c, TyId t, int depth)
 {
@@ -2864,7 +3011,10 @@ static int before_blocks(Ck *c)
 	if (c->obj.is_module) module_fields(c);
 	reloc_names(c);
 	if (check_relocs(c, !c->first) != 0) return -1;
-	return place_labels(c) == 0 && check_typedefs(c) == 0 ? 0 : -1;
+	if (place_labels(c) != 0 || check_typedefs(c) != 0) return -1;
+	int before = c->errors;
+	check_sorts(c);
+	return c->errors == before ? 0 : -1;
 }
 
 /* One run over the file: the errors, or -1 if it could not be read (reported). */
