@@ -2368,9 +2368,9 @@ static int sort_kids(Ck *c, TyId t, int from, int want, Sorts *sc, int depth)
 /* 1 if t is well sorted where a `want` goes (0: anything), else 0 with sc->bad and what it is. */
 static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 {
-	const TyNode *n = N(c, t);
 	int ok = 1, mark = sc->n, k;
 	if (!t || depth > SORT_DEPTH || --c->o.budget < 0) return 1;   /* (too deep to say: the rules that use it will) */
+	const TyNode *n = N(c, t);
 	if (want && kind_sort(n->kind) && kind_sort(n->kind) != want) {
 		sc->badty = t, sc->want = want, sc->got = kind_sort(n->kind);
 		return 0;
