@@ -2711,8 +2711,7 @@ static void check_entries(Ck *c, const int64_t *need)
 		uint32_t off = talmod_export_offset(m, i), v = label_at(c, off);
 		if (!v || need[v - 1] <= STACK_GUARD) continue;
 		c->in = NULL;
-		c->ent = &c->t.ent[v - 1];
-		c->off = off;
+		c->ent = &c->t.ent[v - 1];   /* reported at its declaration, as stack.depth is */
 		report(c, "stack.entry", "the entry point '%s' may use %lld bytes of stack, but a host promises %d: "
 		       "check the stack (cmp rsp, [ctx]; jb tal_trap_stack) before going deeper",
 		       talmod_export_name(m, i), (long long)need[v - 1], STACK_GUARD);

@@ -96,7 +96,7 @@ grep -q '^deps.tlm:.*tal_host.tali.*main.o vec.o' "$tmp/deps.d" && pass "-MD nam
 # -- [stack.entry] an entry point needs at most the 8 KiB a host promises below the limit
 link entry_ok 0 entry_ok.o && check_ok entry_ok && pass "[stack.entry] entry points within 8 KiB, or checking the stack, verify"
 link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
-  && grep -q "entry point 'far' may use 16384 bytes of stack, but a host promises 8192" "$tmp/entry_far.chk" \
+  && grep -q "entry_far.tal:7:9: error: \[stack.entry\] the entry point 'far' may use 16384 bytes of stack, but a host promises 8192" "$tmp/entry_far.chk" \
   && grep -q "entry point 'chain' may use 12296 bytes of stack" "$tmp/entry_far.chk" \
   && pass "[stack.entry] entry points needing more than 8 KiB, in one frame or through a call, are rejected" || fail "stack.entry"
 
