@@ -79,6 +79,9 @@ enum { GUARD_DECLARED = 1, GUARD_CHECKED };
 /* `fueled`: after a fuel check in the block (kernel profile). */
 typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth; } Site;
 
+/* Names an .unpack gives that later coercions of its block may use. */
+enum { ALIAS_MAX = 16 };
+
 /*
 ** A set of .text offsets, one bit each, with the members below each
 ** 64-bit word counted once it is built (marks_rank is then O(1)): where
@@ -174,6 +177,8 @@ typedef struct Ck {
 	const TyAnnot *inst;       /* a pending .inst [args] for its target     */
 	const TyAnnot *ann;        /* the coercion being applied: where its
 	                              coerce.* errors are reported           */
+	StrId said[ALIAS_MAX], meant[ALIAS_MAX];   /* names .unpack gave in this block, */
+	int nalias;                /* and the new variables they name     */
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
@@ -1807,14 +1812,19 @@ static TyId unroll(Ck *c, TyId mu)
 
 /*
 ** A coercion has no binders of its own: a bare name in it that no
-** .typedef defines is a variable of the label around it.
+** .typedef defines is a variable of the label around it, or the variable
+** an earlier .unpack of the block introduced under that name (the latest).
 */
 static TyId names_to_vars(Ck *c, TyId id, int depth)
 {
 	if (!id || depth > 64 || --c->o.budget < 0) return id;
 	const TyNode *n = N(c, id);
-	if (n->kind == TY_NAME && !n->nkids && (n->name >= c->o.ntdef || !c->o.tdef[n->name]))
-		return mk(c, TY_VAR, 0, n->name, 0, NULL, 0);
+	if (n->kind == TY_NAME && !n->nkids && (n->name >= c->o.ntdef || !c->o.tdef[n->name])) {
+		StrId v = n->name;
+		for (int i = c->nalias; i-- > 0;)
+			if (c->said[i] == v) { v = c->meant[i]; break; }
+		return mk(c, TY_VAR, 0, v, 0, NULL, 0);
+	}
 	int nk = n->nkids, changed = 0;
 	TyId kids[64];
 	if (nk > 64) return id;
@@ -1917,9 +1927,13 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 			s.sort[i] = N(c, K(c, q, i))->flags;
 			TyId w = K(c, args, i);
 			if (a->op == A_UNPACK) {
-				/* a new rigid variable, named after the binder the code gave */
-				StrId fresh = ty_fresh(&c->o, ty_strof(&c->t, N(c, w)->name));
+				/* a new rigid variable, named after the binder the code gave;
+				   later coercions of the block may call it by that name */
+				StrId said = N(c, K(c, a->args, i))->name, fresh = ty_fresh(&c->o, ty_strof(&c->t, said));
 				w = mk(c, TY_VAR, 0, fresh, 0, NULL, 0);
+				if (c->nalias == ALIAS_MAX) memmove(c->said, c->said + 1, (ALIAS_MAX - 1) * sizeof *c->said),
+				                            memmove(c->meant, c->meant + 1, (ALIAS_MAX - 1) * sizeof *c->meant), c->nalias--;
+				c->said[c->nalias] = said, c->meant[c->nalias++] = fresh;
 				if (s.sort[i] == TK_SIZE)
 					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
 			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, w))) {
@@ -2800,6 +2814,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			if (off >= to) { c->st.live = 0; break; }   /* (the first run checks below that off is to) */
 			const Code *p = code_of(c, e->type);
 			if (p) entry_state(c, p, &c->st);
+			c->nalias = 0;   /* a block's names are its own */
 			c->block = label;
 		}
 		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
