@@ -1931,8 +1931,11 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 				   later coercions of the block may call it by that name */
 				StrId said = N(c, K(c, a->args, i))->name, fresh = ty_fresh(&c->o, ty_strof(&c->t, said));
 				w = mk(c, TY_VAR, 0, fresh, 0, NULL, 0);
-				if (c->nalias == ALIAS_MAX) memmove(c->said, c->said + 1, (ALIAS_MAX - 1) * sizeof *c->said),
-				                            memmove(c->meant, c->meant + 1, (ALIAS_MAX - 1) * sizeof *c->meant), c->nalias--;
+				if (c->nalias == ALIAS_MAX) {   /* the oldest name goes */
+					memmove(c->said, c->said + 1, (ALIAS_MAX - 1) * sizeof *c->said);
+					memmove(c->meant, c->meant + 1, (ALIAS_MAX - 1) * sizeof *c->meant);
+					c->nalias--;
+				}
 				c->said[c->nalias] = said, c->meant[c->nalias++] = fresh;
 				if (s.sort[i] == TK_SIZE)
 					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
