@@ -4,8 +4,9 @@
 ** An instance owns a stack (a guard page below it, and one above, where a
 ** read past the first frame would go), a memory quota (reserved address
 ** space, zero pages until used) and a copy of the data template.  A call
-** switches to the instance's stack; a trap - a stub of a tal_trap_* service, a service that gives up (quota), or a hardware fault
-** in the module (division by zero, the stack's guard page) - unwinds to
+** switches to the instance's stack; a trap - a stub of a tal_trap_*
+** service, a service that gives up (quota), or a hardware fault in the
+** module (division by zero, the stack's guard page) - unwinds to
 ** talrt_call with siglongjmp and is reported with where it was taken.
 */
 #define _GNU_SOURCE
@@ -67,9 +68,10 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	in->guarded = lim && lim->guard_blocks;
 	if (in->guarded) {
 		/* a block of n bytes takes n / page + 2 pages at most, and blocks take 16 bytes
-		   of the quota at least; past GUARD_MAP_MAX, running out is the quota trap */
-		size_t blocks = in->heap_len / 16 + 1;
-		in->heap_map = in->heap_len < GUARD_MAP_MAX / (page / 8 + 1) ? in->heap_len + 2 * blocks * page : GUARD_MAP_MAX;
+		   of the quota at least; past GUARD_MAP_MAX, running out is the quota trap
+		   (no wrap: heap_len is at most LIMIT_MAX) */
+		size_t want = in->heap_len + 2 * (in->heap_len / 16 + 1) * page;
+		in->heap_map = want < GUARD_MAP_MAX ? want : GUARD_MAP_MAX;
 		if (in->heap_map < in->heap_len + 2 * page) in->heap_map = in->heap_len + 2 * page;
 	}
 	in->heap = mmap(NULL, in->heap_map, in->guarded ? PROT_NONE : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
