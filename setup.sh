@@ -20,6 +20,7 @@ PACKAGES=(
   qemu-system-x86 busybox-static cpio    # the kernel shim's test: a qemu guest with a busybox initramfs
   keyutils                           # the kernel shim: inspecting keyrings (keyctl)
   strace                             # tests: talcheck reads the module it signs once
+  python3                            # tests: reading the SARIF log talcheck writes
 )
 
 missing=()

@@ -152,7 +152,7 @@ static void marks_free(Marks *m)
 typedef struct Ck {
 	const char *path;
 	Diag *d;
-	FILE *json;
+	const TcSink *sink;        /* findings for machines, or NULL            */
 	TcObject obj;
 	TyTable t;
 	LineTable lt;              /* decoded at the first report (load checks it) */
@@ -244,18 +244,6 @@ static void state_text(Ck *c, const State *st, char *buf, size_t cap)
 	}
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-		else if (ch < 32) fprintf(f, "\\u%04x", ch);
-		else fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 /* The source position of a .text offset, through the line table. */
 static Pos src_pos(Ck *c, uint32_t off)
 {
@@ -315,24 +303,11 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 		diag_note(c->d, none, "at .text+%#x: %s    %s", c->in->off, bytes, insn);
 		if (c->st.live) diag_note(c->d, none, "state: %s", state);
 	}
-	if (c->json) {
-		fputs("{\"file\": ", c->json);
-		json_str(c->json, diag_file(c->d, p.file) ? diag_file(c->d, p.file) : c->path);
-		fprintf(c->json, ", \"line\": %u, \"column\": %u, \"rule\": ", p.line, p.col);
-		json_str(c->json, rule);
-		fputs(", \"message\": ", c->json);
-		json_str(c->json, msg);
-		if (!c->in && c->off >= 0) fprintf(c->json, ", \"offset\": %lld", (long long)c->off);
-		if (c->in) {
-			fprintf(c->json, ", \"offset\": %u, \"bytes\": ", c->in->off);
-			json_str(c->json, bytes);
-			fputs(", \"instruction\": ", c->json);
-			json_str(c->json, insn);
-			fputs(", \"state\": ", c->json);
-			json_str(c->json, state);
-		}
-		fputs("}\n", c->json);
-		fflush(c->json);
+	if (c->sink) {
+		const char *file = diag_file(c->d, p.file);
+		TcFinding x = { file ? file : c->path, p.line, p.col, rule, msg, c->in ? (long long)c->in->off : c->off,
+		                bytes, c->in ? insn : NULL, state };
+		c->sink->found(c->sink->arg, &x);
 	}
 	return 0;
 }
@@ -2880,7 +2855,7 @@ static Ck *ck_fork(const Ck *c)
 	w->lt_read = 0;
 	w->errors = 0;
 	w->first = 1;
-	w->json = NULL;
+	w->sink = NULL;
 	return w;
 }
 
@@ -3035,12 +3010,12 @@ static int before_blocks(Ck *c)
 }
 
 /* One run over the file: the errors, or -1 if it could not be read (reported). */
-static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile, int first)
+static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, int first)
 {
 	Ck *c = xcalloc(1, sizeof *c);
 	c->path = path;
 	c->d = d;
-	c->json = json;
+	c->sink = sink;
 	c->kernel = profile == TC_PROFILE_KERNEL;
 	c->off = -1;
 	c->first = first;
@@ -3100,13 +3075,13 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 ** message, and the order of the messages, is the same whatever the
 ** threads did.  A file that cannot be read is reported by the first.
 */
-int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile)
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile)
 {
-	int r = check_run(path, image, len, d, json, profile, 1);
-	return r > 0 ? check_run(path, image, len, d, json, profile, 0) : r;
+	int r = check_run(path, image, len, d, sink, profile, 1);
+	return r > 0 ? check_run(path, image, len, d, sink, profile, 0) : r;
 }
 
-int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len)
+int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len)
 {
 	uint8_t *p;
 	size_t n;
@@ -3116,7 +3091,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t 
 		diag_fatal(d, "%s", err);
 		return -1;
 	}
-	int r = tc_check_image(path, p, n, d, json, profile);
+	int r = tc_check_image(path, p, n, d, sink, profile);
 	if (image) *image = p, *len = n;
 	else tc_unread(p, n);
 	return r;

@@ -27,6 +27,7 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  --json                     also write each diagnostic as a JSON line on standard output\n"
+	"  --sarif FILE               also write every diagnostic into FILE as a SARIF 2.1.0 log\n"
 	"  -v                         say what was verified\n"
 	"  -j N                       check with N threads (default 0: one per processor, for\n"
 	"                             files with 64 KiB of code or more per thread); same results\n"
@@ -45,11 +46,11 @@ static const char usage[] =
 	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error,\n"
 	"or a file that is not a well-formed TAL object.\n";
 
-enum { O_HELP = 256, O_VERSION, O_JSON, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE, O_PROFILE };
+enum { O_HELP = 256, O_VERSION, O_JSON, O_SARIF, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE, O_PROFILE };
 
 typedef struct Opts {
 	int json, verbose, color, profile;
-	const char *key, *cert, *out;
+	const char *key, *cert, *out, *sarif;
 	int want_digest;
 	uint8_t digest[32];
 } Opts;
@@ -78,9 +79,10 @@ static int parse_digest(const char *hex, uint8_t out[32])
 ** After a file verified: its module's interface must be the one required,
 ** and with --sign the module gets its signature.  The attestation names
 ** this verifier and the digest of the interface the module was checked
-** against: the one embedded in it.  0, 1 (refused) or 2 (I/O, keys).
+** against: the one embedded in it.  0, 1 (refused) or 2 (I/O, keys);
+** why says why it was refused.
 */
-static int after_verified(const Opts *o, const char *path, const uint8_t *p, size_t n)
+static int after_verified(const Opts *o, const char *path, const uint8_t *p, size_t n, char *why, size_t cap)
 {
 	if (!o->want_digest && !o->key) return 0;
 	uint8_t dig[32], *out = NULL;
@@ -88,13 +90,15 @@ static int after_verified(const Opts *o, const char *path, const uint8_t *p, siz
 	TalModule m;
 	int r = 0;
 	if (talmod_parse(&m, p, n, err, sizeof err) != 0) {
-		fprintf(stderr, "%s: error: only a module (tallink's output, not signed yet) can be %s: %s\n", path,
-		        o->key ? "signed" : "checked against an interface digest", err);
+		snprintf(why, cap, "only a module (tallink's output, not signed yet) can be %s: %s",
+		         o->key ? "signed" : "checked against an interface digest", err);
+		fprintf(stderr, "%s: error: %s\n", path, why);
 		return 1;
 	}
 	talsig_sha256(p + m.iface_off, m.iface_size, dig);
 	if (o->want_digest && memcmp(dig, o->digest, 32) != 0) {
-		fprintf(stderr, "%s: error: the module was linked against another host interface than the one required\n", path);
+		snprintf(why, cap, "the module was linked against another host interface than the one required");
+		fprintf(stderr, "%s: error: %s\n", path, why);
 		r = 1;
 	} else if (o->key) {
 		size_t outlen = 0;
@@ -112,11 +116,42 @@ static int after_verified(const Opts *o, const char *path, const uint8_t *p, siz
 	return r;
 }
 
+/* Each finding as a JSON line (--json) and into the SARIF log (--sarif). */
+typedef struct Found { const Opts *o; TcSarif *sarif; const char *path; } Found;
+
+static void found(void *arg, const TcFinding *x)
+{
+	const Found *f = arg;
+	if (f->o->json) tc_json_line(stdout, x);
+	if (f->sarif) tc_sarif_result(f->sarif, f->path, x);
+}
+
+/* What a diagnostic said, as plain text: colours and "talcheck: [fatal] error: " taken out, its first line. */
+static const char *plain(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r;) {
+		if (*r == '\033' && r[1] == '[') {   /* ESC [ ... m */
+			r += 2;
+			while (*r && *r != 'm') r++;
+			if (*r) r++;
+		} else *w++ = *r++;
+	}
+	*w = 0;
+	static const char *const tags[] = { "talcheck: error: ", "talcheck: fatal error: " };
+	for (int i = 0; i < 2; i++)
+		if (strncmp(s, tags[i], strlen(tags[i])) == 0) memmove(s, s + strlen(tags[i]), strlen(s + strlen(tags[i])) + 1);
+	char *nl = strchr(s, '\n');
+	if (nl) *nl = 0;
+	return s[0] ? s : "the file could not be checked";
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, O_HELP }, { "version", no_argument, NULL, O_VERSION },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "sarif", required_argument, NULL, O_SARIF },
 		{ "fdiagnostics-color", optional_argument, NULL, O_COLOR },
 		{ "sign", required_argument, NULL, O_SIGN }, { "cert", required_argument, NULL, O_CERT },
 		{ "interface-digest", required_argument, NULL, O_DIGEST },
@@ -140,6 +175,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_JSON: o.json = 1; break;
+		case O_SARIF: o.sarif = optarg; break;
 		case O_SIGN: o.key = optarg; break;
 		case O_CERT: o.cert = optarg; break;
 		case O_DIGEST:
@@ -173,25 +209,47 @@ int main(int argc, char **argv)
 	if (optind == argc) return bad_usage("no input file", NULL);
 	if (o.key && (!o.out || optind + 1 != argc)) return bad_usage("--sign signs one module into the file named by -o", NULL);
 	if (!o.key && (o.out || o.cert)) return bad_usage("-o and --cert go with --sign", NULL);
+	TcSarif sarif;
+	if (o.sarif) tc_sarif_init(&sarif);
 	int status = 0;
 	for (int i = optind; i < argc; i++) {
 		Diag d;
 		diag_init(&d, "talcheck", o.color);
 		d.max_errors = 0;
+		Found f = { &o, o.sarif ? &sarif : NULL, argv[i] };
+		TcSink sink = { found, &f };
+		char *said = NULL;   /* with --sarif: what the diagnostics said, for a file not checked */
+		size_t nsaid = 0;
+		FILE *keep = d.out;
+		if (o.sarif && !(d.out = open_memstream(&said, &nsaid))) d.out = keep;
 		uint8_t *p = NULL;   /* the bytes checked are the bytes signed */
 		size_t len = 0;
-		int n = tc_check_object(argv[i], &d, o.json ? stdout : NULL, o.profile, &p, &len);
+		int n = tc_check_object(argv[i], &d, o.json || o.sarif ? &sink : NULL, o.profile, &p, &len);
+		if (d.out != keep) {
+			fclose(d.out);
+			fputs(said, keep);
+		}
 		diag_free(&d);
+		char why[1024] = "";
 		if (n == 0) {
-			int r = after_verified(&o, argv[i], p, len);
+			int r = after_verified(&o, argv[i], p, len, why, sizeof why);
 			n = r == 0 ? 0 : r == 1 ? -2 : -1;
 		}
 		tc_unread(p, len);
+		if (o.sarif && n < 0) tc_sarif_notification(&sarif, argv[i], why[0] ? why : plain(said ? said : ""));
+		free(said);
 		if (n == -1) status = 2;
 		else if (n == -2) status = status ? status : 1;
 		else if (n > 0 && status < 1) status = 1;
 		if (n == 0 && o.verbose) fprintf(stderr, "%s: verified%s\n", argv[i], o.key ? " and signed" : "");
 		else if (o.key && n != 0) fprintf(stderr, "%s: not signed\n", argv[i]);
+	}
+	if (o.sarif) {
+		if (tc_sarif_write(&sarif, o.sarif, TAL_VERSION, status != 2) != 0) {
+			fprintf(stderr, "talcheck: error: cannot write '%s': %s\n", o.sarif, strerror(errno));
+			status = 2;
+		}
+		tc_sarif_free(&sarif);
 	}
 	return status;
 }

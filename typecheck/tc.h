@@ -326,15 +326,31 @@ StrId ty_fresh(TyOps *o, const char *hint);
 /* ---- check.c: the checker ---- */
 
 /*
+** A rejection as the checker reports it, for machines (report.c): where
+** in the source (the object's path when no source is known; line and
+** column 0 when unknown), the rule and the message, and the instruction
+** when there is one (insn NULL otherwise; offset -1 when no .text offset).
+*/
+typedef struct TcFinding {
+	const char *file;
+	unsigned line, col;
+	const char *rule, *message;
+	long long offset;
+	const char *bytes, *insn, *state;
+} TcFinding;
+/* Where findings go besides the diagnostics: found(arg, finding), called as each is reported. */
+typedef struct TcSink { void (*found)(void *arg, const TcFinding *x); void *arg; } TcSink;
+
+/*
 ** Verify one object or module: decode all of .text and check every
-** instruction against the types.  Reports through d (and as JSON lines on
-** `json` if not NULL); returns the number of errors, or -1 when the file
+** instruction against the types.  Reports through d (and to `sink` if
+** not NULL); returns the number of errors, or -1 when the file
 ** cannot be read or is not one (reported).  The file is read once
 ** (tc_read); with `image` the caller gets those bytes (to give back with
 ** tc_unread), so that what it signs or runs is exactly what was checked.
 ** tc_check_image checks bytes already in memory.
 */
-int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t **image, size_t *len);
+int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len);
 /*
 ** Threads for the blocks of one file: n of them, or with 0 one per
 ** processor when the code is large enough (64 KiB a thread).  The
@@ -342,7 +358,7 @@ int tc_check_object(const char *path, Diag *d, FILE *json, int profile, uint8_t 
 ** should any thread find an error, the file is checked again in one.
 */
 void tc_set_jobs(int n);
-int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, FILE *json, int profile);
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile);
 
 /*
 ** Profiles: what is checked beyond memory and control-flow safety.  The
@@ -350,5 +366,25 @@ int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, 
 ** fuel down: [fuel.loop], [fuel.indirect]) and division ([div.zero]).
 */
 enum { TC_PROFILE_USER = 0, TC_PROFILE_KERNEL = 1 };
+
+/* ---- report.c: findings for machines ---- */
+
+/* One finding as one line of JSON (--json): file, line, column, rule, message, offset, bytes, instruction, state. */
+void tc_json_line(FILE *f, const TcFinding *x);
+
+/* A SARIF 2.1.0 log (--sarif), gathered as findings come and written whole at the end. */
+typedef struct TcSarif {
+	FILE *res, *note;           /* the results and notifications so far */
+	char *resbuf, *notebuf;
+	size_t reslen, notelen;
+	unsigned nres, nnote;
+	char **rules; unsigned nrules, caprules;   /* rule ids, in the order first seen */
+	int broken;                 /* out of memory: the log cannot be written */
+} TcSarif;
+void tc_sarif_init(TcSarif *s);
+void tc_sarif_result(TcSarif *s, const char *object, const TcFinding *x);
+void tc_sarif_notification(TcSarif *s, const char *object, const char *message);
+int tc_sarif_write(TcSarif *s, const char *path, const char *version, int ok);
+void tc_sarif_free(TcSarif *s);
 
 #endif

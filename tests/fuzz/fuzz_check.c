@@ -19,15 +19,26 @@
 
 static FILE *devnull;
 
+/* Findings are written as --json and --sarif would, to exercise those writers too. */
+static void found(void *arg, const TcFinding *x)
+{
+	tc_json_line(devnull, x);
+	tc_sarif_result(arg, "fuzz.o", x);
+}
+
 static int check(const uint8_t *data, size_t size, int jobs)
 {
+	TcSarif sarif;
+	tc_sarif_init(&sarif);
+	TcSink sink = { found, &sarif };
 	Diag d;
 	diag_init(&d, "talcheck", COLOR_NEVER);
 	d.out = devnull;
 	d.max_errors = 20;
 	tc_set_jobs(jobs);
-	int r = tc_check_image("fuzz.o", data, size, &d, devnull, (size & 1) ? TC_PROFILE_KERNEL : TC_PROFILE_USER);
+	int r = tc_check_image("fuzz.o", data, size, &d, &sink, (size & 1) ? TC_PROFILE_KERNEL : TC_PROFILE_USER);
 	diag_free(&d);
+	tc_sarif_free(&sarif);
 	return r;
 }
 
