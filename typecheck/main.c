@@ -236,7 +236,8 @@ int main(int argc, char **argv)
 			n = r == 0 ? 0 : r == 1 ? -2 : -1;
 		}
 		tc_unread(p, len);
-		if (o.sarif && n < 0) tc_sarif_notification(&sarif, argv[i], why[0] ? why : plain(said ? said : ""));
+		char none[] = "";
+		if (o.sarif && n < 0) tc_sarif_notification(&sarif, argv[i], why[0] ? why : plain(said ? said : none));
 		free(said);
 		if (n == -1) status = 2;
 		else if (n == -2) status = status ? status : 1;
