@@ -105,10 +105,12 @@ static int after_verified(const Opts *o, const char *path, const uint8_t *p, siz
 		/* the attestation names the verifier and the profile it checked */
 		const char *who = o->profile == TC_PROFILE_KERNEL ? "talcheck " TAL_VERSION " kernel" : "talcheck " TAL_VERSION;
 		if (talsig_sign(p, n, dig, who, o->key, o->cert, &out, &outlen, err, sizeof err) != 0) {
-			fprintf(stderr, "talcheck: error: cannot sign '%s': %s\n", path, err);
+			snprintf(why, cap, "cannot sign '%s': %s", path, err);
+			fprintf(stderr, "talcheck: error: %s\n", why);
 			r = 2;
 		} else if (atomic_write(o->out, out, outlen) != 0) {
-			fprintf(stderr, "talcheck: error: cannot write '%s': %s\n", o->out, strerror(errno));
+			snprintf(why, cap, "cannot write '%s': %s", o->out, strerror(errno));
+			fprintf(stderr, "talcheck: error: %s\n", why);
 			r = 2;
 		}
 	}
