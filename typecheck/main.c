@@ -229,6 +229,7 @@ int main(int argc, char **argv)
 		int n = tc_check_object(argv[i], &d, o.json || o.sarif ? &sink : NULL, o.profile, &p, &len);
 		if (d.out != keep) {
 			fclose(d.out);
+			d.out = keep;
 			fputs(said, keep);
 		}
 		diag_free(&d);
