@@ -29,14 +29,9 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void tc_json_line(FILE *f, const TcFinding *x)
+/* The keys both formats give about the instruction: offset (when known), bytes, instruction, state. */
+static void instruction_keys(FILE *f, const TcFinding *x)
 {
-	fputs("{\"file\": ", f);
-	json_str(f, x->file);
-	fprintf(f, ", \"line\": %u, \"column\": %u, \"rule\": ", x->line, x->col);
-	json_str(f, x->rule);
-	fputs(", \"message\": ", f);
-	json_str(f, x->message);
 	if (x->offset >= 0) fprintf(f, ", \"offset\": %lld", x->offset);
 	if (x->insn) {
 		fputs(", \"bytes\": ", f);
@@ -46,6 +41,17 @@ void tc_json_line(FILE *f, const TcFinding *x)
 		fputs(", \"state\": ", f);
 		json_str(f, x->state);
 	}
+}
+
+void tc_json_line(FILE *f, const TcFinding *x)
+{
+	fputs("{\"file\": ", f);
+	json_str(f, x->file);
+	fprintf(f, ", \"line\": %u, \"column\": %u, \"rule\": ", x->line, x->col);
+	json_str(f, x->rule);
+	fputs(", \"message\": ", f);
+	json_str(f, x->message);
+	instruction_keys(f, x);
 	fputs("}\n", f);
 	fflush(f);
 }
@@ -109,15 +115,7 @@ void tc_sarif_result(TcSarif *s, const char *object, const TcFinding *x)
 	}
 	fputs("}}], \"properties\": {\"object\": ", f);
 	json_str(f, object);
-	if (x->offset >= 0) fprintf(f, ", \"offset\": %lld", x->offset);
-	if (x->insn) {
-		fputs(", \"bytes\": ", f);
-		json_str(f, x->bytes);
-		fputs(", \"instruction\": ", f);
-		json_str(f, x->insn);
-		fputs(", \"state\": ", f);
-		json_str(f, x->state);
-	}
+	instruction_keys(f, x);
 	fputs("}}", f);
 }
 
