@@ -234,4 +234,28 @@ if [ "$have_time" -eq 1 ]; then
 else
 	echo "/usr/bin/time not found (Debian package time): no peak memory"
 fi
+
+# 5. Where the time goes, as talcheck --stats tells it: the median of each
+# phase over BENCH_RUNS runs (default 5), by default and in one thread.
+# Only the blocks are checked in threads; the other phases run in one.
+echo
+runs=${BENCH_RUNS:-5}
+echo "where talcheck's time goes on the $(lbl "${sizes[$last]}") program (talcheck --stats, median of $runs runs, milliseconds):"
+printf '  %-8s %8s %8s %15s %18s %8s %17s %8s %14s\n' how total reading "type sections" "before the blocks" blocks "after the blocks" threads "one-thread %"
+for how in default "-j 1"; do
+	j=()
+	[ "$how" = default ] || j=(-j 1)
+	for _ in $(seq "$runs"); do
+		"$talcheck" --stats "${j[@]}" "$big.o" 2>&1 >/dev/null || fail "talcheck --stats $how failed"
+	done >"$tmp/stats"
+	threads=$(sed -n 's/.* \([0-9]*\) threads\{0,1\}$/\1/p' "$tmp/stats" | sort -n | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+	sed -n 's/^.*: stats: \([0-9.]*\) ms (.*): reading \([0-9.]*\), type sections \([0-9.]*\), before the blocks \([0-9.]*\), blocks \([0-9.]*\), after the blocks \([0-9.]*\)$/\1 \2 \3 \4 \5 \6/p' "$tmp/stats" >"$tmp/times"
+	[ "$(wc -l <"$tmp/times")" -eq "$runs" ] || fail "talcheck --stats printed $(wc -l <"$tmp/times") lines of times for $runs runs"
+	read -r tt tr tl tb tk ta < <(for col in 1 2 3 4 5 6; do
+		cut -d' ' -f"$col" "$tmp/times" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+	done | paste -sd' ')
+	awk -v h="$how" -v t="$tt" -v r="$tr" -v l="$tl" -v b="$tb" -v k="$tk" -v a="$ta" -v n="$threads" \
+		'BEGIN { printf "  %-8s %8.2f %8.2f %15.2f %18.2f %8.2f %17.2f %8s %13.0f%%\n", h, t, r, l, b, k, a, n, (t > 0 ? 100 * (r + l + b + a) / t : 0) }'
+done
+echo "  (one-thread %: reading, the type sections, and what comes before and after the blocks, of the total)"
 exit 0

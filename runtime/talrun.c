@@ -213,7 +213,7 @@ int main(int argc, char **argv)
 	if (o.verify) {   /* read once: what runs is what was checked */
 		Diag d;
 		diag_init(&d, "talrun", COLOR_AUTO);
-		int n = tc_check_object(path, &d, NULL, TC_PROFILE_USER, &bytes, &len);
+		int n = tc_check_object(path, &d, NULL, TC_PROFILE_USER, &bytes, &len, NULL);
 		diag_free(&d);
 		if (n != 0) {
 			tc_unread(bytes, len);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -153,6 +154,7 @@ typedef struct Ck {
 	const char *path;
 	Diag *d;
 	const TcSink *sink;        /* findings for machines, or NULL            */
+	TcStats *stats;            /* what the check took, or NULL              */
 	TcObject obj;
 	TyTable t;
 	LineTable lt;              /* decoded at the first report (load checks it) */
@@ -195,6 +197,8 @@ typedef struct Ck {
 	struct Code **code;        /* by node: its parts (code_of), or NULL      */
 	struct EntryMemo *ememo;   /* entries answered before (enter2)          */
 	unsigned ncode;
+	uint64_t ninsn, nblock;    /* instructions and blocks checked (TcStats)  */
+	unsigned nthreads;         /* threads the blocks were checked in        */
 	Arena arena;
 } Ck;
 
@@ -2794,8 +2798,10 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			if (p) entry_state(c, p, &c->st);
 			c->nalias = 0;   /* a block's names are its own */
 			c->block = label;
+			c->nblock++;
 		}
 		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
+		c->ninsn++;
 		int before = c->errors;
 		for (uint32_t i = a; i < a1; i++)
 			if (!ann[c->annx[i]].edge || !label) coerce(c, &ann[c->annx[i]]);
@@ -2854,8 +2860,10 @@ static Ck *ck_fork(const Ck *c)
 	memset(&w->lt, 0, sizeof w->lt);
 	w->lt_read = 0;
 	w->errors = 0;
+	w->ninsn = w->nblock = 0;
 	w->first = 1;
 	w->sink = NULL;
+	w->stats = NULL;
 	return w;
 }
 
@@ -2934,8 +2942,11 @@ static int check_parallel(Ck *c, uint32_t k)
 	int failed = 0;
 	for (uint32_t i = 0; i < np; i++) failed |= part[i].c->errors != 0;   /* (0 in a part that did not run) */
 	ok = ok && !failed;
+	if (ok) c->nthreads = np;
 	for (uint32_t i = 0; ok && i < np; i++) {
 		Ck *w = part[i].c;
+		c->ninsn += w->ninsn;
+		c->nblock += w->nblock;
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= w->taken[e];
 		for (size_t x = 0; c->mark && x <= n / 64; x++) c->starts.w[x] |= w->starts.w[x];
 		if (!w->nsite) continue;
@@ -2966,6 +2977,7 @@ static void check_blocks(Ck *c)
 	if (r < 0) c->errors++;
 	if (r) return;
 	memset(c->local, 0, c->t.nent * sizeof *c->local);
+	c->nthreads = 1;
 	c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
 	room_for_types(c, c->obj.sect[SEC_TEXT].n);
 	check_range(c, 0, (uint32_t)c->obj.sect[SEC_TEXT].n);
@@ -3009,8 +3021,25 @@ static int before_blocks(Ck *c)
 	return c->errors == before ? 0 : -1;
 }
 
+/* Wall-clock milliseconds, for TcStats. */
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+/* Time from *t to now added to *to (when there are stats to keep); *t moves on. */
+static void lap(const Ck *c, double *t, double *to)
+{
+	if (!c->stats) return;
+	double now = now_ms();
+	*to += now - *t;
+	*t = now;
+}
+
 /* One run over the file: the errors, or -1 if it could not be read (reported). */
-static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, int first)
+static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, int first, TcStats *stats)
 {
 	Ck *c = xcalloc(1, sizeof *c);
 	c->path = path;
@@ -3019,10 +3048,15 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	c->kernel = profile == TC_PROFILE_KERNEL;
 	c->off = -1;
 	c->first = first;
+	c->stats = stats;
+	TcStats *s = stats, none = { 0 };
+	if (!s) s = &none;
+	double t = c->stats ? now_ms() : 0, start = t;
 	ty_init(&c->t);
 	lt_init(&c->lt);
 	int r = -1;
 	if (load(c, path, image, len) == 0) {
+		lap(c, &t, &s->load);
 		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
 		index_names(c);
@@ -3032,11 +3066,19 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 			else check_globals(c);
 			check_objects(c);
 			build_segs(c);
+			lap(c, &t, &s->before);
 			check_blocks(c);
+			lap(c, &t, &s->blocks_ms);
 			if (!c->errors && c->first) check_places(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
+			lap(c, &t, &s->after);
 		}
+		s->runs++;
+		s->insns = c->ninsn;
+		s->blocks = c->nblock;
+		s->code = c->obj.sect[SEC_TEXT].n;
+		s->threads = c->nthreads ? c->nthreads : 1;
 		/* the second run comes only after the first found an error: they disagree, so one is wrong */
 		if (!c->first && !c->errors) {
 			c->in = NULL, c->off = -1, c->ent = NULL;
@@ -3064,6 +3106,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->code);
 	ememo_free(c->ememo);
 	arena_free(&c->arena);
+	lap(c, &start, &s->total);
 	free(c);
 	return r < 0 ? -1 : r;
 }
@@ -3075,23 +3118,28 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 ** message, and the order of the messages, is the same whatever the
 ** threads did.  A file that cannot be read is reported by the first.
 */
-int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile)
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, TcStats *stats)
 {
-	int r = check_run(path, image, len, d, sink, profile, 1);
-	return r > 0 ? check_run(path, image, len, d, sink, profile, 0) : r;
+	if (stats) memset(stats, 0, sizeof *stats);
+	int r = check_run(path, image, len, d, sink, profile, 1, stats);
+	return r > 0 ? check_run(path, image, len, d, sink, profile, 0, stats) : r;
 }
 
-int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len)
+int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len, TcStats *stats)
 {
 	uint8_t *p;
 	size_t n;
 	char err[512];
+	double t = stats ? now_ms() : 0;
 	if (image) *image = NULL, *len = 0;
+	if (stats) memset(stats, 0, sizeof *stats);
 	if (tc_read(path, &p, &n, err, sizeof err) != 0) {
 		diag_fatal(d, "%s", err);
 		return -1;
 	}
-	int r = tc_check_image(path, p, n, d, sink, profile);
+	double read = stats ? now_ms() - t : 0;
+	int r = tc_check_image(path, p, n, d, sink, profile, stats);
+	if (stats) stats->read = read, stats->total += read;
 	if (image) *image = p, *len = n;
 	else tc_unread(p, n);
 	return r;

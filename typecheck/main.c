@@ -29,6 +29,8 @@ static const char usage[] =
 	"  --json                     also write each diagnostic as a JSON line on standard output\n"
 	"  --sarif FILE               also write every diagnostic into FILE as a SARIF 2.1.0 log\n"
 	"  -v                         say what was verified\n"
+	"  --stats                    say what each file took: instructions and blocks checked,\n"
+	"                             threads, and the time of each phase\n"
 	"  -j N                       check with N threads (default 0: one per processor, for\n"
 	"                             files with 64 KiB of code or more per thread); same results\n"
 	"  --sign KEY                 sign the module (PEM private key) once it is verified\n"
@@ -46,10 +48,10 @@ static const char usage[] =
 	"Exit status: 0 all verified, 1 some file rejected, 2 usage or I/O error,\n"
 	"or a file that is not a well-formed TAL object.\n";
 
-enum { O_HELP = 256, O_VERSION, O_JSON, O_SARIF, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE, O_PROFILE };
+enum { O_HELP = 256, O_VERSION, O_JSON, O_SARIF, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE, O_PROFILE, O_STATS };
 
 typedef struct Opts {
-	int json, verbose, color, profile;
+	int json, verbose, color, profile, stats;
 	const char *key, *cert, *out, *sarif;
 	int want_digest;
 	uint8_t digest[32];
@@ -128,6 +130,18 @@ static void found(void *arg, const TcFinding *x)
 	if (f->sarif) tc_sarif_result(f->sarif, f->path, x);
 }
 
+/* --stats: two lines on standard error, once the file is checked (not for one that could not be). */
+static void print_stats(const char *path, const TcStats *s)
+{
+	if (!s->runs) return;
+	fprintf(stderr, "%s: stats: %llu instructions, %llu blocks, %llu bytes of code, %u thread%s%s\n", path,
+	        (unsigned long long)s->insns, (unsigned long long)s->blocks, (unsigned long long)s->code,
+	        s->threads, s->threads == 1 ? "" : "s", s->runs > 1 ? "; checked twice, to report an error" : "");
+	fprintf(stderr, "%s: stats: %.2f ms (%.2f M instructions/s): reading %.2f, type sections %.2f, "
+	        "before the blocks %.2f, blocks %.2f, after the blocks %.2f\n", path, s->total,
+	        s->total > 0 ? (double)s->insns / s->total / 1e3 : 0.0, s->read, s->load, s->before, s->blocks_ms, s->after);
+}
+
 /* What a diagnostic said, as plain text: colours and "talcheck: [fatal] error: " taken out, its first line. */
 static const char *plain(char *s)
 {
@@ -152,7 +166,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, O_HELP }, { "version", no_argument, NULL, O_VERSION },
-		{ "json", no_argument, NULL, O_JSON },
+		{ "json", no_argument, NULL, O_JSON }, { "stats", no_argument, NULL, O_STATS },
 		{ "sarif", required_argument, NULL, O_SARIF },
 		{ "fdiagnostics-color", optional_argument, NULL, O_COLOR },
 		{ "sign", required_argument, NULL, O_SIGN }, { "cert", required_argument, NULL, O_CERT },
@@ -177,6 +191,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_JSON: o.json = 1; break;
+		case O_STATS: o.stats = 1; break;
 		case O_SARIF: o.sarif = optarg; break;
 		case O_SIGN: o.key = optarg; break;
 		case O_CERT: o.cert = optarg; break;
@@ -226,13 +241,15 @@ int main(int argc, char **argv)
 		if (o.sarif && !(d.out = open_memstream(&said, &nsaid))) d.out = keep;
 		uint8_t *p = NULL;   /* the bytes checked are the bytes signed */
 		size_t len = 0;
-		int n = tc_check_object(argv[i], &d, o.json || o.sarif ? &sink : NULL, o.profile, &p, &len);
+		TcStats st;
+		int n = tc_check_object(argv[i], &d, o.json || o.sarif ? &sink : NULL, o.profile, &p, &len, o.stats ? &st : NULL);
 		if (d.out != keep) {
 			fclose(d.out);
 			d.out = keep;
 			fputs(said, keep);
 		}
 		diag_free(&d);
+		if (o.stats) print_stats(argv[i], &st);
 		char why[1024] = "";
 		if (n == 0) {
 			int r = after_verified(&o, argv[i], p, len, why, sizeof why);

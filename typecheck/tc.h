@@ -342,15 +342,37 @@ typedef struct TcFinding {
 typedef struct TcSink { void (*found)(void *arg, const TcFinding *x); void *arg; } TcSink;
 
 /*
+** What a check took (talcheck --stats): how much it checked, in how many
+** threads, and how long each phase ran, in milliseconds of wall-clock
+** time.  A file with an error is checked twice (tc_check_image): runs is
+** 2, the counts are the second run's and the times add up both.  A file
+** that cannot be read or is not a TAL object leaves runs at 0.
+*/
+typedef struct TcStats {
+	uint64_t insns;      /* instructions checked (those a typed path reaches) */
+	uint64_t blocks;     /* blocks checked: typed labels of .text           */
+	uint64_t code;       /* bytes of .text                                  */
+	unsigned threads;    /* threads the blocks were checked in (the last run) */
+	unsigned runs;
+	double read;         /* reading the file (tc_check_object)              */
+	double load;         /* the ELF headers and the type sections           */
+	double before;       /* names, labels, relocations, sorts, exports, data */
+	double blocks_ms;    /* the blocks                                      */
+	double after;        /* after them: where instructions start, stack, fuel */
+	double total;        /* all of it, reading included                      */
+} TcStats;
+
+/*
 ** Verify one object or module: decode all of .text and check every
 ** instruction against the types.  Reports through d (and to `sink` if
 ** not NULL); returns the number of errors, or -1 when the file
 ** cannot be read or is not one (reported).  The file is read once
 ** (tc_read); with `image` the caller gets those bytes (to give back with
 ** tc_unread), so that what it signs or runs is exactly what was checked.
-** tc_check_image checks bytes already in memory.
+** tc_check_image checks bytes already in memory.  With `stats` (or NULL)
+** either says what the check took (tc_check_image: read is 0).
 */
-int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len);
+int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len, TcStats *stats);
 /*
 ** Threads for the blocks of one file: n of them, or with 0 one per
 ** processor when the code is large enough (64 KiB a thread).  The
@@ -358,7 +380,7 @@ int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, 
 ** should any thread find an error, the file is checked again in one.
 */
 void tc_set_jobs(int n);
-int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile);
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, TcStats *stats);
 
 /*
 ** Profiles: what is checked beyond memory and control-flow safety.  The

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 			Diag d;
 			diag_init(&d, "module_tamper", COLOR_NEVER);
 			d.out = devnull;
-			int r = tc_check_object(path, &d, NULL, TC_PROFILE_USER, NULL, NULL);
+			int r = tc_check_object(path, &d, NULL, TC_PROFILE_USER, NULL, NULL, NULL);
 			diag_free(&d);
 			if (r == 0) verified++;
 			else if (r > 0) rejected++;

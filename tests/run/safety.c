@@ -71,7 +71,7 @@ static int verifies(const uint8_t *p, size_t n)
 	diag_init(&d, "talcheck", COLOR_NEVER);
 	d.out = null;
 	d.max_errors = 1;
-	int r = tc_check_image("mutant.tlm", p, n, &d, NULL, TC_PROFILE_USER);
+	int r = tc_check_image("mutant.tlm", p, n, &d, NULL, TC_PROFILE_USER, NULL);
 	diag_free(&d);
 	return r == 0;
 }
