@@ -17,5 +17,5 @@ if [ "${TAL_NO_SANITIZE:-}" != 1 ]; then
   cmake -S . -B build-tsan -DTAL_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build-tsan -j"$(nproc)" --target talas tallink talcheck_tool gen_check >/dev/null
   echo "test: build-tsan (ThreadSanitizer, the verifier's corpus)"
-  (cd build-tsan && ctest --output-on-failure -j"$(nproc)" -R '^check\.(ok|bad|example|jobs)' "$@")
+  (cd build-tsan && ctest --output-on-failure -j"$(nproc)" -R '^check\.(ok|bad|example|jobs|stats)' "$@")
 fi

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -2829,19 +2830,36 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 static int jobs = 1;
 void tc_set_jobs(int n) { jobs = n < 0 ? 1 : n; }
 
-/* Automatic: a thread per processor, each with at least this much code. */
-enum { PART_MIN = 64 * 1024, PARTS_MAX = 64 };
+/*
+** Automatic: a thread per processor, each with at least PART_MIN bytes of
+** code.  The code is cut into up to PARTS_PER_THREAD parts a thread, of
+** CHUNK_MIN bytes at least, which the threads take one after another as
+** they are done with the last: a thread that runs slower (a busy
+** processor) takes fewer, and all finish at about the same time.
+*/
+enum { PART_MIN = 64 * 1024, THREADS_MAX = 64, PARTS_PER_THREAD = 8, CHUNK_MIN = 16 * 1024 };
 
 /*
-** A part of .text checked by a thread: a copy of the checker whose tables
-** are its own (ty_fork, tyops_fork) where checking writes them, and the
+** A thread of the first, quiet run: a copy of the checker whose tables are
+** its own (ty_fork, tyops_fork) where checking writes them, and the
 ** original's where it only reads them (the bytes, the strings, the
-** entries, the indexes of labels and names).  Parts belong to the first,
-** quiet run: one that finds an error is enough to have the whole checked
-** again in one thread, which reports exactly what it would have alone.
-** Each part marks where its instructions start in marks of its own.
+** entries, the indexes of labels and names).  It checks parts of .text,
+** from one typed label to another, taken in turn from the shared counter
+** `next`, until none is left or a thread has found an error: one error is
+** enough to have the whole checked again in one thread, which reports
+** exactly what it would have alone.  Each thread marks where its
+** instructions start in marks of its own.
 */
-typedef struct Part { Ck *c; uint32_t from, to; pthread_t th; int started; } Part;
+typedef struct Part { uint32_t from, to; } Part;
+typedef struct Worker {
+	Ck *c;
+	const Part *part;
+	uint32_t np;
+	atomic_uint *next;          /* the next part to take                 */
+	atomic_int *stop;           /* a thread found an error               */
+	pthread_t th;
+	int started;
+} Worker;
 
 static Ck *ck_fork(const Ck *c)
 {
@@ -2881,10 +2899,15 @@ static void ck_fork_free(Ck *w)
 	free(w);
 }
 
-static void *check_part(void *arg)
+static void *check_parts(void *arg)
 {
-	Part *p = arg;
-	check_range(p->c, p->from, p->to);
+	Worker *w = arg;
+	while (!atomic_load(w->stop)) {
+		unsigned i = atomic_fetch_add(w->next, 1);
+		if (i >= w->np) break;
+		check_range(w->c, w->part[i].from, w->part[i].to);
+		if (w->c->errors) atomic_store(w->stop, 1);
+	}
 	return NULL;
 }
 
@@ -2899,80 +2922,88 @@ static void room_for_types(Ck *c, size_t code_bytes)
 	ty_node_reserve(&c->t, more < (1u << 20) ? more : (1u << 20));
 }
 
-/* How many parts: -j N asks for N; 0 means one per processor, each with PART_MIN bytes at least. */
-static uint32_t parts_wanted(const Ck *c)
+/* How many threads: -j N asks for N; 0 means one per processor, each with PART_MIN bytes at least. */
+static uint32_t threads_wanted(const Ck *c)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t k = jobs > 0 ? (size_t)jobs : n / PART_MIN;
 	if (jobs == 0 && cpus > 0 && k > (size_t)cpus) k = (size_t)cpus;
-	return k > PARTS_MAX ? PARTS_MAX : k < 1 ? 1 : (uint32_t)k;
+	return k > THREADS_MAX ? THREADS_MAX : k < 1 ? 1 : (uint32_t)k;
 }
 
 /*
-** Check the parts in threads; 1 when every part passed (their stack
-** sites, in .text order, starts and taken labels are then the original's,
-** as one thread would have found them), -1 when one failed, 0 when a
-** thread could not start or there are not two parts to cut (nothing is
-** kept then).
+** Check the parts in k threads; 1 when every part passed (the stack sites,
+** starts and taken labels are then the original's, as one thread would
+** have found them, the sites in another order, which the stack bound does
+** not depend on), -1 when one failed, 0 when a thread could not start or
+** there are not two parts to cut (nothing is kept then).
 */
 static int check_parallel(Ck *c, uint32_t k)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
-	Part part[PARTS_MAX];
+	size_t want = n / CHUNK_MIN;
+	uint32_t chunks = want < k ? k : want > (size_t)k * PARTS_PER_THREAD ? k * PARTS_PER_THREAD : (uint32_t)want;
+	Part *part = xmalloc(chunks * sizeof *part);
 	uint32_t np = 0, at = 0;
-	for (uint32_t i = 0; i < k && at < n; i++) {
-		size_t want = n / k * (i + 1);
-		uint32_t to = i + 1 == k ? (uint32_t)n : (uint32_t)marks_next(&c->labels, want > at ? want : at + 1);
+	for (uint32_t i = 0; i < chunks && at < n; i++) {
+		size_t end = n / chunks * (i + 1);
+		uint32_t to = i + 1 == chunks ? (uint32_t)n : (uint32_t)marks_next(&c->labels, end > at ? end : at + 1);
 		if (to <= at) continue;
 		part[np++] = (Part){ .from = at, .to = to };
 		at = to;
 	}
-	if (np < 2) return 0;   /* no code, or no label to cut at: one thread */
-	for (uint32_t i = 0; i < np; i++) {
-		part[i].c = ck_fork(c);
-		room_for_types(part[i].c, n / np);
+	if (np < 2) { free(part); return 0; }   /* no code, or no label to cut at: one thread */
+	if (k > np) k = np;
+	Worker w[THREADS_MAX];
+	atomic_uint next = 0;
+	atomic_int stop = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		w[i] = (Worker){ .c = ck_fork(c), .part = part, .np = np, .next = &next, .stop = &stop };
+		room_for_types(w[i].c, n / k);
 	}
 	int ok = 1;
-	for (uint32_t i = 1; i < np; i++)
-		part[i].started = ok = ok && pthread_create(&part[i].th, NULL, check_part, &part[i]) == 0;
-	if (ok) check_part(&part[0]);
-	for (uint32_t i = 1; i < np; i++)
-		if (part[i].started) pthread_join(part[i].th, NULL);
+	for (uint32_t i = 1; i < k; i++)
+		w[i].started = ok = ok && pthread_create(&w[i].th, NULL, check_parts, &w[i]) == 0;
+	if (ok) check_parts(&w[0]);
+	else atomic_store(&stop, 1);
+	for (uint32_t i = 1; i < k; i++)
+		if (w[i].started) pthread_join(w[i].th, NULL);
 	int failed = 0;
-	for (uint32_t i = 0; i < np; i++) failed |= part[i].c->errors != 0;   /* (0 in a part that did not run) */
-	ok = ok && !failed;
-	if (ok) c->nthreads = np;
-	for (uint32_t i = 0; ok && i < np; i++) {
-		Ck *w = part[i].c;
-		c->ninsn += w->ninsn;
-		c->nblock += w->nblock;
-		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= w->taken[e];
-		for (size_t x = 0; c->mark && x <= n / 64; x++) c->starts.w[x] |= w->starts.w[x];
-		if (!w->nsite) continue;
-		if (!c->nsite) {   /* the first part's sites are taken as they are, not copied */
+	for (uint32_t i = 0; i < k; i++) failed |= w[i].c->errors != 0;
+	ok = ok && !failed && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
+	if (ok) c->nthreads = k;
+	for (uint32_t i = 0; ok && i < k; i++) {
+		Ck *x = w[i].c;
+		c->ninsn += x->ninsn;
+		c->nblock += x->nblock;
+		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= x->taken[e];
+		for (size_t y = 0; c->mark && y <= n / 64; y++) c->starts.w[y] |= x->starts.w[y];
+		if (!x->nsite) continue;
+		if (!c->nsite) {   /* the first thread's sites are taken as they are, not copied */
 			free(c->site);
-			c->site = w->site, c->nsite = w->nsite, c->capsite = w->capsite;
-			w->site = NULL;
+			c->site = x->site, c->nsite = x->nsite, c->capsite = x->capsite;
+			x->site = NULL;
 			continue;
 		}
-		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + w->nsite, &c->capsite);
-		memcpy(c->site + c->nsite, w->site, w->nsite * sizeof *w->site);
-		c->nsite += w->nsite;
+		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + x->nsite, &c->capsite);
+		memcpy(c->site + c->nsite, x->site, x->nsite * sizeof *x->site);
+		c->nsite += x->nsite;
 	}
-	for (uint32_t i = 0; i < np; i++) ck_fork_free(part[i].c);
+	for (uint32_t i = 0; i < k; i++) ck_fork_free(w[i].c);
+	free(part);
 	return failed ? -1 : ok;
 }
 
 /*
 ** Every block, once.  In the first run, in parts, in threads, when there
 ** is enough code; the deepest stack use of each block (local) is written
-** by the part that has the block, so no two threads write one.  Should a
-** part fail, so does the run.
+** by the thread that checks the block, so no two threads write one.
+** Should a part fail, so does the run.
 */
 static void check_blocks(Ck *c)
 {
-	uint32_t k = c->first && !c->errors ? parts_wanted(c) : 1;
+	uint32_t k = c->first && !c->errors ? threads_wanted(c) : 1;
 	int r = k > 1 ? check_parallel(c, k) : 0;
 	if (r < 0) c->errors++;
 	if (r) return;
