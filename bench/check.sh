@@ -173,6 +173,27 @@ if [ "$last" -gt 0 ]; then
 		printf "verification time %s: ratio %.2f for %.0fx the code (ideal %.1f)\n", how, r, x, x
 	}'
 fi
+# With three sizes or more: the least-squares line through (instructions,
+# seconds), its fixed part (start-up: the process, the threads) and its
+# slope; the time grows linearly if every size is within 15% of the line.
+if [ "$last" -gt 1 ]; then
+	pts=()
+	for k in "${!sizes[@]}"; do pts+=("${insns[$k]}" "${mean[$k]}"); done
+	awk -v pts="${pts[*]}" 'BEGIN {
+		n = split(pts, v, " ") / 2
+		for (i = 1; i <= n; i++) {
+			x[i] = v[2 * i - 1]; y[i] = v[2 * i]
+			sx += x[i]; sy += y[i]; sxx += x[i] * x[i]; sxy += x[i] * y[i]
+		}
+		b = (n * sxy - sx * sy) / (n * sxx - sx * sx); a = (sy - b * sx) / n
+		for (i = 1; i <= n; i++) {
+			r = (y[i] - (a + b * x[i])) / y[i]; if (r < 0) r = -r
+			if (r > worst) worst = r
+		}
+		printf "a line through the %d sizes: %.2f ms + %.1f ns an instruction (%.1f M instructions/s at the margin); ", n, a * 1e3, b * 1e9, (b > 0 ? 1e-6 / b : 0)
+		printf "the farthest size is %.0f%% off it: %s\n", 100 * worst, (worst <= 0.15 ? "linear" : "not linear within 15%")
+	}'
+fi
 
 # 3. Zydis decoding the largest program's .text.
 echo
