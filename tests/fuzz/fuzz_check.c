@@ -5,9 +5,9 @@
 ** checker.  libFuzzer's buffer is exactly the input's size, so a read past
 ** the image is caught too.  Nothing may crash, hang or leak.
 **
-** Each input is checked twice: in one thread, and with its blocks cut in
-** up to three parts at labels, checked in threads (what talcheck -j 3
-** does to a file of any size).  The answers must agree: parts that accept
+** Each input is checked twice: in one thread, and in three threads (what
+** talcheck -j 3 does to a file of any size): its blocks cut at labels into
+** parts of 512 bytes or more, up to 24, which the threads take in turn.  The answers must agree: parts that accept
 ** what one thread rejects would be a hole in the verifier, and a part
 ** that rejects what one thread accepts shows as [internal].  On an
 ** accepted input the two must also have checked the same instructions and
