@@ -2434,9 +2434,9 @@ static void check_sorts(Ck *c)
 	c->off = -1;
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
-		Sorts sc = { .n = 0 };
 		TyId t = e->type;
 		if (!t || (e->kind != E_TYPEDEF && marks_has(&seen, t))) continue;
+		Sorts sc = { .n = 0 };   /* (after the test: it zeroes some 300 bytes, for each entry that has a type to check) */
 		if (e->kind == E_TYPEDEF) {
 			if (sort_bind(c, t, &sc) < 0 || sc.n == N(c, t)->nkids) continue;   /* (abstract: no body) */
 			t = K(c, t, N(c, t)->nkids - 1);
