@@ -125,11 +125,10 @@ const TcReloc *tc_reloc_at(const TcObject *o, uint32_t off)
 /*
 ** tc_read's buffer is mapped, not malloc'd, and populated when it is
 ** mapped: on a large file, taking a page fault for each page as read()
-** fills it is slower than having them all at once.  A buffer of several
-** megabytes is aligned to 2 MiB and asks for transparent huge pages
-** (where the kernel allows them for regions that ask): a few of those
-** are made much faster than thousands of 4 KiB pages.  It is always
-** page_up(n + 1) bytes, so tc_unread knows its size from n.
+** fills it is slower than having them all at once.  (Transparent huge
+** pages were tried: no faster on average, and now and then a stall of
+** some 30 ms while the kernel compacted memory to make them.)  It is
+** always page_up(n + 1) bytes, so tc_unread knows its size from n.
 */
 static size_t page_up(size_t n)
 {
@@ -137,27 +136,10 @@ static size_t page_up(size_t n)
 	return (n + pg - 1) / pg * pg;
 }
 
-enum { HUGE_PAGE = 2 << 20 };
-
 static uint8_t *map_buffer(size_t n)
 {
-	size_t size = page_up(n), more = 0;
-#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
-	if (size >= 2 * HUGE_PAGE) more = HUGE_PAGE;   /* room to align to a huge page */
-#endif
-	uint8_t *p = mmap(NULL, size + more, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (more ? 0 : MAP_POPULATE), -1, 0);
-	if (p == MAP_FAILED) return NULL;
-	if (!more) return p;
-	size_t lead = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;   /* page-aligned, so whole pages */
-	if (lead) munmap(p, lead);
-	if (more - lead) munmap(p + lead + size, more - lead);
-	p += lead;
-#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
-	/* hints: without them the pages are small, or faulted in by read() */
-	(void)madvise(p, size, MADV_HUGEPAGE);
-	(void)madvise(p, size, MADV_POPULATE_WRITE);
-#endif
-	return p;
+	uint8_t *p = mmap(NULL, page_up(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 static uint8_t *remap_buffer(uint8_t *p, size_t old, size_t n)
