@@ -175,23 +175,25 @@ if [ "$last" -gt 0 ]; then
 fi
 # With three sizes or more: the least-squares line through (instructions,
 # seconds), its fixed part (start-up: the process, the threads) and its
-# slope; the time grows linearly if every size is within 15% of the line.
+# slope; the time grows linearly if every size is within 15% of the line,
+# or within twice its own σ (a noisy measurement is no evidence against).
 if [ "$last" -gt 1 ]; then
 	pts=()
-	for k in "${!sizes[@]}"; do pts+=("${insns[$k]}" "${mean[$k]}"); done
+	for k in "${!sizes[@]}"; do pts+=("${insns[$k]}" "${mean[$k]}" "${sd[$k]}"); done
 	awk -v pts="${pts[*]}" 'BEGIN {
-		n = split(pts, v, " ") / 2
+		n = split(pts, v, " ") / 3
 		for (i = 1; i <= n; i++) {
-			x[i] = v[2 * i - 1]; y[i] = v[2 * i]
+			x[i] = v[3 * i - 2]; y[i] = v[3 * i - 1]; d[i] = (v[3 * i] == "-" ? 0 : v[3 * i])
 			sx += x[i]; sy += y[i]; sxx += x[i] * x[i]; sxy += x[i] * y[i]
 		}
 		b = (n * sxy - sx * sy) / (n * sxx - sx * sx); a = (sy - b * sx) / n
 		for (i = 1; i <= n; i++) {
-			r = (y[i] - (a + b * x[i])) / y[i]; if (r < 0) r = -r
-			if (r > worst) worst = r
+			e = y[i] - (a + b * x[i]); if (e < 0) e = -e
+			if (e / y[i] > worst) worst = e / y[i]
+			if (e > 0.15 * y[i] && e > 2 * d[i]) off++
 		}
 		printf "a line through the %d sizes: %.2f ms + %.1f ns an instruction (%.1f M instructions/s at the margin); ", n, a * 1e3, b * 1e9, (b > 0 ? 1e-6 / b : 0)
-		printf "the farthest size is %.0f%% off it: %s\n", 100 * worst, (worst <= 0.15 ? "linear" : "not linear within 15%")
+		printf "the farthest size is %.0f%% off it: %s\n", 100 * worst, (off ? "not linear (off by more than 15% and 2 sigma)" : "linear (within 15% or 2 sigma)")
 	}'
 fi
 
