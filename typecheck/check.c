@@ -155,7 +155,6 @@ typedef struct Ck {
 	const char *path;
 	Diag *d;
 	const TcSink *sink;        /* findings for machines, or NULL            */
-	TcStats *stats;            /* what the check took, or NULL              */
 	TcObject obj;
 	TyTable t;
 	LineTable lt;              /* decoded at the first report (load checks it) */
@@ -2883,7 +2882,6 @@ static Ck *ck_fork(const Ck *c)
 	w->ninsn = w->nblock = 0;
 	w->first = 1;
 	w->sink = NULL;
-	w->stats = NULL;
 	return w;
 }
 
@@ -3062,10 +3060,9 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
-/* Time from *t to now added to *to (when there are stats to keep); *t moves on. */
-static void lap(const Ck *c, double *t, double *to)
+/* Time from *t to now added to *to; *t moves on. */
+static void lap(double *t, double *to)
 {
-	if (!c->stats) return;
 	double now = now_ms();
 	*to += now - *t;
 	*t = now;
@@ -3081,15 +3078,13 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	c->kernel = profile == TC_PROFILE_KERNEL;
 	c->off = -1;
 	c->first = first;
-	c->stats = stats;
-	TcStats *s = stats, none = { 0 };
-	if (!s) s = &none;
-	double t = c->stats ? now_ms() : 0, start = t;
+	TcStats none = { 0 }, *s = stats ? stats : &none;   /* (timed either way: a few clock reads) */
+	double t = now_ms(), start = t;
 	ty_init(&c->t);
 	lt_init(&c->lt);
 	int r = -1;
 	if (load(c, path, image, len) == 0) {
-		lap(c, &t, &s->load);
+		lap(&t, &s->load);
 		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
 		index_names(c);
@@ -3099,13 +3094,13 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 			else check_globals(c);
 			check_objects(c);
 			build_segs(c);
-			lap(c, &t, &s->before);
+			lap(&t, &s->before);
 			check_blocks(c);
-			lap(c, &t, &s->blocks_ms);
+			lap(&t, &s->blocks_ms);
 			if (!c->errors && c->first) check_places(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
-			lap(c, &t, &s->after);
+			lap(&t, &s->after);
 		}
 		s->runs++;
 		s->insns = c->ninsn;
@@ -3139,7 +3134,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->code);
 	ememo_free(c->ememo);
 	arena_free(&c->arena);
-	lap(c, &start, &s->total);
+	lap(&start, &s->total);
 	free(c);
 	return r < 0 ? -1 : r;
 }
