@@ -155,6 +155,12 @@ void ty_str_reserve(TyTable *t, uint64_t n)
 	while (want <= 2 * (t->nstr + n) && want < (UINT64_C(1) << 31)) want *= 2;
 	if (want != t->capshash)
 		str_resize(t, (uint32_t)want);
+	if (t->forked || t->nstr + n > TY_FRESH)
+		return;
+	uint32_t old = t->capstr;   /* the ids' arrays too, once, not by doubling (each time a copy) */
+	t->str = xgrow(t->str, sizeof *t->str, (size_t)(t->nstr + n), &t->capstr);
+	if (t->capstr != old)
+		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
 }
 
 /* The id of the string, or 0 with *at the empty slot the search stopped at (UINT32_MAX: no table). */
@@ -393,6 +399,13 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 }
 
 /* Entries are kept in the order the unit declares them. */
+void ty_entry_reserve(TyTable *t, uint64_t n)
+{
+	if (t->forked || t->nent + n > UINT32_MAX / 2)
+		return;
+	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)(t->nent + n), &t->capent);
+}
+
 void ty_add_entry(TyTable *t, const TyEntry *e)
 {
 	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)t->nent + 1, &t->capent);

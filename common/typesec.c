@@ -516,6 +516,8 @@ int ty_decode(TyTable *t, const uint8_t *p, size_t n, char *err, size_t errcap)
 	rd_strings(&r, t);
 	rd_nodes(&r, t);
 	uint64_t count = rd_count(&r, ENTMIN, UINT32_MAX / 4, "entry count");
+	if (!r.bad)
+		ty_entry_reserve(t, count);   /* (count is bounded by the bytes left) */
 	for (uint64_t i = 0; i < count && !r.bad; i++)
 		rd_entry(&r, t);
 	count = rd_count(&r, ANNMIN, UINT32_MAX / 4, "annotation count");
