@@ -111,11 +111,7 @@ static void heap_warm(const char *path)
 	w.hi = ((uintptr_t)q + want) & ~((uintptr_t)page - 1);
 	free(q);
 	pthread_t th;
-	pthread_attr_t at;
-	if (w.hi <= w.lo || pthread_attr_init(&at)) return;
-	pthread_attr_setstacksize(&at, 64 << 10);   /* it needs next to none */
-	if (!pthread_create(&th, &at, warm_pages, &w)) pthread_detach(th);
-	pthread_attr_destroy(&at);
+	if (w.hi > w.lo && !pthread_create(&th, NULL, warm_pages, &w)) pthread_detach(th);
 #else
 	(void)path;
 #endif
