@@ -326,17 +326,17 @@ static const char *rd_string(Rd *r, size_t *len, const char *what)
 }
 
 /*
-** Where the string at the reading position starts and how long it is, if
-** its length is a short number and it fits, without reading it: NULL
-** otherwise.  Only a hint (rd_strings looks one string ahead); rd_string
-** reads and checks it when its turn comes.
+** Where the string at `pos` starts and how long it is, if its length is a
+** short number and it fits, without reading it: NULL otherwise.  Only a
+** hint (rd_strings looks a few strings ahead); rd_string reads and checks
+** it when its turn comes.
 */
-static const char *peek_string(const Rd *r, size_t *len)
+static const char *peek_string(const Rd *r, size_t pos, size_t *len)
 {
-	if (r->pos >= r->n || r->p[r->pos] >= 0x80 || r->p[r->pos] == 0 || r->p[r->pos] > r->n - r->pos - 1)
+	if (pos >= r->n || r->p[pos] >= 0x80 || r->p[pos] == 0 || r->p[pos] > r->n - pos - 1)
 		return NULL;
-	*len = r->p[r->pos];
-	return (const char *)r->p + r->pos + 1;
+	*len = r->p[pos];
+	return (const char *)r->p + pos + 1;
 }
 
 /* Magic, version and flags of a section. */
@@ -359,22 +359,39 @@ static void rd_header(Rd *r, const char *magic, unsigned version)
 
 /* Strings 1..count; a string equal to an earlier one (or "") is an error,
    since it would shift the ids of all later strings. */
+/*
+** The intern table is larger than the caches: a string's slot is fetched
+** (ty_str_prefetch) AHEAD strings before its turn, from a scout that
+** peeks ahead; the ring holds what it saw, each string's tag with it.
+*/
+enum { AHEAD = 8 };
+typedef struct Ahead { const char *s; size_t len; uint32_t tag; } Ahead;
+
 static void rd_strings(Rd *r, TyTable *t)
 {
 	uint64_t count = rd_count(r, 1, UINT32_MAX / 4, "string count");
 	ty_str_reserve(t, count);
-	const char *ahead = NULL;   /* the next string as peek_string saw it,  */
-	size_t ahead_len = 0;       /* its length and tag; its slot is fetched */
-	uint32_t ahead_tag = 0;     /* while the string before it is interned  */
+	Ahead ring[AHEAD];
+	unsigned head = 0, nring = 0;
+	size_t scout = r->pos;
 	for (uint64_t i = 0; i < count && !r->bad; i++) {
+		for (Ahead *a; nring < AHEAD; nring++, scout = (size_t)(a->s - (const char *)r->p) + a->len) {
+			a = &ring[(head + nring) % AHEAD];
+			if (!(a->s = peek_string(r, scout, &a->len))) break;
+			a->tag = ty_str_tag(a->s, a->len);
+			ty_str_prefetch(t, a->tag);
+		}
 		size_t at = r->pos, len = 0;
 		const char *s = rd_string(r, &len, "string");
 		if (r->bad)
 			break;
-		uint32_t tag = s == ahead && len == ahead_len ? ahead_tag : ty_str_tag(s, len);
-		if ((ahead = peek_string(r, &ahead_len))) {
-			ahead_tag = ty_str_tag(ahead, ahead_len);
-			ty_str_prefetch(t, ahead_tag);
+		uint32_t tag;
+		if (nring && ring[head].s == s && ring[head].len == len) {
+			tag = ring[head].tag;
+			head = (head + 1) % AHEAD, nring--;
+		} else {   /* the scout stopped before it (a long string): start again after it */
+			tag = ty_str_tag(s, len);
+			nring = 0, scout = r->pos;
 		}
 		StrId want = t->nstr;
 		if (len == 0)
