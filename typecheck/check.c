@@ -2553,7 +2553,8 @@ static void check_exports(Ck *c)
 ** components (Tarjan's algorithm, without recursion) come out callees
 ** first, so one pass computes every need: linear in labels and sites.
 */
-typedef struct Graph { uint32_t n, *first, *edge; } Graph;
+/* Edges e of label v: first[v] <= e < first[v + 1], to label to[e] (0-based), adding w[e] bytes. */
+typedef struct Graph { uint32_t n, *first, *to; int64_t *w; } Graph;
 
 static void stack_report(Ck *c, uint32_t i, const Code *p, int64_t need, int unbounded)
 {
@@ -2578,9 +2579,8 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 		uint32_t v = comp[x];
 		if (c->local[v] > best) best = c->local[v];
 		for (uint32_t e = g->first[v]; e < g->first[v + 1]; e++) {
-			const Site *s = &c->site[g->edge[e]];
-			uint32_t to = s->to - 1;
-			int64_t w = s->depth + (s->call ? 8 : 0);
+			uint32_t to = g->to[e];
+			int64_t w = g->w[e];
 			if (which[to] == which[v]) { if (w > 0) grows = 1; }
 			else if (w + need[to] > best) best = w + need[to];
 		}
@@ -2652,7 +2652,7 @@ static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 			Walk *top = &call[cp - 1];
 			uint32_t v = top->v;
 			if (top->next < g->first[v + 1]) {
-				uint32_t w = c->site[g->edge[top->next++]].to - 1;
+				uint32_t w = g->to[top->next++];
 				if (!index[w]) {
 					index[w] = low[w] = ++counter;
 					stk[sp++] = w;
@@ -2674,18 +2674,24 @@ static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 
 /*
 ** The sites `keep` accepts as edges, bucketed by the label they leave (in
-** check order within one): label v's are edge[first[v] .. first[v + 1]).
+** check order within one): label v's are first[v] .. first[v + 1] - 1,
+** each with its target and the bytes it adds (the depth, and 8 for a
+** call's return address), so that the walks never look at the sites.
 ** first[v] is counted up to the end of v's bucket, and comes back down to
 ** its start as the bucket is filled from the back.
 */
 static Graph site_graph(Ck *c, int (*keep)(const Site *))
 {
 	uint32_t n = c->t.nent;
-	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((c->nsite + 1) * sizeof *g.edge) };
+	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((c->nsite + 1) * sizeof *g.to), xmalloc((c->nsite + 1) * sizeof *g.w) };
 	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from - 1] += keep(&c->site[s]) != 0;   /* from is 1-based */
 	for (uint32_t v = 1; v <= n; v++) g.first[v] += g.first[v - 1];
 	for (unsigned s = c->nsite; s-- > 0;)
-		if (keep(&c->site[s])) g.edge[--g.first[c->site[s].from - 1]] = s;
+		if (keep(&c->site[s])) {
+			uint32_t e = --g.first[c->site[s].from - 1];
+			g.to[e] = c->site[s].to - 1;
+			g.w[e] = c->site[s].depth + (c->site[s].call ? 8 : 0);
+		}
 	return g;
 }
 
@@ -2724,7 +2730,7 @@ static void check_stack(Ck *c)
 	components(c, &g, stack_component, need);
 	check_guarded(c, need);
 	if (c->obj.is_module) check_entries(c, need);
-	free(g.first); free(g.edge); free(need);
+	free(g.first); free(g.to); free(g.w); free(need);
 }
 
 /* A component with a cycle, none of whose edges counts fuel down. */
@@ -2732,7 +2738,7 @@ static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t
 {
 	int cycle = k > 1;
 	for (uint32_t e = g->first[comp[0]]; !cycle && e < g->first[comp[0] + 1]; e++)
-		cycle = c->site[g->edge[e]].to - 1 == comp[0];
+		cycle = g->to[e] == comp[0];
 	(void)which, (void)arg;
 	if (!cycle) return;
 	const TyEntry *en = &c->t.ent[comp[0]];
@@ -2757,7 +2763,7 @@ static void check_fuel(Ck *c)
 {
 	Graph g = site_graph(c, unfueled);
 	components(c, &g, fuel_component, NULL);
-	free(g.first); free(g.edge);
+	free(g.first); free(g.to); free(g.w);
 }
 
 /*
