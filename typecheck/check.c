@@ -80,6 +80,8 @@ enum { GUARD_DECLARED = 1, GUARD_CHECKED };
    (site_budget) instead of adding to its label's need. */
 /* `fueled`: after a fuel check in the block (kernel profile). */
 typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth; } Site;
+/* The sites in runs: a threaded run keeps each thread's array as it is, rather than copy them into one. */
+typedef struct SiteRun { const Site *p; unsigned n; } SiteRun;
 
 /* Names an .unpack gives that later coercions of its block may use. */
 enum { ALIAS_MAX = 16 };
@@ -173,7 +175,8 @@ typedef struct Ck {
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
 	struct Span *seg; uint32_t nseg;  /* the data sections cut where objects start and end */
 	struct Span *objs; uint32_t nobjs; /* the objects by section, offset, entry        */
-	Site *site; unsigned nsite, capsite;
+	Site *site; unsigned nsite, capsite;   /* the sites this checker found               */
+	struct SiteRun *runs; unsigned nruns; /* and, after a threaded run, each thread's    */
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
 	const TyAnnot *inst;       /* a pending .inst [args] for its target     */
@@ -2595,6 +2598,12 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 	}
 }
 
+/* Run r of the sites: the threads' (r < nruns), then the checker's own. */
+static SiteRun site_run(const Ck *c, unsigned r)
+{
+	return r < c->nruns ? c->runs[r] : (SiteRun){ c->site, c->nsite };
+}
+
 /* The budget a guarded site had: what its block's state held (entry_state, refine). */
 static int64_t site_budget(Ck *c, const Site *s)
 {
@@ -2608,8 +2617,9 @@ static int64_t site_budget(Ck *c, const Site *s)
 */
 static void check_guarded(Ck *c, const int64_t *need)
 {
-	for (unsigned i = 0; i < c->nsite; i++) {
-		const Site *s = &c->site[i];
+	for (unsigned r = 0; r <= c->nruns; r++)
+	for (unsigned i = 0; i < site_run(c, r).n; i++) {
+		const Site *s = &site_run(c, r).p[i];
 		int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
 		if (!s->guarded || use <= site_budget(c, s)) continue;
 		TcInst in;
@@ -2683,15 +2693,23 @@ static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 static Graph site_graph(Ck *c, int (*keep)(const Site *))
 {
 	uint32_t n = c->t.nent;
-	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((c->nsite + 1) * sizeof *g.to), xmalloc((c->nsite + 1) * sizeof *g.w) };
-	for (unsigned s = 0; s < c->nsite; s++) g.first[c->site[s].from - 1] += keep(&c->site[s]) != 0;   /* from is 1-based */
+	size_t m = 0;
+	for (unsigned r = 0; r <= c->nruns; r++) m += site_run(c, r).n;
+	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((m + 1) * sizeof *g.to), xmalloc((m + 1) * sizeof *g.w) };
+	for (unsigned r = 0; r <= c->nruns; r++) {
+		SiteRun run = site_run(c, r);
+		for (unsigned s = 0; s < run.n; s++) g.first[run.p[s].from - 1] += keep(&run.p[s]) != 0;   /* from is 1-based */
+	}
 	for (uint32_t v = 1; v <= n; v++) g.first[v] += g.first[v - 1];
-	for (unsigned s = c->nsite; s-- > 0;)
-		if (keep(&c->site[s])) {
-			uint32_t e = --g.first[c->site[s].from - 1];
-			g.to[e] = c->site[s].to - 1;
-			g.w[e] = c->site[s].depth + (c->site[s].call ? 8 : 0);
-		}
+	for (unsigned r = c->nruns + 1; r-- > 0;) {
+		SiteRun run = site_run(c, r);
+		for (unsigned s = run.n; s-- > 0;)
+			if (keep(&run.p[s])) {
+				uint32_t e = --g.first[run.p[s].from - 1];
+				g.to[e] = run.p[s].to - 1;
+				g.w[e] = run.p[s].depth + (run.p[s].call ? 8 : 0);
+			}
+	}
 	return g;
 }
 
@@ -2880,6 +2898,8 @@ static Ck *ck_fork(const Ck *c)
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
 	w->nsite = w->capsite = 0;
+	w->runs = NULL;
+	w->nruns = 0;
 	w->taken = xcalloc(c->t.nent + 1, 1);
 	if (c->mark) marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);
 	memset(&w->lt, 0, sizeof w->lt);
@@ -2939,11 +2959,12 @@ static uint32_t threads_wanted(const Ck *c)
 }
 
 /*
-** Check the parts in k threads; 1 when every part passed (the stack sites,
-** starts and taken labels are then the original's, as one thread would
-** have found them, the sites in another order, which the stack bound does
-** not depend on), -1 when one failed, 0 when a thread could not start or
-** there are not two parts to cut (nothing is kept then).
+** Check the parts in k threads; 1 when every part passed (the starts and
+** taken labels are then the original's, as one thread would have found
+** them, and so are the stack sites, kept as each thread's run of them, in
+** another order, which the stack bound does not depend on), -1 when one
+** failed, 0 when a thread could not start or there are not two parts to
+** cut (nothing is kept then).
 */
 static int check_parallel(Ck *c, uint32_t k)
 {
@@ -2986,15 +3007,9 @@ static int check_parallel(Ck *c, uint32_t k)
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= x->taken[e];
 		for (size_t y = 0; c->mark && y <= n / 64; y++) c->starts.w[y] |= x->starts.w[y];
 		if (!x->nsite) continue;
-		if (!c->nsite) {   /* the first thread's sites are taken as they are, not copied */
-			free(c->site);
-			c->site = x->site, c->nsite = x->nsite, c->capsite = x->capsite;
-			x->site = NULL;
-			continue;
-		}
-		c->site = xgrow(c->site, sizeof *c->site, (size_t)c->nsite + x->nsite, &c->capsite);
-		memcpy(c->site + c->nsite, x->site, x->nsite * sizeof *x->site);
-		c->nsite += x->nsite;
+		c->runs = xrealloc(c->runs, (c->nruns + 1) * sizeof *c->runs);   /* taken as they are, not copied */
+		c->runs[c->nruns++] = (SiteRun){ x->site, x->nsite };
+		x->site = NULL;
 	}
 	for (uint32_t i = 0; i < k; i++) ck_fork_free(w[i].c);
 	free(part);
@@ -3137,6 +3152,8 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->seg);
 	free(c->objs);
 	free(c->site);
+	for (unsigned i = 0; i < c->nruns; i++) free((Site *)c->runs[i].p);
+	free(c->runs);
 	free(c->code);
 	ememo_free(c->ememo);
 	arena_free(&c->arena);
