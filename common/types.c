@@ -307,6 +307,10 @@ void ty_node_reserve(TyTable *t, uint64_t n)
 	while (want <= 2 * (t->nnode + n) && want < MAXNODE) want *= 2;
 	if (want != t->caphash)
 		node_resize(t, (uint32_t)want);
+	if (t->nnode + n < MAXNODE && t->nkid + 2 * n < MAXKID) {   /* the arrays too: growing one copies it */
+		t->node = xgrow(t->node, sizeof *t->node, (size_t)(t->nnode + n), &t->capnode);
+		t->kid = xgrow(t->kid, sizeof *t->kid, (size_t)(t->nkid + 2 * n), &t->capkid);
+	}
 }
 
 /*

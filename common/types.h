@@ -205,7 +205,7 @@ StrId ty_str_fresh(TyTable *t, const char *hint);
 /* Make (or find) a node.  Returns 0 only if a limit is exceeded. */
 TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
              const TyId *kids, int nkids);
-/* Room for n more nodes without growing the hash-cons table. */
+/* Room for n more nodes (two kids each) without growing the hash-cons table or the arrays. */
 void ty_node_reserve(TyTable *t, uint64_t n);
 static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[id]; }
 static inline TyId ty_kid(const TyTable *t, TyId id, int i) { return t->kid[t->node[id].kids + i]; }

@@ -80,8 +80,14 @@ enum { GUARD_DECLARED = 1, GUARD_CHECKED };
    (site_budget) instead of adding to its label's need. */
 /* `fueled`: after a fuel check in the block (kernel profile). */
 typedef struct Site { uint32_t from, to, at; uint8_t call, guarded, fueled; int64_t depth; } Site;
-/* The sites in runs: a threaded run keeps each thread's array as it is, rather than copy them into one. */
-typedef struct SiteRun { const Site *p; unsigned n; } SiteRun;
+/*
+** The sites in runs: arrays of SITE_RUN sites, a new one begun when the
+** last is full, and each thread's kept as they are after a threaded run:
+** sites are never copied (growing one array would copy it, into pages
+** that are new).
+*/
+typedef struct SiteRun { Site *p; unsigned n; } SiteRun;
+enum { SITE_RUN = 4096 };
 
 /* Names an .unpack gives that later coercions of its block may use. */
 enum { ALIAS_MAX = 16 };
@@ -175,8 +181,8 @@ typedef struct Ck {
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
 	struct Span *seg; uint32_t nseg;  /* the data sections cut where objects start and end */
 	struct Span *objs; uint32_t nobjs; /* the objects by section, offset, entry        */
-	Site *site; unsigned nsite, capsite;   /* the sites this checker found               */
-	struct SiteRun *runs; unsigned nruns; /* and, after a threaded run, each thread's    */
+	Site *site; unsigned nsite;           /* the sites found: the run being filled,     */
+	struct SiteRun *runs; unsigned nruns, capruns;   /* and the full ones, and the threads' */
 	State st;
 	const TcInst *in;          /* the instruction being checked              */
 	const TyAnnot *inst;       /* a pending .inst [args] for its target     */
@@ -1335,10 +1341,29 @@ static void refine(Ck *c, State *st, int cc, int taken)
 	}
 }
 
+static void site_run_add(Ck *c, Site *p, unsigned n)
+{
+	c->runs = xgrow(c->runs, sizeof *c->runs, (size_t)c->nruns + 1, &c->capruns);
+	c->runs[c->nruns++] = (SiteRun){ p, n };
+}
+
+static void sites_free(Ck *c)
+{
+	for (unsigned i = 0; i < c->nruns; i++) free(c->runs[i].p);
+	free(c->runs);
+	free(c->site);
+	c->runs = NULL, c->site = NULL;
+	c->nruns = c->capruns = c->nsite = 0;
+}
+
 static void site(Ck *c, uint32_t to, int call)
 {
 	if (!to) return;
-	c->site = xgrow(c->site, sizeof *c->site, c->nsite + 1, &c->capsite);
+	if (!c->site || c->nsite == SITE_RUN) {
+		if (c->site) site_run_add(c, c->site, c->nsite);
+		c->site = xmalloc(SITE_RUN * sizeof *c->site);
+		c->nsite = 0;
+	}
 	Site *s = &c->site[c->nsite++];
 	s->from = c->block;
 	s->to = to;
@@ -2897,9 +2922,8 @@ static Ck *ck_fork(const Ck *c)
 	w->code = xmemdup(c->code, c->ncode * sizeof *w->code);   /* the parts made before: never changed */
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
-	w->nsite = w->capsite = 0;
 	w->runs = NULL;
-	w->nruns = 0;
+	w->nsite = w->nruns = w->capruns = 0;
 	w->taken = xcalloc(c->t.nent + 1, 1);
 	if (c->mark) marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);
 	memset(&w->lt, 0, sizeof w->lt);
@@ -2919,7 +2943,7 @@ static void ck_fork_free(Ck *w)
 	ememo_free(w->ememo);
 	free(w->code);
 	arena_free(&w->arena);
-	free(w->site);
+	sites_free(w);
 	free(w->taken);
 	if (w->mark) marks_free(&w->starts);
 	free(w);
@@ -3006,10 +3030,14 @@ static int check_parallel(Ck *c, uint32_t k)
 		c->nblock += x->nblock;
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= x->taken[e];
 		for (size_t y = 0; c->mark && y <= n / 64; y++) c->starts.w[y] |= x->starts.w[y];
-		if (!x->nsite) continue;
-		c->runs = xrealloc(c->runs, (c->nruns + 1) * sizeof *c->runs);   /* taken as they are, not copied */
-		c->runs[c->nruns++] = (SiteRun){ x->site, x->nsite };
-		x->site = NULL;
+		for (unsigned r = 0; r <= x->nruns; r++) {   /* taken as they are, not copied */
+			SiteRun run = site_run(x, r);
+			if (run.n) site_run_add(c, run.p, run.n);
+			else free(run.p);
+		}
+		free(x->runs);
+		x->runs = NULL, x->site = NULL;
+		x->nruns = x->nsite = 0;
 	}
 	for (uint32_t i = 0; i < k; i++) ck_fork_free(w[i].c);
 	free(part);
@@ -3151,9 +3179,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->relsym);
 	free(c->seg);
 	free(c->objs);
-	free(c->site);
-	for (unsigned i = 0; i < c->nruns; i++) free((Site *)c->runs[i].p);
-	free(c->runs);
+	sites_free(c);
 	free(c->code);
 	ememo_free(c->ememo);
 	arena_free(&c->arena);
