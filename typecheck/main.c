@@ -67,21 +67,23 @@ typedef struct Opts {
 
 /*
 ** Warming the heap.  The first touch of a page of memory costs a page
-** fault: on the machine bench/check.sh was measured on, 1.8 us a page, a
-** fifth of checking a large file.  Checking a file of N bytes takes about
-** 3N bytes of heap (the 400k-instruction benchmark: 27 MB for 9.4 MB).
-** So before the first file is read, that much (up to HEAP_WARM_MAX) is
-** taken from the system in one piece and handed back to malloc, which is
-** told to keep it (no trimming, no mmap for blocks below 32 MiB, one arena
-** for every thread); a helper thread faults its pages in
-** (MADV_POPULATE_WRITE, which writes nothing) while this thread reads and
-** decodes, on a processor that is idle until the blocks are checked.  The
-** pages are malloc's all along: the helper only makes them present.  Only
-** the tool does this; a program that embeds the checker (talrun) keeps
-** its own malloc settings.  glibc and Linux 5.14 or later; elsewhere, or
-** with TALCHECK_NO_WARM set (to measure), nothing.
+** fault, and on the machine bench/check.sh was measured on a fault costs
+** about 1.8 us: checking the 400k-instruction benchmark took some 20% less
+** when run again in the same process, its pages already there.  Checking
+** a file of N bytes takes about WARM_FACTOR * N bytes of heap (that
+** benchmark: 27 MB for 9.4 MB).  So before the first file is read, that
+** much (up to WARM_MAX) is taken from the system in one block and handed
+** back to malloc, which is told to keep it (no trimming, no mmap for
+** blocks under 32 MiB, one arena for every thread); a helper thread faults
+** its pages in (MADV_POPULATE_WRITE, which writes nothing) while this
+** thread reads and decodes, on a processor that is idle until the blocks
+** are checked.  The pages are malloc's all along: the helper only makes
+** them present, and the checker's results cannot depend on it.  Only the
+** tool does this; a program that embeds the checker (talrun) keeps its own
+** malloc settings.  glibc and Linux 5.14 or later; elsewhere, or with
+** TALCHECK_NO_WARM in the environment (to measure), nothing.
 */
-enum { HEAP_WARM_MIN = 1 << 20, HEAP_WARM_MAX = 30 << 20 };
+enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 3, WARM_MAX = 30 << 20 };
 
 typedef struct Warm { uintptr_t lo, hi; } Warm;
 
@@ -101,8 +103,8 @@ static void heap_warm(const char *path)
 #if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && defined(M_ARENA_MAX)
 	static Warm w;
 	struct stat sb;
-	if (getenv("TALCHECK_NO_WARM") || stat(path, &sb) || sb.st_size < HEAP_WARM_MIN / 3) return;
-	size_t want = (uint64_t)sb.st_size > HEAP_WARM_MAX / 3 ? HEAP_WARM_MAX : (size_t)sb.st_size * 3;
+	if (getenv("TALCHECK_NO_WARM") || stat(path, &sb) || sb.st_size < WARM_FILE_MIN) return;
+	size_t want = (uint64_t)sb.st_size > WARM_MAX / WARM_FACTOR ? WARM_MAX : (size_t)sb.st_size * WARM_FACTOR;
 	long page = sysconf(_SC_PAGESIZE);
 	if (page <= 0 || !mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, INT32_MAX) || !mallopt(M_ARENA_MAX, 1)) return;
 	char *q = malloc(want);

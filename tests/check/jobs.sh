@@ -5,6 +5,7 @@
 #   program with one bounds test made off by one (jae -> ja) in a function
 #   near the end is rejected with the same messages however many threads
 #   check it: a part that fails has the whole checked again in one thread.
+#   Both answer the same with TALCHECK_NO_WARM set (no heap warming).
 #   A count that is not 0 to 64 is a usage error.  A linked module (the
 #   examples' stats and vec), verified and refused alike in 1 and 4 threads.
 set -u
@@ -40,6 +41,11 @@ for j in 2 7 default; do
   [ $r -eq 1 ] || { cat err.$j; fail "the broken program: exit $r with -j $j"; }
   cmp -s err.1 err.$j || { diff err.1 err.$j; fail "-j $j reports otherwise than -j 1"; }
 done
+# the heap warmed before a large file is read (talcheck's main.c) or not: the same answers
+TALCHECK_NO_WARM=1 "$talcheck" big.o 2>err.cold || { cat err.cold; fail "rejected without the warmed heap"; }
+TALCHECK_NO_WARM=1 "$talcheck" -fdiagnostics-color=never bad.o >/dev/null 2>err.cold
+r=$?
+[ $r -eq 1 ] && cmp -s err.1 err.cold || { diff err.1 err.cold; fail "without the warmed heap: exit $r, or other messages"; }
 # a bad count is a usage error
 for j in x 65 -1; do
   "$talcheck" -j "$j" big.o >/dev/null 2>err.use
