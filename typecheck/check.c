@@ -2623,6 +2623,12 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 	}
 }
 
+/* The bytes of stack a site adds to its target's need: its depth, and a call's return address. */
+static int64_t site_bytes(const Site *s)
+{
+	return s->depth + (s->call ? 8 : 0);
+}
+
 /* Run r of the sites: the threads' (r < nruns), then the checker's own. */
 static SiteRun site_run(const Ck *c, unsigned r)
 {
@@ -2642,15 +2648,16 @@ static int64_t site_budget(Ck *c, const Site *s)
 */
 static void check_guarded(Ck *c, const int64_t *need)
 {
-	for (unsigned r = 0; r <= c->nruns; r++)
-	for (unsigned i = 0; i < site_run(c, r).n; i++) {
-		const Site *s = &site_run(c, r).p[i];
-		int64_t use = s->depth + (s->call ? 8 : 0) + need[s->to - 1];
-		if (!s->guarded || use <= site_budget(c, s)) continue;
-		TcInst in;
-		c->in = inst_at(c, s->at, &in);
-		report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)site_budget(c, s));
-		c->in = NULL;
+	for (unsigned r = 0; r <= c->nruns; r++) {
+		SiteRun run = site_run(c, r);
+		for (const Site *s = run.p; s < run.p + run.n; s++) {
+			int64_t use = site_bytes(s) + need[s->to - 1];
+			if (!s->guarded || use <= site_budget(c, s)) continue;
+			TcInst in;
+			c->in = inst_at(c, s->at, &in);
+			report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)site_budget(c, s));
+			c->in = NULL;
+		}
 	}
 }
 
@@ -2732,7 +2739,7 @@ static Graph site_graph(Ck *c, int (*keep)(const Site *))
 			if (keep(&run.p[s])) {
 				uint32_t e = --g.first[run.p[s].from - 1];
 				g.to[e] = run.p[s].to - 1;
-				g.w[e] = run.p[s].depth + (run.p[s].call ? 8 : 0);
+				g.w[e] = site_bytes(&run.p[s]);
 			}
 	}
 	return g;
