@@ -6,6 +6,8 @@
 #   near the end is rejected with the same messages however many threads
 #   check it: a part that fails has the whole checked again in one thread.
 #   Both answer the same with TALCHECK_NO_WARM set (no heap warming).
+#   A call below a stack check that needs too much, near the start of the
+#   program (its site in the first of many runs of sites), is reported alike.
 #   A count that is not 0 to 64 is a usage error.  A linked module (the
 #   examples' stats and vec), verified and refused alike in 1 and 4 threads.
 set -u
@@ -46,6 +48,36 @@ TALCHECK_NO_WARM=1 "$talcheck" big.o 2>err.cold || { cat err.cold; fail "rejecte
 TALCHECK_NO_WARM=1 "$talcheck" -fdiagnostics-color=never bad.o >/dev/null 2>err.cold
 r=$?
 [ $r -eq 1 ] && cmp -s err.1 err.cold || { diff err.1 err.cold; fail "without the warmed heap: exit $r, or other messages"; }
+# a stack error at a site in the first of the many runs of sites (4096 a run) of a large
+# program: a call below a stack check that needs more than the check promises
+{ sed -n 1,4p big.tal
+  cat <<'EOF'
+.typedef ctx = *{ stack_limit: limit ro }
+.import trap : code {}
+.label gg : code[s: stack] { rsp: ret[s] :: s } stack 8192
+.label gf : code[s: stack] { rsi: ctx, rsp: ret[s] :: s }
+gg:
+    sub rsp, 8192
+    add rsp, 8192
+    xor eax, eax
+    ret
+gf:
+    cmp rsp, qword ptr [rsi]
+    jb trap
+    call gg
+    ret
+EOF
+  sed 1,4d big.tal; } >deep.tal
+"$talas" -o deep.o deep.tal || fail "deep.tal does not assemble"
+for j in 1 default; do
+  opt=(-j "$j"); [ "$j" = default ] && opt=()
+  "$talcheck" "${opt[@]}" -fdiagnostics-color=never deep.o >/dev/null 2>deep.$j
+  r=$?
+  [ $r -eq 1 ] && [ "$(grep -c 'error: ' deep.$j)" -eq 1 ] &&
+    grep -q "error: \[stack.depth\] this needs 8200 bytes of stack where 8192 are known to be there" deep.$j ||
+    { cat deep.$j; fail "the deep call in a large program, -j $j: exit $r, or not the one stack.depth error"; }
+done
+cmp -s deep.1 deep.default || { diff deep.1 deep.default; fail "the deep call: the default reports otherwise than -j 1"; }
 # a bad count is a usage error
 for j in x 65 -1; do
   "$talcheck" -j "$j" big.o >/dev/null 2>err.use
