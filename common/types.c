@@ -19,7 +19,9 @@ enum {
 	MAXKIDS = 65535,    /* TyNode.nkids is 16 bits                    */
 	MAXKID = 1 << 28,   /* kid slots in one table                     */
 	PRDEPTH = 64,       /* printer nesting before it prints "..."     */
-	PRWORK = 1 << 20    /* printer nodes and bytes before it gives up */
+	PRWORK = 1 << 20,   /* printer nodes and bytes before it gives up */
+	RESERVE_MAX = 1 << 20   /* array slots made room for at once: a count a
+	                           hostile section claims gets no more */
 };
 
 /* One round of a multiplicative mixer: cheap and spreads low bits well. */
@@ -151,6 +153,8 @@ static void str_resize(TyTable *t, uint32_t cap)
 
 void ty_str_reserve(TyTable *t, uint64_t n)
 {
+	if (n > RESERVE_MAX)
+		n = RESERVE_MAX;
 	uint64_t want = t->capshash ? t->capshash : 64;
 	while (want <= 2 * (t->nstr + n) && want < (UINT64_C(1) << 31)) want *= 2;
 	if (want != t->capshash)
@@ -405,6 +409,8 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 /* Entries are kept in the order the unit declares them. */
 void ty_entry_reserve(TyTable *t, uint64_t n)
 {
+	if (n > RESERVE_MAX)
+		n = RESERVE_MAX;
 	if (t->forked || t->nent + n > UINT32_MAX / 2)
 		return;
 	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)(t->nent + n), &t->capent);

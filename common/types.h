@@ -190,7 +190,7 @@ uint32_t ty_str_tag(const char *s, size_t len);
 void ty_str_prefetch(const TyTable *t, uint32_t tag);
 StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag);
 StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */
-void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings without growing the intern table or its arrays */
+void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings (up to 2^20 at once) without growing the intern table or its arrays */
 const char *ty_strof(const TyTable *t, StrId s);
 /*
 ** Made-up names ("rcx#3"), for the checker: ids from TY_FRESH up, which no
@@ -211,7 +211,7 @@ static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[
 static inline TyId ty_kid(const TyTable *t, TyId id, int i) { return t->kid[t->node[id].kids + i]; }
 
 void ty_add_entry(TyTable *t, const TyEntry *e);
-void ty_entry_reserve(TyTable *t, uint64_t n);   /* room for n more entries */
+void ty_entry_reserve(TyTable *t, uint64_t n);   /* room for n more entries (up to 2^20 at once) */
 
 /*
 ** Copy node `id` of src, and all it reaches, into dst.  map (src->nnode

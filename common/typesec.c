@@ -357,8 +357,6 @@ static void rd_header(Rd *r, const char *magic, unsigned version)
 		fail(r, 6, "unknown flags 0x%x", f);
 }
 
-/* Strings 1..count; a string equal to an earlier one (or "") is an error,
-   since it would shift the ids of all later strings. */
 /*
 ** The intern table is larger than the caches: a string's slot is fetched
 ** (ty_str_prefetch) AHEAD strings before its turn, from a scout that
@@ -367,6 +365,8 @@ static void rd_header(Rd *r, const char *magic, unsigned version)
 enum { AHEAD = 8 };
 typedef struct Ahead { const char *s; size_t len; uint32_t tag; } Ahead;
 
+/* Strings 1..count; a string equal to an earlier one (or "") is an error,
+   since it would shift the ids of all later strings. */
 static void rd_strings(Rd *r, TyTable *t)
 {
 	uint64_t count = rd_count(r, 1, UINT32_MAX / 4, "string count");
@@ -534,7 +534,7 @@ int ty_decode(TyTable *t, const uint8_t *p, size_t n, char *err, size_t errcap)
 	rd_nodes(&r, t);
 	uint64_t count = rd_count(&r, ENTMIN, UINT32_MAX / 4, "entry count");
 	if (!r.bad)
-		ty_entry_reserve(t, count);   /* (count is bounded by the bytes left) */
+		ty_entry_reserve(t, count);
 	for (uint64_t i = 0; i < count && !r.bad; i++)
 		rd_entry(&r, t);
 	count = rd_count(&r, ANNMIN, UINT32_MAX / 4, "annotation count");
