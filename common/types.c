@@ -151,6 +151,15 @@ static void str_resize(TyTable *t, uint32_t cap)
 	free(old);
 }
 
+/* Room in the arrays by string id (text, length) for `need` strings. */
+static void str_room(TyTable *t, size_t need)
+{
+	uint32_t old = t->capstr;
+	t->str = xgrow(t->str, sizeof *t->str, need, &t->capstr);
+	if (t->capstr != old)
+		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
+}
+
 void ty_str_reserve(TyTable *t, uint64_t n)
 {
 	if (n > RESERVE_MAX)
@@ -159,12 +168,8 @@ void ty_str_reserve(TyTable *t, uint64_t n)
 	while (want <= 2 * (t->nstr + n) && want < (UINT64_C(1) << 31)) want *= 2;
 	if (want != t->capshash)
 		str_resize(t, (uint32_t)want);
-	if (t->forked || t->nstr + n > TY_FRESH)
-		return;
-	uint32_t old = t->capstr;   /* the ids' arrays too, once, not by doubling (each time a copy) */
-	t->str = xgrow(t->str, sizeof *t->str, (size_t)(t->nstr + n), &t->capstr);
-	if (t->capstr != old)
-		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
+	if (!t->forked && t->nstr + n <= TY_FRESH)
+		str_room(t, (size_t)(t->nstr + n));   /* the ids' arrays too, once, not by doubling (each time a copy) */
 }
 
 /* The id of the string, or 0 with *at the empty slot the search stopped at (UINT32_MAX: no table). */
@@ -213,10 +218,7 @@ StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag)
 	StrId found = str_search(t, s, len, tag, &at);
 	if (found || t->nstr >= TY_FRESH || t->forked)
 		return found;
-	uint32_t old = t->capstr;
-	t->str = xgrow(t->str, sizeof *t->str, (size_t)t->nstr + 1, &t->capstr);
-	if (t->capstr != old)
-		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
+	str_room(t, (size_t)t->nstr + 1);
 	StrId id = t->nstr++;
 	t->str[id] = arena_strdup(&t->strmem, s, len);
 	t->strlen_[id] = (uint32_t)len;
@@ -406,7 +408,6 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	return id;
 }
 
-/* Entries are kept in the order the unit declares them. */
 void ty_entry_reserve(TyTable *t, uint64_t n)
 {
 	if (n > RESERVE_MAX)
@@ -416,6 +417,7 @@ void ty_entry_reserve(TyTable *t, uint64_t n)
 	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)(t->nent + n), &t->capent);
 }
 
+/* Entries are kept in the order the unit declares them. */
 void ty_add_entry(TyTable *t, const TyEntry *e)
 {
 	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)t->nent + 1, &t->capent);
