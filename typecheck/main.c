@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,17 @@ static int parse_digest(const char *hex, uint8_t out[32])
 	return 0;
 }
 
+/* Why a verified file is refused (1) or cannot be signed (2): into why, and said on standard error after `who: error: `. */
+static int refuse(int r, const char *who, char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: error: %s\n", who, why);
+	return r;
+}
+
 /*
 ** After a file verified: its module's interface must be the one required,
 ** and with --sign the module gets its signature.  The attestation names
@@ -153,30 +165,20 @@ static int after_verified(const Opts *o, const char *path, const uint8_t *p, siz
 	char err[512];
 	TalModule m;
 	int r = 0;
-	if (talmod_parse(&m, p, n, err, sizeof err) != 0) {
-		snprintf(why, cap, "only a module (tallink's output, not signed yet) can be %s: %s",
-		         o->key ? "signed" : "checked against an interface digest", err);
-		fprintf(stderr, "%s: error: %s\n", path, why);
-		return 1;
-	}
+	if (talmod_parse(&m, p, n, err, sizeof err) != 0)
+		return refuse(1, path, why, cap, "only a module (tallink's output, not signed yet) can be %s: %s",
+		              o->key ? "signed" : "checked against an interface digest", err);
 	talsig_sha256(p + m.iface_off, m.iface_size, dig);
 	if (o->want_digest && memcmp(dig, o->digest, 32) != 0) {
-		snprintf(why, cap, "the module was linked against another host interface than the one required");
-		fprintf(stderr, "%s: error: %s\n", path, why);
-		r = 1;
+		r = refuse(1, path, why, cap, "the module was linked against another host interface than the one required");
 	} else if (o->key) {
 		size_t outlen = 0;
 		/* the attestation names the verifier and the profile it checked */
 		const char *who = o->profile == TC_PROFILE_KERNEL ? "talcheck " TAL_VERSION " kernel" : "talcheck " TAL_VERSION;
-		if (talsig_sign(p, n, dig, who, o->key, o->cert, &out, &outlen, err, sizeof err) != 0) {
-			snprintf(why, cap, "cannot sign '%s': %s", path, err);
-			fprintf(stderr, "talcheck: error: %s\n", why);
-			r = 2;
-		} else if (atomic_write(o->out, out, outlen) != 0) {
-			snprintf(why, cap, "cannot write '%s': %s", o->out, strerror(errno));
-			fprintf(stderr, "talcheck: error: %s\n", why);
-			r = 2;
-		}
+		if (talsig_sign(p, n, dig, who, o->key, o->cert, &out, &outlen, err, sizeof err) != 0)
+			r = refuse(2, "talcheck", why, cap, "cannot sign '%s': %s", path, err);
+		else if (atomic_write(o->out, out, outlen) != 0)
+			r = refuse(2, "talcheck", why, cap, "cannot write '%s': %s", o->out, strerror(errno));
 	}
 	free(out);
 	return r;
