@@ -114,20 +114,22 @@ void ty_fork(TyTable *dst, const TyTable *src)
 }
 
 /*
-** The intern table: open addressing, at most half full.  A slot holds a
-** string's id and, above it, the low 32 bits of its hash, which give the
-** slot and are compared before the string is looked at.
+** Strings 1..nsorted (a decoded section's) are in byte order and found by
+** binary search; the intern table holds only those interned after them.
+** The table: open addressing, at most half full.  A slot holds a string's
+** id and, above it, the low 32 bits of its hash, which give the slot and
+** are compared before the string is looked at.
 */
 static uint32_t str_tag(const char *s, size_t len)
 {
 	return (uint32_t)str_hash(s, len);
 }
 
-uint32_t ty_str_tag(const char *s, size_t len) { return str_tag(s, len); }
-
-void ty_str_prefetch(const TyTable *t, uint32_t tag)
+/* Byte order, a prefix before what it starts: <0, 0 or >0, as memcmp. */
+int ty_str_order(const char *a, size_t alen, const char *b, size_t blen)
 {
-	if (t->capshash) __builtin_prefetch(&t->shash[tag & (t->capshash - 1)]);
+	int d = memcmp(a, b, alen < blen ? alen : blen);
+	return d ? d : (alen > blen) - (alen < blen);
 }
 
 static void str_put(uint64_t *tab, uint32_t cap, uint32_t tag, StrId id)
@@ -160,28 +162,49 @@ static void str_room(TyTable *t, size_t need)
 		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
 }
 
+/* A new string, id nstr: its bytes copied. */
+static StrId str_add(TyTable *t, const char *s, size_t len)
+{
+	str_room(t, (size_t)t->nstr + 1);
+	StrId id = t->nstr++;
+	t->str[id] = arena_strdup(&t->strmem, s, len);
+	t->strlen_[id] = (uint32_t)len;
+	return id;
+}
+
 void ty_str_reserve(TyTable *t, uint64_t n)
 {
 	if (n > RESERVE_MAX)
 		n = RESERVE_MAX;
-	uint64_t want = t->capshash ? t->capshash : 64;
-	while (want <= 2 * (t->nstr + n) && want < (UINT64_C(1) << 31)) want *= 2;
-	if (want != t->capshash)
-		str_resize(t, (uint32_t)want);
 	if (!t->forked && t->nstr + n <= TY_FRESH)
-		str_room(t, (size_t)(t->nstr + n));   /* the ids' arrays too, once, not by doubling (each time a copy) */
+		str_room(t, (size_t)(t->nstr + n));   /* once, not by doubling (each time a copy) */
+}
+
+/* The id of a string among the sorted ones, or 0. */
+static StrId sorted_find(const TyTable *t, const char *s, size_t len)
+{
+	uint32_t lo = 1, hi = t->nsorted + 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int d = ty_str_order(t->str[mid], t->strlen_[mid], s, len);
+		if (!d) return mid;
+		if (d < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return 0;
 }
 
 /* The id of the string, or 0 with *at the empty slot the search stopped at (UINT32_MAX: no table). */
 static StrId str_search(const TyTable *t, const char *s, size_t len, uint32_t tag, uint32_t *at)
 {
+	StrId id = sorted_find(t, s, len);
 	*at = UINT32_MAX;
-	if (!t->capshash)
-		return 0;
+	if (id || !t->capshash)
+		return id;
 	uint32_t mask = t->capshash - 1, i;
 	for (i = tag & mask; t->shash[i]; i = (i + 1) & mask) {
 		uint64_t slot = t->shash[i];
-		StrId id = (StrId)slot;
+		id = (StrId)slot;
 		if ((uint32_t)(slot >> 32) == tag && t->strlen_[id] == len && !memcmp(t->str[id], s, len))
 			return id;
 	}
@@ -189,46 +212,43 @@ static StrId str_search(const TyTable *t, const char *s, size_t len, uint32_t ta
 	return 0;
 }
 
-static StrId str_find(const TyTable *t, const char *s, size_t len, uint32_t tag)
-{
-	uint32_t at;
-	return str_search(t, s, len, tag, &at);
-}
-
 /* The id of a string already interned, or 0. */
 StrId ty_str_find(const TyTable *t, const char *s, size_t len)
 {
+	uint32_t at;
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	return str_find(t, s, len, str_tag(s, len));
+	return str_search(t, s, len, str_tag(s, len), &at);
 }
 
 /* Intern: equal strings get equal ids, so names compare as integers.
    A string of 4 GiB or more cannot be stored and gives 0. */
 StrId ty_str(TyTable *t, const char *s, size_t len)
 {
-	return ty_str_tagged(t, s, len, len ? str_tag(s, len) : 0);
-}
-
-StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag)
-{
 	if (len == 0 || len >= UINT32_MAX)
 		return 0;
-	uint32_t at;
+	uint32_t at, tag = str_tag(s, len);
 	StrId found = str_search(t, s, len, tag, &at);
 	if (found || t->nstr >= TY_FRESH || t->forked)
 		return found;
-	str_room(t, (size_t)t->nstr + 1);
-	StrId id = t->nstr++;
-	t->str[id] = arena_strdup(&t->strmem, s, len);
-	t->strlen_[id] = (uint32_t)len;
-	if ((uint64_t)t->nstr * 2 >= t->capshash) {
+	StrId id = str_add(t, s, len);
+	if ((uint64_t)(t->nstr - t->nsorted) * 2 >= t->capshash) {
 		str_resize(t, t->capshash ? t->capshash * 2 : 64);
 		str_put(t->shash, t->capshash, tag, id);
 	} else {
 		t->shash[at] = (uint64_t)tag << 32 | id;   /* the table is as str_search left it */
 	}
 	return id;
+}
+
+StrId ty_str_sorted(TyTable *t, const char *s, size_t len)
+{
+	if (len == 0 || len >= UINT32_MAX || t->nstr != t->nsorted + 1 || t->nstr >= TY_FRESH || t->forked)
+		return 0;
+	if (t->nsorted && ty_str_order(t->str[t->nsorted], t->strlen_[t->nsorted], s, len) >= 0)
+		return 0;
+	t->nsorted++;
+	return str_add(t, s, len);
 }
 
 StrId ty_str_fresh(TyTable *t, const char *hint)
@@ -967,18 +987,25 @@ static int differ(char *why, size_t cap, const char *what, uint32_t i)
 }
 
 /* Strings and nodes, id by id. */
+/* String x of a and y of b have the same text (ids differ after encoding: a section's are in order). */
+static int same_str(const TyTable *a, StrId x, const TyTable *b, StrId y)
+{
+	const char *s = ty_strof(a, x), *u = ty_strof(b, y);
+	return !strcmp(s, u);
+}
+
 static int cmp_nodes(const TyTable *a, const TyTable *b, char *why, size_t cap)
 {
 	if (a->nstr != b->nstr)
 		return differ(why, cap, "string count", a->nstr);
-	for (uint32_t i = 0; i < a->nstr; i++)
-		if (a->strlen_[i] != b->strlen_[i] || memcmp(a->str[i], b->str[i], a->strlen_[i]))
+	for (uint32_t i = 1; i < a->nstr; i++)
+		if (!ty_str_find(b, a->str[i], a->strlen_[i]))
 			return differ(why, cap, "string", i);
 	if (a->nnode != b->nnode)
 		return differ(why, cap, "node count", a->nnode);
 	for (uint32_t i = 1; i < a->nnode; i++) {
 		const TyNode *x = &a->node[i], *y = &b->node[i];
-		if (x->kind != y->kind || x->flags != y->flags || x->name != y->name ||
+		if (x->kind != y->kind || x->flags != y->flags || !same_str(a, x->name, b, y->name) ||
 		    x->value != y->value || x->nkids != y->nkids)
 			return differ(why, cap, "node", i);
 		for (int j = 0; j < x->nkids; j++)
@@ -995,8 +1022,8 @@ static int cmp_decls(const TyTable *a, const TyTable *b, char *why, size_t cap)
 		return differ(why, cap, "entry count", a->nent);
 	for (uint32_t i = 0; i < a->nent; i++) {
 		const TyEntry *x = &a->ent[i], *y = &b->ent[i];
-		if (x->kind != y->kind || x->sect != y->sect || x->name != y->name ||
-		    x->offset != y->offset || x->type != y->type || x->file != y->file ||
+		if (x->kind != y->kind || x->sect != y->sect || !same_str(a, x->name, b, y->name) ||
+		    x->offset != y->offset || x->type != y->type || !same_str(a, x->file, b, y->file) ||
 		    x->line != y->line || x->col != y->col)
 			return differ(why, cap, "entry", i);
 	}
@@ -1006,14 +1033,14 @@ static int cmp_decls(const TyTable *a, const TyTable *b, char *why, size_t cap)
 		const TyAnnot *x = &a->ann[i], *y = &b->ann[i];
 		if (x->offset != y->offset || x->op != y->op || x->loc != y->loc || x->edge != y->edge ||
 		    x->reg != y->reg || x->disp != y->disp || x->type != y->type ||
-		    x->args != y->args || x->file != y->file || x->line != y->line ||
+		    x->args != y->args || !same_str(a, x->file, b, y->file) || x->line != y->line ||
 		    x->col != y->col)
 			return differ(why, cap, "annotation", i);
 	}
 	return 0;
 }
 
-/* Tables built the same way have the same ids, so compare id by id. */
+/* Tables built the same way have the same node ids, so compare id by id; strings by their text. */
 int ty_table_cmp(const TyTable *a, const TyTable *b, char *why, size_t whycap)
 {
 	if (why && whycap)

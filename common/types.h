@@ -25,7 +25,7 @@
 typedef uint32_t TyId;   /* node id; 0 means "none" */
 typedef uint32_t StrId;  /* string id; 0 is the empty string */
 
-#define TY_FORMAT_VERSION 1
+#define TY_FORMAT_VERSION 2
 
 /*
 ** Node kinds.  The comment gives the surface syntax and the kids.  The sort
@@ -159,6 +159,7 @@ typedef struct TyTable {
 	TyNode *node; uint32_t nnode, capnode;      /* node[0] unused        */
 	TyId *kid; uint32_t nkid, capkid;
 	char **str; uint32_t *strlen_; uint32_t nstr, capstr;  /* str[0] = "" */
+	uint32_t nsorted;                           /* strings 1..nsorted: in order, not in shash */
 	uint32_t *hash; uint32_t caphash;           /* node hash-cons table  */
 	uint64_t *shash; uint32_t capshash;         /* string intern table   */
 	TyEntry *ent; uint32_t nent, capent;
@@ -181,16 +182,20 @@ void ty_free(TyTable *t);
 void ty_fork(TyTable *dst, const TyTable *src);
 
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
-/*
-** Interning in steps, for a reader that looks one string ahead: the
-** string's tag (hash), a hint to bring its slot into the cache, and
-** ty_str given the tag (which must be ty_str_tag of the same bytes).
-*/
-uint32_t ty_str_tag(const char *s, size_t len);
-void ty_str_prefetch(const TyTable *t, uint32_t tag);
-StrId ty_str_tagged(TyTable *t, const char *s, size_t len, uint32_t tag);
 StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */
-void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings (up to 2^20 at once) without growing the intern table or its arrays */
+/*
+** The order of the strings of a section (docs/typesections.md): by bytes,
+** unsigned, a string before any longer one it starts.  <0, 0, >0.
+*/
+int ty_str_order(const char *a, size_t alen, const char *b, size_t blen);
+/*
+** Add the next string of a section, which must come after the last one in
+** that order, to a table that has only such strings (ty_decode): it goes
+** to no hash table, since a search among them is a binary search.  Its
+** id, or 0 when it is empty or out of order.
+*/
+StrId ty_str_sorted(TyTable *t, const char *s, size_t len);
+void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings (up to 2^20 at once) without growing the arrays */
 const char *ty_strof(const TyTable *t, StrId s);
 /*
 ** Made-up names ("rcx#3"), for the checker: ids from TY_FRESH up, which no

@@ -98,18 +98,54 @@ static void buf_string(Buf *b, const char *s, size_t len)
 	buf_put(b, s, len);
 }
 
-/* Strings 1.. and nodes 1..; string 0 and node 0 are implicit. */
-static void enc_nodes(const TyTable *t, Buf *out)
+/*
+** A section's strings are in order (ty_str_order), so a reader finds a
+** repeat by looking at the string before, and a name by binary search,
+** with no hash table; the ids the section uses are their ranks in that
+** order.  id[old] is the new id of the table's string old.
+*/
+typedef struct SortStr { const char *s; uint32_t len; StrId old; } SortStr;
+
+static int by_bytes(const void *a, const void *b)
 {
+	const SortStr *x = a, *y = b;
+	return ty_str_order(x->s, x->len, y->s, y->len);
+}
+
+static StrId *string_ranks(const TyTable *t)
+{
+	StrId *id = xmalloc((size_t)t->nstr * sizeof *id);
+	for (StrId i = 0; i < t->nstr; i++) id[i] = i;
+	if (t->nsorted + 1 == t->nstr) return id;   /* a decoded table: in order already */
+	SortStr *v = xmalloc((size_t)t->nstr * sizeof *v);
+	for (StrId i = 1; i < t->nstr; i++) v[i - 1] = (SortStr){ t->str[i], t->strlen_[i], i };
+	qsort(v, t->nstr - 1, sizeof *v, by_bytes);
+	for (StrId i = 1; i < t->nstr; i++) id[v[i - 1].old] = i;
+	free(v);
+	return id;
+}
+
+/* A string id as the section numbers it (made-up names are never written). */
+static void buf_strid(Buf *b, const StrId *id, const TyTable *t, StrId s)
+{
+	buf_uleb(b, s < t->nstr ? id[s] : 0);
+}
+
+/* Strings 1.. and nodes 1..; string 0 and node 0 are implicit. */
+static void enc_nodes(const TyTable *t, const StrId *id, Buf *out)
+{
+	StrId *at = xmalloc((size_t)t->nstr * sizeof *at);   /* by new id: the old */
+	for (StrId i = 1; i < t->nstr; i++) at[id[i]] = i;
 	buf_uleb(out, t->nstr - 1);
 	for (StrId i = 1; i < t->nstr; i++)
-		buf_string(out, t->str[i], t->strlen_[i]);
+		buf_string(out, t->str[at[i]], t->strlen_[at[i]]);
+	free(at);
 	buf_uleb(out, t->nnode - 1);
 	for (TyId i = 1; i < t->nnode; i++) {
 		const TyNode *n = &t->node[i];
 		buf_u8(out, n->kind);
 		buf_u8(out, n->flags);
-		buf_uleb(out, n->name);
+		buf_strid(out, id, t, n->name);
 		if (n->kind == TY_ICONST)
 			buf_sleb(out, n->value);
 		buf_uleb(out, n->nkids);
@@ -119,17 +155,17 @@ static void enc_nodes(const TyTable *t, Buf *out)
 }
 
 /* Entries and annotations, in table order. */
-static void enc_decls(const TyTable *t, Buf *out)
+static void enc_decls(const TyTable *t, const StrId *id, Buf *out)
 {
 	buf_uleb(out, t->nent);
 	for (uint32_t i = 0; i < t->nent; i++) {
 		const TyEntry *e = &t->ent[i];
 		buf_u8(out, e->kind);
 		buf_u8(out, e->sect);
-		buf_uleb(out, e->name);
+		buf_strid(out, id, t, e->name);
 		buf_uleb(out, e->offset);
 		buf_uleb(out, e->type);
-		buf_uleb(out, e->file);
+		buf_strid(out, id, t, e->file);
 		buf_uleb(out, e->line);
 		buf_uleb(out, e->col);
 	}
@@ -143,7 +179,7 @@ static void enc_decls(const TyTable *t, Buf *out)
 		buf_sleb(out, a->disp);
 		buf_uleb(out, a->type);
 		buf_uleb(out, a->args);
-		buf_uleb(out, a->file);
+		buf_strid(out, id, t, a->file);
 		buf_uleb(out, a->line);
 		buf_uleb(out, a->col);
 	}
@@ -152,9 +188,11 @@ static void enc_decls(const TyTable *t, Buf *out)
 /* The whole `.tal.types` section. */
 void ty_encode(const TyTable *t, Buf *out)
 {
+	StrId *id = string_ranks(t);
 	buf_header(out, "TALT", TY_FORMAT_VERSION);
-	enc_nodes(t, out);
-	enc_decls(t, out);
+	enc_nodes(t, id, out);
+	enc_decls(t, id, out);
+	free(id);
 }
 
 /* ---- reading ---- */
@@ -325,20 +363,6 @@ static const char *rd_string(Rd *r, size_t *len, const char *what)
 	return s;
 }
 
-/*
-** Where the string at `pos` starts and how long it is, if its length is a
-** short number and it fits, without reading it: NULL otherwise.  Only a
-** hint (rd_strings looks a few strings ahead); rd_string reads and checks
-** it when its turn comes.
-*/
-static const char *peek_string(const Rd *r, size_t pos, size_t *len)
-{
-	if (pos >= r->n || r->p[pos] >= 0x80 || r->p[pos] == 0 || r->p[pos] > r->n - pos - 1)
-		return NULL;
-	*len = r->p[pos];
-	return (const char *)r->p + pos + 1;
-}
-
 /* Magic, version and flags of a section. */
 static void rd_header(Rd *r, const char *magic, unsigned version)
 {
@@ -358,46 +382,23 @@ static void rd_header(Rd *r, const char *magic, unsigned version)
 }
 
 /*
-** The intern table is larger than the caches: a string's slot is fetched
-** (ty_str_prefetch) AHEAD strings before its turn, from a scout that
-** peeks ahead; the ring holds what it saw, each string's tag with it.
+** Strings 1..count, each after the one before in byte order: so none is
+** empty or repeats another (it would shift the ids of all later strings).
 */
-enum { AHEAD = 8 };
-typedef struct Ahead { const char *s; size_t len; uint32_t tag; } Ahead;
-
-/* Strings 1..count; a string equal to an earlier one (or "") is an error,
-   since it would shift the ids of all later strings. */
 static void rd_strings(Rd *r, TyTable *t)
 {
 	uint64_t count = rd_count(r, 1, UINT32_MAX / 4, "string count");
 	ty_str_reserve(t, count);
-	Ahead ring[AHEAD];
-	unsigned head = 0, nring = 0;
-	size_t scout = r->pos;
 	for (uint64_t i = 0; i < count && !r->bad; i++) {
-		for (Ahead *a; nring < AHEAD; nring++, scout = (size_t)(a->s - (const char *)r->p) + a->len) {
-			a = &ring[(head + nring) % AHEAD];
-			if (!(a->s = peek_string(r, scout, &a->len))) break;
-			a->tag = ty_str_tag(a->s, a->len);
-			ty_str_prefetch(t, a->tag);
-		}
 		size_t at = r->pos, len = 0;
 		const char *s = rd_string(r, &len, "string");
 		if (r->bad)
 			break;
-		uint32_t tag;
-		if (nring && ring[head].s == s && ring[head].len == len) {
-			tag = ring[head].tag;
-			head = (head + 1) % AHEAD, nring--;
-		} else {   /* the scout stopped before it (a long string): start again after it */
-			tag = ty_str_tag(s, len);
-			nring = 0, scout = r->pos;
-		}
 		StrId want = t->nstr;
 		if (len == 0)
 			fail(r, at, "string %" PRIu32 " is empty (string 0 is implicit)", want);
-		else if (ty_str_tagged(t, s, len, tag) != want)
-			fail(r, at, "string %" PRIu32 " repeats an earlier string", want);
+		else if (ty_str_sorted(t, s, len) != want)
+			fail(r, at, "string %" PRIu32 " does not come after string %" PRIu32 " in byte order", want, want - 1);
 	}
 }
 

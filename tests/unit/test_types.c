@@ -568,7 +568,17 @@ static void test_roundtrip(void **state)
 	assert_string_equal(pr(&b, f.list), pa);
 	TyId id = ty_node(&b, TY_PTR, TF_NULLABLE, 0, 0, &f.rec, 1);
 	assert_int_equal(id, f.ptr);
-	assert_int_equal(ty_str(&b, "main.s", 6), ty_str(&a, "main.s", 6));
+	/* the decoded table's strings are the section's, in byte order: found by binary search */
+	assert_int_equal(b.nsorted, b.nstr - 1);
+	assert_string_equal(ty_strof(&b, ty_str_find(&b, "main.s", 6)), "main.s");
+	assert_int_equal(ty_str(&b, "main.s", 6), ty_str_find(&b, "main.s", 6));
+	{
+		Buf again = { 0 };
+		ty_encode(&b, &again);   /* the same bytes from the decoded table */
+		assert_int_equal(again.n, buf.n);
+		assert_memory_equal(again.p, buf.p, buf.n);
+		free(again.p);
+	}
 	/* ty_table_cmp notices differences */
 	b.ent[2].offset++;
 	assert_int_not_equal(ty_table_cmp(&a, &b, why, sizeof why), 0);
@@ -592,7 +602,7 @@ static void test_roundtrip(void **state)
 	buf = (Buf){ 0 };
 	ty_encode(&a, &buf);
 	assert_int_equal(buf.n, 12);
-	assert_memory_equal(buf.p, "TALT\1\0\0\0\0\0\0\0", 12);
+	assert_memory_equal(buf.p, "TALT\2\0\0\0\0\0\0\0", 12);
 	ty_init(&b);
 	assert_int_equal(ty_decode(&b, buf.p, buf.n, err, sizeof err), 0);
 	assert_int_equal(ty_table_cmp(&a, &b, NULL, 0), 0);
@@ -640,11 +650,13 @@ static void test_reject_header(void **state)
 	b.p[0] = 'X';
 	reject(&b, "offset 0: bad magic");
 	b.p[0] = 'T';
-	b.p[4] = 2;
-	reject(&b, "offset 4: unsupported version 2");
 	b.p[4] = 1;
+	reject(&b, "offset 4: unsupported version 1 (want 2)");
+	b.p[4] = 3;
+	reject(&b, "offset 4: unsupported version 3");
+	b.p[4] = TY_FORMAT_VERSION;
 	b.p[5] = 1;
-	reject(&b, "unsupported version 257");
+	reject(&b, "unsupported version 258");
 	b.p[5] = 0;
 	b.p[6] = 1;
 	reject(&b, "offset 6: unknown flags");
@@ -706,20 +718,20 @@ static void test_reject_counts(void **state)
 {
 	Buf b = { 0 };
 	/* 2^40 strings */
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, (uint64_t)1 << 40);
 	reject(&b, "offset 8: string count");
 	free(b.p);
 	/* 2^30 strings in a short section */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, (uint64_t)1 << 29);
 	buf_put(&b, "\1a\1b", 4);
 	reject(&b, "bytes left can hold");
 	free(b.p);
 	/* a 2 GiB string */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, 1);
 	buf_uleb(&b, (uint64_t)1 << 31);
 	buf_put(&b, "abc", 3);
@@ -727,21 +739,21 @@ static void test_reject_counts(void **state)
 	free(b.p);
 	/* 2^40 nodes */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, 0);
 	buf_uleb(&b, (uint64_t)1 << 40);
 	reject(&b, "node count");
 	free(b.p);
 	/* 2^24 nodes: over the limit even if the bytes were there */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, 0);
 	buf_uleb(&b, (uint64_t)1 << 24);
 	reject(&b, "node count 16777216 is out of range");
 	free(b.p);
 	/* a node with 60000 kids and 3 bytes */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, 0);
 	buf_uleb(&b, 1);
 	buf_put(&b, "\x1f\0\0", 3);     /* TY_LIST, flags 0, name 0 */
@@ -751,7 +763,7 @@ static void test_reject_counts(void **state)
 	free(b.p);
 	/* 70000 kids do not fit nkids */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, 0);
 	buf_uleb(&b, 1);
 	buf_put(&b, "\x1f\0\0", 3);
@@ -760,13 +772,13 @@ static void test_reject_counts(void **state)
 	free(b.p);
 	/* huge entry and annotation counts */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\0\0", 2);
 	buf_uleb(&b, UINT64_MAX);
 	reject(&b, "entry count");
 	free(b.p);
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\0\0\0", 3);
 	buf_uleb(&b, 1000);
 	buf_put(&b, "\0\1\1\0\0\0\0\0\0\0\0\0\0", 13);
@@ -778,25 +790,25 @@ static void test_reject_leb(void **state)
 {
 	Buf b = { 0 };
 	/* 11 bytes */
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 11);
 	reject(&b, "offset 8: string count overflows 64 bits");
 	free(b.p);
 	/* 10 bytes with bits above 64 */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x03", 10);
 	reject(&b, "overflows 64 bits");
 	free(b.p);
 	/* not the shortest form */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\x80\x00\0\0\0", 5);
 	reject(&b, "offset 8: string count is not in its shortest form");
 	free(b.p);
 	/* a field that does not fit 32 bits: entry offset 2^32 */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\0\0\1\1\0\0", 6);      /* E_TYPEDEF, SEC_NONE, name 0 */
 	buf_uleb(&b, (uint64_t)1 << 32);
 	buf_put(&b, "\0\0\0\0\0", 5);
@@ -804,20 +816,20 @@ static void test_reject_leb(void **state)
 	free(b.p);
 	/* constants: 10-byte SLEB with bad top byte; not the shortest form */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\0\1\x17\0\0", 5);      /* TY_ICONST */
 	buf_put(&b, "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x7e\0\0\0", 13);
 	reject(&b, "offset 13: constant overflows 64 bits");
 	free(b.p);
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\0\1\x17\0\0", 5);
 	buf_put(&b, "\xff\x7f\0\0\0", 5);    /* -1 in two bytes */
 	reject(&b, "constant is not in its shortest form");
 	free(b.p);
 	/* displacement beyond int32 */
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\0\0\0\1\0\1\2\0", 8);  /* offset 0, A_FOLD, L_STACK, reg 0 */
 	buf_sleb(&b, (int64_t)INT32_MIN - 1);
 	buf_put(&b, "\0\0\0\0\0", 5);
@@ -829,7 +841,7 @@ static void test_reject_leb(void **state)
 static Buf nodes(size_t count, const char *bytes, size_t n)
 {
 	Buf b = { 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, 1);
 	buf_put(&b, "\1x", 2);   /* string 1: "x" */
 	buf_uleb(&b, count);
@@ -910,7 +922,7 @@ static void test_reject_kinds(void **state)
 
 	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
 		Buf e = { 0 };
-		hdr(&e, "TALT", 1);
+		hdr(&e, "TALT", TY_FORMAT_VERSION);
 		buf_put(&e, "\1\1x\1", 4);   /* string "x", one node */
 		buf_put(&e, c[i].bytes, c[i].n);
 		reject(&e, c[i].want);
@@ -919,7 +931,7 @@ static void test_reject_kinds(void **state)
 	/* a register number is only checked for registers */
 	Buf ok = { 0 };
 	char err[256];
-	hdr(&ok, "TALT", 1);
+	hdr(&ok, "TALT", TY_FORMAT_VERSION);
 	buf_put(&ok, "\0\0\0\1" "\0\1\2\xff\0\0\0\0\0\0", 14);
 	assert_int_equal(decode(ok.p, ok.n, err, sizeof err), 0);
 	free(ok.p);
@@ -929,7 +941,7 @@ static void test_reject_kinds(void **state)
 static Buf strings_section(const char **str, int n)
 {
 	Buf b = { 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_uleb(&b, (uint64_t)n);
 	for (int i = 0; i < n; i++) {
 		buf_uleb(&b, strlen(str[i]));
@@ -940,62 +952,114 @@ static Buf strings_section(const char **str, int n)
 }
 
 /*
-** The reader looks one string ahead (a short length: one byte) to fetch
-** its slot early: strings with long and short lengths in every order get
-** the ids they would get one by one, and a repeat is caught whichever
-** kind of length it or the string before it has.
+** A section's strings are in byte order (unsigned bytes, a prefix first),
+** which is what makes a repeat one the reader sees at once: every string
+** gets its rank as id and is found by binary search; one out of order or
+** repeated, next to it or not, is refused, whatever its length.
 */
-static void test_strings_lookahead(void **state)
+static void test_strings_order(void **state)
 {
 	char l1[200], l2[300], err[256];
 	memset(l1, 'x', sizeof l1 - 1), l1[sizeof l1 - 1] = 0;
 	memset(l2, 'y', sizeof l2 - 1), l2[sizeof l2 - 1] = 0;
-	const char *ok[] = { "a", l1, "b", "c", l2, l2 + 1, "d" };
-	Buf b = strings_section(ok, 7);
+	const char *ok[] = { "A", "a", "ab", "abc", "b", l1, l2 + 1, l2, "z", "\x7f", "\x80", "\xff" };
+	int n = (int)(sizeof ok / sizeof *ok);
+	Buf b = strings_section(ok, n);
 	TyTable t;
 	ty_init(&t);
 	assert_int_equal(ty_decode(&t, b.p, b.n, err, sizeof err), 0);
-	assert_int_equal(t.nstr, 8);
-	for (int i = 0; i < 7; i++) {
+	assert_int_equal(t.nstr, (uint32_t)n + 1);
+	assert_int_equal(t.nsorted, (uint32_t)n);
+	for (int i = 0; i < n; i++) {
 		assert_string_equal(ty_strof(&t, (StrId)i + 1), ok[i]);
 		assert_int_equal(ty_str_find(&t, ok[i], strlen(ok[i])), (StrId)i + 1);
+		assert_int_equal(ty_str(&t, ok[i], strlen(ok[i])), (StrId)i + 1);
 	}
+	/* absent: before the first, between two, after the last, a prefix of one */
+	const char *absent[] = { "0", "aa", "abd", "yy", "\xfe", "\xff\xff", "x" };
+	for (size_t i = 0; i < sizeof absent / sizeof *absent; i++)
+		assert_int_equal(ty_str_find(&t, absent[i], strlen(absent[i])), 0);
+	/* interned after decoding: a new id, found by hash, the sorted ones still by search */
+	StrId aa = ty_str(&t, "aa", 2);
+	assert_int_equal(aa, (StrId)n + 1);
+	assert_int_equal(ty_str_find(&t, "aa", 2), aa);
+	assert_int_equal(ty_str(&t, "aa", 2), aa);
+	assert_int_equal(ty_str_find(&t, "ab", 2), 3);
+	/* no sorted string once one is interned by hash */
+	assert_int_equal(ty_str_sorted(&t, "zz", 2), 0);
 	ty_free(&t);
 	free(b.p);
-	const char *rep[][4] = {
-		{ "a", l1, "b", l1 },      /* a long repeat after a short string */
-		{ l1, "a", l2, "a" },      /* a short repeat after a long one    */
-		{ "a", "b", "a", "c" },    /* short after short                  */
-		{ l1, l2, l1, "c" },       /* long after long                    */
+	const char *bad[][4] = {
+		{ "a", l1, "z", l1 },      /* a long repeat after a short string  */
+		{ l1, "a", l2, "a" },      /* a short repeat after a long one     */
+		{ "a", "b", "c", "c" },    /* a repeat next to it                 */
+		{ "a", "ab", "b", "aa" },  /* before the one before it            */
+		{ "a", "b", "c", "\xff" "x" },
+		{ "b", "ba", "bab", "ba" },/* a prefix after what it starts       */
+		{ "\x80", "a", "b", "c" },  /* bytes are unsigned: 0x80 is after 'a' */
 	};
-	const char *want[] = { "string 4 repeats", "string 4 repeats", "string 3 repeats", "string 3 repeats" };
-	for (int i = 0; i < 4; i++) {
-		b = strings_section(rep[i], 4);
-		reject(&b, want[i]);
+	const char *want[] = {
+		"string 4 does not come after string 3", "string 2 does not come after string 1",
+		"offset 15: string 4 does not come after string 3 in byte order",
+		"string 4 does not come after string 3", NULL,
+		"string 4 does not come after string 3", "string 2 does not come after string 1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		b = strings_section(bad[i], 4);
+		if (want[i]) reject(&b, want[i]);
+		else assert_int_equal(decode(b.p, b.n, err, sizeof err), 0);
 		free(b.p);
 	}
-	/* a short string cut off by the end: the look-ahead must not read past it */
+	/* a string cut off by the end */
 	b = strings_section(ok, 3);
-	b.n -= 3 + 1;              /* drop the counts and the last byte of "b" */
+	b.n -= 3 + 1;              /* drop the counts and the last byte of "ab" */
 	reject(&b, "runs past the end");
 	free(b.p);
+}
+
+/* ty_encode writes the strings in byte order, whatever order they were interned in, and renumbers every use. */
+static void test_strings_encoded_in_order(void **state)
+{
+	TyTable a, b;
+	Buf buf = { 0 };
+	char err[256];
+	ty_init(&a);
+	StrId z = ty_str(&a, "zeta", 4), f = ty_str(&a, "file.tal", 8), al = ty_str(&a, "alpha", 5);
+	TyId v = ty_node(&a, TY_VAR, 0, z, 0, NULL, 0);
+	TyId w = ty_node(&a, TY_VAR, 0, al, 0, NULL, 0);
+	ty_add_entry(&a, &(TyEntry){ .kind = E_LABEL, .sect = SEC_TEXT, .name = z, .type = 0, .file = f, .line = 1 });
+	ty_add_annot(&a, &(TyAnnot){ .op = A_FOLD, .loc = L_REG, .type = v, .file = al, .line = 2 });
+	ty_encode(&a, &buf);
+	/* header, 3 strings: alpha, file.tal, zeta */
+	assert_memory_equal(buf.p + 8, "\3\5alpha\x08" "file.tal\4zeta", 1 + 6 + 9 + 5);
+	ty_init(&b);
+	if (ty_decode(&b, buf.p, buf.n, err, sizeof err)) fail_msg("decode: %s", err);
+	assert_string_equal(ty_strof(&b, ty_get(&b, v)->name), "zeta");
+	assert_string_equal(ty_strof(&b, ty_get(&b, w)->name), "alpha");
+	assert_string_equal(ty_strof(&b, b.ent[0].name), "zeta");
+	assert_string_equal(ty_strof(&b, b.ent[0].file), "file.tal");
+	assert_string_equal(ty_strof(&b, b.ann[0].file), "alpha");
+	assert_int_equal(ty_table_cmp(&a, &b, NULL, 0), 0);
+	ty_free(&a);
+	ty_free(&b);
+	free(buf.p);
 }
 
 static void test_reject_dups_and_trailing(void **state)
 {
 	char err[256];
 	Buf b = { 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\2\1x\1x\0\0\0", 8);
-	reject(&b, "offset 11: string 2 repeats an earlier string");
+	reject(&b, "offset 11: string 2 does not come after string 1 in byte order");
 	free(b.p);
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\1\0\0\0\0", 5);
 	reject(&b, "offset 9: string 1 is empty");
 	free(b.p);
 	b = (Buf){ 0 };
-	hdr(&b, "TALT", 1);
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\1\3a\0b\0\0\0", 8);
 	reject(&b, "offset 9: string contains a NUL byte");
 	free(b.p);
@@ -1273,7 +1337,8 @@ int main(void)
 		cmocka_unit_test(test_reject_nodes),
 		cmocka_unit_test(test_reject_kids),
 		cmocka_unit_test(test_reject_kinds),
-		cmocka_unit_test(test_strings_lookahead),
+		cmocka_unit_test(test_strings_order),
+		cmocka_unit_test(test_strings_encoded_in_order),
 		cmocka_unit_test(test_reject_dups_and_trailing),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_line_rows),
