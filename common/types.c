@@ -300,13 +300,25 @@ static void node_slot(TyTable *t, TyId id)
 }
 
 /*
-** A variable with a made-up name is found by that name's number (fvar),
+** A variable with a made-up name, and S(v) of one, are found by that
+** name's number (fvar[2k] and fvar[2k + 1] for the name TY_FRESH + k),
 ** not in the hash-cons table: most are made once (a cmp of an int makes
-** one), and a table slot is a cache miss each.
+** both), and a table slot is a cache miss each.  The index of the node's
+** cell in fvar, or UINT32_MAX for a node the table keeps.
 */
-static int fresh_var(int kind, int flags, StrId name, int nkids)
+static uint32_t fresh_cell(const TyTable *t, int kind, int flags, StrId name, const TyId *kids, int nkids)
 {
-	return kind == TY_VAR && flags == 0 && name >= TY_FRESH && nkids == 0;
+	if (flags) return UINT32_MAX;
+	if (kind == TY_VAR && name >= TY_FRESH && nkids == 0) return 2 * (name - TY_FRESH);
+	if (kind != TY_SING || nkids != 1 || name) return UINT32_MAX;
+	const TyNode *v = &t->node[kids[0]];
+	return v->kind == TY_VAR && !v->flags && v->name >= TY_FRESH && !v->nkids ? 2 * (v->name - TY_FRESH) + 1 : UINT32_MAX;
+}
+
+static uint32_t fresh_node(const TyTable *t, TyId id)
+{
+	const TyNode *n = &t->node[id];
+	return fresh_cell(t, n->kind, n->flags, n->name, t->kid + n->kids, n->nkids);
 }
 
 /* Move to a hash-cons table of `cap` slots (a power of two). */
@@ -316,7 +328,7 @@ static void node_resize(TyTable *t, uint32_t cap)
 	t->caphash = cap;
 	t->hash = xzalloc(t->caphash, sizeof *t->hash);
 	for (TyId id = 1; id < t->nnode; id++)
-		if (!fresh_var(t->node[id].kind, t->node[id].flags, t->node[id].name, t->node[id].nkids))
+		if (fresh_node(t, id) == UINT32_MAX)
 			node_slot(t, id);
 }
 
@@ -382,13 +394,12 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 			return 0;
 	if (kind != TY_ICONST)
 		value = 0;
-	int fresh = fresh_var(kind, flags, name, nkids);
+	uint32_t cell = fresh_cell(t, kind, flags, name, kids, nkids);
 	TyId id;
 	uint32_t slot = UINT32_MAX;
-	if (fresh) {
-		uint32_t k = name - TY_FRESH;
-		if (k < t->capfvar && t->fvar[k])
-			return t->fvar[k];
+	if (cell != UINT32_MAX) {
+		if (cell < t->capfvar && t->fvar[cell])
+			return t->fvar[cell];
 	} else if ((id = node_find(t, node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
 		return id;
 	}
@@ -417,9 +428,9 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	if (nkids)
 		memmove(t->kid + t->nkid, kids, nkids * sizeof *kids);
 	t->nkid += nkids;
-	if (fresh) {
-		t->fvar = xgrowz(t->fvar, sizeof *t->fvar, (size_t)(name - TY_FRESH) + 1, &t->capfvar);
-		t->fvar[name - TY_FRESH] = id;
+	if (cell != UINT32_MAX) {
+		t->fvar = xgrowz(t->fvar, sizeof *t->fvar, (size_t)cell + 1, &t->capfvar);
+		t->fvar[cell] = id;
 	} else if ((uint64_t)t->nnode * 2 >= t->caphash) {
 		node_rehash(t);
 	} else {

@@ -166,7 +166,7 @@ typedef struct TyTable {
 	TyAnnot *ann; uint32_t nann, capann;
 	Arena strmem;                               /* the strings' bytes     */
 	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
-	TyId *fvar; uint32_t capfvar;               /* by made-up name: its TY_VAR node, or 0 */
+	TyId *fvar; uint32_t capfvar;               /* by made-up name k: its TY_VAR node [2k] and S(it) [2k+1], or 0 */
 	int forked;                                 /* ty_fork made it        */
 } TyTable;
 

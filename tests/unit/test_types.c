@@ -241,9 +241,9 @@ static void test_hashcons(void **state)
 }
 
 /*
-** Variables with made-up names are kept by number, not in the hash-cons
-** table: still one node per name, through rehashing, next to the other
-** nodes that name them, and in a fork (which has the same ones).
+** Variables with made-up names, and S(v) of them, are kept by number, not
+** in the hash-cons table: still one node per name, through rehashing, next
+** to the other nodes that name them, and in a fork (which has the same ones).
 */
 static void test_fresh_vars(void **state)
 {
@@ -269,17 +269,25 @@ static void test_fresh_vars(void **state)
 		assert_int_not_equal(var[k], nv);
 	}
 	assert_int_equal(ty_node(t, TY_VAR, 0, named, 0, NULL, 0), nv);
+	TyId snv = ty_node(t, TY_SING, 0, 0, 0, &nv, 1);   /* S(n): in the table */
+	assert_int_equal(ty_node(t, TY_SING, 0, 0, 0, &nv, 1), snv);
+	for (int k = 0; k < N; k++) assert_int_not_equal(sing[k], snv);
 	/* a made-up name the table has not made is refused, as any unknown name */
 	assert_int_equal(ty_node(t, TY_VAR, 0, TY_FRESH + N, 0, NULL, 0), 0);
 	TyTable f;
 	ty_fork(&f, t);
 	uint32_t nn = f.nnode;
-	for (int k = 0; k < N; k += 97)
+	for (int k = 0; k < N; k += 97) {
 		assert_int_equal(ty_node(&f, TY_VAR, 0, TY_FRESH + (StrId)k, 0, NULL, 0), var[k]);
+		assert_int_equal(ty_node(&f, TY_SING, 0, 0, 0, &var[k], 1), sing[k]);
+	}
 	StrId w = ty_str_fresh(&f, "w");
 	TyId wv = ty_node(&f, TY_VAR, 0, w, 0, NULL, 0);
 	assert_int_equal(wv, nn);
 	assert_int_equal(ty_node(&f, TY_VAR, 0, w, 0, NULL, 0), wv);
+	TyId swv = ty_node(&f, TY_SING, 0, 0, 0, &wv, 1);
+	assert_int_equal(swv, nn + 1);
+	assert_int_equal(ty_node(&f, TY_SING, 0, 0, 0, &wv, 1), swv);
 	assert_int_equal(t->nfresh, N);   /* the original is as it was */
 	ty_free(&f);
 	ty_free(t);
