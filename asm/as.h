@@ -130,6 +130,8 @@ typedef struct Asm {
 	Loc *annloc; unsigned capannloc;          /* where each TyAnnot applies       */
 	Pos *annpos; unsigned capannpos;          /* and where it was written         */
 	Pos *entpos; unsigned capentpos;          /* position of each TyEntry       */
+	uint32_t *byname; unsigned capbyname;     /* by string id: 1 + its last TyEntry, or 0 */
+	uint32_t *prevname; unsigned capprevname; /* by TyEntry: 1 + the one before it of that name, or 0 */
 	uint32_t srcname;                         /* string id of the main file     */
 	uint8_t *iface; uint32_t niface;          /* by source id: read by .interface */
 

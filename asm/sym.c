@@ -59,6 +59,8 @@ void as_free(Asm *as)
 	free(as->annloc);
 	free(as->annpos);
 	free(as->entpos);
+	free(as->byname);
+	free(as->prevname);
 	free(as->rel);
 	ty_free(&as->types);
 	lt_free(&as->lt);
@@ -354,23 +356,31 @@ static uint32_t add_entry(Asm *as, Pos p, int kind, StrId name, TyId type)
 	ty_add_entry(&as->types, &e);
 	as->entpos = xgrow(as->entpos, sizeof *as->entpos, as->types.nent, &as->capentpos);
 	as->entpos[as->types.nent - 1] = p;
+	as->byname = xgrowz(as->byname, sizeof *as->byname, (size_t)name + 1, &as->capbyname);
+	as->prevname = xgrow(as->prevname, sizeof *as->prevname, as->types.nent, &as->capprevname);
+	as->prevname[as->types.nent - 1] = as->byname[name];
+	as->byname[name] = as->types.nent;
 	return as->types.nent;
 }
 
-/* A second declaration of the same thing is an error that names the first. */
+/*
+** A second declaration of the same thing is an error that names the first.
+** The entries of one name are chained (byname, prevname), so a unit of n
+** declarations takes time linear in n, not n^2.
+*/
 static int redeclared(Asm *as, Pos p, int kind, StrId name, const char *text)
 {
-	for (uint32_t i = 0; i < as->types.nent; i++) {
-		const TyEntry *e = &as->types.ent[i];
+	uint32_t first = 0;
+	for (uint32_t k = name < as->capbyname ? as->byname[name] : 0; k; k = as->prevname[k - 1]) {
+		const TyEntry *e = &as->types.ent[k - 1];
 		int same = e->kind == kind || (kind != E_TYPEDEF && e->kind != E_TYPEDEF &&
 		           e->kind != E_EXPORT && kind != E_EXPORT);
-		if (e->name == name && same) {
-			diag_error(as->diag, p, "'%s' is already declared", text);
-			diag_note(as->diag, as->entpos[i], "previous declaration of '%s' is here", text);
-			return 1;
-		}
+		if (same) first = k;   /* the chain runs back: the last one found is the first declared */
 	}
-	return 0;
+	if (!first) return 0;
+	diag_error(as->diag, p, "'%s' is already declared", text);
+	diag_note(as->diag, as->entpos[first - 1], "previous declaration of '%s' is here", text);
+	return 1;
 }
 
 void as_decl(Asm *as, Pos p, int kind, const char *name, uint32_t len, TyId type)
