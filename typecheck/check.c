@@ -179,6 +179,8 @@ typedef struct Ck {
 	uint32_t *byname, nbyname; /* by StrId: 1 + first entry with that name   */
 	uint32_t *nextname;        /* by entry: 1 + next entry with its name     */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
+	StrId *stubsym;            /* a module's: by import, its name                 */
+	TcReloc mrel; StrId mrelsym; /* the first run of a module: the field's, made as met */
 	struct Span *seg; uint32_t nseg;  /* the data sections cut where objects start and end */
 	struct Span *objs; uint32_t nobjs; /* the objects by section, offset, entry        */
 	Site *site; unsigned nsite;           /* the sites found: the run being filled,     */
@@ -197,7 +199,7 @@ typedef struct Ck {
 	                              reported; no decode_all: the walks over the blocks decode,
 	                              and what needs to know where instructions start is
 	                              checked after them (check_places) */
-	int mark;                  /* those walks mark the starts (module_fields does in a module) */
+	int mark;                  /* those walks mark the starts                   */
 	int kernel;                /* the kernel profile: fuel, guarded division */
 	TyId small[256];           /* S(k) for small constants k, once made      */
 	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
@@ -717,9 +719,19 @@ static int imm_bytes(const TcInst *in)
 	}
 }
 
-/* The relocation of an instruction's rip-relative or rel32 field, or NULL. */
+static int module_field(Ck *c, const TcInst *in, TcReloc *r, StrId *sym);
+static int has_link_field(const TcInst *in);
+
+/*
+** The relocation of an instruction's rip-relative or rel32 field, or NULL.
+** The first run of a module makes it from the instruction as it meets it
+** (module_field, as module_fields would have made the table), valid until
+** the next call: no pass over all of .text before the blocks.
+*/
 static const TcReloc *field_reloc(Ck *c, const TcInst *in)
 {
+	if (c->obj.is_module && c->first)
+		return has_link_field(in) && module_field(c, in, &c->mrel, &c->mrelsym) ? &c->mrel : NULL;
 	return tc_reloc_at(&c->obj, in->off + in->len - 4 - (uint32_t)imm_bytes(in));
 }
 
@@ -743,7 +755,7 @@ static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
 /* The declaration of a relocation's symbol (its name interned once, by check_relocs). */
 static const TyEntry *reloc_entry(Ck *c, const TcReloc *r, int kind1, int kind2)
 {
-	return entry_id(c, c->relsym[r - c->obj.rel], kind1, kind2);
+	return entry_id(c, r == &c->mrel ? c->mrelsym : c->relsym[r - c->obj.rel], kind1, kind2);
 }
 
 static void index_names(Ck *c)
@@ -2107,31 +2119,41 @@ static void check_module_imports(Ck *c)
 ** A field reaching anywhere else gets none, and is rejected as in an
 ** object.
 */
-static void module_fields(Ck *c)
+static int module_field(Ck *c, const TcInst *in, TcReloc *r, StrId *sym)
 {
 	const TalModule *m = &c->obj.mod;
+	int imm = imm_bytes(in);
+	int64_t target = (int64_t)in->off + in->len;
+	for (int k = 0; k < in->nops; k++)
+		if (in->op[k].kind == TC_REL) target = in->op[k].val;
+		else if (in->op[k].kind == TC_MEM && in->op[k].base == R_RIP) target += in->op[k].val;
+	if (target >= 0 && target < (int64_t)m->text_size) return 0;
+	*r = (TcReloc){ in->off + in->len - 4 - (uint32_t)imm, R_X86_64_PC32, "", 0, 0 };
+	*sym = 0;
+	int64_t stub = target - m->stubs_off;
+	if (stub >= 0 && stub < (int64_t)m->nstubs * TALMOD_STUB_SIZE && stub % TALMOD_STUB_SIZE == 0) {
+		uint32_t i = (uint32_t)(stub / TALMOD_STUB_SIZE);
+		r->sym = talmod_import_name(m, i);
+		r->addend = -4 - imm;
+		*sym = c->stubsym[i];
+	} else if (target >= m->rodata_off && target < (int64_t)m->rodata_off + m->rodata_size) {
+		r->sect = SEC_RODATA;
+		r->addend = target - m->rodata_off - 4 - imm;
+	} else return 0;
+	return 1;
+}
+
+/* All of them, as a table of relocations (a run that decodes .text first). */
+static void module_fields(Ck *c)
+{
 	unsigned cap = 0;
 	TcInst buf;
 	for (uint32_t off = 0; off < c->obj.sect[SEC_TEXT].n; off += buf.len) {
 		const TcInst *in = inst_at(c, off, &buf);
+		TcReloc r;
+		StrId sym;
 		if (!in) return;   /* not after decode_all: reported, and check_relocs stops at it */
-		if (c->first) marks_set(&c->starts, off);   /* the first run's decode_all */
-		if (!has_link_field(in)) continue;
-		int imm = imm_bytes(in);
-		int64_t target = (int64_t)in->off + in->len;
-		for (int k = 0; k < in->nops; k++)
-			if (in->op[k].kind == TC_REL) target = in->op[k].val;
-			else if (in->op[k].kind == TC_MEM && in->op[k].base == R_RIP) target += in->op[k].val;
-		if (target >= 0 && target < (int64_t)m->text_size) continue;
-		TcReloc r = { in->off + in->len - 4 - (uint32_t)imm, R_X86_64_PC32, "", 0, 0 };
-		int64_t stub = target - m->stubs_off;
-		if (stub >= 0 && stub < (int64_t)m->nstubs * TALMOD_STUB_SIZE && stub % TALMOD_STUB_SIZE == 0) {
-			r.sym = talmod_import_name(m, (uint32_t)(stub / TALMOD_STUB_SIZE));
-			r.addend = -4 - imm;
-		} else if (target >= m->rodata_off && target < (int64_t)m->rodata_off + m->rodata_size) {
-			r.sect = SEC_RODATA;
-			r.addend = target - m->rodata_off - 4 - imm;
-		} else continue;
+		if (!has_link_field(in) || !module_field(c, in, &r, &sym)) continue;
 		c->obj.rel = xgrow(c->obj.rel, sizeof *c->obj.rel, c->obj.nrel + 1, &cap);
 		c->obj.rel[c->obj.nrel++] = r;
 	}
@@ -3088,18 +3110,27 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 
 /*
 ** What comes before the blocks.  The first run does not decode .text on
-** its own: its walks over the blocks do (module_fields, in a module), and
-** what needs to know where instructions start waits for them (check_places).
+** its own: its walks over the blocks do (and, in a module, find the fields
+** that reach a stub or the constants as they go: field_reloc), and what
+** needs to know where instructions start waits for them (check_places).
 */
 static int before_blocks(Ck *c)
 {
 	if (c->first) {
 		c->memo = xzalloc(1, sizeof *c->memo);
 		marks_init(&c->starts, c->obj.sect[SEC_TEXT].n);
-		c->mark = !c->obj.is_module;
+		c->mark = 1;
 	} else if (decode_all(c) != 0)
 		return -1;
-	if (c->obj.is_module) module_fields(c);
+	if (c->obj.is_module) {
+		const TalModule *m = &c->obj.mod;
+		c->stubsym = xcalloc(m->nstubs + 1, sizeof *c->stubsym);
+		for (uint32_t i = 0; i < m->nstubs; i++) {
+			const char *name = talmod_import_name(m, i);
+			c->stubsym[i] = ty_str(&c->t, name, strlen(name));
+		}
+		if (!c->first) module_fields(c);   /* the first run makes each as it meets it (field_reloc) */
+	}
 	reloc_names(c);
 	if (check_relocs(c, !c->first) != 0) return -1;
 	if (place_labels(c) != 0 || check_typedefs(c) != 0) return -1;
@@ -3184,6 +3215,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->byname);
 	free(c->nextname);
 	free(c->relsym);
+	free(c->stubsym);
 	free(c->seg);
 	free(c->objs);
 	sites_free(c);
