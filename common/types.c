@@ -1084,25 +1084,50 @@ static TyId copy_one(TyTable *dst, const TyTable *src, TyId id, const TyId *map,
 	return r;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	TyId x = *(const TyId *)a, y = *(const TyId *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+** What id reaches and is not copied yet, found by a walk that goes only
+** there (so that copying many types, one by one, costs what they add, not
+** the size of src each time), is copied in increasing id order: kids first.
+** While the walk lasts, map holds QUEUED for a node it found.
+*/
+enum { QUEUED = UINT32_MAX };
+
 TyId ty_copy(TyTable *dst, const TyTable *src, TyId id, TyId *map, const StrId *rename)
 {
 	if (!id || id >= src->nnode) return 0;
 	if (map[id]) return map[id];
-	/* mark what id reaches and is not copied yet: walking down the ids,
-	   a node is reached when a marked parent above it names it */
-	uint8_t *mark = xcalloc(id + 1, 1);
-	mark[id] = 1;
-	for (TyId i = id; i > 0; i--) {
-		if (!mark[i]) continue;
-		const TyNode *n = &src->node[i];
+	TyId *todo = NULL, *walk = NULL;
+	unsigned captodo = 0, capwalk = 0;
+	uint32_t ntodo = 0, nwalk = 0;
+	map[id] = QUEUED;
+	walk = xgrow(walk, sizeof *walk, 1, &capwalk);
+	walk[nwalk++] = id;
+	while (nwalk) {
+		TyId v = walk[--nwalk];
+		todo = xgrow(todo, sizeof *todo, (size_t)ntodo + 1, &captodo);
+		todo[ntodo++] = v;
+		const TyNode *n = &src->node[v];
 		for (int j = 0; j < n->nkids; j++) {
 			TyId k = src->kid[n->kids + j];
-			if (!map[k]) mark[k] = 1;
+			if (map[k]) continue;
+			map[k] = QUEUED;
+			walk = xgrow(walk, sizeof *walk, (size_t)nwalk + 1, &capwalk);
+			walk[nwalk++] = k;
 		}
 	}
-	for (TyId i = 1; i <= id; i++)
-		if (mark[i] && !(map[i] = copy_one(dst, src, i, map, rename))) break;
-	free(mark);
+	qsort(todo, ntodo, sizeof *todo, by_id);
+	uint32_t i = 0;
+	for (; i < ntodo; i++)
+		if (!(map[todo[i]] = copy_one(dst, src, todo[i], map, rename))) break;
+	for (; i < ntodo; i++) map[todo[i]] = 0;   /* a limit was hit: what is left is not copied */
+	free(todo);
+	free(walk);
 	return map[id];
 }
 

@@ -31,6 +31,8 @@ typedef struct Unit {
 	uint32_t align[SEC_BSS + 1];
 	TyId *map;                    /* its type nodes, copied into the module's table */
 	StrId *rename;                /* its typedef names renamed apart (by its string ids) */
+	uint32_t *byname;             /* by its string ids: 1 + its first entry of that name, or 0 */
+	uint32_t *nextname;           /* by entry: 1 + the next one of its name, or 0 */
 } Unit;
 
 /* A global definition. */
@@ -63,6 +65,7 @@ typedef struct Link {
 	uint32_t text_size, stubs_off, rodata_off, rodata_size, image_size, data_size, bss_size;
 	uint8_t *image, *data;
 	uint32_t *exp; uint32_t nexp, capexp;   /* exports: their module entries */
+	uint32_t *tdef; unsigned captdef;       /* by module string id: 1 + its first typedef entry */
 	int errors;
 } Link;
 
@@ -308,6 +311,13 @@ static int open_unit(Link *L, int ui, const char *path)
 	for (int s = 1; s <= SEC_BSS; s++) u->align[s] = (uint32_t)unit_section_align(u, s);
 	u->map = xcalloc(u->t.nnode + 1, sizeof *u->map);
 	u->rename = xcalloc(u->t.nstr + 1, sizeof *u->rename);
+	u->byname = xcalloc(u->t.nstr + 1, sizeof *u->byname);
+	u->nextname = xcalloc(u->t.nent + 1, sizeof *u->nextname);
+	for (uint32_t i = u->t.nent; i-- > 0;) {   /* chained in table order */
+		StrId n = u->t.ent[i].name;
+		u->nextname[i] = u->byname[n];
+		u->byname[n] = i + 1;
+	}
 	read_defs(L, ui);
 	read_relocs(L, ui);
 	return 0;
@@ -334,12 +344,18 @@ static const Def *find_def(const Link *L, const char *name)
 	return lo < L->ndef && strcmp(L->def[lo].name, name) == 0 ? &L->def[lo] : NULL;
 }
 
-/* A unit's declaration of a name (first of the kinds given), or NULL. */
+/*
+** A unit's declaration of a name (the first in its table of the kinds
+** given), or NULL: through the entries of that name only (byname), so
+** that finding each of n names is not n^2 in all.
+*/
 static const TyEntry *unit_entry(const Unit *u, const char *name, int k1, int k2)
 {
-	for (uint32_t i = 0; i < u->t.nent; i++) {
-		const TyEntry *e = &u->t.ent[i];
-		if ((e->kind == k1 || e->kind == k2) && strcmp(ty_strof(&u->t, e->name), name) == 0) return e;
+	StrId id = ty_str_find(&u->t, name, strlen(name));   /* 0: "", or a name it does not have */
+	if (!id && *name) return NULL;
+	for (uint32_t k = u->byname[id]; k; k = u->nextname[k - 1]) {
+		const TyEntry *e = &u->t.ent[k - 1];
+		if (e->kind == k1 || e->kind == k2) return e;
 	}
 	return NULL;
 }
@@ -512,27 +528,17 @@ static void apply_relocs(Link *L)
 
 /* ---- types ---- */
 
-/* Typedef names a type mentions: bit set by the unit's string ids. */
-static void names_used(const TyTable *t, TyId id, uint8_t *used)
-{
-	if (!id || id >= t->nnode) return;
-	uint8_t *mark = xcalloc(id + 1, 1);
-	mark[id] = 1;
-	for (TyId i = id; i > 0; i--) {
-		if (!mark[i]) continue;
-		const TyNode *n = &t->node[i];
-		if (n->kind == TY_NAME && n->name < t->nstr) used[n->name] = 1;
-		for (int j = 0; j < n->nkids; j++) mark[t->kid[n->kids + j]] = 1;
-	}
-	free(mark);
-}
-
-/* The module's typedef of a name, or NULL. */
+/* The module's typedef of a name (the first one given it), or NULL. */
 static const TyEntry *m_typedef(const Link *L, StrId name)
 {
-	for (uint32_t i = 0; i < L->m.nent; i++)
-		if (L->m.ent[i].kind == E_TYPEDEF && L->m.ent[i].name == name) return &L->m.ent[i];
-	return NULL;
+	return name < L->captdef && L->tdef[name] ? &L->m.ent[L->tdef[name] - 1] : NULL;
+}
+
+static void add_typedef(Link *L, const TyEntry *c)
+{
+	ty_add_entry(&L->m, c);
+	L->tdef = xgrowz(L->tdef, sizeof *L->tdef, (size_t)c->name + 1, &L->captdef);
+	if (!L->tdef[c->name]) L->tdef[c->name] = L->m.nent;
 }
 
 /*
@@ -555,12 +561,73 @@ static void merge_typedef(Link *L, int ui, const TyEntry *e)
 		}
 		u->rename[e->name] = c.name;
 	}
-	ty_add_entry(&L->m, &c);
+	add_typedef(L, &c);
+}
+
+/* A heap of typedef places, smallest on top. */
+typedef struct Heap { uint32_t *v; uint32_t n; } Heap;
+
+static void heap_add(Heap *h, uint32_t x)
+{
+	uint32_t i = h->n++;
+	for (; i && h->v[(i - 1) / 2] > x; i = (i - 1) / 2) h->v[i] = h->v[(i - 1) / 2];
+	h->v[i] = x;
+}
+
+static uint32_t heap_take(Heap *h)
+{
+	uint32_t top = h->v[0], x = h->v[--h->n], i = 0;
+	for (;;) {
+		uint32_t k = 2 * i + 1;
+		if (k >= h->n) break;
+		if (k + 1 < h->n && h->v[k + 1] < h->v[k]) k++;
+		if (h->v[k] >= x) break;
+		h->v[i] = h->v[k];
+		i = k;
+	}
+	if (h->n) h->v[i] = x;
+	return top;
+}
+
+/*
+** The typedefs of the unit that typedef i's type names (distinct; i itself
+** if it names itself), as edges j -> i of the "is named by" relation.  A
+** walk from the type, over nodes not seen for i yet (seen[] holds i + 1).
+*/
+static void typedef_deps(const TyTable *t, TyId id, uint32_t i, const uint32_t *pos, uint32_t *seen, uint32_t *named,
+                         uint32_t **edge, uint32_t *nedge, unsigned *capedge, uint32_t **stack, unsigned *capstack)
+{
+	uint32_t n = 0;
+	if (!id || id >= t->nnode) return;
+	*stack = xgrow(*stack, sizeof **stack, 1, capstack);
+	(*stack)[n++] = id;
+	seen[id] = i + 1;
+	while (n) {
+		const TyNode *x = &t->node[(*stack)[--n]];
+		uint32_t j = x->kind == TY_NAME && x->name < t->nstr ? pos[x->name] : 0;
+		if (j && named[j - 1] != i + 1) {
+			named[j - 1] = i + 1;
+			*edge = xgrow(*edge, sizeof **edge, 2 * (size_t)*nedge + 2, capedge);
+			(*edge)[2 * *nedge] = j - 1;
+			(*edge)[2 * *nedge + 1] = i;
+			++*nedge;
+		}
+		for (int k = 0; k < x->nkids; k++) {
+			TyId kid = t->kid[x->kids + k];
+			if (seen[kid] == i + 1) continue;
+			seen[kid] = i + 1;
+			*stack = xgrow(*stack, sizeof **stack, (size_t)n + 1, capstack);
+			(*stack)[n++] = kid;
+		}
+	}
 }
 
 /*
 ** Typedefs in an order where each comes after the ones it names (Kahn's
-** algorithm on the "names" relation); what is left over is a cycle.
+** algorithm on the "names" relation); what is left over is a cycle.  The
+** order is that of sweeps over the unit's typedefs in table order, each
+** merging every one whose names are all merged by the time it is reached:
+** one that becomes ready behind the sweep waits for the next (two heaps).
 */
 static void merge_typedefs(Link *L, int ui)
 {
@@ -568,32 +635,40 @@ static void merge_typedefs(Link *L, int ui)
 	uint32_t n = 0, *td = xcalloc(u->t.nent + 1, sizeof *td);
 	for (uint32_t i = 0; i < u->t.nent; i++)
 		if (u->t.ent[i].kind == E_TYPEDEF) td[n++] = i;
-	uint8_t **uses = xcalloc(n + 1, sizeof *uses), *done = xcalloc(n + 1, 1);
-	for (uint32_t i = 0; i < n; i++) {
-		uses[i] = xcalloc(u->t.nstr + 1, 1);
-		names_used(&u->t, u->t.ent[td[i]].type, uses[i]);
-	}
-	for (uint32_t left = n, progress = 1; left && progress;) {
-		progress = 0;
-		for (uint32_t i = 0; i < n; i++) {
-			if (done[i]) continue;
-			int ready = 1;
-			for (uint32_t j = 0; j < n && ready; j++)
-				if (!done[j] && uses[i][u->t.ent[td[j]].name]) ready = 0;
-			if (!ready) continue;
-			merge_typedef(L, ui, &u->t.ent[td[i]]);
-			done[i] = 1, left--, progress = 1;
-		}
+	uint32_t *pos = xcalloc(u->t.nstr + 1, sizeof *pos);   /* by name: 1 + its place in td */
+	for (uint32_t i = 0; i < n; i++) pos[u->t.ent[td[i]].name] = i + 1;
+	uint32_t *seen = xcalloc(u->t.nnode + 1, sizeof *seen), *named = xcalloc(n + 1, sizeof *named);
+	uint32_t *edge = NULL, *stack = NULL, nedge = 0;
+	unsigned capedge = 0, capstack = 0;
+	for (uint32_t i = 0; i < n; i++)
+		typedef_deps(&u->t, u->t.ent[td[i]].type, i, pos, seen, named, &edge, &nedge, &capedge, &stack, &capstack);
+	/* need[i]: the typedefs i names not merged yet; users of j: first[j] .. first[j + 1] - 1 */
+	uint32_t *need = xcalloc(n + 1, sizeof *need), *first = xcalloc(n + 2, sizeof *first);
+	uint32_t *user = xmalloc(((size_t)nedge + 1) * sizeof *user);
+	for (uint32_t e = 0; e < nedge; e++) need[edge[2 * e + 1]]++, first[edge[2 * e] + 1]++;
+	for (uint32_t j = 0; j < n; j++) first[j + 1] += first[j];
+	uint32_t *fill = xmemdup(first, (n + 1) * sizeof *first);
+	for (uint32_t e = 0; e < nedge; e++) user[fill[edge[2 * e]]++] = edge[2 * e + 1];
+	Heap now = { xmalloc((n + 1) * sizeof *now.v), 0 }, later = { xmalloc((n + 1) * sizeof *later.v), 0 };
+	uint8_t *done = xcalloc(n + 1, 1);
+	for (uint32_t i = 0; i < n; i++)
+		if (!need[i]) heap_add(&now, i);
+	while (now.n || later.n) {
+		if (!now.n) { Heap t = now; now = later; later = t; }   /* the next sweep */
+		uint32_t i = heap_take(&now);
+		merge_typedef(L, ui, &u->t.ent[td[i]]);
+		done[i] = 1;
+		for (uint32_t e = first[i]; e < first[i + 1]; e++)
+			if (!--need[user[e]]) heap_add(user[e] > i ? &now : &later, user[e]);
 	}
 	for (uint32_t i = 0; i < n; i++)
 		if (!done[i]) {
 			const TyEntry *e = &u->t.ent[td[i]];
 			ERR(L, entry_pos(L, &u->t, e), "type abbreviation '%s' is part of a cycle of abbreviations", ty_strof(&u->t, e->name));
 		}
-	for (uint32_t i = 0; i < n; i++) free(uses[i]);
-	free(uses);
-	free(done);
-	free(td);
+	free(now.v), free(later.v), free(done);
+	free(need), free(first), free(fill), free(user);
+	free(seen), free(named), free(edge), free(stack), free(pos), free(td);
 }
 
 /* A module entry name not used yet: a unit's local label keeps its name if it can. */
@@ -761,7 +836,7 @@ static void merge_types(Link *L)
 	for (uint32_t i = 0; i < L->host.nent; i++)
 		if (L->host.ent[i].kind == E_TYPEDEF) {
 			TyEntry c = ty_copy_entry(&L->m, &L->host, &L->host.ent[i], L->hmap, NULL);
-			ty_add_entry(&L->m, &c);
+			add_typedef(L, &c);
 		}
 	for (int ui = 0; ui < L->nu; ui++) merge_typedefs(L, ui);
 	merge_entries(L);
@@ -801,23 +876,21 @@ static uint32_t put_str(Buf *b, const char *s)
 enum { S_TEXT = 1, S_STUBS, S_RODATA, S_DATA, S_BSS, S_MODULE, S_TYPES, S_LINES, S_IFACE,
        S_IMPORTS, S_EXPORTS, S_STRINGS, S_SYMTAB, S_STRTAB, S_SHSTRTAB, S_N };
 
-static int is_export(const Link *L, StrId name)
-{
-	for (uint32_t i = 0; i < L->nexp; i++)
-		if (L->m.ent[L->exp[i]].name == name) return 1;
-	return 0;
-}
-
 /* The symbols ELF tools show: labels, stubs, constants; exports are global. */
 static uint32_t put_symbols(Link *L, Buf *sym, Buf *str)
 {
 	Elf64_Sym s = { 0 };
+	uint8_t *exported = xcalloc(L->m.nstr + 1, 1);   /* by name: a label that is global below */
+	for (uint32_t i = 0; i < L->nexp; i++) {
+		StrId n = L->m.ent[L->exp[i]].name;
+		if (n < L->m.nstr) exported[n] = 1;
+	}
 	buf_put(sym, &s, sizeof s);
 	put_str(str, "");
 	for (uint32_t i = 0; i < L->m.nent; i++) {
 		const TyEntry *e = &L->m.ent[i];
 		if (e->kind != E_LABEL && !(e->kind == E_OBJECT && e->sect == SEC_RODATA)) continue;
-		if (e->kind == E_LABEL && is_export(L, e->name)) continue;
+		if (e->kind == E_LABEL && e->name < L->m.nstr && exported[e->name]) continue;
 		s = (Elf64_Sym){ put_str(str, ty_strof(&L->m, e->name)), ELF64_ST_INFO(STB_LOCAL, e->kind == E_LABEL ? STT_NOTYPE : STT_OBJECT),
 		                 0, e->kind == E_LABEL ? S_TEXT : S_RODATA, e->kind == E_LABEL ? e->offset : L->rodata_off + e->offset, 0 };
 		buf_put(sym, &s, sizeof s);
@@ -833,6 +906,7 @@ static uint32_t put_symbols(Link *L, Buf *sym, Buf *str)
 		s = (Elf64_Sym){ put_str(str, ty_strof(&L->m, e->name)), ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), 0, S_TEXT, e->offset, 0 };
 		buf_put(sym, &s, sizeof s);
 	}
+	free(exported);
 	return first_global;
 }
 
@@ -970,6 +1044,8 @@ int link_module(const LinkOptions *o, Diag *d, char ***deps, uint32_t *ndeps)
 		lt_free(&L.u[i].lt);
 		free(L.u[i].map);
 		free(L.u[i].rename);
+		free(L.u[i].byname);
+		free(L.u[i].nextname);
 	}
 	free(L.u);
 	free(hpath);
@@ -980,6 +1056,7 @@ int link_module(const LinkOptions *o, Diag *d, char ***deps, uint32_t *ndeps)
 	free(L.image);
 	free(L.data);
 	free(L.exp);
+	free(L.tdef);
 	ty_free(&L.host);
 	ty_free(&L.hdecl);
 	ty_free(&L.m);

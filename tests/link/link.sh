@@ -76,6 +76,9 @@ link wdata 1 wdata.o && expect wdata "wdata.tal:9:5: error: code refers to 'coun
 link absdata 1 absdata.o && expect absdata "absdata.o: error: relocations in .rela.rodata" && pass "addresses in data"
 link cycle 1 cycle.o && expect cycle "cycle.tal:2:10: error: type abbreviation 'a' is part of a cycle" \
   && expect cycle "cycle.tal:3:10: error: type abbreviation 'b' is part of a cycle" && pass "cycle of type abbreviations"
+link typeorder 0 typeorder.o && check_ok typeorder && "$taldump" "$tmp/typeorder.tlm" >"$tmp/typeorder.dump" 2>&1 \
+  && [ "$(sed -n 's/^\.typedef \([a-z]\) = .*/\1/p' "$tmp/typeorder.dump" | tr -d '\n')" = yzwaxbc ] \
+  && pass "type abbreviations merged after the ones they name, in sweeps" || { cat "$tmp/typeorder.dump"; fail "typedef order"; }
 printf 'not an object\n' >"$tmp/junk.o"
 link junk 1 junk.o && expect junk "junk.o: error: .*not an ELF file" && pass "not an object"
 link noinput 2 nonexistent.o && expect noinput "cannot open 'nonexistent.o'" && pass "missing input: exit 2"
