@@ -15,6 +15,8 @@
 #                                        (default: "50000 100000 200000 400000")
 #   BENCH_SEED   generator seed          (default: 1)
 #   BENCH_RUNS   timed runs per command  (default: 5 with hyperfine, else 3)
+#   BENCH_ROUNDS rounds of talcheck, Zydis and wasm-validate back to back,
+#                                        for the side-by-side ratios (default: 11)
 #   BENCH_JSON   hyperfine JSON export   (default: <repo>/build/bench/check.json)
 #   CC           C compiler for the helpers (default: cc)
 #
@@ -258,7 +260,41 @@ else
 	echo "/usr/bin/time not found (Debian package time): no peak memory"
 fi
 
-# 5. Where the time goes, as talcheck --stats tells it: the median of each
+# 5. Side by side.  The machine's speed drifts (other tenants, the clock
+# of its processors), and the ratios above are of measurements taken one
+# after another, minutes apart.  Here each of BENCH_ROUNDS rounds (default
+# 11) runs talcheck by default, talcheck -j 1, Zydis (3 passes) and
+# wasm-validate back to back on the largest program, and what is printed
+# is the median of the rounds' own ratios.  A run is timed from the shell
+# ($EPOCHREALTIME, a builtin): its process start-up counts, as with
+# hyperfine -N.
+rounds=${BENCH_ROUNDS:-11}
+if [ -x "$tmp/zydis_rate" ] && [ "$rounds" -gt 0 ]; then
+	echo
+	: >"$tmp/rounds"
+	for _ in $(seq "$rounds"); do
+		t0=$EPOCHREALTIME; "$talcheck" "$big.o" >/dev/null 2>&1 || fail "talcheck failed"
+		t1=$EPOCHREALTIME; "$talcheck" -j 1 "$big.o" >/dev/null 2>&1 || fail "talcheck -j 1 failed"
+		t2=$EPOCHREALTIME
+		read -r _ _ _ _ _ _ _ zr < <("$tmp/zydis_rate" "$big.text" 0)
+		t3=$EPOCHREALTIME
+		[ "$wasm" -eq 1 ] && { wasm-validate "$tmp/m.wasm" >/dev/null 2>&1 || fail "wasm-validate failed"; }
+		t4=$EPOCHREALTIME
+		echo "$t0 $t1 $t2 $zr $t3 $t4" >>"$tmp/rounds"
+	done
+	med() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+	col() { awk -v i="${insns[$last]}" -v w="$wasm" "{ d = \$2 - \$1; o = \$3 - \$2; v = \$6 - \$5; print $1 }" "$tmp/rounds" | med; }
+	rd=$(col 'i / d') ro=$(col 'i / o') rz=$(col '$4') zd=$(col 'i / d / $4') zo=$(col 'i / o / $4')
+	printf 'side by side, median of %d rounds (talcheck, talcheck -j 1, Zydis, wasm-validate, back to back):\n' "$rounds"
+	awk -v d="$rd" -v o="$ro" -v z="$rz" -v zd="$zd" -v zo="$zo" 'BEGIN {
+		printf "  talcheck %.2f M instructions/s (-j 1: %.2f M), Zydis %.2f M: talcheck verifies at %.1f%% of Zydis'"'"'s rate (-j 1: %.1f%%)\n", d / 1e6, o / 1e6, z / 1e6, 100 * zd, 100 * zo }'
+	if [ "$wasm" -eq 1 ]; then
+		wd=$(col 'd / v') wo=$(col 'o / v')
+		awk -v wd="$wd" -v wo="$wo" 'BEGIN { printf "  talcheck takes %.2fx wasm-validate'"'"'s time on the same functions (-j 1: %.2fx)\n", wd, wo }'
+	fi
+fi
+
+# 6. Where the time goes, as talcheck --stats tells it: the median of each
 # phase over BENCH_RUNS runs (default 5), by default and in one thread.
 # Only the blocks are checked in threads; the other phases run in one.
 echo
