@@ -267,12 +267,16 @@ fi
 # wasm-validate back to back on the largest program, and what is printed
 # is the median of the rounds' own ratios.  A run is timed from the shell
 # ($EPOCHREALTIME, a builtin): its process start-up counts, as with
-# hyperfine -N.
+# hyperfine -N.  Each round starts with an untimed run of talcheck, as
+# hyperfine warms up: right after the single-threaded tools, its second
+# thread measurably waits for a processor that was idle (on the virtual
+# machine it was written on, ~52 ms instead of ~45).
 rounds=${BENCH_ROUNDS:-11}
 if [ -x "$tmp/zydis_rate" ] && [ "$rounds" -gt 0 ]; then
 	echo
 	: >"$tmp/rounds"
 	for _ in $(seq "$rounds"); do
+		"$talcheck" "$big.o" >/dev/null 2>&1 || fail "talcheck failed"   # warm-up, untimed
 		t0=$EPOCHREALTIME; "$talcheck" "$big.o" >/dev/null 2>&1 || fail "talcheck failed"
 		t1=$EPOCHREALTIME; "$talcheck" -j 1 "$big.o" >/dev/null 2>&1 || fail "talcheck -j 1 failed"
 		t2=$EPOCHREALTIME
