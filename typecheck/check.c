@@ -199,7 +199,6 @@ typedef struct Ck {
 	                              reported; no decode_all: the walks over the blocks decode,
 	                              and what needs to know where instructions start is
 	                              checked after them (check_places) */
-	int mark;                  /* those walks mark the starts                   */
 	int kernel;                /* the kernel profile: fuel, guarded division */
 	TyId small[256];           /* S(k) for small constants k, once made      */
 	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
@@ -2858,7 +2857,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		const TcInst *in = inst_at(c, off, &buf);
 		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
 		tc_decode_memo_prefetch(c->memo, tx->p, tx->n, off + in->len);   /* the next one, while this is checked */
-		if (c->mark) marks_set(&c->starts, off);
+		if (c->first) marks_set(&c->starts, off);   /* the first run's decode_all */
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
@@ -2954,7 +2953,7 @@ static Ck *ck_fork(const Ck *c)
 	w->runs = NULL;
 	w->nsite = w->nruns = w->capruns = 0;
 	w->taken = xcalloc(c->t.nent + 1, 1);
-	if (c->mark) marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);
+	if (c->first) marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);
 	memset(&w->lt, 0, sizeof w->lt);
 	w->lt_read = 0;
 	w->errors = 0;
@@ -2974,7 +2973,7 @@ static void ck_fork_free(Ck *w)
 	arena_free(&w->arena);
 	sites_free(w);
 	free(w->taken);
-	if (w->mark) marks_free(&w->starts);
+	if (w->first) marks_free(&w->starts);
 	free(w);
 }
 
@@ -3058,7 +3057,7 @@ static int check_parallel(Ck *c, uint32_t k)
 		c->ninsn += x->ninsn;
 		c->nblock += x->nblock;
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= x->taken[e];
-		for (size_t y = 0; c->mark && y <= n / 64; y++) c->starts.w[y] |= x->starts.w[y];
+		for (size_t y = 0; y <= n / 64; y++) c->starts.w[y] |= x->starts.w[y];
 		for (unsigned r = 0; r <= x->nruns; r++) {   /* taken as they are, not copied */
 			SiteRun run = site_run(x, r);
 			if (run.n) site_run_add(c, run.p, run.n);
@@ -3119,7 +3118,6 @@ static int before_blocks(Ck *c)
 	if (c->first) {
 		c->memo = xzalloc(1, sizeof *c->memo);
 		marks_init(&c->starts, c->obj.sect[SEC_TEXT].n);
-		c->mark = 1;
 	} else if (decode_all(c) != 0)
 		return -1;
 	if (c->obj.is_module) {
