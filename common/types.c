@@ -448,6 +448,27 @@ void ty_entry_reserve(TyTable *t, uint64_t n)
 	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)(t->nent + n), &t->capent);
 }
 
+void ty_names_index(const TyTable *t, TyNames *x)
+{
+	x->nfirst = t->nstr;
+	x->first = xcalloc((size_t)x->nfirst + 1, sizeof *x->first);
+	x->next = xcalloc((size_t)t->nent + 1, sizeof *x->next);
+	for (uint32_t i = t->nent; i-- > 0;) {   /* from the back: each chain comes out in table order */
+		StrId n = t->ent[i].name;
+		if (n >= x->nfirst) continue;
+		x->next[i] = x->first[n];
+		x->first[n] = i + 1;
+	}
+}
+
+void ty_names_free(TyNames *x)
+{
+	free(x->first);
+	free(x->next);
+	x->first = x->next = NULL;
+	x->nfirst = 0;
+}
+
 /* Entries are kept in the order the unit declares them. */
 void ty_add_entry(TyTable *t, const TyEntry *e)
 {
@@ -997,7 +1018,6 @@ static int differ(char *why, size_t cap, const char *what, uint32_t i)
 	return 1;
 }
 
-/* Strings and nodes, id by id. */
 /* String x of a and y of b have the same text (ids differ after encoding: a section's are in order). */
 static int same_str(const TyTable *a, StrId x, const TyTable *b, StrId y)
 {
@@ -1005,6 +1025,7 @@ static int same_str(const TyTable *a, StrId x, const TyTable *b, StrId y)
 	return !strcmp(s, u);
 }
 
+/* Strings (as sets), then nodes id by id. */
 static int cmp_nodes(const TyTable *a, const TyTable *b, char *why, size_t cap)
 {
 	if (a->nstr != b->nstr)

@@ -219,6 +219,17 @@ void ty_add_entry(TyTable *t, const TyEntry *e);
 void ty_entry_reserve(TyTable *t, uint64_t n);   /* room for n more entries (up to 2^20 at once) */
 
 /*
+** The entries of each name, in table order, for a table whose entries no
+** longer change: first[s] is 1 + the first entry named s (0: none; names
+** from nfirst up have none), next[e] is 1 + the entry after entry e that
+** has its name (0: none).  A lookup by name costs the entries of that name.
+*/
+typedef struct TyNames { uint32_t *first, *next, nfirst; } TyNames;
+void ty_names_index(const TyTable *t, TyNames *x);
+void ty_names_free(TyNames *x);
+static inline uint32_t ty_names_first(const TyNames *x, StrId s) { return s < x->nfirst ? x->first[s] : 0; }
+
+/*
 ** Copy node `id` of src, and all it reaches, into dst.  map (src->nnode
 ** entries, zeroed at first) remembers what is copied already, so copying
 ** many types of one table shares the work.  rename, if not NULL, is indexed

@@ -31,8 +31,7 @@ typedef struct Unit {
 	uint32_t align[SEC_BSS + 1];
 	TyId *map;                    /* its type nodes, copied into the module's table */
 	StrId *rename;                /* its typedef names renamed apart (by its string ids) */
-	uint32_t *byname;             /* by its string ids: 1 + its first entry of that name, or 0 */
-	uint32_t *nextname;           /* by entry: 1 + the next one of its name, or 0 */
+	TyNames names;                /* its entries of each name */
 } Unit;
 
 /* A global definition. */
@@ -311,13 +310,7 @@ static int open_unit(Link *L, int ui, const char *path)
 	for (int s = 1; s <= SEC_BSS; s++) u->align[s] = (uint32_t)unit_section_align(u, s);
 	u->map = xcalloc(u->t.nnode + 1, sizeof *u->map);
 	u->rename = xcalloc(u->t.nstr + 1, sizeof *u->rename);
-	u->byname = xcalloc(u->t.nstr + 1, sizeof *u->byname);
-	u->nextname = xcalloc(u->t.nent + 1, sizeof *u->nextname);
-	for (uint32_t i = u->t.nent; i-- > 0;) {   /* chained in table order */
-		StrId n = u->t.ent[i].name;
-		u->nextname[i] = u->byname[n];
-		u->byname[n] = i + 1;
-	}
+	ty_names_index(&u->t, &u->names);
 	read_defs(L, ui);
 	read_relocs(L, ui);
 	return 0;
@@ -346,14 +339,14 @@ static const Def *find_def(const Link *L, const char *name)
 
 /*
 ** A unit's declaration of a name (the first in its table of the kinds
-** given), or NULL: through the entries of that name only (byname), so
+** given), or NULL: through the entries of that name only (names), so
 ** that finding each of n names is not n^2 in all.
 */
 static const TyEntry *unit_entry(const Unit *u, const char *name, int k1, int k2)
 {
 	StrId id = ty_str_find(&u->t, name, strlen(name));   /* 0: "", or a name it does not have */
 	if (!id && *name) return NULL;
-	for (uint32_t k = u->byname[id]; k; k = u->nextname[k - 1]) {
+	for (uint32_t k = ty_names_first(&u->names, id); k; k = u->names.next[k - 1]) {
 		const TyEntry *e = &u->t.ent[k - 1];
 		if (e->kind == k1 || e->kind == k2) return e;
 	}
@@ -1044,8 +1037,7 @@ int link_module(const LinkOptions *o, Diag *d, char ***deps, uint32_t *ndeps)
 		lt_free(&L.u[i].lt);
 		free(L.u[i].map);
 		free(L.u[i].rename);
-		free(L.u[i].byname);
-		free(L.u[i].nextname);
+		ty_names_free(&L.u[i].names);
 	}
 	free(L.u);
 	free(hpath);

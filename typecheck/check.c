@@ -176,8 +176,7 @@ typedef struct Ck {
 	uint32_t block;            /* entry index of the block being checked     */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
-	uint32_t *byname, nbyname; /* by StrId: 1 + first entry with that name   */
-	uint32_t *nextname;        /* by entry: 1 + next entry with its name     */
+	TyNames names;             /* the entries of each name                   */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
 	StrId *stubsym;            /* a module's: by import, its name                 */
 	TcReloc mrel; StrId mrelsym; /* the first run of a module: the field's, made as met */
@@ -737,7 +736,7 @@ static const TcReloc *field_reloc(Ck *c, const TcInst *in)
 /* The declaration of a symbol by name, through an index built once (by StrId). */
 static const TyEntry *entry_id(Ck *c, StrId id, int kind1, int kind2)
 {
-	for (uint32_t e = id < c->nbyname ? c->byname[id] : 0; e; e = c->nextname[e - 1]) {
+	for (uint32_t e = ty_names_first(&c->names, id); e; e = c->names.next[e - 1]) {
 		const TyEntry *x = &c->t.ent[e - 1];
 		if (x->kind == kind1 || x->kind == kind2) return x;
 	}
@@ -755,19 +754,6 @@ static const TyEntry *entry_named(Ck *c, const char *name, int kind1, int kind2)
 static const TyEntry *reloc_entry(Ck *c, const TcReloc *r, int kind1, int kind2)
 {
 	return entry_id(c, r == &c->mrel ? c->mrelsym : c->relsym[r - c->obj.rel], kind1, kind2);
-}
-
-static void index_names(Ck *c)
-{
-	c->nbyname = c->t.nstr;
-	c->byname = xzalloc(c->nbyname + 1, sizeof *c->byname);
-	c->nextname = xcalloc(c->t.nent + 1, sizeof *c->nextname);
-	for (uint32_t i = c->t.nent; i-- > 0;) {
-		StrId n = c->t.ent[i].name;
-		if (n >= c->nbyname) continue;
-		c->nextname[i] = c->byname[n];
-		c->byname[n] = i + 1;
-	}
 }
 
 /* The label at a .text offset: 1 + its entry index, or 0. */
@@ -2045,9 +2031,9 @@ static int named_count(Ck *c, StrId name, const TyEntry **first)
 {
 	int n = 0;
 	*first = NULL;
-	for (uint32_t i = 0; i < c->t.nent; i++) {
-		const TyEntry *e = &c->t.ent[i];
-		if (e->name != name || (e->kind != E_IMPORT && e->kind != E_LABEL && e->kind != E_OBJECT)) continue;
+	for (uint32_t k = ty_names_first(&c->names, name); k; k = c->names.next[k - 1]) {
+		const TyEntry *e = &c->t.ent[k - 1];
+		if (e->kind != E_IMPORT && e->kind != E_LABEL && e->kind != E_OBJECT) continue;
 		if (!n++) *first = e;
 	}
 	return n;
@@ -2068,7 +2054,8 @@ static const TyEntry *iface_entry(const TyTable *h, int kind, const char *name)
 ** it: copied into the module's table, the service's type is the very
 ** type the module declares, each typedef of the interface is the
 ** module's typedef of that name, and no label or object shares the
-** service's name.  Runs before the table is indexed (it may add nodes).
+** service's name.  Runs before tyops_init indexes the typedefs: it may
+** add nodes and strings.
 */
 static void check_module_imports(Ck *c)
 {
@@ -2085,9 +2072,7 @@ static void check_module_imports(Ck *c)
 	for (uint32_t i = 0; i < h.nent; i++) {
 		if (h.ent[i].kind != E_TYPEDEF) continue;
 		TyEntry x = ty_copy_entry(&c->t, &h, &h.ent[i], map, NULL);
-		const TyEntry *m = NULL;
-		for (uint32_t j = 0; j < c->t.nent && !m; j++)
-			if (c->t.ent[j].kind == E_TYPEDEF && c->t.ent[j].name == x.name) m = &c->t.ent[j];
+		const TyEntry *m = entry_id(c, x.name, E_TYPEDEF, E_TYPEDEF);
 		c->ent = m;
 		if (!m || m->type != x.type)
 			report(c, "import.host", "the module's type '%s' is not the host interface's", ty_strof(&h, h.ent[i].name));
@@ -2953,7 +2938,7 @@ static Ck *ck_fork(const Ck *c)
 	w->runs = NULL;
 	w->nsite = w->nruns = w->capruns = 0;
 	w->taken = xcalloc(c->t.nent + 1, 1);
-	if (c->first) marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);
+	marks_init(&w->starts, c->obj.sect[SEC_TEXT].n);   /* (a fork is of the first run) */
 	memset(&w->lt, 0, sizeof w->lt);
 	w->lt_read = 0;
 	w->errors = 0;
@@ -2973,7 +2958,7 @@ static void ck_fork_free(Ck *w)
 	arena_free(&w->arena);
 	sites_free(w);
 	free(w->taken);
-	if (w->first) marks_free(&w->starts);
+	marks_free(&w->starts);
 	free(w);
 }
 
@@ -3170,9 +3155,9 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	int r = -1;
 	if (load(c, path, image, len) == 0) {
 		lap(&t, &s->load);
+		ty_names_index(&c->t, &c->names);
 		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
-		index_names(c);
 		if (before_blocks(c) == 0) {
 			check_exports(c);
 			if (c->obj.is_module) check_module_exports(c);
@@ -3210,8 +3195,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->annx);
 	free(c->local);
 	free(c->taken);
-	free(c->byname);
-	free(c->nextname);
+	ty_names_free(&c->names);
 	free(c->relsym);
 	free(c->stubsym);
 	free(c->seg);

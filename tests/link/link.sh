@@ -115,6 +115,9 @@ link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/no_stack.tlm" "$tmp/p_nosvc.tlm" && check_bad p_nosvc import.host \
   && grep -q "imports 'tal_trap_stack', which the host interface does not offer" "$tmp/p_nosvc.chk" && pass "[import.host] a service the interface lacks"
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/usectx.tlm" "$tmp/p_same.tlm" && check_ok p_same && pass "the same interface, moved: accepted"
+link svcname 0 svcname.o && "$modpatch" "$tmp/usectx.tlm" types "$tmp/svcname.tlm" "$tmp/p_svcname.tlm" && check_bad p_svcname import.host \
+  && grep -q "'tal_trap_stack' must be declared once, as an import (1 declarations)" "$tmp/p_svcname.chk" \
+  && pass "[import.host] a service's name given to a label instead" || fail "import.host: a label with a service's name"
 
 # -- the interface digest: of the canonical form, whatever the path or layout
 d1=$("$tallink" -I "$runtime" --interface-digest)
