@@ -109,12 +109,12 @@ link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
 (cd "$tmp" && "$tallink" --host "$here/hosts/no_stack.tali" -o no_stack.tlm konst.o) || fail "link against no_stack"
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/alt_service.tlm" "$tmp/p_service.tlm" && check_bad p_service import.host \
   && grep -q "'tal_trap_stack' is imported as code {}, but the host interface gives it type code {rax: int}" "$tmp/p_service.chk" \
-  && pass "[import.host] a service's type differs from the embedded interface"
+  && pass "[import.host] a service's type differs from the embedded interface" || fail "import.host: a service's type"
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/alt_ctx.tlm" "$tmp/p_ctx.tlm" && check_bad p_ctx import.host \
-  && grep -q "the module's type 'ctx' is not the host interface's" "$tmp/p_ctx.chk" && pass "[import.host] a typedef differs from the interface's"
+  && grep -q "the module's type 'ctx' is not the host interface's" "$tmp/p_ctx.chk" && pass "[import.host] a typedef differs from the interface's" || fail "import.host: a typedef"
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/no_stack.tlm" "$tmp/p_nosvc.tlm" && check_bad p_nosvc import.host \
-  && grep -q "imports 'tal_trap_stack', which the host interface does not offer" "$tmp/p_nosvc.chk" && pass "[import.host] a service the interface lacks"
-"$modpatch" "$tmp/usectx.tlm" iface "$tmp/usectx.tlm" "$tmp/p_same.tlm" && check_ok p_same && pass "the same interface, moved: accepted"
+  && grep -q "imports 'tal_trap_stack', which the host interface does not offer" "$tmp/p_nosvc.chk" && pass "[import.host] a service the interface lacks" || fail "import.host: a service the interface lacks"
+"$modpatch" "$tmp/usectx.tlm" iface "$tmp/usectx.tlm" "$tmp/p_same.tlm" && check_ok p_same && pass "the same interface, moved: accepted" || fail "the same interface, moved"
 link svcname 0 svcname.o && "$modpatch" "$tmp/usectx.tlm" types "$tmp/svcname.tlm" "$tmp/p_svcname.tlm" && check_bad p_svcname import.host \
   && grep -q "'tal_trap_stack' must be declared once, as an import (1 declarations)" "$tmp/p_svcname.chk" \
   && pass "[import.host] a service's name given to a label instead" || fail "import.host: a label with a service's name"
