@@ -51,32 +51,32 @@ mod stats "$ex/stats.tal" "$ex/vec.tal"
 for e in deep hog divz recs; do mod "$e" "$here/src/$e.tal"; done
 
 # -- every example, its output
-expect 0 'hello, world!\n14' "${C[@]}" "$tmp/hello.tlm" hello && pass "hello writes through the host"
-expect 0 46 "${C[@]}" "$tmp/sum.tlm" sum 1,2,3,40 && expect 0 0 "${C[@]}" "$tmp/sum.tlm" sum "" && pass "sum"
-expect 0 300286872 "${C[@]}" "$tmp/checksum.tlm" adler32 Wikipedia && pass "adler32 of a host buffer"
+expect 0 'hello, world!\n14' "${C[@]}" "$tmp/hello.tlm" hello && pass "hello writes through the host" || fail "hello writes through the host"
+expect 0 46 "${C[@]}" "$tmp/sum.tlm" sum 1,2,3,40 && expect 0 0 "${C[@]}" "$tmp/sum.tlm" sum "" && pass "sum" || fail "sum"
+expect 0 300286872 "${C[@]}" "$tmp/checksum.tlm" adler32 Wikipedia && pass "adler32 of a host buffer" || fail "adler32 of a host buffer"
 printf 'The quick brown fox jumps over the lazy dog' >"$tmp/fox.txt"
-expect 0 1541148634 "${C[@]}" "$tmp/checksum.tlm" adler32 "@$tmp/fox.txt" && pass "adler32 of a file (@FILE)"
-expect 0 6 "${C[@]}" "$tmp/search.tlm" search "hello world" world && expect 0 -1 "${C[@]}" "$tmp/search.tlm" search abc zz && pass "search"
-expect 0 '0\n1,3,5,9,9' "${C[@]}" "$tmp/sort.tlm" sort 5,9,3,9,1 && pass "sort in place, the array printed back"
-expect 0 6 "${C[@]}" "$tmp/stats.tlm" stats_excess 1,5,3 && pass "a module of two units"
-expect 0 3 "${C[@]}" "$tmp/depth.tlm" tree_depth 1111111 && expect 0 0 "${C[@]}" "$tmp/depth.tlm" tree_depth "" && pass "tree depth by recursion"
+expect 0 1541148634 "${C[@]}" "$tmp/checksum.tlm" adler32 "@$tmp/fox.txt" && pass "adler32 of a file (@FILE)" || fail "adler32 of a file (@FILE)"
+expect 0 6 "${C[@]}" "$tmp/search.tlm" search "hello world" world && expect 0 -1 "${C[@]}" "$tmp/search.tlm" search abc zz && pass "search" || fail "search"
+expect 0 '0\n1,3,5,9,9' "${C[@]}" "$tmp/sort.tlm" sort 5,9,3,9,1 && pass "sort in place, the array printed back" || fail "sort in place, the array printed back"
+expect 0 6 "${C[@]}" "$tmp/stats.tlm" stats_excess 1,5,3 && pass "a module of two units" || fail "a module of two units"
+expect 0 3 "${C[@]}" "$tmp/depth.tlm" tree_depth 1111111 && expect 0 0 "${C[@]}" "$tmp/depth.tlm" tree_depth "" && pass "tree depth by recursion" || fail "tree depth by recursion"
 mkdir -p "$tmp/tree/a/b" "$tmp/tree/c"
 touch "$tmp/tree/f1" "$tmp/tree/a/f2" "$tmp/tree/a/b/f3" "$tmp/tree/a/b/f4" "$tmp/tree/c/f5"
 ln -s f1 "$tmp/tree/link"
 expect 0 5 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 1 && expect 0 3 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/tree" 2 \
-  && expect 0 0 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/no-such-dir" 1 && pass "find through the directory services"
-expect 0 1000 "${C[@]}" "$tmp/deep.tlm" deep 1000 && pass "recursion within the stack"
+  && expect 0 0 "${C[@]}" "$tmp/find.tlm" find_count "$tmp/no-such-dir" 1 && pass "find through the directory services" || fail "find through the directory services"
+expect 0 1000 "${C[@]}" "$tmp/deep.tlm" deep 1000 && pass "recursion within the stack" || fail "recursion within the stack"
 expect 0 4950 "${C[@]}" "$tmp/list.tlm" list_demo 100 && expect 0 0 "${C[@]}" "$tmp/list.tlm" list_demo 0 \
   && expect 1 '' "${C[@]}" --quota 65536 "$tmp/list.tlm" list_demo 100000 && stderr_has 'list.tal:[0-9]+:[0-9]+: trap: quota' \
-  && expect 18 '' "${C[@]}" "$tmp/list.tlm" list_demo -1 && pass "linked list: build from the host's allocator, reverse, sum; quota"
+  && expect 18 '' "${C[@]}" "$tmp/list.tlm" list_demo -1 && pass "linked list: build from the host's allocator, reverse, sum; quota" || fail "linked list: build from the host's allocator, reverse, sum; quota"
 keys=$(seq 0 4999 | awk '{ printf "%s%d", (NR > 1 ? "," : ""), ($1 * 7919) % 1000 - 500 }')
 expect 0 5 "${C[@]}" "$tmp/bst.tlm" bst_distinct 5,3,8,3,1,5,9 && expect 0 0 "${C[@]}" "$tmp/bst.tlm" bst_distinct "" \
   && expect 0 4 "${C[@]}" "$tmp/bst.tlm" bst_distinct -3,7,-3,0,7,2 && expect 0 1000 "${C[@]}" "$tmp/bst.tlm" bst_distinct "$keys" \
   && expect 1 '' "${C[@]}" --quota 4096 "$tmp/bst.tlm" bst_distinct "$keys" && stderr_has 'bst.tal:[0-9]+:[0-9]+: trap: quota' \
-  && pass "search tree of three-word records from the host's allocator; quota"
-expect 0 33 "${C[@]}" "$tmp/recs.tlm" recs && pass "records of 3 to 8 words each get their whole size"
+  && pass "search tree of three-word records from the host's allocator; quota" || fail "search tree of three-word records from the host's allocator; quota"
+expect 0 33 "${C[@]}" "$tmp/recs.tlm" recs && pass "records of 3 to 8 words each get their whole size" || fail "records of 3 to 8 words each get their whole size"
 "$B/talrun" "${C[@]}" "$tmp/getpid.tlm" getpid_loop 1000 >"$tmp/pid.out" 2>"$tmp/err" && pid=$(cat "$tmp/pid.out") \
-  && [ $((pid % 1000)) -eq 0 ] && [ $((pid / 1000)) -gt 1 ] && pass "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))"
+  && [ $((pid % 1000)) -eq 0 ] && [ $((pid / 1000)) -gt 1 ] && pass "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))" || fail "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))"
 # an Ethernet/IPv4/TCP packet: TTL $1, destination port $2 $3 (hex bytes)
 packet() { printf "\0\0\0\0\0\0\0\0\0\0\0\0\x08\x00\x45\0\0\x28\0\0\x40\0\x$1\x06\0\0\x0a\0\0\x01\x0a\0\0\x02\x30\x39\x$2\x$3\0\0\0\0\0\0\0\0\x50\0\0\0\0\0\0\0"; }
 packet 80 00 50 >"$tmp/web.pkt"; packet 80 01 bb >"$tmp/tls.pkt"; packet 40 00 50 >"$tmp/ttl64.pkt"; packet 80 00 16 >"$tmp/ssh.pkt"
@@ -84,36 +84,36 @@ head -c 37 "$tmp/web.pkt" >"$tmp/short.pkt"
 expect 0 1 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/web.pkt" && expect 0 1 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/tls.pkt" \
   && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/ttl64.pkt" && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/ssh.pkt" \
   && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "@$tmp/short.pkt" && expect 0 0 "${C[@]}" "$tmp/filter.tlm" filter "" \
-  && pass "packet filter: port 80 and 443 with TTL > 64 accepted; TTL 64, port 22, a short packet dropped"
+  && pass "packet filter: port 80 and 443 with TTL > 64 accepted; TTL 64, port 22, a short packet dropped" || fail "packet filter: port 80 and 443 with TTL > 64 accepted; TTL 64, port 22, a short packet dropped"
 
 # -- traps: kind and source position, exit 1
-expect 1 '' "${C[@]}" "$tmp/checksum.tlm" byte_at abc 7 && stderr_has 'checksum.tal:[0-9]+:[0-9]+: trap: bounds' && pass "bounds trap at its source line"
-expect 1 '' "${C[@]}" "$tmp/deep.tlm" deep 100000000 && stderr_has 'deep.tal:10:5: trap: stack' && pass "stack trap from the run-time check"
-expect 1 '' "${C[@]}" --stack 65536 "$tmp/deep.tlm" deep 100000 && stderr_has 'trap: stack' && pass "stack trap with a small stack"
+expect 1 '' "${C[@]}" "$tmp/checksum.tlm" byte_at abc 7 && stderr_has 'checksum.tal:[0-9]+:[0-9]+: trap: bounds' && pass "bounds trap at its source line" || fail "bounds trap at its source line"
+expect 1 '' "${C[@]}" "$tmp/deep.tlm" deep 100000000 && stderr_has 'deep.tal:10:5: trap: stack' && pass "stack trap from the run-time check" || fail "stack trap from the run-time check"
+expect 1 '' "${C[@]}" --stack 65536 "$tmp/deep.tlm" deep 100000 && stderr_has 'trap: stack' && pass "stack trap with a small stack" || fail "stack trap with a small stack"
 expect 0 0 "${C[@]}" "$tmp/hog.tlm" hog 10 && expect 1 '' "${C[@]}" "$tmp/hog.tlm" hog 100000 && stderr_has 'hog.tal:18:5: trap: quota' \
-  && expect 1 '' "${C[@]}" --quota 1000000 "$tmp/hog.tlm" hog 20 && pass "quota trap at the allocation"
-expect 0 3 "${C[@]}" "$tmp/divz.tlm" quot 10 3 && expect 1 '' "${C[@]}" "$tmp/divz.tlm" quot 10 0 && stderr_has 'divz.tal:9:5: trap: division by zero' && pass "division trap"
+  && expect 1 '' "${C[@]}" --quota 1000000 "$tmp/hog.tlm" hog 20 && pass "quota trap at the allocation" || fail "quota trap at the allocation"
+expect 0 3 "${C[@]}" "$tmp/divz.tlm" quot 10 3 && expect 1 '' "${C[@]}" "$tmp/divz.tlm" quot 10 0 && stderr_has 'divz.tal:9:5: trap: division by zero' && pass "division trap" || fail "division trap"
 
 # -- refusals, each with its exit code
-expect 11 '' "${C[@]}" "$tmp/sum.unsigned.tlm" sum 1 && stderr_has 'refused: .*not signed' && pass "unsigned: 11"
+expect 11 '' "${C[@]}" "$tmp/sum.unsigned.tlm" sum 1 && stderr_has 'refused: .*not signed' && pass "unsigned: 11" || fail "unsigned: 11"
 cp "$tmp/sum.tlm" "$tmp/tampered.tlm"
 printf '\x90' | dd of="$tmp/tampered.tlm" bs=1 seek=4097 conv=notrunc status=none
-expect 12 '' "${C[@]}" "$tmp/tampered.tlm" sum 1 && pass "tampered code: 12"
-expect 13 '' --cert "$tmp/other.crt" "$tmp/sum.tlm" sum 1 && pass "untrusted key: 13"
+expect 12 '' "${C[@]}" "$tmp/tampered.tlm" sum 1 && pass "tampered code: 12" || fail "tampered code: 12"
+expect 13 '' --cert "$tmp/other.crt" "$tmp/sum.tlm" sum 1 && pass "untrusted key: 13" || fail "untrusted key: 13"
 mod alt --host "$top/tests/link/hosts/alt_ctx.tali" "$here/src/divz.tal"
-expect 14 '' "${C[@]}" "$tmp/alt.tlm" quot 1 1 && stderr_has 'interface' && pass "another host interface: 14"
+expect 14 '' "${C[@]}" "$tmp/alt.tlm" quot 1 1 && stderr_has 'interface' && pass "another host interface: 14" || fail "another host interface: 14"
 head -c 100 "$tmp/sum.tlm" >"$tmp/short.tlm"
-expect 11 '' "${C[@]}" "$tmp/short.tlm" sum 1 && pass "truncated: refused"
-expect 17 '' "${C[@]}" "$tmp/sum.tlm" nosuch && pass "no such export: 17"
+expect 11 '' "${C[@]}" "$tmp/short.tlm" sum 1 && pass "truncated: refused" || fail "truncated: refused"
+expect 17 '' "${C[@]}" "$tmp/sum.tlm" nosuch && pass "no such export: 17" || fail "no such export: 17"
 expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,2 3 \
-  && expect 18 '' "${C[@]}" "$tmp/divz.tlm" quot ten 2 && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,x && pass "wrong arguments: 18"
-expect 0 '0\n101,102,103' "${C[@]}" "$tmp/map.tlm" map_add 1,2,3 100 && pass "map with a closure (code and environment)"
-expect 19 '' "${C[@]}" "$tmp/map.tlm" map 1,2 && stderr_has 'cannot be passed by a host' && pass "an export a host cannot call: 19"
-expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error"
-expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2"
-expect 0 46 "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 && pass "--verify runs the verifier first"
-expect 2 '' "${C[@]}" --verify "$tmp/nothere.tlm" sum 1 && pass "--verify, missing file: 2"
-expect 11 '' "${C[@]}" --verify "$tmp/sum.unsigned.tlm" sum 1 && pass "--verify, then the signature is still checked: 11"
+  && expect 18 '' "${C[@]}" "$tmp/divz.tlm" quot ten 2 && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,x && pass "wrong arguments: 18" || fail "wrong arguments: 18"
+expect 0 '0\n101,102,103' "${C[@]}" "$tmp/map.tlm" map_add 1,2,3 100 && pass "map with a closure (code and environment)" || fail "map with a closure (code and environment)"
+expect 19 '' "${C[@]}" "$tmp/map.tlm" map 1,2 && stderr_has 'cannot be passed by a host' && pass "an export a host cannot call: 19" || fail "an export a host cannot call: 19"
+expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error" || fail "no certificate: usage error"
+expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2" || fail "missing file: 2"
+expect 0 46 "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 && pass "--verify runs the verifier first" || fail "--verify runs the verifier first"
+expect 2 '' "${C[@]}" --verify "$tmp/nothere.tlm" sum 1 && pass "--verify, missing file: 2" || fail "--verify, missing file: 2"
+expect 11 '' "${C[@]}" --verify "$tmp/sum.unsigned.tlm" sum 1 && pass "--verify, then the signature is still checked: 11" || fail "--verify, then the signature is still checked: 11"
 # what runs is what was verified: the module is read once (LeakSanitizer cannot run under ptrace)
 if ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -qq -e trace=open,openat -o "$tmp/opens" \
      "$B/talrun" "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 >/dev/null 2>&1 &&
