@@ -132,13 +132,15 @@ static void link_lengths(TalParam *p, int np)
 	}
 }
 
-static const TyEntry *export_entry(TalMod *m, int i)
+/* The module's E_EXPORT entry of export i: by its name, through the index of names. */
+static const TyEntry *export_entry(TalMod *m, const TyNames *names, int i)
 {
 	const char *name = talmod_export_name(&m->mod, (uint32_t)i);
 	uint32_t off = talmod_export_offset(&m->mod, (uint32_t)i);
-	for (uint32_t k = 0; k < m->t.nent; k++) {
-		const TyEntry *e = &m->t.ent[k];
-		if (e->kind == E_EXPORT && e->offset == off && strcmp(ty_strof(&m->t, e->name), name) == 0) return e;
+	StrId id = ty_str_find(&m->t, name, strlen(name));
+	for (uint32_t k = id ? ty_names_first(names, id) : 0; k; k = names->next[k - 1]) {
+		const TyEntry *e = &m->t.ent[k - 1];
+		if (e->kind == E_EXPORT && e->offset == off) return e;
 	}
 	return NULL;
 }
@@ -183,30 +185,41 @@ static int analyse(Px *x, TyId k, TalParam *params)
 	return np;
 }
 
-static int analyse_export(TalMod *m, int i, TalParam *params, TalError *err)
+/* One export's parameters; x->o and x->ctx serve every export of the module. */
+static int analyse_export(Px *x, const TyNames *names, int i, TalParam *params)
 {
-	TalError dummy;
-	Px x = { .m = m, .err = err ? err : &dummy };
-	if (i < 0 || (uint32_t)i >= m->mod.nexports) return bad(&x, "%s", "no such export"), x.err->code = TALRT_ENOEXPORT, -1;
-	const TyEntry *e = export_entry(m, i);
-	if (!e || !e->type) return bad(&x, "%s", "the export has no type in the module");
-	/* the context's name, made before the index of typedefs is built */
-	TyId name = ty_node(&m->t, TY_NAME, 0, ty_str(&m->t, "ctx", 3), 0, NULL, 0);
-	tyops_init(&x.o, &m->t);
-	x.ctx = X(&x, name);
-	TyId k = X(&x, e->type);
-	int r = k && N(&x, k)->kind == TY_CODE ? analyse(&x, k, params) : bad(&x, "%s", "the export is not code");
-	tyops_free(&x.o);
-	return r;
+	TalMod *m = x->m;
+	x->nsize = 0;
+	x->stack = 0;
+	if (i < 0 || (uint32_t)i >= m->mod.nexports) return bad(x, "%s", "no such export"), x->err->code = TALRT_ENOEXPORT, -1;
+	const TyEntry *e = export_entry(m, names, i);
+	if (!e || !e->type) return bad(x, "%s", "the export has no type in the module");
+	TyId k = X(x, e->type);
+	return k && N(x, k)->kind == TY_CODE ? analyse(x, k, params) : bad(x, "%s", "the export is not code");
 }
 
-/* Every export's parameters, once, at load: calls then only read them. */
+/*
+** Every export's parameters, once, at load: calls then only read them.
+** The names are indexed once and the typedefs once (tyops_init), so a
+** module of many exports loads in time linear in its size.
+*/
 void talrt_analyse_exports(TalMod *m)
 {
 	m->params = calloc(m->mod.nexports + 1, sizeof *m->params);
 	if (!m->params) return;
-	for (uint32_t i = 0; i < m->mod.nexports; i++)
-		m->params[i].n = analyse_export(m, (int)i, m->params[i].p, &m->params[i].err);
+	TyNames names;
+	ty_names_index(&m->t, &names);
+	/* the context's name, made before the index of typedefs is built */
+	TyId ctx = ty_node(&m->t, TY_NAME, 0, ty_str(&m->t, "ctx", 3), 0, NULL, 0);
+	Px x = { .m = m };
+	tyops_init(&x.o, &m->t);
+	x.ctx = X(&x, ctx);
+	for (uint32_t i = 0; i < m->mod.nexports; i++) {
+		x.err = &m->params[i].err;
+		m->params[i].n = analyse_export(&x, &names, (int)i, m->params[i].p);
+	}
+	tyops_free(&x.o);
+	ty_names_free(&names);
 }
 
 int talrt_export_params(const TalMod *m, int i, TalParam *params, TalError *err)
