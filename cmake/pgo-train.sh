@@ -4,7 +4,7 @@
 # The training run of the profile-guided build (CMakeLists.txt, TAL_PGO):
 # the instrumented tools of PGO-TREE assemble, link and check a corpus of
 # the project's own programs (the verifier's accepting corpus and the
-# examples), then the counts they wrote (a .gcda file beside each object)
+# examples, then its rejecting corpus once), then the counts they wrote (a .gcda file beside each object)
 # are copied to the same places in BUILD-TREE, where the optimised objects
 # are compiled with them.  Checking runs in one thread, so the counts are
 # the same from one build to the next.  The benchmark's generated program
