@@ -105,6 +105,10 @@ expect 14 '' "${C[@]}" "$tmp/alt.tlm" quot 1 1 && stderr_has 'interface' && pass
 head -c 100 "$tmp/sum.tlm" >"$tmp/short.tlm"
 expect 11 '' "${C[@]}" "$tmp/short.tlm" sum 1 && pass "truncated: refused" || fail "truncated: refused"
 expect 17 '' "${C[@]}" "$tmp/sum.tlm" nosuch && pass "no such export: 17" || fail "no such export: 17"
+expect 19 '' "${C[@]}" "$tmp/list.tlm" list_sum && stderr_has "export 'list_sum'" && expect 19 '' "${C[@]}" "$tmp/list.tlm" list_build \
+  && expect 17 '' "${C[@]}" "$tmp/list.tlm" list_ && expect 17 '' "${C[@]}" "$tmp/list.tlm" list_zzz && expect 17 '' "${C[@]}" "$tmp/list.tlm" aaa \
+  && pass "exports found by name among four; a prefix of them, a name after the last and one before the first are not: 17" \
+  || fail "exports by name"
 expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,2 3 \
   && expect 18 '' "${C[@]}" "$tmp/divz.tlm" quot ten 2 && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,x && pass "wrong arguments: 18" || fail "wrong arguments: 18"
 expect 0 '0\n101,102,103' "${C[@]}" "$tmp/map.tlm" map_add 1,2,3 100 && pass "map with a closure (code and environment)" || fail "map with a closure (code and environment)"
