@@ -185,14 +185,12 @@ static int analyse(Px *x, TyId k, TalParam *params)
 	return np;
 }
 
-/* One export's parameters; x->o and x->ctx serve every export of the module. */
+/* Export i's parameters (0 <= i < the module's exports); x->o and x->ctx serve every export. */
 static int analyse_export(Px *x, const TyNames *names, int i, TalParam *params)
 {
-	TalMod *m = x->m;
 	x->nsize = 0;
 	x->stack = 0;
-	if (i < 0 || (uint32_t)i >= m->mod.nexports) return bad(x, "%s", "no such export"), x->err->code = TALRT_ENOEXPORT, -1;
-	const TyEntry *e = export_entry(m, names, i);
+	const TyEntry *e = export_entry(x->m, names, i);
 	if (!e || !e->type) return bad(x, "%s", "the export has no type in the module");
 	TyId k = X(x, e->type);
 	return k && N(x, k)->kind == TY_CODE ? analyse(x, k, params) : bad(x, "%s", "the export is not code");
