@@ -110,6 +110,9 @@ static int check_tables(const TalModule *m, char *err, size_t errcap)
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		if (check_name(m, get32(m->base + m->exports_off + 8 * i), "export", i, err, errcap)) return -1;
 		if (talmod_export_offset(m, i) >= m->text_size) return msg("module: export %u is not in the code", i), -1;
+		/* sorted, each name once: a host finds an entry point by binary search */
+		if (i && strcmp(talmod_export_name(m, i - 1), talmod_export_name(m, i)) >= 0)
+			return msg("module: export %u ('%s') does not come after export %u ('%s') in byte order", i, talmod_export_name(m, i), i - 1, talmod_export_name(m, i - 1)), -1;
 	}
 	return 0;
 }
@@ -153,8 +156,14 @@ uint32_t talmod_export_offset(const TalModule *m, uint32_t i)
 
 int talmod_find_export(const TalModule *m, const char *name)
 {
-	for (uint32_t i = 0; i < m->nexports; i++)
-		if (strcmp(talmod_export_name(m, i), name) == 0) return (int)i;
+	uint32_t lo = 0, hi = m->nexports;   /* the names are sorted (check_tables) */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(talmod_export_name(m, mid), name);
+		if (!d) return (int)mid;
+		if (d < 0) lo = mid + 1;
+		else hi = mid;
+	}
 	return -1;
 }
 

@@ -3,8 +3,8 @@
 **
 ** tallink writes a module; talcheck verifies it and appends a signature;
 ** the hosts (user space and kernel) parse it.  Everything here reads bytes
-** it does not trust and is freestanding (no allocation, no libc beyond
-** memcmp/memcpy), so the kernel shim can use the same code.
+** it does not trust and is freestanding (no allocation, no libc beyond the
+** string functions the kernel has too), so the kernel shim can use the same code.
 **
 ** A module is an ELF64 x86-64 file (ET_DYN, so readelf and objdump read it)
 ** whose first bytes after the ELF header are a fixed module header.  The
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define TALMOD_MAGIC      "TALMOD\0\1"  /* 8 bytes                         */
-#define TALMOD_VERSION    1
+#define TALMOD_VERSION    2             /* 2: exports sorted by name  */
 #define TALMOD_HDR_OFF    64            /* right after the Elf64_Ehdr      */
 #define TALMOD_HDR_SIZE   104
 #define TALMOD_PAGE       4096          /* the image starts on a page      */
@@ -63,7 +63,7 @@ typedef struct TalModule {
 */
 #define TALMOD_NO_SITE 0xffffffffu
 typedef struct TalModImport { uint32_t name, site; } TalModImport;  /* 8 bytes */
-/* An entry point: its name and its image offset (inside the code). */
+/* An entry point: its name and its image offset (inside the code); by name. */
 typedef struct TalModExport { uint32_t name, offset; } TalModExport; /* 8 bytes */
 
 /*
@@ -71,7 +71,8 @@ typedef struct TalModExport { uint32_t name, offset; } TalModExport; /* 8 bytes 
 ** without any signature trailer: see talsig_split), and fill m.  Every
 ** region lies inside the file, on its alignment, apart from the others;
 ** names are NUL-terminated inside the string table; exports lie in the
-** code.  Returns 0, or -1 with a message in err.
+** code, sorted by name in byte order (strcmp), no name twice.  Returns 0,
+** or -1 with a message in err.
 */
 int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t errcap);
 
@@ -80,7 +81,7 @@ const char *talmod_import_name(const TalModule *m, uint32_t i);
 uint32_t talmod_import_site(const TalModule *m, uint32_t i);   /* TALMOD_NO_SITE or a code offset */
 const char *talmod_export_name(const TalModule *m, uint32_t i);
 uint32_t talmod_export_offset(const TalModule *m, uint32_t i);
-/* The export named `name`, or -1. */
+/* The export named `name`, or -1: a binary search (the names are sorted). */
 int talmod_find_export(const TalModule *m, const char *name);
 
 /*

@@ -784,7 +784,33 @@ static void check_imports(Link *L, TyOps *ops)
 	}
 }
 
-/* Exports: entries with their types spelled out, at module offsets. */
+/* An export's name and module entry, ordered by name in byte order (strcmp). */
+typedef struct ExpName { const char *name; uint32_t ent; } ExpName;
+
+static int export_order(const void *a, const void *b)
+{
+	return strcmp(((const ExpName *)a)->name, ((const ExpName *)b)->name);
+}
+
+/*
+** The export table is sorted by name, each name once (talmod_parse checks
+** it, and hosts find an entry point by binary search).  Two exports of one
+** name come only from an object whose type section was not written by talas.
+*/
+static void sort_exports(Link *L)
+{
+	ExpName *v = xmalloc(((size_t)L->nexp + 1) * sizeof *v);
+	for (uint32_t i = 0; i < L->nexp; i++) v[i] = (ExpName){ ty_strof(&L->m, L->m.ent[L->exp[i]].name), L->exp[i] };
+	qsort(v, L->nexp, sizeof *v, export_order);
+	for (uint32_t i = 0; i < L->nexp; i++) {
+		if (i && !strcmp(v[i - 1].name, v[i].name))
+			ERR(L, entry_pos(L, &L->m, &L->m.ent[v[i].ent]), "'%s' is exported twice", v[i].name);
+		L->exp[i] = v[i].ent;
+	}
+	free(v);
+}
+
+/* Exports: entries with their types spelled out, at module offsets, by name. */
 static void merge_exports(Link *L)
 {
 	for (int ui = 0; ui < L->nu; ui++) {
@@ -809,6 +835,7 @@ static void merge_exports(Link *L)
 			L->exp[L->nexp++] = L->m.nent - 1;
 		}
 	}
+	sort_exports(L);
 }
 
 /* The host services used, as imports of the module: one entry per service, at its first stub. */

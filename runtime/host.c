@@ -162,23 +162,6 @@ static int map_image(TalMod *m, TalError *err)
 	return 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	const struct ExportName *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-	return r ? r : (x->i > y->i) - (x->i < y->i);
-}
-
-/* The exports sorted by name (then index), for talrt_find_export. */
-static int index_exports(TalMod *m)
-{
-	m->byname = malloc(((size_t)m->mod.nexports + 1) * sizeof *m->byname);
-	if (!m->byname) return -1;
-	for (uint32_t i = 0; i < m->mod.nexports; i++) m->byname[i] = (struct ExportName){ talmod_export_name(&m->mod, i), i };
-	qsort(m->byname, m->mod.nexports, sizeof *m->byname, by_name);
-	return 0;
-}
-
 TalMod *talrt_load_mem(TalRuntime *rt, const void *bytes, size_t len, TalError *err)
 {
 	TalMod *m = calloc(1, sizeof *m);
@@ -204,7 +187,7 @@ TalMod *talrt_load_mem(TalRuntime *rt, const void *bytes, size_t len, TalError *
 		goto bad;
 	}
 	talrt_analyse_exports(m);
-	if (!m->params || index_exports(m) != 0) { talrt_fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
+	if (!m->params) { talrt_fail(err, TALRT_ENOMEM, "out of memory"); goto bad; }
 	if (map_image(m, err) != 0) goto bad;
 	return m;
 bad:
@@ -242,7 +225,6 @@ void talrt_unload(TalMod *m)
 	free(m->svc);
 	free(m->trap);
 	free(m->params);
-	free(m->byname);
 	free(m->bytes);
 	free(m);
 }
@@ -251,16 +233,10 @@ void talrt_unload(TalMod *m)
 
 int talrt_export_count(const TalMod *m) { return (int)m->mod.nexports; }
 const char *talrt_export_name(const TalMod *m, int i) { return talmod_export_name(&m->mod, (uint32_t)i); }
-/* The first export of that name (the lowest index), by binary search in m->byname. */
+/* The export of that name: the module's table is sorted by name (talmod_parse). */
 int talrt_find_export(const TalMod *m, const char *name)
 {
-	uint32_t lo = 0, hi = m->mod.nexports;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (strcmp(m->byname[mid].name, name) < 0) lo = mid + 1;
-		else hi = mid;
-	}
-	return lo < m->mod.nexports && strcmp(m->byname[lo].name, name) == 0 ? (int)m->byname[lo].i : -1;
+	return talmod_find_export(&m->mod, name);
 }
 
 const char *talrt_trap_name(int trap)

@@ -31,7 +31,6 @@ struct TalMod {
 	uint8_t *image; size_t image_len;
 	TyTable t;                      /* the module's types, for parameters     */
 	struct ExportParams { int n; TalParam p[6]; TalError err; } *params;   /* by export, at load */
-	struct ExportName { const char *name; uint32_t i; } *byname;   /* the exports by name, then index */
 	LineTable lt;                   /* for trap positions                     */
 	int ninst;                      /* live instances (atomic)                */
 };

@@ -103,6 +103,14 @@ link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
   && grep -q "entry point 'chain' may use 12296 bytes of stack" "$tmp/entry_far.chk" \
   && pass "[stack.entry] entry points needing more than 8 KiB, in one frame or through a call, are rejected" || fail "stack.entry"
 
+# -- the export table is sorted by name, whatever the order of the units and declarations
+"$modpatch" "$tmp/multi.tlm" exports >"$tmp/multi.exports" && [ "$(cat "$tmp/multi.exports")" = "$(printf 'low_byte\npick\ntwice_sum\nvec_sum')" ] \
+  && "$modpatch" "$tmp/entry_ok.tlm" exports >"$tmp/entry_ok.exports" && [ "$(cat "$tmp/entry_ok.exports")" = "$(printf 'deep\nnear')" ] \
+  && pass "the export table is sorted by name (four units; near declared before deep)" || { cat "$tmp/multi.exports" "$tmp/entry_ok.exports"; fail "export table order"; }
+"$modpatch" "$tmp/multi.tlm" swap-exports "$tmp/unsorted.tlm" && { "$talcheck" "$tmp/unsorted.tlm" >"$tmp/unsorted.chk" 2>&1; [ $? -eq 2 ]; } \
+  && grep -q "module: export 1 ('low_byte') does not come after export 0 ('pick') in byte order" "$tmp/unsorted.chk" \
+  && pass "a module whose exports are out of order is refused" || { cat "$tmp/unsorted.chk"; fail "unsorted exports"; }
+
 # -- talcheck's own module checks: parts of a module that disagree
 (cd "$tmp" && "$tallink" --host "$here/hosts/alt_service.tali" -o alt_service.tlm usectx_alt.o) || fail "link against alt_service"
 (cd "$tmp" && "$tallink" --host "$here/hosts/alt_ctx.tali" -o alt_ctx.tlm konst.o) || fail "link against alt_ctx"

@@ -3,7 +3,11 @@
 ** lines) is replaced by the same region of another module: the new bytes
 ** go at the end of the file and the module header points at them.  Tests
 ** use it to make modules whose parts disagree, as an attacker would.
+** modpatch IN swap-exports OUT - the same module with its first two
+** exports swapped (out of order).  modpatch IN exports - print the export
+** names, one a line, in the order of the table.
 */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +28,39 @@ static unsigned char *slurp(const char *path, size_t *n)
 	return p;
 }
 
+static int write_file(const char *path, const unsigned char *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(p, 1, n, f) == n;
+	if (f && fclose(f)) ok = 0;
+	if (!ok) perror(path);
+	return ok;
+}
+
+/* The two modes that read one module: print its exports, or swap the first two. */
+static int one_module(int argc, char **argv)
+{
+	size_t n;
+	unsigned char *in = slurp(argv[1], &n);
+	TalModule m;
+	char err[256];
+	int ok = 0;
+	if (talmod_parse(&m, in, n, err, sizeof err)) fprintf(stderr, "%s\n", err);
+	else if (argc == 3 && !strcmp(argv[2], "exports")) {
+		for (uint32_t i = 0; i < m.nexports; i++) printf("%s\n", talmod_export_name(&m, i));
+		ok = 1;
+	} else if (argc == 4 && !strcmp(argv[2], "swap-exports") && m.nexports >= 2) {
+		unsigned char t[8], *e = in + m.exports_off;
+		memcpy(t, e, 8), memcpy(e, e + 8, 8), memcpy(e + 8, t, 8);
+		ok = write_file(argv[3], in, n);
+	} else fprintf(stderr, "modpatch: want 'IN exports', or 'IN swap-exports OUT' with two exports or more\n");
+	free(in);
+	return ok ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 || argc == 4) return one_module(argc, argv);
 	if (argc != 5) { fprintf(stderr, "usage: modpatch IN iface|types|lines DONOR OUT\n"); return 2; }
 	size_t n, dn;
 	unsigned char *in = slurp(argv[1], &n), *donor = slurp(argv[3], &dn);
@@ -44,10 +79,7 @@ int main(int argc, char **argv)
 	*off = (uint32_t)at;
 	*size = dsize;
 	talmod_put_header(out + TALMOD_HDR_OFF, &m);
-	FILE *f = fopen(argv[4], "wb");
-	int ok = f && fwrite(out, 1, at + dsize, f) == at + dsize;
-	if (f && fclose(f)) ok = 0;
-	if (!ok) perror(argv[4]);
+	int ok = write_file(argv[4], out, at + dsize);
 	free(out), free(in), free(donor);   /* (a leak fails the run under LeakSanitizer) */
 	return ok ? 0 : 2;
 }
