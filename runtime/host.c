@@ -146,14 +146,20 @@ static void put_stub(uint8_t *p, const struct Service *s)
 	memcpy(p + 8, &to, 8);
 }
 
-/* The image: mapped writable, copied, stubs filled, then read-execute for good. */
+/*
+** The image: mapped writable, copied, stubs filled, then read-execute for
+** good, between two inaccessible pages, so that a read past either end
+** faults rather than reading what the host keeps next to it.
+*/
 static int map_image(TalMod *m, TalError *err)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (m->mod.image_size + page - 1) / page * page;
 	m->image_len = n ? n : page;
-	void *p = mmap(NULL, m->image_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) return talrt_fail(err, TALRT_ENOMEM, "cannot map the image: %s", strerror(errno));
-	m->image = p;
+	uint8_t *g = mmap(NULL, m->image_len + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g == MAP_FAILED) return talrt_fail(err, TALRT_ENOMEM, "cannot map the image: %s", strerror(errno));
+	m->image = g + page;
+	void *p = m->image;
+	if (mprotect(p, m->image_len, PROT_READ | PROT_WRITE) != 0) return talrt_fail(err, TALRT_ENOMEM, "cannot map the image: %s", strerror(errno));
 	memset(p, 0xcc, m->image_len);
 	memcpy(p, m->bytes + m->mod.image_off, m->mod.image_size);
 	for (uint32_t i = 0; i < m->mod.nimports; i++)
@@ -219,7 +225,7 @@ void talrt_unload(TalMod *m)
 {
 	if (!m) return;
 	if (m->ninst) abort();   /* a host bug: instances outlive their module */
-	if (m->image) munmap(m->image, m->image_len);
+	if (m->image) munmap(m->image - sysconf(_SC_PAGESIZE), m->image_len + 2 * (size_t)sysconf(_SC_PAGESIZE));   /* with its guard pages */
 	ty_free(&m->t);
 	lt_free(&m->lt);
 	free(m->svc);

@@ -28,7 +28,7 @@ struct TalMod {
 	TalModule mod;                  /* its header (pointing into bytes)       */
 	const struct Service **svc;     /* by import                              */
 	int *trap;                      /* by import: TALRT_TRAP_* of a trap, or 0 */
-	uint8_t *image; size_t image_len;
+	uint8_t *image; size_t image_len;   /* between two inaccessible pages (map_image) */
 	TyTable t;                      /* the module's types, for parameters     */
 	struct ExportParams { int n; TalParam p[6]; TalError err; } *params;   /* by export, at load */
 	LineTable lt;                   /* for trap positions                     */

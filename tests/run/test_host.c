@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostint.h"   /* one look inside: where the image is (image_guarded) */
 #include "talrt.h"
 
 static int failures;
@@ -39,6 +40,27 @@ static void *worker(void *arg)
 	talrt_destroy(a);
 	talrt_destroy(b);
 	return NULL;
+}
+
+/*
+** The image lies between two inaccessible pages: /proc/self/maps has a
+** mapping with no access that ends where it starts, and one that starts
+** where it ends.
+*/
+static int image_guarded(const TalMod *m)
+{
+	uintptr_t lo = (uintptr_t)m->image, hi = lo + m->image_len;
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], perm[8];
+	int before = 0, after = 0;
+	unsigned long a, b;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perm) == 3 && !strcmp(perm, "---p")) {
+			before |= b == lo;
+			after |= a == hi;
+		}
+	if (f) fclose(f);
+	return before && after;
 }
 
 int main(int argc, char **argv)
@@ -100,6 +122,8 @@ int main(int argc, char **argv)
 	CHECK(talrt_call(s, es, &v, 1, &r, &err) == TALRT_EARGS, "an integer for an array is refused");
 	CHECK(talrt_call(s, es, NULL, 0, &r, &err) == TALRT_EARGS, "too few arguments are refused");
 	talrt_destroy(s);
+
+	CHECK(image_guarded(sum) && image_guarded(deep) && image_guarded(hog), "each image lies between two inaccessible pages");
 
 	/* threads, each with instances of both modules */
 	enum { N = 4 };
