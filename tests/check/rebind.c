@@ -5,6 +5,8 @@
 ** rebind IN OUT --backwards - the section with its coercions listed from
 ** the last instruction to the first (those at one instruction keep their
 ** order).
+** rebind IN OUT --export-twice - the section with its first export
+** declared a second time, as talas never writes it (the link test).
 ** The tamper test uses it to make sections the assembler never writes (a
 ** typedef whose body uses a variable its parameters do not bind).  Exit 0
 ** done, 2 otherwise.
@@ -37,10 +39,22 @@ static void backwards(TyTable *t)
 		}
 }
 
+/* The first export entry, added again at the end: 0, or -1 if there is none. */
+static int export_twice(TyTable *t)
+{
+	for (uint32_t i = 0; i < t->nent; i++)
+		if (t->ent[i].kind == E_EXPORT) {
+			TyEntry e = t->ent[i];
+			ty_add_entry(t, &e);
+			return 0;
+		}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0;
-	if (argc != 6 && !back) { fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards\n"); return 2; }
+	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0, twice = argc == 4 && strcmp(argv[3], "--export-twice") == 0;
+	if (argc != 6 && !back && !twice) { fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice\n"); return 2; }
 	FILE *f = fopen(argv[1], "rb");
 	if (!f) { perror(argv[1]); return 2; }
 	static unsigned char buf[1 << 22];
@@ -52,6 +66,10 @@ int main(int argc, char **argv)
 	if (ty_decode(&t, buf, n, err, sizeof err)) { fprintf(stderr, "rebind: %s: %s\n", argv[1], err); return 2; }
 	if (back) {
 		backwards(&t);
+		return write_table(&t, argv[2]);
+	}
+	if (twice) {
+		if (export_twice(&t)) { fprintf(stderr, "rebind: %s has no export\n", argv[1]); return 2; }
 		return write_table(&t, argv[2]);
 	}
 	StrId from = ty_str_find(&t, argv[3], strlen(argv[3])), to = ty_str_find(&t, argv[4], strlen(argv[4]));

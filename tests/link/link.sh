@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# link.sh TALAS TALLINK TALCHECK MODPATCH WORKDIR
+# link.sh TALAS TALLINK TALCHECK MODPATCH WORKDIR REBIND
 # Linking: multi-unit modules that verify, every link error with both
 # sides named, the module's own checks in talcheck ([import.host],
 # [export.type]), ELF tools reading modules, and the command line.
 set -u
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=134"
-talas=$1 tallink=$2 talcheck=$3 modpatch=$4 work=$5
+talas=$1 tallink=$2 talcheck=$3 modpatch=$4 work=$5 rebind=$6
 here=$(cd "$(dirname "$0")" && pwd)
 runtime=$(cd "$here/../../runtime" && pwd)
 mkdir -p "$work"
@@ -110,6 +110,10 @@ link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
 "$modpatch" "$tmp/multi.tlm" swap-exports "$tmp/unsorted.tlm" && { "$talcheck" "$tmp/unsorted.tlm" >"$tmp/unsorted.chk" 2>&1; [ $? -eq 2 ]; } \
   && grep -q "module: export 1 ('low_byte') does not come after export 0 ('pick') in byte order" "$tmp/unsorted.chk" \
   && pass "a module whose exports are out of order is refused" || { cat "$tmp/unsorted.chk"; fail "unsorted exports"; }
+
+objcopy --dump-section .tal.types="$tmp/twice.types" "$tmp/entry_ok.o" && "$rebind" "$tmp/twice.types" "$tmp/twice2.types" --export-twice \
+  && objcopy --update-section .tal.types="$tmp/twice2.types" "$tmp/entry_ok.o" "$tmp/twice.o" && link twice 1 twice.o \
+  && expect twice "entry_ok.tal:6:9: error: 'near' is exported twice" && pass "an object that exports a name twice (not from talas) does not link" || fail "export twice"
 
 # -- talcheck's own module checks: parts of a module that disagree
 (cd "$tmp" && "$tallink" --host "$here/hosts/alt_service.tali" -o alt_service.tlm usectx_alt.o) || fail "link against alt_service"
