@@ -225,7 +225,8 @@ void talrt_unload(TalMod *m)
 {
 	if (!m) return;
 	if (m->ninst) abort();   /* a host bug: instances outlive their module */
-	if (m->image) munmap(m->image - sysconf(_SC_PAGESIZE), m->image_len + 2 * (size_t)sysconf(_SC_PAGESIZE));   /* with its guard pages */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (m->image) munmap(m->image - page, m->image_len + 2 * page);   /* with its guard pages */
 	ty_free(&m->t);
 	lt_free(&m->lt);
 	free(m->svc);
@@ -239,11 +240,7 @@ void talrt_unload(TalMod *m)
 
 int talrt_export_count(const TalMod *m) { return (int)m->mod.nexports; }
 const char *talrt_export_name(const TalMod *m, int i) { return talmod_export_name(&m->mod, (uint32_t)i); }
-/* The export of that name: the module's table is sorted by name (talmod_parse). */
-int talrt_find_export(const TalMod *m, const char *name)
-{
-	return talmod_find_export(&m->mod, name);
-}
+int talrt_find_export(const TalMod *m, const char *name) { return talmod_find_export(&m->mod, name); }
 
 const char *talrt_trap_name(int trap)
 {
