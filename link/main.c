@@ -13,7 +13,7 @@
 
 #include "atomicfile.h"
 #include "cli.h"
-#include "talsign.h"
+#include "sha256.h"
 #include "link.h"
 #include "module.h"
 #include "version.h"
@@ -129,7 +129,7 @@ static int interface_only(const Opts *o, Diag *d)
 		}
 		if (o->digest) {
 			uint8_t h[32];
-			talsig_sha256(b.p, b.n, h);
+			sha256(b.p, b.n, h);
 			for (int i = 0; i < 32; i++) printf("%02x", h[i]);
 			printf("\n");
 		}

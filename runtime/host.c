@@ -27,6 +27,7 @@
 
 #include "arena.h"
 #include "hostint.h"
+#include "sha256.h"
 #include "talsign.h"
 #include "tc.h"
 
@@ -83,7 +84,7 @@ TalRuntime *talrt_new(TalError *err)
 	TalRuntime *rt = calloc(1, sizeof *rt);
 	char why[256];
 	if (!rt || !(rt->trust = taltrust_new())) { free(rt); talrt_fail(err, TALRT_ENOMEM, "out of memory"); return NULL; }
-	talsig_sha256(tal_host_iface, tal_host_iface_len, rt->digest);
+	sha256(tal_host_iface, tal_host_iface_len, rt->digest);
 	/* the interface built in, and the table above, must agree */
 	TyTable t;
 	ty_init(&t);

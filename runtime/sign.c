@@ -6,11 +6,18 @@
 **
 **   module -> checks -> [module][attestation] -> CMS signature (DER)
 **          -> [module][attestation][DER][module_signature][magic]
+**
+** libcrypto is loaded when the first signature is made (load_crypto), not
+** when a program starts: talcheck, which signs only with --sign, starts
+** without it (it would cost every check about 0.6 ms of loading).
 */
 #include "talsign.h"
+#include "sha256.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +31,49 @@
 #include <openssl/x509.h>
 
 /*
+** The OpenSSL functions the signer calls, each through a pointer of the
+** type its header declares, found in libcrypto by load_crypto.
+*/
+#define CRYPTO_FUNCTIONS(X) \
+	X(BIO_free) X(BIO_new_fp) X(BIO_new_mem_buf) X(CMS_ContentInfo_free) X(CMS_add1_signer) \
+	X(CMS_final) X(CMS_sign) X(ERR_clear_error) X(ERR_peek_last_error) X(ERR_reason_error_string) \
+	X(EVP_PKEY_free) X(EVP_PKEY_get_base_id) X(EVP_sha256) X(PEM_read_bio_PrivateKey) \
+	X(PEM_read_bio_X509) X(X509_check_private_key) X(X509_free) X(i2d_CMS_ContentInfo)
+#define POINTER(f) __typeof__(f) *f;
+static struct { CRYPTO_FUNCTIONS(POINTER) } C;
+static int crypto_loaded;
+static char crypto_err[256];   /* why it could not be */
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+
+/* TAL_LIBCRYPTO (the soname of the OpenSSL the build found), and every function from it. */
+static void load_crypto_once(void)
+{
+	void *h = dlopen(TAL_LIBCRYPTO, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+		snprintf(crypto_err, sizeof crypto_err, "cannot load OpenSSL to sign: %s", why ? why : TAL_LIBCRYPTO);
+		return;
+	}
+#define FIND(f) \
+	if (!(*(void **)&C.f = dlsym(h, #f))) { \
+		snprintf(crypto_err, sizeof crypto_err, "cannot load OpenSSL to sign: %s has no %s", TAL_LIBCRYPTO, #f); \
+		return; \
+	}
+	CRYPTO_FUNCTIONS(FIND)
+#undef FIND
+	crypto_loaded = 1;
+}
+
+/* 0 once libcrypto is there, or -1 with the reason in err. */
+static int load_crypto(char *err, size_t errcap)
+{
+	pthread_once(&crypto_once, load_crypto_once);
+	if (crypto_loaded) return 0;
+	snprintf(err, errcap, "%s", crypto_err);
+	return -1;
+}
+
+/*
 ** Format a message into err, followed by OpenSSL's reason for the last
 ** error if there is one; the OpenSSL error queue is left empty.
 */
@@ -34,10 +84,10 @@ static void fail(char *err, size_t errcap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
-	unsigned long e = ERR_peek_last_error();
-	const char *why = e ? ERR_reason_error_string(e) : NULL;
+	unsigned long e = C.ERR_peek_last_error();
+	const char *why = e ? C.ERR_reason_error_string(e) : NULL;
 	snprintf(err, errcap, "%s%s%s", head, why ? ": " : "", why ? why : "");
-	ERR_clear_error();
+	C.ERR_clear_error();
 }
 
 /* A passphrase callback that never asks: an encrypted key fails to load. */
@@ -55,7 +105,7 @@ static BIO *open_pem(const char *path, const char *what, char *err, size_t errca
 		snprintf(err, errcap, "cannot open the %s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
-	BIO *b = BIO_new_fp(f, BIO_CLOSE);
+	BIO *b = C.BIO_new_fp(f, BIO_CLOSE);
 	if (!b) {
 		fclose(f);
 		fail(err, errcap, "%s: out of memory", path);
@@ -68,12 +118,12 @@ static EVP_PKEY *load_key(const char *path, char *err, size_t errcap)
 {
 	BIO *b = open_pem(path, "key", err, errcap);
 	if (!b) return NULL;
-	EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
-	BIO_free(b);
+	EVP_PKEY *k = C.PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+	C.BIO_free(b);
 	if (!k) fail(err, errcap, "%s: no unencrypted private key could be read", path);
-	else if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA && EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
+	else if (C.EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA && C.EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
 		snprintf(err, errcap, "%s: the key is neither an RSA nor an EC key", path);
-		EVP_PKEY_free(k);
+		C.EVP_PKEY_free(k);
 		k = NULL;
 	}
 	return k;
@@ -84,8 +134,8 @@ static X509 *load_cert(const char *path, char *err, size_t errcap)
 {
 	BIO *b = open_pem(path, "certificate", err, errcap);
 	if (!b) return NULL;
-	X509 *x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
-	BIO_free(b);
+	X509 *x = C.PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
+	C.BIO_free(b);
 	if (!x) fail(err, errcap, "%s: no certificate could be read", path);
 	return x;
 }
@@ -97,14 +147,14 @@ static X509 *load_cert(const char *path, char *err, size_t errcap)
 */
 static CMS_ContentInfo *make_cms(const uint8_t *data, size_t len, X509 *cert, EVP_PKEY *key)
 {
-	BIO *in = BIO_new_mem_buf(data, (int)len);
-	CMS_ContentInfo *cms = in ? CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_NOCERTS | CMS_PARTIAL) : NULL;
-	int ok = cms && CMS_add1_signer(cms, cert, key, EVP_sha256(),
+	BIO *in = C.BIO_new_mem_buf(data, (int)len);
+	CMS_ContentInfo *cms = in ? C.CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_NOCERTS | CMS_PARTIAL) : NULL;
+	int ok = cms && C.CMS_add1_signer(cms, cert, key, C.EVP_sha256(),
 	                                CMS_NOCERTS | CMS_BINARY | CMS_NOSMIMECAP | CMS_NOATTR)
-	         && CMS_final(cms, in, NULL, CMS_NOCERTS | CMS_BINARY) == 1;
-	BIO_free(in);
+	         && C.CMS_final(cms, in, NULL, CMS_NOCERTS | CMS_BINARY) == 1;
+	C.BIO_free(in);
 	if (!ok) {
-		CMS_ContentInfo_free(cms);
+		C.CMS_ContentInfo_free(cms);
 		return NULL;
 	}
 	return cms;
@@ -115,10 +165,10 @@ static int encode(const uint8_t *data, size_t len, X509 *cert, EVP_PKEY *key, ui
                   char *err, size_t errcap)
 {
 	CMS_ContentInfo *cms = make_cms(data, len, cert, key);
-	int n = cms ? i2d_CMS_ContentInfo(cms, NULL) : -1;
+	int n = cms ? C.i2d_CMS_ContentInfo(cms, NULL) : -1;
 	uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL, *q = buf;
-	int ok = buf && i2d_CMS_ContentInfo(cms, &q) == n;
-	CMS_ContentInfo_free(cms);
+	int ok = buf && C.i2d_CMS_ContentInfo(cms, &q) == n;
+	C.CMS_ContentInfo_free(cms);
 	if (!ok) {
 		free(buf);
 		fail(err, errcap, "cannot make the signature");
@@ -137,17 +187,18 @@ int talsig_pkcs7(const uint8_t *data, size_t len, const char *key_pem_path, cons
 		snprintf(err, errcap, "%zu bytes are too many to sign", len);
 		return -1;
 	}
+	if (load_crypto(err, errcap) != 0) return -1;
 	if (!cert_pem_path) cert_pem_path = key_pem_path;
 	EVP_PKEY *key = load_key(key_pem_path, err, errcap);
 	X509 *cert = key ? load_cert(cert_pem_path, err, errcap) : NULL;
 	int rc = -1;
-	if (cert && X509_check_private_key(cert, key) != 1)
+	if (cert && C.X509_check_private_key(cert, key) != 1)
 		fail(err, errcap, "the key in %s does not belong to the certificate in %s", key_pem_path, cert_pem_path);
 	else if (cert)
 		rc = encode(data, len, cert, key, der, derlen, err, errcap);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	ERR_clear_error();
+	C.X509_free(cert);
+	C.EVP_PKEY_free(key);
+	C.ERR_clear_error();
 	return rc;
 }
 
@@ -166,7 +217,7 @@ static int check_module(const uint8_t *p, size_t len, const uint8_t *iface, uint
 		return -1;
 	}
 	if (talmod_parse(&m, p, len, err, errcap)) return -1;
-	talsig_sha256(m.base + m.iface_off, m.iface_size, own);
+	sha256(m.base + m.iface_off, m.iface_size, own);
 	if (iface && memcmp(own, iface, 32) != 0) {
 		snprintf(err, errcap, "the module was linked against another interface than the one it was verified against");
 		return -1;

@@ -96,7 +96,4 @@ int talsig_verify(const uint8_t *file, size_t len, const TalTrust *trust, const 
 /* A short name for a TALV_ code: "ok", "unsigned", "tampered", "untrusted", ... */
 const char *talsig_result_name(int code);
 
-/* SHA-256 of n bytes. */
-void talsig_sha256(const void *p, size_t n, uint8_t out[32]);
-
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "talsign.h"
 #include "version.h"
 
@@ -110,7 +111,7 @@ static int digest_file(const char *path, uint8_t out[32])
 		fprintf(stderr, "talverify: error: cannot read the interface %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	talsig_sha256(p, n, out);
+	sha256(p, n, out);
 	free(p);
 	return 0;
 }

@@ -12,6 +12,7 @@
 ** shape makes every byte of the signature either checked or signed.
 */
 #include "talsign.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -43,13 +44,6 @@ static int say(int code, char *why, size_t whycap, const char *fmt, ...)
 	vsnprintf(why, whycap, fmt, ap);
 	va_end(ap);
 	return code;
-}
-
-/* SHA-256 of n bytes (aborts only if OpenSSL cannot digest at all: a wrong digest would be worse). */
-void talsig_sha256(const void *p, size_t n, uint8_t out[32])
-{
-	unsigned int len = 32;
-	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1) abort();   /* only when out of memory */
 }
 
 /* The name talverify prints for a code; "unknown" for any other number. */
@@ -460,7 +454,7 @@ static int check_interface(const TalModule *m, const TalSigned *s, const uint8_t
 		return say(TALV_WRONG_INTERFACE, why, whycap,
 		           "interface: the module was verified against interface %s..., the host's is %s...",
 		           short_hex(s->att.iface_digest, a), short_hex(host, b));
-	talsig_sha256(m->base + m->iface_off, m->iface_size, own);
+	sha256(m->base + m->iface_off, m->iface_size, own);
 	if (memcmp(own, host, 32) != 0)
 		return say(TALV_WRONG_INTERFACE, why, whycap,
 		           "interface: the module embeds interface %s..., not the %s... its attestation names",

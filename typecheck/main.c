@@ -24,6 +24,7 @@
 
 #include "atomicfile.h"
 #include "cli.h"
+#include "sha256.h"
 #include "talsign.h"
 #include "tc.h"
 #include "version.h"
@@ -168,7 +169,7 @@ static int after_verified(const Opts *o, const char *path, const uint8_t *p, siz
 	if (talmod_parse(&m, p, n, err, sizeof err) != 0)
 		return refuse(1, path, why, cap, "only a module (tallink's output, not signed yet) can be %s: %s",
 		              o->key ? "signed" : "checked against an interface digest", err);
-	talsig_sha256(p + m.iface_off, m.iface_size, dig);
+	sha256(p + m.iface_off, m.iface_size, dig);
 	if (o->want_digest && memcmp(dig, o->digest, 32) != 0) {
 		r = refuse(1, path, why, cap, "the module was linked against another host interface than the one required");
 	} else if (o->key) {
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
 			uint8_t *p;
 			char err[512];
 			if (tc_read(optarg, &p, &n, err, sizeof err) != 0) { fprintf(stderr, "talcheck: error: %s\n", err); return 2; }
-			talsig_sha256(p, n, o.digest);
+			sha256(p, n, o.digest);
 			tc_unread(p, n);
 			o.want_digest = 1;
 			break;

@@ -9,7 +9,8 @@
 ** For each: signed, it verifies; every byte flipped (three patterns),
 ** every truncation, cuts and appended bytes are refused for the right
 ** reason.  Then the signers, the interface checks, signature shapes made
-** directly with OpenSSL, and the errors of signing and of the trust set.
+** directly with OpenSSL, and the errors of signing and of the trust set;
+** and common/sha256.c against FIPS 180-4's examples and OpenSSL.
 ** OUTDIR receives files for the shell tests.  Exit 0 when all pass.
 */
 #include <elf.h>
@@ -22,9 +23,11 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "sha256.h"
 #include "talsign.h"
 
 #define VERSION "talcheck 0.1.0-test"
@@ -206,7 +209,7 @@ static void iface_digest_of(const uint8_t *p, size_t n, uint8_t d[32])
 	TalModule m;
 	char err[256];
 	memset(d, 0, 32);
-	if (talmod_parse(&m, p, n, err, sizeof err) == 0) talsig_sha256(m.base + m.iface_off, m.iface_size, d);
+	if (talmod_parse(&m, p, n, err, sizeof err) == 0) sha256(m.base + m.iface_off, m.iface_size, d);
 }
 
 /* ---- helpers ---- */
@@ -589,6 +592,42 @@ static void names(void)
 	check(strcmp(talsig_result_name(99), "unknown") == 0, "code 99 has a name");
 }
 
+/*
+** sha256 (common/sha256.c): the examples of FIPS 180-4 (one block, two
+** blocks, a million bytes), and OpenSSL's digest of every length from 0 to
+** 1100 bytes (each padding case, up to many blocks) of changing bytes.
+*/
+static void digests(void)
+{
+	static const struct { const char *in; size_t repeat; const char *hex; } known[] = {
+		{ "", 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+		{ "a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
+	};
+	uint8_t got[32], want[32];
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+		size_t len = strlen(known[i].in), n = len * known[i].repeat;
+		uint8_t *p = malloc(n + 1);
+		for (size_t k = 0; k < known[i].repeat; k++) memcpy(p + k * len, known[i].in, len);
+		sha256(p, n, got);
+		char hex[65];
+		for (int k = 0; k < 32; k++) snprintf(hex + 2 * k, 3, "%02x", got[k]);
+		check(strcmp(hex, known[i].hex) == 0, "sha256 of %zu x '%s' is %s, not %s", known[i].repeat, known[i].in, hex, known[i].hex);
+		free(p);
+	}
+	uint8_t buf[1100];
+	uint32_t x = 2463534242u;
+	for (size_t n = 0; n <= sizeof buf; n++) {
+		if (n) buf[n - 1] = (uint8_t)(x ^= x << 13, x ^= x >> 17, x ^= x << 5);
+		unsigned wl = 32;
+		sha256(buf, n, got);
+		check(EVP_Digest(buf, n, want, &wl, EVP_sha256(), NULL) == 1 && memcmp(got, want, 32) == 0,
+		      "sha256 of %zu bytes differs from OpenSSL's", n);
+	}
+}
+
 /* Build the module, run every group of checks, then the modules given. */
 int main(int argc, char **argv)
 {
@@ -612,6 +651,7 @@ int main(int argc, char **argv)
 		write_file(OUT("module.tlm"), mod, n);
 		write_file(OUT("iface.bin"), mod + m.iface_off, m.iface_size);
 		names();
+		digests();
 		tamper_module("test module", mod, n);
 		signers(mod, n, d);
 		interfaces(mod, n, d);
