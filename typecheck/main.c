@@ -72,12 +72,9 @@ typedef struct Opts {
 ** fault, and on the machine bench/check.sh was measured on a fault costs
 ** about 1.8 us: checking the 400k-instruction benchmark took some 20% less
 ** when run again in the same process, its pages already there.  Checking
-** a file of N bytes in two threads takes about 2N + 4 MiB of heap (the
-** fixed part: each thread's own tables; measured from 50k to 400k
-** instructions), and warming WARM_FACTOR * N where that is more paid at
-** the large end (the faults the blocks would take cost more than the
-** helper's).  So before the first file is read, the larger of the two (up
-** to WARM_MAX) is taken from the system in one block and handed
+** a file of N bytes takes about WARM_FACTOR * N bytes of heap (that
+** benchmark: 27 MB for 9.4 MB).  So before the first file is read, that
+** much (up to WARM_MAX) is taken from the system in one block and handed
 ** back to malloc, which is told to keep it (no trimming, no mmap for
 ** blocks under 32 MiB, one arena for every thread); a helper thread faults
 ** its pages in (MADV_POPULATE_WRITE, which writes nothing) while this
@@ -88,7 +85,7 @@ typedef struct Opts {
 ** malloc settings.  glibc and Linux 5.14 or later; elsewhere, or with
 ** TALCHECK_NO_WARM in the environment (to measure), nothing.
 */
-enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 3, WARM_EXTRA = 4 << 20, WARM_MAX = 30 << 20 };
+enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 3, WARM_MAX = 30 << 20 };
 
 typedef struct Warm { uintptr_t lo, hi; } Warm;
 
@@ -109,9 +106,7 @@ static void heap_warm(const char *path)
 	static Warm w;
 	struct stat sb;
 	if (getenv("TALCHECK_NO_WARM") || stat(path, &sb) || sb.st_size < WARM_FILE_MIN) return;
-	size_t n = (uint64_t)sb.st_size > WARM_MAX ? WARM_MAX : (size_t)sb.st_size;
-	size_t want = n * WARM_FACTOR > 2 * n + WARM_EXTRA ? n * WARM_FACTOR : 2 * n + WARM_EXTRA;
-	if (want > WARM_MAX) want = WARM_MAX;
+	size_t want = (uint64_t)sb.st_size > WARM_MAX / WARM_FACTOR ? WARM_MAX : (size_t)sb.st_size * WARM_FACTOR;
 	long page = sysconf(_SC_PAGESIZE);
 	if (page <= 0 || !mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, INT32_MAX) || !mallopt(M_ARENA_MAX, 1)) return;
 	char *q = malloc(want);
