@@ -2915,14 +2915,18 @@ enum { PART_MIN = 64 * 1024, THREADS_MAX = 64, PARTS_PER_THREAD = 8, CHUNK_MIN =
 */
 typedef struct Part { uint32_t from, to; } Part;
 typedef struct Worker {
-	Ck *c;
+	const Ck *orig;             /* what its checker is forked from       */
+	Ck *c;                      /* the fork (made by the thread itself)  */
+	size_t room;                /* bytes of code it may check: room_for_types */
 	const Part *part;
 	uint32_t np;
 	atomic_uint *next;          /* the next part to take                 */
 	atomic_int *stop;           /* a thread found an error               */
-	pthread_t th;
-	int started;
+	TcJob job;                  /* run by a member of the crew, or       */
+	pthread_t th;               /* by a thread of its own                */
+	int how;                    /* RUN_*                                 */
 } Worker;
+enum { RUN_NONE, RUN_CREW, RUN_THREAD };
 
 static Ck *ck_fork(const Ck *c)
 {
@@ -2962,15 +2966,27 @@ static void ck_fork_free(Ck *w)
 	free(w);
 }
 
-static void *check_parts(void *arg)
+static void room_for_types(Ck *c, size_t code_bytes);
+
+/* A worker: its fork first (in its own thread, so the forks are made side by side), then parts. */
+static void check_parts(void *arg)
 {
 	Worker *w = arg;
+	if (!w->c) {
+		w->c = ck_fork(w->orig);
+		room_for_types(w->c, w->room);
+	}
 	while (!atomic_load(w->stop)) {
 		unsigned i = atomic_fetch_add(w->next, 1);
 		if (i >= w->np) break;
 		check_range(w->c, w->part[i].from, w->part[i].to);
 		if (w->c->errors) atomic_store(w->stop, 1);
 	}
+}
+
+static void *check_parts_thread(void *arg)
+{
+	check_parts(arg);
 	return NULL;
 }
 
@@ -3022,19 +3038,22 @@ static int check_parallel(Ck *c, uint32_t k)
 	Worker w[THREADS_MAX];
 	atomic_uint next = 0;
 	atomic_int stop = 0;
-	for (uint32_t i = 0; i < k; i++) {
-		w[i] = (Worker){ .c = ck_fork(c), .part = part, .np = np, .next = &next, .stop = &stop };
-		room_for_types(w[i].c, n / k);
-	}
+	for (uint32_t i = 0; i < k; i++)
+		w[i] = (Worker){ .orig = c, .room = n / k, .part = part, .np = np, .next = &next, .stop = &stop,
+		                 .job = { .fn = check_parts, .arg = &w[i] } };
 	int ok = 1;
-	for (uint32_t i = 1; i < k; i++)
-		w[i].started = ok = ok && pthread_create(&w[i].th, NULL, check_parts, &w[i]) == 0;
+	for (uint32_t i = 1; ok && i < k; i++) {   /* a member of the crew if one is free, else a thread */
+		if (tc_crew_run(&w[i].job)) w[i].how = RUN_CREW;
+		else if (pthread_create(&w[i].th, NULL, check_parts_thread, &w[i]) == 0) w[i].how = RUN_THREAD;
+		else ok = 0;
+	}
 	if (ok) check_parts(&w[0]);
 	else atomic_store(&stop, 1);
 	for (uint32_t i = 1; i < k; i++)
-		if (w[i].started) pthread_join(w[i].th, NULL);
+		if (w[i].how == RUN_CREW) tc_crew_wait(&w[i].job);
+		else if (w[i].how == RUN_THREAD) pthread_join(w[i].th, NULL);
 	int failed = 0;
-	for (uint32_t i = 0; i < k; i++) failed |= w[i].c->errors != 0;
+	for (uint32_t i = 0; i < k; i++) failed |= w[i].c && w[i].c->errors != 0;
 	ok = ok && !failed && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
 	if (ok) c->nthreads = k;
 	for (uint32_t i = 0; ok && i < k; i++) {
@@ -3052,7 +3071,8 @@ static int check_parallel(Ck *c, uint32_t k)
 		x->runs = NULL, x->site = NULL;
 		x->nruns = x->nsite = 0;
 	}
-	for (uint32_t i = 0; i < k; i++) ck_fork_free(w[i].c);
+	for (uint32_t i = 0; i < k; i++)
+		if (w[i].c) ck_fork_free(w[i].c);
 	free(part);
 	return failed ? -1 : ok;
 }

@@ -61,35 +61,42 @@ static const char usage[] =
 enum { O_HELP = 256, O_VERSION, O_JSON, O_SARIF, O_COLOR, O_SIGN, O_CERT, O_DIGEST, O_IFACE, O_PROFILE, O_STATS };
 
 typedef struct Opts {
-	int json, verbose, color, profile, stats;
+	int json, verbose, color, profile, stats, jobs;
 	const char *key, *cert, *out, *sarif;
 	int want_digest;
 	uint8_t digest[32];
 } Opts;
 
 /*
-** Warming the heap.  The first touch of a page of memory costs a page
-** fault, and on the machine bench/check.sh was measured on a fault costs
-** about 1.8 us: checking the 400k-instruction benchmark took some 20% less
-** when run again in the same process, its pages already there.  Checking
-** a file of N bytes takes about WARM_FACTOR * N bytes of heap (that
-** benchmark: 27 MB for 9.4 MB).  So before the first file is read, that
-** much (up to WARM_MAX) is taken from the system in one block and handed
-** back to malloc, which is told to keep it (no trimming, no mmap for
-** blocks under 32 MiB, one arena for every thread); a helper thread faults
-** its pages in (MADV_POPULATE_WRITE, which writes nothing) while this
-** thread reads and decodes, on a processor that is idle until the blocks
-** are checked.  The pages are malloc's all along: the helper only makes
-** them present, and the checker's results cannot depend on it.  Only the
-** tool does this; a program that embeds the checker (talrun) keeps its own
+** Helpers.  A file of WARM_FILE_MIN bytes or more is likely to be checked
+** in threads (tc_set_jobs), so before it is read a crew is started (tc.h):
+** one member per processor but this one's, running by the time the blocks
+** are handed out, instead of threads made then (which, on a virtual
+** machine whose other processors sleep, start milliseconds late).  One
+** processor gets no crew: a member waiting there would take its turns
+** from the checker.
+**
+** The crew's first job is warming the heap.  The first touch of a page of
+** memory costs a page fault, and on the machine bench/check.sh was
+** measured on a fault costs about 1.8 us: checking the 400k-instruction
+** benchmark took some 20% less when run again in the same process, its
+** pages already there.  Checking a file of N bytes takes about WARM_FACTOR
+** * N bytes of heap (that benchmark: 27 MB for 9.4 MB).  So that much (up
+** to WARM_MAX) is taken from the system in one block and handed back to
+** malloc, which is told to keep it (no trimming, no mmap for blocks under
+** 32 MiB, one arena for every thread); the helper faults its pages in
+** (MADV_POPULATE_WRITE, which writes nothing) while this thread reads and
+** decodes.  The pages are malloc's all along: the helper only makes them
+** present, and the checker's results cannot depend on it.  Only the tool
+** does this; a program that embeds the checker (talrun) keeps its own
 ** malloc settings.  glibc and Linux 5.14 or later; elsewhere, or with
-** TALCHECK_NO_WARM in the environment (to measure), nothing.
+** TALCHECK_NO_WARM in the environment (to measure), no warming.
 */
 enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 3, WARM_MAX = 30 << 20 };
 
 typedef struct Warm { uintptr_t lo, hi; } Warm;
 
-static void *warm_pages(void *arg)
+static void warm_pages(void *arg)
 {
 #ifdef MADV_POPULATE_WRITE
 	Warm *w = arg;
@@ -97,16 +104,21 @@ static void *warm_pages(void *arg)
 #else
 	(void)arg;
 #endif
+}
+
+static void *warm_thread(void *arg)
+{
+	warm_pages(arg);
 	return NULL;
 }
 
-static void heap_warm(const char *path)
+static void heap_warm(size_t size)
 {
 #if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && defined(M_ARENA_MAX)
 	static Warm w;
-	struct stat sb;
-	if (getenv("TALCHECK_NO_WARM") || stat(path, &sb) || sb.st_size < WARM_FILE_MIN) return;
-	size_t want = (uint64_t)sb.st_size > WARM_MAX / WARM_FACTOR ? WARM_MAX : (size_t)sb.st_size * WARM_FACTOR;
+	static TcJob job = { .fn = warm_pages, .arg = &w };
+	if (getenv("TALCHECK_NO_WARM")) return;
+	size_t want = size > WARM_MAX / WARM_FACTOR ? WARM_MAX : size * WARM_FACTOR;
 	long page = sysconf(_SC_PAGESIZE);
 	if (page <= 0 || !mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, INT32_MAX) || !mallopt(M_ARENA_MAX, 1)) return;
 	char *q = malloc(want);
@@ -115,10 +127,21 @@ static void heap_warm(const char *path)
 	w.hi = ((uintptr_t)q + want) & ~((uintptr_t)page - 1);
 	free(q);
 	pthread_t th;
-	if (w.hi > w.lo && !pthread_create(&th, NULL, warm_pages, &w)) pthread_detach(th);
+	if (w.hi > w.lo && !tc_crew_run(&job) && !pthread_create(&th, NULL, warm_thread, &w)) pthread_detach(th);
 #else
-	(void)path;
+	(void)size;
 #endif
+}
+
+/* Before the first file is read: the crew and the warming (-j N: `jobs`). */
+static void helpers(const char *path, int jobs)
+{
+	struct stat sb;
+	if (stat(path, &sb) || sb.st_size < WARM_FILE_MIN) return;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long want = jobs > 0 && jobs < cpus ? jobs : cpus;   /* (-j 0: one thread per processor) */
+	if (want > 1) tc_crew_start((unsigned)want - 1);
+	heap_warm((size_t)sb.st_size);
 }
 
 static int bad_usage(const char *msg, const char *arg)
@@ -252,7 +275,7 @@ int main(int argc, char **argv)
 			errno = 0;
 			long j = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || j < 0 || j > 64) return bad_usage("bad -j (0 to 64):", optarg);
-			tc_set_jobs((int)j);
+			tc_set_jobs(o.jobs = (int)j);
 			break;
 		}
 		case O_JSON: o.json = 1; break;
@@ -294,7 +317,7 @@ int main(int argc, char **argv)
 	TcSarif sarif;
 	if (o.sarif) tc_sarif_init(&sarif);
 	int status = 0;
-	heap_warm(argv[optind]);
+	helpers(argv[optind], o.jobs);
 	for (int i = optind; i < argc; i++) {
 		Diag d;
 		diag_init(&d, "talcheck", o.color);

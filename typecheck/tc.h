@@ -167,6 +167,31 @@ static inline void tc_decode_memo_prefetch(const TcDecodeMemo *m, const uint8_t 
 /* Intel-syntax text of a decoded instruction, for diagnostics. */
 void tc_format(const TcInst *in, char *buf, size_t cap);
 
+/* ---- crew.c: helper threads that are already running ---- */
+
+/*
+** Work handed to another thread starts when that thread runs, and a thread
+** made or woken while the other processors sleep runs late: on a virtual
+** machine, waking a halted processor has been measured at about 4 ms.  A
+** crew is started once, early (the tool does, before reading its first
+** file); each member runs the jobs handed to it, one at a time, and
+** between jobs keeps its processor awake for a while (it yields it to
+** anything else that wants to run) before it sleeps.  The results of a
+** job never depend on which thread ran it.  Without a crew (a program
+** that embeds the checker and starts none), tc_crew_run says no.
+*/
+typedef struct TcJob {
+	void (*fn)(void *arg);
+	void *arg;
+	_Atomic int done;          /* set once fn has returned              */
+} TcJob;
+/* Start up to n members (beyond any already running): how many run. */
+unsigned tc_crew_start(unsigned n);
+/* Hand j to a member with no job waiting: 1, or 0 when every member has one (or none runs). */
+int tc_crew_run(TcJob *j);
+/* Until j, handed out by tc_crew_run, is done. */
+void tc_crew_wait(TcJob *j);
+
 /* ---- object.c ---- */
 
 /*

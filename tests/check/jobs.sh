@@ -10,6 +10,8 @@
 #   program (its site in the first of many runs of sites), is reported alike.
 #   A count that is not 0 to 64 is a usage error.  A linked module (the
 #   examples' stats and vec), verified and refused alike in 1 and 4 threads.
+#   Several large files in one run (the crew of helper threads, started
+#   once, checks the blocks of each): each answers as it does alone.
 set -u
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
@@ -84,6 +86,11 @@ for j in x 65 -1; do
   r=$?
   [ $r -eq 2 ] && grep -q "bad -j" err.use || { cat err.use; fail "-j $j: exit $r, expected 2 and a message"; }
 done
+# several large files in one run: the messages of each, in order, and exit 1
+"$talcheck" -fdiagnostics-color=never big.o bad.o big.o deep.o >/dev/null 2>err.many
+r=$?
+cat err.1 deep.1 >err.want
+[ $r -eq 1 ] && cmp -s err.want err.many || { diff err.want err.many; fail "big, bad, big, deep in one run: exit $r, or other messages"; }
 # a module: the user profile verifies it, the kernel profile refuses it
 "$talas" -I "$src/runtime" -o s.o "$src/examples/stats.tal" && "$talas" -I "$src/runtime" -o v.o "$src/examples/vec.tal" &&
   "$tallink" -I "$src/runtime" -o m.tlm s.o v.o || fail "cannot link the module"
