@@ -11,6 +11,8 @@
 # Environment (all optional):
 #   TALAS        talas binary            (default: <repo>/build/talas)
 #   TALCHECK     talcheck binary         (default: <repo>/build/talcheck)
+#   TALLINK      tallink binary          (default: <repo>/build/tallink): the
+#                largest program is also linked into a module and checked
 #   BENCH_SIZES  program sizes, in instructions, smallest first
 #                                        (default: "50000 100000 200000 400000")
 #   BENCH_SEED   generator seed          (default: 1)
@@ -29,6 +31,7 @@ export LC_ALL=C
 root=$(cd "$(dirname "$0")/.." && pwd)
 talas=${TALAS:-$root/build/talas}
 talcheck=${TALCHECK:-$root/build/talcheck}
+tallink=${TALLINK:-$root/build/tallink}
 read -r -a sizes <<<"${BENCH_SIZES:-50000 100000 200000 400000}"
 seed=${BENCH_SEED:-1}
 cc=${CC:-cc}
@@ -37,8 +40,8 @@ die() { echo "check.sh: $*" >&2; exit 2; }
 fail() { echo "check.sh: $*" >&2; exit 1; }
 
 [ ${#sizes[@]} -ge 1 ] || die "BENCH_SIZES is empty"
-for t in "$talas" "$talcheck"; do
-	[ -x "$t" ] || die "no $(basename "$t") at $t (build it, or set TALAS / TALCHECK)"
+for t in "$talas" "$talcheck" "$tallink"; do
+	[ -x "$t" ] || die "no $(basename "$t") at $t (build it, or set TALAS / TALCHECK / TALLINK)"
 done
 talas=$(cd "$(dirname "$talas")" && pwd)/$(basename "$talas")
 talcheck=$(cd "$(dirname "$talcheck")" && pwd)/$(basename "$talcheck")
@@ -85,6 +88,10 @@ for k in "${!sizes[@]}"; do
 done
 last=$((${#sizes[@]} - 1))
 big=$tmp/p${sizes[$last]}
+# The largest program linked into a module (what a host loads): the same code and types.
+"$tallink" -I "$root/runtime" -o "$big.tlm" "$big.o" 2>"$tmp/link.err" || { head -n 5 "$tmp/link.err" >&2; fail "tallink failed on the largest program"; }
+"$talcheck" -fdiagnostics-color=never "$big.tlm" >/dev/null 2>"$tmp/link.err" || { head -n 8 "$tmp/link.err" >&2; fail "talcheck rejected the module"; }
+printf '  the %s program linked into a module (tallink): %d bytes, verified\n' "$(lbl "${sizes[$last]}")" "$(wc -c <"$big.tlm")"
 
 # The WebAssembly counterpart of the largest program, if wabt is there.
 wasm=0
@@ -114,6 +121,9 @@ done
 one=${#cmds[@]}
 names+=("talcheck -j 1 $(lbl "${sizes[$last]}")")
 cmds+=("$(printf '%q -j 1 %q' "$talcheck" "$big.o")")
+module=${#cmds[@]}
+names+=("talcheck module $(lbl "${sizes[$last]}")")
+cmds+=("$(printf '%q %q' "$talcheck" "$big.tlm")")
 if [ "$wasm" -eq 1 ]; then
 	names+=("wasm-validate")
 	cmds+=("$(printf 'wasm-validate %q' "$tmp/m.wasm")")
@@ -166,6 +176,8 @@ t_one=${mean[$one]}
 rate_one=$(awk -v i="${insns[$last]}" -v t="$t_one" 'BEGIN { printf "%.0f", i / t }')
 awk -v s="$(lbl "${sizes[$last]}")" -v t="$t_one" -v d="${sd[$one]}" -v r="$rate_one" -v b="$t_big" -v p="$(nproc 2>/dev/null || echo '?')" \
 	'BEGIN { printf "  %-8s in one thread (-j 1): %.4f s%s, %.0f instructions/s; by default (%s processors) %.2fx faster\n", s, t, (d == "-" ? "" : sprintf(" ± %.4f", d)), r, p, t / b }'
+awk -v s="$(lbl "${sizes[$last]}")" -v t="${mean[$module]}" -v d="${sd[$module]}" -v i="${insns[$last]}" \
+	'BEGIN { printf "  %-8s linked into a module: %.4f s%s, %.0f instructions/s\n", s, t, (d == "-" ? "" : sprintf(" ± %.4f", d)), i / t }'
 if [ "$last" -gt 0 ]; then
 	awk -v a="${mean[0]}" -v b="$t_big" -v ia="${insns[0]}" -v ib="${insns[$last]}" 'BEGIN {
 		r = b / a; x = ib / ia
@@ -223,7 +235,7 @@ have_time=0
 if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$tmp/mem" "$talcheck" --version >/dev/null 2>&1; then have_time=1; fi
 echo
 if [ "$wasm" -eq 1 ]; then
-	w=$((one + 1))
+	w=$((module + 1))
 	wt=${mean[$w]}
 	printf 'WebAssembly (%s): %d functions, the summing loop in each: %d instructions (%.2fx the x86 count), %d bytes\n' \
 		"$(wasm-validate --version 2>/dev/null | head -n 1 | sed 's/^/wabt /')" "$wf" "$wi" \
