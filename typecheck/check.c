@@ -661,12 +661,25 @@ static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, 
 	return !memcmp(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
 }
 
-static void entry_keep(EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
+/*
+** An entry's facts are kept in the checker's arena, with room for a power
+** of two of them (8 at least); more than that takes new room and leaves
+** the old.  Not malloc: threads checking at once would queue for its lock,
+** an entry or two at every block.
+*/
+enum { EMEMO_FACTS_MIN = 8 };
+
+static void entry_keep(Arena *a, EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
 {
 	m->key = key;
 	m->target = target, m->stack = stack, m->block = block, m->call = call;
 	for (int i = 0; i < p->nr; i++) m->reg[i] = st->reg[p->regs[i]];
-	m->f = xgrow(m->f, sizeof *m->f, (size_t)st->facts.n + 1, &m->capf);
+	if (!m->f || (unsigned)st->facts.n > m->capf) {
+		unsigned cap = EMEMO_FACTS_MIN;
+		while (cap < (unsigned)st->facts.n) cap *= 2;
+		m->f = arena_alloc(a, cap * sizeof *m->f);
+		m->capf = cap;
+	}
 	m->nf = st->facts.n;
 	memcpy(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);
 	memcpy(m->val, u->val, (size_t)u->n * sizeof *u->val);
@@ -675,8 +688,7 @@ static void entry_keep(EntryMemo *m, uint64_t key, const Code *p, const State *s
 
 static void ememo_free(EntryMemo *m)
 {
-	for (unsigned i = 0; m && i < EMEMO; i++) free(m[i].f);
-	free(m);
+	free(m);   /* (the facts are in the arena) */
 }
 
 static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
@@ -694,7 +706,7 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 	}
 	long before = c->o.budget;
 	if (!enter_rule(c, p, st, stack, u, what, call)) return 0;
-	entry_keep(m, key, p, st, target, stack, block, call, u, before - c->o.budget);
+	entry_keep(&c->arena, m, key, p, st, target, stack, block, call, u, before - c->o.budget);
 	return 1;
 }
 
@@ -2972,6 +2984,7 @@ static void room_for_types(Ck *c, size_t code_bytes);
 static void check_parts(void *arg)
 {
 	Worker *w = arg;
+	if (atomic_load(w->next) >= w->np) return;   /* nothing left: no fork */
 	if (!w->c) {
 		w->c = ck_fork(w->orig);
 		room_for_types(w->c, w->room);
@@ -3050,14 +3063,15 @@ static int check_parallel(Ck *c, uint32_t k)
 	if (ok) check_parts(&w[0]);
 	else atomic_store(&stop, 1);
 	for (uint32_t i = 1; i < k; i++)
-		if (w[i].how == RUN_CREW) tc_crew_wait(&w[i].job);
+		if (w[i].how == RUN_CREW) tc_crew_wait(&w[i].job);   /* (or taken back, not run: w[i].c stays NULL) */
 		else if (w[i].how == RUN_THREAD) pthread_join(w[i].th, NULL);
 	int failed = 0;
 	for (uint32_t i = 0; i < k; i++) failed |= w[i].c && w[i].c->errors != 0;
 	ok = ok && !failed && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
-	if (ok) c->nthreads = k;
+	if (ok) c->nthreads = k;   /* (those the parts were shared among: one may have taken none) */
 	for (uint32_t i = 0; ok && i < k; i++) {
 		Ck *x = w[i].c;
+		if (!x) continue;   /* it took no part */
 		c->ninsn += x->ninsn;
 		c->nblock += x->nblock;
 		for (uint32_t e = 0; e < c->t.nent; e++) c->taken[e] |= x->taken[e];

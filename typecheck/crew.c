@@ -102,7 +102,13 @@ int tc_crew_run(TcJob *j)
 	return 0;
 }
 
-void tc_crew_wait(TcJob *j)
+int tc_crew_wait(TcJob *j)
 {
+	unsigned k = atomic_load(&ncrew);
+	for (unsigned i = 0; i < k; i++) {
+		TcJob *mine = j;
+		if (atomic_compare_exchange_strong(&crew[i].job, &mine, NULL)) return 0;   /* not taken: taken back */
+	}
 	while (!atomic_load_explicit(&j->done, memory_order_acquire)) sched_yield();
+	return 1;
 }

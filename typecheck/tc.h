@@ -189,8 +189,11 @@ typedef struct TcJob {
 unsigned tc_crew_start(unsigned n);
 /* Hand j to a member with no job waiting: 1, or 0 when every member has one (or none runs). */
 int tc_crew_run(TcJob *j);
-/* Until j, handed out by tc_crew_run, is done. */
-void tc_crew_wait(TcJob *j);
+/*
+** Until j, handed out by tc_crew_run, is done: 1; or 0 when no member had
+** taken it yet, and it is taken back instead (it will never run).
+*/
+int tc_crew_wait(TcJob *j);
 
 /* ---- object.c ---- */
 
