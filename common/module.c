@@ -32,7 +32,7 @@ void talmod_put_header(uint8_t *out, const TalModule *m)
 #undef PUT
 }
 
-typedef struct Region { uint32_t off, len; const char *what; } Region;
+typedef struct Region { uint64_t off, len; const char *what; } Region;
 
 /* Regions of the file that must not share a byte. */
 static int disjoint(const Region *r, int n, char *err, size_t errcap)
@@ -57,24 +57,36 @@ static int check_elf(const uint8_t *p, size_t len, char *err, size_t errcap)
 	return 0;
 }
 
+/* The regions the header names (talmod_regions), in that order. */
+static const char *const region_name[TALMOD_REGIONS] = {
+	"image", "data template", "type section", "line table", "interface", "import table", "export table", "string table",
+};
+
+static void regions_of(const TalModule *m, uint64_t off[TALMOD_REGIONS], uint64_t len[TALMOD_REGIONS])
+{
+	const uint64_t r[TALMOD_REGIONS][2] = {
+		{ m->image_off, m->image_size }, { m->data_off, m->data_size }, { m->types_off, m->types_size },
+		{ m->lines_off, m->lines_size }, { m->iface_off, m->iface_size }, { m->imports_off, (uint64_t)m->nimports * 8 },
+		{ m->exports_off, (uint64_t)m->nexports * 8 }, { m->strings_off, m->strings_size },
+	};
+	for (int i = 0; i < TALMOD_REGIONS; i++) off[i] = r[i][0], len[i] = r[i][1];
+}
+
 /* Every region inside the file, aligned, and apart from the others. */
 static int check_regions(const TalModule *m, size_t len, char *err, size_t errcap)
 {
-	Region r[] = {
-		{ 0, TALMOD_HDR_OFF + TALMOD_HDR_SIZE, "headers" }, { m->image_off, m->image_size, "image" },
-		{ m->data_off, m->data_size, "data template" }, { m->types_off, m->types_size, "type section" },
-		{ m->lines_off, m->lines_size, "line table" }, { m->iface_off, m->iface_size, "interface" },
-		{ m->imports_off, m->nimports * 8, "import table" }, { m->exports_off, m->nexports * 8, "export table" },
-		{ m->strings_off, m->strings_size, "string table" },
-	};
-	int n = (int)(sizeof r / sizeof r[0]);
+	uint64_t off[TALMOD_REGIONS], n[TALMOD_REGIONS];
+	Region r[1 + TALMOD_REGIONS] = { { 0, TALMOD_HDR_OFF + TALMOD_HDR_SIZE, "headers" } };
+	regions_of(m, off, n);
+	for (int i = 0; i < TALMOD_REGIONS; i++) r[1 + i] = (Region){ off[i], n[i], region_name[i] };
 	if (m->nimports > TALMOD_MAX_SIZE / 8 || m->nexports > TALMOD_MAX_SIZE / 8) return msg("module: too many imports or exports"), -1;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < 1 + TALMOD_REGIONS; i++)
 		if (r[i].off > len || r[i].len > len - r[i].off)
-			return msg("module: the %s (%u bytes at %#x) runs past the end of the file (%zu bytes)", r[i].what, r[i].len, r[i].off, len), -1;
+			return msg("module: the %s (%u bytes at %#x) runs past the end of the file (%zu bytes)", r[i].what,
+			           (unsigned)r[i].len, (unsigned)r[i].off, len), -1;
 	if (m->image_off % TALMOD_PAGE) return msg("module: the image does not start on a page"), -1;
 	if (m->imports_off % 4 || m->exports_off % 4) return msg("module: the import or export table is not aligned"), -1;
-	return disjoint(r, n, err, errcap);
+	return disjoint(r, 1 + TALMOD_REGIONS, err, errcap);
 }
 
 /* Inside the image: code, then the stubs, then the constants. */
@@ -117,15 +129,28 @@ static int check_tables(const TalModule *m, char *err, size_t errcap)
 	return 0;
 }
 
+/* The header's fields, as they are. */
+static void get_fields(TalModule *m, const uint8_t *p)
+{
+	const uint8_t *q = p + TALMOD_HDR_OFF + 8;
+#define GET(f) m->f = get32(q), q += 4;
+	FIELDS(GET)
+#undef GET
+}
+
+void talmod_regions(const uint8_t *p, uint64_t off[TALMOD_REGIONS], uint64_t len[TALMOD_REGIONS])
+{
+	TalModule m;
+	get_fields(&m, p);
+	regions_of(&m, off, len);
+}
+
 int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t errcap)
 {
 	memset(m, 0, sizeof *m);
 	if (len > TALMOD_MAX_SIZE) return msg("module: %zu bytes is too big", len), -1;
 	if (check_elf(p, len, err, errcap)) return -1;
-	const uint8_t *q = p + TALMOD_HDR_OFF + 8;
-#define GET(f) m->f = get32(q), q += 4;
-	FIELDS(GET)
-#undef GET
+	get_fields(m, p);
 	m->base = p;
 	m->size = (uint32_t)len;
 	if (m->version != TALMOD_VERSION) return msg("module: format version %u, this reads version %u", m->version, TALMOD_VERSION), -1;

@@ -76,6 +76,18 @@ typedef struct TalModExport { uint32_t name, offset; } TalModExport; /* 8 bytes 
 */
 int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t errcap);
 
+/*
+** The regions the module header at p (TALMOD_HDR_OFF + TALMOD_HDR_SIZE
+** bytes at least) names, as its fields say, checked for nothing: offsets
+** and lengths (64-bit: a table's length is its count times 8) into off[]
+** and len[], TALMOD_REGIONS of them: the image, the data template, the
+** type section, the line table, the interface, the import and export
+** tables and the string table.  For a reader that takes only these parts
+** of a file (talcheck); talmod_parse then checks them.
+*/
+#define TALMOD_REGIONS 8
+void talmod_regions(const uint8_t *p, uint64_t off[TALMOD_REGIONS], uint64_t len[TALMOD_REGIONS]);
+
 /* Import i's name, export i's name and offset (after talmod_parse succeeded). */
 const char *talmod_import_name(const TalModule *m, uint32_t i);
 uint32_t talmod_import_site(const TalModule *m, uint32_t i);   /* TALMOD_NO_SITE or a code offset */

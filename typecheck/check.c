@@ -3265,7 +3265,7 @@ int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, 
 	double t = stats ? now_ms() : 0;
 	if (image) *image = NULL, *len = 0;
 	if (stats) memset(stats, 0, sizeof *stats);
-	if (tc_read(path, &p, &n, err, sizeof err) != 0) {
+	if ((image ? tc_read : tc_read_checked)(path, &p, &n, err, sizeof err) != 0) {
 		diag_fatal(d, "%s", err);
 		return -1;
 	}

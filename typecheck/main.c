@@ -331,7 +331,8 @@ int main(int argc, char **argv)
 		uint8_t *p = NULL;   /* the bytes checked are the bytes signed */
 		size_t len = 0;
 		TcStats st;
-		int n = tc_check_object(argv[i], &d, o.json || o.sarif ? &sink : NULL, o.profile, &p, &len, o.stats ? &st : NULL);
+		int whole = o.key || o.want_digest;   /* the bytes are wanted after the check (after_verified) */
+		int n = tc_check_object(argv[i], &d, o.json || o.sarif ? &sink : NULL, o.profile, whole ? &p : NULL, &len, o.stats ? &st : NULL);
 		if (d.out != keep) {
 			fclose(d.out);
 			d.out = keep;

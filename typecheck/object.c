@@ -153,13 +153,72 @@ void tc_unread(uint8_t *p, size_t n)
 	if (p) munmap(p, page_up(n + 1));
 }
 
+/* Fault in the pages of p[off, off + len) at once (a hint: without it, each faults as it is written). */
+static void populate(uint8_t *p, uint64_t off, uint64_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + (uintptr_t)off) / pg * pg, b = (uintptr_t)p + (uintptr_t)(off + len);
+	if (len) madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+	(void)p, (void)off, (void)len;
+#endif
+}
+
+/* Bytes [off, off + len) of the file (of `size` bytes) into p + off, or as many as it has: 0, or -1 (errno). */
+static int read_at(int fd, uint8_t *p, size_t size, uint64_t off, uint64_t len)
+{
+	if (off >= size) return 0;
+	if (len > size - off) len = size - off;
+	populate(p, off, len);
+	while (len) {
+		ssize_t k = pread(fd, p + off, (size_t)len, (off_t)off);
+		if (k < 0 && errno == EINTR) continue;
+		if (k < 0) return -1;
+		if (k == 0) break;   /* it shrank meanwhile: the rest stays zero */
+		off += (uint64_t)k;
+		len -= (uint64_t)k;
+	}
+	return 0;
+}
+
+/*
+** The parts of an unsigned module that checking reads (tc_read_checked):
+** 1 with them in a buffer of page_up(size + 1) bytes, zero elsewhere; 0
+** when the file is not one (the caller reads it whole); -1 on an I/O error.
+*/
+static int read_module_parts(int fd, size_t size, uint8_t **out)
+{
+	static const uint8_t ident[] = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB };
+	const size_t head = TALMOD_HDR_OFF + TALMOD_HDR_SIZE;
+	*out = NULL;
+	if (size < head + TALSIG_MAGIC_LEN) return 0;
+	uint8_t *p = mmap(NULL, page_up(size + 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) return 0;
+	int r = read_at(fd, p, size, 0, head) || read_at(fd, p, size, size - TALSIG_MAGIC_LEN, TALSIG_MAGIC_LEN) ? -1 : 0;
+	if (!r && !memcmp(p, ident, sizeof ident) && (p[16] | p[17] << 8) == ET_DYN &&
+	    !memcmp(p + TALMOD_HDR_OFF, TALMOD_MAGIC, 8) && memcmp(p + size - TALSIG_MAGIC_LEN, TALSIG_MAGIC, TALSIG_MAGIC_LEN)) {
+		uint64_t off[TALMOD_REGIONS], len[TALMOD_REGIONS], shoff = 0;
+		uint16_t shnum = (uint16_t)(p[0x3c] | p[0x3d] << 8), shent = (uint16_t)(p[0x3a] | p[0x3b] << 8);
+		for (int i = 0; i < 8; i++) shoff |= (uint64_t)p[0x28 + i] << 8 * i;
+		talmod_regions(p, off, len);
+		r = read_at(fd, p, size, shoff, (uint64_t)shnum * shent) ? -1 : 1;   /* for libelf, though a module's are not used */
+		for (int i = 0; r > 0 && i < TALMOD_REGIONS; i++)
+			if (read_at(fd, p, size, off[i], len[i])) r = -1;
+	}
+	if (r > 0) *out = p;
+	else munmap(p, page_up(size + 1));
+	return r;
+}
+
 /*
 ** The whole file, read once: everything after this looks at these bytes
 ** only, and a caller that goes on to sign signs exactly the bytes checked,
 ** whatever happens to the file meanwhile.  A path names a regular file;
-** opening a FIFO must not wait for a writer.
+** opening a FIFO must not wait for a writer.  With `parts`, of an
+** unsigned module only what checking reads (tc_read_checked).
 */
-int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
+static int read_file(const char *path, int parts, uint8_t **out, size_t *len, char *err, size_t cap)
 {
 	struct stat st;
 	uint8_t *p = NULL;
@@ -172,6 +231,16 @@ int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 	if (S_ISDIR(st.st_mode)) { snprintf(err, cap, "%s: is a directory", path); goto fail; }
 	if (!S_ISREG(st.st_mode)) { snprintf(err, cap, "%s: not a regular file", path); goto fail; }
 	if ((uint64_t)st.st_size > TC_FILE_MAX) goto too_big;
+	if (parts) {
+		int r = read_module_parts(fd, (size_t)st.st_size, &p);
+		if (r < 0) { snprintf(err, cap, "cannot read '%s': %s", path, strerror(errno)); goto fail; }
+		if (r > 0) {
+			close(fd);
+			*out = p;
+			*len = (size_t)st.st_size;
+			return 0;
+		}
+	}
 	have = (size_t)st.st_size + 1;   /* one more: the end is seen without growing */
 	if (!(p = map_buffer(have))) goto no_memory;
 	for (;;) {
@@ -206,6 +275,16 @@ fail:
 	if (p) munmap(p, page_up(have));
 	close(fd);
 	return -1;
+}
+
+int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
+{
+	return read_file(path, 0, out, len, err, cap);
+}
+
+int tc_read_checked(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
+{
+	return read_file(path, 1, out, len, err, cap);
 }
 
 /* What talas writes: an ELF64 little-endian x86-64 relocatable object. */

@@ -205,6 +205,15 @@ int tc_crew_wait(TcJob *j);
 */
 #define TC_FILE_MAX (1u << 30)
 int tc_read(const char *path, uint8_t **p, size_t *n, char *err, size_t errcap);
+/*
+** What checking reads of a file, for a caller that neither signs nor runs
+** the bytes: of an unsigned module, its headers, the regions its module
+** header names (talmod_regions) and its ELF section table, the rest (its
+** ELF symbol table, which only describes it to other tools and which the
+** checker never looks at) left zero, never read; any other file whole, as
+** tc_read reads it.  Given back with tc_unread.
+*/
+int tc_read_checked(const char *path, uint8_t **p, size_t *n, char *err, size_t errcap);
 void tc_unread(uint8_t *p, size_t n);
 
 /*
@@ -394,9 +403,10 @@ typedef struct TcStats {
 ** Verify one object or module: decode all of .text and check every
 ** instruction against the types.  Reports through d (and to `sink` if
 ** not NULL); returns the number of errors, or -1 when the file
-** cannot be read or is not one (reported).  The file is read once
-** (tc_read); with `image` the caller gets those bytes (to give back with
-** tc_unread), so that what it signs or runs is exactly what was checked.
+** cannot be read or is not one (reported).  The file is read once:
+** with `image`, whole (tc_read), and the caller gets those bytes (to give
+** back with tc_unread), so that what it signs or runs is exactly what was
+** checked; without, only what checking reads (tc_read_checked).
 ** tc_check_image checks bytes already in memory.  With `stats` (or NULL)
 ** either says what the check took (tc_check_image: read is 0).
 */
