@@ -74,9 +74,9 @@ unsigned tc_crew_start(unsigned n)
 	unsigned k = atomic_load(&ncrew);
 	for (unsigned i = 0; i < n && k < CREW_MAX; i++) {
 		pthread_attr_t a;
-		int ok = pthread_attr_init(&a) == 0;
-		ok = ok && pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) == 0;
-		ok = ok && pthread_create(&crew[k].th, &a, member, &crew[k]) == 0;
+		if (pthread_attr_init(&a) != 0) break;
+		int ok = pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) == 0 &&
+		         pthread_create(&crew[k].th, &a, member, &crew[k]) == 0;
 		pthread_attr_destroy(&a);
 		if (!ok) break;
 		atomic_store(&ncrew, ++k);   /* (published once its thread runs: member reads only its own) */
