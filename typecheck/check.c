@@ -2985,10 +2985,8 @@ static void check_parts(void *arg)
 {
 	Worker *w = arg;
 	if (atomic_load(w->next) >= w->np) return;   /* nothing left: no fork */
-	if (!w->c) {
-		w->c = ck_fork(w->orig);
-		room_for_types(w->c, w->room);
-	}
+	w->c = ck_fork(w->orig);
+	room_for_types(w->c, w->room);
 	while (!atomic_load(w->stop)) {
 		unsigned i = atomic_fetch_add(w->next, 1);
 		if (i >= w->np) break;

@@ -182,30 +182,44 @@ static int read_at(int fd, uint8_t *p, size_t size, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* n bytes at off of the file into buf, all of them: 0, or -1 (short, or errno). */
+static int read_exact(int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t k = pread(fd, buf, n, (off_t)off);
+		if (k < 0 && errno == EINTR) continue;
+		if (k <= 0) return -1;
+		buf += k, off += (uint64_t)k, n -= (size_t)k;
+	}
+	return 0;
+}
+
 /*
 ** The parts of an unsigned module that checking reads (tc_read_checked):
 ** 1 with them in a buffer of page_up(size + 1) bytes, zero elsewhere; 0
 ** when the file is not one (the caller reads it whole); -1 on an I/O error.
+** Its headers and its last bytes tell, read first on their own.
 */
 static int read_module_parts(int fd, size_t size, uint8_t **out)
 {
 	static const uint8_t ident[] = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB };
-	const size_t head = TALMOD_HDR_OFF + TALMOD_HDR_SIZE;
+	uint8_t head[TALMOD_HDR_OFF + TALMOD_HDR_SIZE], tail[TALSIG_MAGIC_LEN];
 	*out = NULL;
-	if (size < head + TALSIG_MAGIC_LEN) return 0;
+	if (size < sizeof head + sizeof tail) return 0;
+	if (read_exact(fd, head, sizeof head, 0) || read_exact(fd, tail, sizeof tail, size - sizeof tail)) return 0;   /* (the whole read reports it) */
+	if (memcmp(head, ident, sizeof ident) || (head[16] | head[17] << 8) != ET_DYN ||
+	    memcmp(head + TALMOD_HDR_OFF, TALMOD_MAGIC, 8) || !memcmp(tail, TALSIG_MAGIC, TALSIG_MAGIC_LEN))
+		return 0;
 	uint8_t *p = mmap(NULL, page_up(size + 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) return 0;
-	int r = read_at(fd, p, size, 0, head) || read_at(fd, p, size, size - TALSIG_MAGIC_LEN, TALSIG_MAGIC_LEN) ? -1 : 0;
-	if (!r && !memcmp(p, ident, sizeof ident) && (p[16] | p[17] << 8) == ET_DYN &&
-	    !memcmp(p + TALMOD_HDR_OFF, TALMOD_MAGIC, 8) && memcmp(p + size - TALSIG_MAGIC_LEN, TALSIG_MAGIC, TALSIG_MAGIC_LEN)) {
-		uint64_t off[TALMOD_REGIONS], len[TALMOD_REGIONS], shoff = 0;
-		uint16_t shnum = (uint16_t)(p[0x3c] | p[0x3d] << 8), shent = (uint16_t)(p[0x3a] | p[0x3b] << 8);
-		for (int i = 0; i < 8; i++) shoff |= (uint64_t)p[0x28 + i] << 8 * i;
-		talmod_regions(p, off, len);
-		r = read_at(fd, p, size, shoff, (uint64_t)shnum * shent) ? -1 : 1;   /* for libelf, though a module's are not used */
-		for (int i = 0; r > 0 && i < TALMOD_REGIONS; i++)
-			if (read_at(fd, p, size, off[i], len[i])) r = -1;
-	}
+	memcpy(p, head, sizeof head);
+	uint64_t off[TALMOD_REGIONS], len[TALMOD_REGIONS], shoff = 0;
+	uint16_t shnum = (uint16_t)(head[0x3c] | head[0x3d] << 8), shent = (uint16_t)(head[0x3a] | head[0x3b] << 8);
+	for (int i = 0; i < 8; i++) shoff |= (uint64_t)head[0x28 + i] << 8 * i;
+	talmod_regions(head, off, len);
+	int r = read_at(fd, p, size, shoff, (uint64_t)shnum * shent) ? -1 : 1;   /* for libelf, though a module's are not used */
+	for (int i = 0; r > 0 && i < TALMOD_REGIONS; i++)
+		if (read_at(fd, p, size, off[i], len[i])) r = -1;
 	if (r > 0) *out = p;
 	else munmap(p, page_up(size + 1));
 	return r;
