@@ -3108,6 +3108,37 @@ static void check_blocks(Ck *c)
 	check_range(c, 0, (uint32_t)c->obj.sect[SEC_TEXT].n);
 }
 
+/*
+** The line table is checked whole (lt_check) before a file is accepted,
+** though only a diagnostic reads it.  The second run checks it as it
+** loads, before anything it reports; the first, whose verdict stands only
+** when it found nothing, checks it last, beside check_stack, on a member
+** of the crew when one is free (a job that reads the section's bytes and
+** nothing else).  A corrupt table gets the same message either way.
+*/
+typedef struct Lines { TcJob job; const uint8_t *p; size_t n; int r, handed; char err[512]; } Lines;
+
+static void lines_check(void *arg)
+{
+	Lines *l = arg;
+	l->r = lt_check(l->p, l->n, l->err, sizeof l->err);
+}
+
+static void lines_start(Ck *c, Lines *l)
+{
+	*l = (Lines){ .job = { .fn = lines_check, .arg = l }, .p = c->obj.lines.p, .n = c->obj.lines.n };
+	l->handed = tc_crew_run(&l->job);
+}
+
+/* Once the check is done (here, if no member took it): 0, or -1 with the table's fault reported when nothing else was. */
+static int lines_finish(Ck *c, Lines *l)
+{
+	if (!l->handed || !tc_crew_wait(&l->job)) lines_check(l);   /* (not handed, or taken back) */
+	if (l->r == 0 || c->errors) return 0;   /* (errors: the second run reports, the table first if it is at fault) */
+	diag_fatal(c->d, "%s: corrupt type section: %s", c->path, l->err);
+	return -1;
+}
+
 static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 {
 	char err[512];
@@ -3117,7 +3148,7 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 		return -1;
 	}
 	if (ty_decode(&c->t, c->obj.types.p, c->obj.types.n, err, sizeof err) != 0 ||
-	    lt_check(c->obj.lines.p, c->obj.lines.n, err, sizeof err) != 0) {
+	    (!c->first && lt_check(c->obj.lines.p, c->obj.lines.n, err, sizeof err) != 0)) {
 		diag_fatal(c->d, "%s: corrupt type section: %s", path, err);
 		return -1;
 	}
@@ -3184,7 +3215,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	double t = now_ms(), start = t;
 	ty_init(&c->t);
 	lt_init(&c->lt);
-	int r = -1;
+	int r = -1, failed = 0;
 	if (load(c, path, image, len) == 0) {
 		lap(&t, &s->load);
 		ty_names_index(&c->t, &c->names);
@@ -3199,9 +3230,13 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 			lap(&t, &s->before);
 			check_blocks(c);
 			lap(&t, &s->blocks_ms);
+			Lines lines;
+			int lined = c->first && !c->errors;   /* (an error now: the second run checks the lines) */
+			if (lined) lines_start(c, &lines);
 			if (!c->errors && c->first) check_places(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
+			if (lined && lines_finish(c, &lines) != 0) failed = 1;
 			lap(&t, &s->after);
 		}
 		s->runs++;
@@ -3214,7 +3249,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 			c->in = NULL, c->off = -1, c->ent = NULL;
 			report(c, "internal", "the first, threaded run of the checker found an error that this one did not: rejected, to be safe");
 		}
-		r = c->errors;
+		r = failed ? -1 : c->errors;
 		tyops_free(&c->o);
 	}
 	tc_close(&c->obj);

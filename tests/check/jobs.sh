@@ -12,6 +12,7 @@
 #   examples' stats and vec), verified and refused alike in 1 and 4 threads.
 #   Several large files in one run (the crew of helper threads, started
 #   once, checks the blocks of each): each answers as it does alone.
+#   A corrupt line table is refused alike, with or without bad blocks.
 set -u
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
@@ -91,6 +92,21 @@ done
 r=$?
 cat err.1 deep.1 >err.want
 [ $r -eq 1 ] && cmp -s err.want err.many || { diff err.want err.many; fail "big, bad, big, deep in one run: exit $r, or other messages"; }
+# a corrupt line table in a large file (checked last, beside the stack bound, by a
+# helper): refused as a corrupt type section, whether or not the blocks pass
+lines_off=$(readelf -S -W big.o | sed -n 's/^ *\[ *[0-9]*\] \.tal\.lines \{1,\}[A-Z]\{1,\} \{1,\}[0-9a-f]\{1,\} \([0-9a-f]\{1,\}\) .*/\1/p')
+[ -n "$lines_off" ] || fail "no .tal.lines in big.o"
+for f in big bad; do
+  cp $f.o $f-lines.o
+  printf 'XXXX' | dd of=$f-lines.o bs=1 seek=$((16#$lines_off)) conv=notrunc status=none
+  for j in 1 default; do
+    opt=(-j "$j"); [ "$j" = default ] && opt=()
+    "$talcheck" "${opt[@]}" $f-lines.o >/dev/null 2>err.lines
+    r=$?
+    [ $r -eq 2 ] && [ "$(wc -l <err.lines)" -eq 1 ] && grep -q "$f-lines.o: corrupt type section: .*magic" err.lines ||
+      { cat err.lines; fail "$f.o with a corrupt line table, -j $j: exit $r, or not the one message"; }
+  done
+done
 # a module: the user profile verifies it, the kernel profile refuses it
 "$talas" -I "$src/runtime" -o s.o "$src/examples/stats.tal" && "$talas" -I "$src/runtime" -o v.o "$src/examples/vec.tal" &&
   "$tallink" -I "$src/runtime" -o m.tlm s.o v.o || fail "cannot link the module"
