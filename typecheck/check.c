@@ -3215,7 +3215,8 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	double t = now_ms(), start = t;
 	ty_init(&c->t);
 	lt_init(&c->lt);
-	int r = -1, failed = 0;
+	int r = -1, failed = 0, lined = 0;
+	Lines lines;
 	if (load(c, path, image, len) == 0) {
 		lap(&t, &s->load);
 		ty_names_index(&c->t, &c->names);
@@ -3230,14 +3231,17 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 			lap(&t, &s->before);
 			check_blocks(c);
 			lap(&t, &s->blocks_ms);
-			Lines lines;
-			int lined = c->first && !c->errors;   /* (an error now: the second run checks the lines) */
+			lined = c->first && !c->errors;   /* (an error now: the second run checks the lines) */
 			if (lined) lines_start(c, &lines);
 			if (!c->errors && c->first) check_places(c);
 			if (!c->errors) check_stack(c);
 			if (!c->errors && c->kernel) check_fuel(c);
 			if (lined && lines_finish(c, &lines) != 0) failed = 1;
 			lap(&t, &s->after);
+		}
+		if (c->first && !lined && !c->errors) {   /* no first run accepts a file with its line table unchecked */
+			lines_start(c, &lines);
+			if (lines_finish(c, &lines) != 0) failed = 1;
 		}
 		s->runs++;
 		s->insns = c->ninsn;
