@@ -165,33 +165,33 @@ static void populate(uint8_t *p, uint64_t off, uint64_t len)
 #endif
 }
 
+/* Up to n bytes at off of the file into buf, fewer only at its end: how many, or -1 (errno). */
+static ssize_t pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = pread(fd, buf + got, n - got, (off_t)(off + got));
+		if (k < 0 && errno == EINTR) continue;
+		if (k < 0) return -1;
+		if (k == 0) break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
 /* Bytes [off, off + len) of the file (of `size` bytes) into p + off, or as many as it has: 0, or -1 (errno). */
 static int read_at(int fd, uint8_t *p, size_t size, uint64_t off, uint64_t len)
 {
 	if (off >= size) return 0;
 	if (len > size - off) len = size - off;
 	populate(p, off, len);
-	while (len) {
-		ssize_t k = pread(fd, p + off, (size_t)len, (off_t)off);
-		if (k < 0 && errno == EINTR) continue;
-		if (k < 0) return -1;
-		if (k == 0) break;   /* it shrank meanwhile: the rest stays zero */
-		off += (uint64_t)k;
-		len -= (uint64_t)k;
-	}
-	return 0;
+	return pread_full(fd, p + off, (size_t)len, off) < 0 ? -1 : 0;   /* (short: it shrank meanwhile, the rest stays zero) */
 }
 
 /* n bytes at off of the file into buf, all of them: 0, or -1 (short, or errno). */
 static int read_exact(int fd, uint8_t *buf, size_t n, uint64_t off)
 {
-	while (n) {
-		ssize_t k = pread(fd, buf, n, (off_t)off);
-		if (k < 0 && errno == EINTR) continue;
-		if (k <= 0) return -1;
-		buf += k, off += (uint64_t)k, n -= (size_t)k;
-	}
-	return 0;
+	return pread_full(fd, buf, n, off) == (ssize_t)n ? 0 : -1;
 }
 
 /*
