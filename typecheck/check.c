@@ -2668,7 +2668,8 @@ static void check_guarded(Ck *c, const int64_t *need)
 {
 	for (unsigned r = 0; r <= c->nruns; r++) {
 		SiteRun run = site_run(c, r);
-		for (const Site *s = run.p; s < run.p + run.n; s++) {
+		for (unsigned i = 0; i < run.n; i++) {   /* (by index: an empty run's p may be NULL) */
+			const Site *s = &run.p[i];
 			int64_t use = site_bytes(s) + need[s->to - 1];
 			if (!s->guarded || use <= site_budget(c, s)) continue;
 			TcInst in;
