@@ -990,7 +990,8 @@ static TList tl_add(Lexer *lx, TList l, TyId t)
 */
 static TyId tnode(Lexer *lx, ASM_YYLTYPE loc, int kind, int flags, StrId name, int64_t v, TList kids)
 {
-	const TyId *k = lx->tstk + kids.start;
+	static const TyId none[1];
+	const TyId *k = kids.n ? lx->tstk + kids.start : none;   /* (no list yet: tstk is NULL) */
 	lx->ntstk = kids.start;
 	for (uint32_t i = 0; i < kids.n; i++)
 		if (!k[i]) return 0;
