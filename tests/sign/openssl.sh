@@ -53,7 +53,10 @@ for at in 0 100 $((modlen - 1)) $((modlen + 20)) $((signedlen - 1)); do
   cms sig.der flipped.bin "$keys/a.crt" -noverify && fail "openssl accepts the signed bytes with byte $at changed"
 done
 cp sig.der flipped.der
-printf '\x5a' | dd of=flipped.der bs=1 seek=$((siglen - 5)) conv=notrunc status=none
+# the byte's complement: a constant would, once in 256 signatures, be the byte already there
+b=$(od -An -v -tu1 -j $((siglen - 5)) -N 1 sig.der | tr -d ' ')
+printf "\\$(printf '%03o' $((b ^ 255)))" | dd of=flipped.der bs=1 seek=$((siglen - 5)) conv=notrunc status=none
+cmp -s flipped.der sig.der && fail "the signature value was not changed"
 cms flipped.der signed.bin "$keys/a.crt" -noverify && fail "openssl accepts a changed signature value"
 
 # The shape sign-file makes: SHA-256, no signed attributes, no certificates.
