@@ -245,6 +245,10 @@ static int read_relocs(Link *L, int ui)
 				ERR(L, file_pos(L, u->path), "bad relocation %zu in .rela.text", i);
 				continue;
 			}
+			if (r.r_offset > u->obj.sect[SEC_TEXT].n || u->obj.sect[SEC_TEXT].n - r.r_offset < 4) {
+				ERR(L, file_pos(L, u->path), "relocation %zu in .rela.text is outside .text", i);
+				continue;   /* (not kept: its field would be written past the unit's code) */
+			}
 			const char *sn = elf_strptr(u->obj.elf, strndx, s.st_name);
 			L->rel = xgrow(L->rel, sizeof *L->rel, L->nrel + 1, &L->caprel);
 			Rel *x = &L->rel[L->nrel++];
@@ -257,8 +261,6 @@ static int read_relocs(Link *L, int ui)
 			x->value = s.st_value;
 			if (s.st_shndx != SHN_UNDEF && !x->sect)
 				ERR(L, text_pos(L, ui, x->off), "relocation against '%s', which is not in .text, .rodata, .data or .bss", x->name);
-			if (r.r_offset > u->obj.sect[SEC_TEXT].n || u->obj.sect[SEC_TEXT].n - r.r_offset < 4)
-				ERR(L, file_pos(L, u->path), "relocation %zu in .rela.text is outside .text", i);
 		}
 	}
 	return 0;
@@ -364,7 +366,7 @@ static Pos def_pos(Link *L, const Def *d)
 /* [link] each global name has one definition. */
 static void check_duplicates(Link *L)
 {
-	qsort(L->def, L->ndef, sizeof *L->def, by_name);
+	if (L->ndef > 1) qsort(L->def, L->ndef, sizeof *L->def, by_name);   /* (def is NULL when there are none) */
 	for (uint32_t i = 1; i < L->ndef; i++) {
 		if (strcmp(L->def[i].name, L->def[i - 1].name) != 0) continue;
 		ERR(L, def_pos(L, &L->def[i]), "multiple definition of '%s'", L->def[i].name);

@@ -131,6 +131,24 @@ link svcname 0 svcname.o && "$modpatch" "$tmp/usectx.tlm" types "$tmp/svcname.tl
   && grep -q "'tal_trap_stack' must be declared once, as an import (1 declarations)" "$tmp/p_svcname.chk" \
   && pass "[import.host] a service's name given to a label instead" || fail "import.host: a label with a service's name"
 
+# -- a relocation whose field is not inside .text: reported, and its field is never written
+# (at 1 GiB, a write would fault even without AddressSanitizer)
+python3 - "$tmp/main.o" "$tmp/relout.o" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', b, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from('<HHH', b, 0x3a)
+def sh(i): return struct.unpack_from('<IIQQQQIIQQ', b, shoff + i * shentsize)
+def name(i):
+    o = sh(shstrndx)[4] + sh(i)[0]
+    return bytes(b[o:b.index(0, o)]).decode()
+rela = next(sh(i) for i in range(shnum) if name(i) == '.rela.text')
+struct.pack_into('<Q', b, rela[4], 1 << 30)   # r_offset of the first relocation
+open(sys.argv[2], 'wb').write(b)
+EOF
+link relout 1 relout.o vec.o && expect relout 'relout\.o: error: relocation 0 in \.rela\.text is outside \.text' \
+  && pass "a relocation outside .text is an error, and nothing is written for it" || fail "relocation outside .text"
+
 # -- the interface digest: of the canonical form, whatever the path or layout
 d1=$("$tallink" -I "$runtime" --interface-digest)
 d2=$(cd "$tmp" && "$tallink" --host "$runtime/tal_host.tali" --interface-digest)
