@@ -430,19 +430,41 @@ static void find_services(Link *L)
 /* ---- layout ---- */
 
 /* Code of all units (nop padding between), stubs, constants; data and BSS apart. */
-static void layout(Link *L)
+static const char *const part_name[SEC_BSS + 1] = { [SEC_TEXT] = "code", [SEC_RODATA] = "constants", [SEC_DATA] = "data", [SEC_BSS] = "BSS" };
+
+/*
+** [link] each part of the module (code, constants, data, BSS) fits a module:
+** TALMOD_MAX_SIZE bytes at most (a BSS takes no room in an object, so an
+** object may claim any size for it).  0, or -1 after reporting.
+*/
+static int place_parts(Link *L, uint64_t end[SEC_BSS + 1])
 {
-	uint32_t text = 0, ro = 0, data = 0, bss = 0;
+	for (int s = SEC_TEXT; s <= SEC_BSS; s++) end[s] = 0;
 	for (int i = 0; i < L->nu; i++) {
 		Unit *u = &L->u[i];
-		u->base[SEC_TEXT] = text = align_up(text, u->align[SEC_TEXT]);
-		text += (uint32_t)u->obj.sect[SEC_TEXT].n;
-		u->base[SEC_RODATA] = ro = align_up(ro, u->align[SEC_RODATA]);
-		ro += (uint32_t)u->obj.sect[SEC_RODATA].n;
-		u->base[SEC_DATA] = data = align_up(data, u->align[SEC_DATA]);
-		data += (uint32_t)u->obj.sect[SEC_DATA].n;
-		u->base[SEC_BSS] = bss = align_up(bss, u->align[SEC_BSS]);
-		bss += (uint32_t)u->obj.sect[SEC_BSS].n;
+		for (int s = SEC_TEXT; s <= SEC_BSS; s++) {
+			uint64_t a = u->align[s], at = (end[s] + a - 1) / a * a, n = u->obj.sect[s].n;
+			if (at > TALMOD_MAX_SIZE || n > TALMOD_MAX_SIZE - at) {
+				ERR(L, file_pos(L, u->path), "the module's %s would pass %u bytes with this object's (%llu bytes): too big for a module",
+				    part_name[s], TALMOD_MAX_SIZE, (unsigned long long)n);
+				return -1;
+			}
+			u->base[s] = (uint32_t)at;
+			end[s] = at + n;
+		}
+	}
+	return 0;
+}
+
+static int layout(Link *L)
+{
+	uint64_t end[SEC_BSS + 1];
+	if (place_parts(L, end) != 0) return -1;
+	uint32_t text = (uint32_t)end[SEC_TEXT], ro = (uint32_t)end[SEC_RODATA], data = (uint32_t)end[SEC_DATA], bss = (uint32_t)end[SEC_BSS];
+	uint64_t image = ((uint64_t)text + TALMOD_STUB_SIZE - 1) / TALMOD_STUB_SIZE * TALMOD_STUB_SIZE + (uint64_t)L->nsvc * TALMOD_STUB_SIZE + 16 + ro;
+	if (image + data > TALMOD_MAX_SIZE) {
+		ERR(L, file_pos(L, L->u[L->nu - 1].path), "the module's code, constants and data would pass %u bytes: too big for a module", TALMOD_MAX_SIZE);
+		return -1;
 	}
 	L->text_size = text;
 	L->stubs_off = align_up(text, TALMOD_STUB_SIZE);
@@ -462,6 +484,7 @@ static void layout(Link *L)
 		if (s[SEC_RODATA].n) memcpy(L->image + L->rodata_off + u->base[SEC_RODATA], s[SEC_RODATA].p, s[SEC_RODATA].n);
 		if (s[SEC_DATA].n) memcpy(L->data + u->base[SEC_DATA], s[SEC_DATA].p, s[SEC_DATA].n);
 	}
+	return 0;
 }
 
 /* The image offset of a unit's section offset (text and rodata only). */
@@ -1020,8 +1043,11 @@ static int write_module(Link *L)
 	memcpy(f.p, &eh, sizeof eh);
 	talmod_put_header(f.p + TALMOD_HDR_OFF, &m);
 	memcpy(f.p + eh.e_phoff, ph, sizeof ph);
-	int r = atomic_write(L->o->out, f.p, f.n);
-	if (r != 0) diag_fatal(L->d, "cannot write '%s': %s", L->o->out, strerror(errno));
+	int r = 0;
+	if (f.n > TALMOD_MAX_SIZE)   /* (nothing is written: a host would refuse it) */
+		ERR(L, file_pos(L, L->o->out), "the module would be %zu bytes, more than a module may have (%u)", f.n, TALMOD_MAX_SIZE);
+	else if ((r = atomic_write(L->o->out, f.p, f.n)) != 0)
+		diag_fatal(L->d, "cannot write '%s': %s", L->o->out, strerror(errno));
 	free(f.p), free(types.p), free(lines.p), free(iface.p), free(strings.p), free(imp.p), free(exp.p), free(sym.p), free(str.p);
 	return r;
 }
@@ -1054,10 +1080,11 @@ int link_module(const LinkOptions *o, Diag *d, char ***deps, uint32_t *ndeps)
 	if (!status) {
 		check_duplicates(&L);
 		find_services(&L);
-		layout(&L);
-		apply_relocs(&L);
-		merge_types(&L);
-		if (!L.errors && write_module(&L) != 0) status = 2;
+		if (layout(&L) == 0) {
+			apply_relocs(&L);
+			merge_types(&L);
+			if (!L.errors && write_module(&L) != 0) status = 2;
+		}
 	}
 	if (!status && L.errors) status = 1;
 	for (int i = 0; i < L.nu; i++) {

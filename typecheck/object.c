@@ -365,7 +365,12 @@ static int read_section(TcObject *o, TcSection *s, Elf_Scn *scn, const GElf_Shdr
 	if (s->index) return fail(o, err, cap, "%s: two sections named %s", path, name);
 	s->index = elf_ndxscn(scn);
 	s->flags = sh->sh_flags;
-	if (sh->sh_type == SHT_NOBITS && s == &o->sect[SEC_BSS]) { s->n = sh->sh_size; return 0; }
+	if (sh->sh_type == SHT_NOBITS && s == &o->sect[SEC_BSS]) {   /* (takes no room in the file, so bound it here) */
+		if (sh->sh_size > TALMOD_MAX_SIZE)
+			return fail(o, err, cap, "%s: a .bss of %llu bytes: more than a module may have (%u)", path, (unsigned long long)sh->sh_size, TALMOD_MAX_SIZE);
+		s->n = sh->sh_size;
+		return 0;
+	}
 	/* anything else must be bytes of the file: NOBITS would give none to read */
 	if (sh->sh_type != SHT_PROGBITS) return fail(o, err, cap, "%s: section %s has type %u, not PROGBITS", path, name, sh->sh_type);
 	Elf_Data *d = elf_getdata(scn, NULL);

@@ -146,7 +146,11 @@ for sect in .text .tal.types .tal.lines .shstrtab; do
   fresh big2.o; put big2.o $((h + SH_SIZE)) 8 $((size - off + 1)); expect "size-past-end$sect" big2.o 2
   fresh nobits.o; put nobits.o $((h + SH_TYPE)) 4 8;         expect "nobits$sect" nobits.o 2
 done
-fresh bss.o; put bss.o $(($(shdr sum.o .bss) + SH_SIZE)) 8 0x7fffffffffffffff; expect bss-huge bss.o 0
+# a .bss takes no room in the file: any size up to what a module may have (1 GiB), and no more
+fresh bss.o; put bss.o $(($(shdr sum.o .bss) + SH_SIZE)) 8 $((1 << 30)); expect bss-1g bss.o 0
+fresh bss2.o; put bss2.o $(($(shdr sum.o .bss) + SH_SIZE)) 8 $(((1 << 30) + 1)); expect bss-over-1g bss2.o 2
+grep -q "bss2.o: a .bss of 1073741825 bytes: more than a module may have (1073741824)" err || fail "bss-over-1g: $(cat err)"
+fresh bss3.o; put bss3.o $(($(shdr sum.o .bss) + SH_SIZE)) 8 0x7fffffffffffffff; expect bss-huge bss3.o 2
 # overlapping sections: .tal.lines laid over .tal.types, .text over .tal.types
 ht=$(shdr sum.o .tal.types) hl=$(shdr sum.o .tal.lines) hx=$(shdr sum.o .text)
 fresh over.o;  put over.o $((hl + SH_OFFSET)) 8 $(($(u sum.o 8 $((ht + SH_OFFSET))) + 4)); expect overlap-lines-types over.o 2

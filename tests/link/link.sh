@@ -149,6 +149,25 @@ EOF
 link relout 1 relout.o vec.o && expect relout 'relout\.o: error: relocation 0 in \.rela\.text is outside \.text' \
   && pass "a relocation outside .text is an error, and nothing is written for it" || fail "relocation outside .text"
 
+# -- parts too big for a module: two objects of 600 MiB of BSS each (an object's .bss takes no room)
+for f in main vec; do
+python3 - "$tmp/$f.o" "$tmp/big_$f.o" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', b, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from('<HHH', b, 0x3a)
+def sh(i): return struct.unpack_from('<IIQQQQIIQQ', b, shoff + i * shentsize)
+def name(i):
+    o = sh(shstrndx)[4] + sh(i)[0]
+    return bytes(b[o:b.index(0, o)]).decode()
+bss = next(i for i in range(shnum) if name(i) == '.bss')
+struct.pack_into('<Q', b, shoff + bss * shentsize + 32, 600 << 20)   # sh_size
+open(sys.argv[2], 'wb').write(b)
+EOF
+done
+link bigbss 1 big_main.o big_vec.o && expect bigbss "big_vec\.o: error: the module's BSS would pass 1073741824 bytes with this object's \(629145600 bytes\)" \
+  && link bigbss1 0 big_main.o vec.o && pass "a module's BSS is at most 1 GiB, whatever the objects claim" || fail "BSS too big for a module"
+
 # -- the interface digest: of the canonical form, whatever the path or layout
 d1=$("$tallink" -I "$runtime" --interface-digest)
 d2=$(cd "$tmp" && "$tallink" --host "$runtime/tal_host.tali" --interface-digest)
