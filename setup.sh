@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
   build-essential cmake pkg-config   # compiler and build
+  clang libclang-rt-14-dev           # the sanitizer build of the tests, and the fuzzers (libFuzzer)
   flex bison                         # the assembler's scanner and parser
   libelf-dev                         # reading and writing ELF objects
   libcmocka-dev                      # unit tests

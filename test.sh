@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - set up, build, and run the whole test suite through ctest:
-# once in the normal build, once more with AddressSanitizer and UBSan, and
+# once in the normal build, once more with AddressSanitizer and UBSan (built
+# with clang, whose UBSan also reports arithmetic on null pointers), and
 # the verifier's corpus (checked in threads too) with ThreadSanitizer.
 # Extra arguments go to ctest (e.g. -R asm.err to run a subset).
 set -euo pipefail
@@ -9,9 +10,9 @@ cd "$(dirname "$0")"
 echo "test: ${BUILD_DIR:-build}"
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j"$(nproc)" "$@")
 if [ "${TAL_NO_SANITIZE:-}" != 1 ]; then
-  cmake -S . -B build-asan -DTAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake -S . -B build-asan -DCMAKE_C_COMPILER=clang -DTAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan -j"$(nproc)" >/dev/null
-  echo "test: build-asan (AddressSanitizer, UBSan)"
+  echo "test: build-asan (clang, AddressSanitizer, UBSan)"
   (cd build-asan && ctest --output-on-failure -j"$(nproc)" "$@")
   # talcheck checks in threads: its corpus (each file with -j 4) under ThreadSanitizer
   cmake -S . -B build-tsan -DTAL_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -533,12 +533,16 @@ static void apply_relocs(Link *L)
 		else if (sect == SEC_TEXT || sect == SEC_RODATA) S = image_addr(L, unit, sect, value);
 		else {
 			ERR(L, p, "code refers to '%s' in %s: writable data has no address in a module (each instance has its own copy)",
-			    *r->name ? r->name : object_at(&L->u[unit], sect, (int64_t)value + r->addend + 4), sect == SEC_DATA ? ".data" : ".bss");
+			    *r->name ? r->name : object_at(&L->u[unit], sect, (int64_t)(value + (uint64_t)r->addend + 4)), sect == SEC_DATA ? ".data" : ".bss");
 			continue;
 		}
 		int64_t P = (int64_t)L->u[r->unit].base[SEC_TEXT] + r->off;
-		int64_t v = (int64_t)S + r->addend - P;
-		if (v < INT32_MIN || v > INT32_MAX) { ERR(L, p, "relocation against '%s' out of range", r->name); continue; }
+		int64_t v;   /* S + A - P: the symbol's value and the addend are the object's, any 64 bits */
+		if (S > INT64_MAX || __builtin_add_overflow((int64_t)S, r->addend, &v) || __builtin_sub_overflow(v, P, &v) ||
+		    v < INT32_MIN || v > INT32_MAX) {
+			ERR(L, p, "relocation against '%s' out of range", *r->name ? r->name : r->sect == SEC_TEXT ? ".text" : ".rodata");
+			continue;
+		}
 		uint8_t *f = L->image + P;
 		f[0] = (uint8_t)v; f[1] = (uint8_t)(v >> 8); f[2] = (uint8_t)(v >> 16); f[3] = (uint8_t)(v >> 24);
 	}

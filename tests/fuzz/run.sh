@@ -21,7 +21,7 @@ asm|check|load|link) target=$1; shift ;;
 ''|*[!0-9]*) [ $# -eq 0 ] || { echo "usage: run.sh [asm|check|load|link] [SECONDS]" >&2; exit 2; } ;;
 esac
 secs=${1:-300}
-command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang libclang-rt-14-dev)"; exit 2; }
+command -v clang >/dev/null || { echo "fuzz: needs clang (./setup.sh installs it)"; exit 2; }
 CC=clang cmake -S . -B build-fuzz -DTAL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz --target "fuzz_$target" -j"$(nproc)" >/dev/null
 flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -max_len=65536)
