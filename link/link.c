@@ -429,7 +429,6 @@ static void find_services(Link *L)
 
 /* ---- layout ---- */
 
-/* Code of all units (nop padding between), stubs, constants; data and BSS apart. */
 static const char *const part_name[SEC_BSS + 1] = { [SEC_TEXT] = "code", [SEC_RODATA] = "constants", [SEC_DATA] = "data", [SEC_BSS] = "BSS" };
 
 /*
@@ -456,6 +455,7 @@ static int place_parts(Link *L, uint64_t end[SEC_BSS + 1])
 	return 0;
 }
 
+/* Code of all units (nop padding between), stubs, constants; data and BSS apart. */
 static int layout(Link *L)
 {
 	uint64_t end[SEC_BSS + 1];

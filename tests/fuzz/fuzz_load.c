@@ -12,7 +12,9 @@
 ** The host trusts the certificate named by TAL_FUZZ_CERT (tests/fuzz/run.sh
 ** makes one and signs the seeds with its key), so that the seeds load and
 ** their mutations reach every check after the signature's shape.  Nothing
-** may crash, hang or leak; a module that loads is unloaded again.
+** may crash, hang or leak; a module that loads is unloaded again.  At the
+** end it says how many inputs loaded: the seeds, signed with the trusted
+** key, must (./test.sh runs them once and looks).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,12 @@
 #include "talrt.h"
 
 static TalRuntime *rt;
+static unsigned long inputs, loaded;
+
+static void say_loaded(void)
+{
+	fprintf(stderr, "fuzz_load: %lu of %lu inputs loaded\n", loaded, inputs);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -30,6 +38,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	if (!(rt = talrt_new(&err))) { fprintf(stderr, "fuzz_load: %s\n", err.msg); abort(); }
 	if (cert && *cert && talrt_trust(rt, cert, &err) != 0) { fprintf(stderr, "fuzz_load: %s\n", err.msg); abort(); }
+	atexit(say_loaded);
 	return 0;
 }
 
@@ -61,7 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	TalError err;
 	TalMod *m = talrt_load_mem(rt, data, size, &err);
+	inputs++;
 	if (m) {
+		loaded++;
 		for (int i = 0; i < talrt_export_count(m); i++)
 			if (talrt_find_export(m, talrt_export_name(m, i)) < 0) {
 				fprintf(stderr, "fuzz_load: a loaded module's export '%s' is not found by its name\n", talrt_export_name(m, i));
