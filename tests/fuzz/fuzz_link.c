@@ -17,6 +17,7 @@
 ** property of the module's exports, which talcheck alone works out).
 */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,23 @@ static Diag quiet(const char *tool)
 	return d;
 }
 
+/* Nothing but the n inputs and the module, if there is one, in the directory: no temporary left behind. */
+static void only_inputs(int n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d) { perror(dir); abort(); }
+	while ((e = readdir(d))) {
+		const char *x = e->d_name;
+		int input = x[0] >= '0' && x[0] < '0' + n && !strcmp(x + 1, ".o");
+		if (strcmp(x, ".") && strcmp(x, "..") && strcmp(x, "out.tlm") && !input) {
+			fprintf(stderr, "fuzz_link: the link left %s/%s behind\n", dir, x);
+			abort();
+		}
+	}
+	closedir(d);
+}
+
 /* A finding of a rule other than those only a module breaks. */
 static void found(void *arg, const TcFinding *x)
 {
@@ -98,10 +116,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *incdirs[] = { TAL_SOURCE_DIR "/runtime" };
 	int n = 0;
 	size_t at = 0, sl = strlen(SPLIT);
+	for (int i = 0; i < MAX_OBJECTS; i++) {   /* the last input's */
+		snprintf(paths[i], sizeof paths[i], "%s/%d.o", dir, i);
+		unlink(paths[i]);
+	}
 	while (n < MAX_OBJECTS) {   /* the last object takes the rest, splits and all */
 		const uint8_t *end = n < MAX_OBJECTS - 1 ? memmem(data + at, size - at, SPLIT, sl) : NULL;
 		size_t len = end ? (size_t)(end - (data + at)) : size - at;
-		snprintf(paths[n], sizeof paths[n], "%s/%d.o", dir, n);
 		put(paths[n], data + at, len);
 		inputs[n] = paths[n];
 		n++;
@@ -121,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(deps);
 	struct stat st;
 	int wrote = stat(out, &st) == 0;
+	only_inputs(n);
 	if (r != 0 && wrote) {
 		fprintf(stderr, "fuzz_link: the link failed (%d), but %s was written\n", r, out);
 		abort();
