@@ -244,7 +244,7 @@ int talmod_line(const TalModule *m, uint32_t off, const char **file, uint32_t *f
 		int64_t dl = sleb(&c);
 		uint64_t cl = uleb(&c);
 		o += d;
-		ln += dl;
+		ln = (int64_t)((uint64_t)ln + (uint64_t)dl);   /* (wraps: a verified table's deltas are small, any other's need not be) */
 		if (c.bad || o > off) break;
 		found = 1, best_file = (uint32_t)f, *line = (uint32_t)ln, *col = (uint32_t)cl;
 	}
