@@ -68,7 +68,7 @@ typedef struct Link {
 	int errors;
 } Link;
 
-static uint32_t align_up(uint32_t x, uint32_t a) { return a > 1 ? (x + a - 1) / a * a : x; }
+static uint64_t align_up(uint64_t x, uint64_t a) { return a > 1 ? (x + a - 1) / a * a : x; }
 
 /* ---- diagnostics ---- */
 
@@ -442,7 +442,7 @@ static int place_parts(Link *L, uint64_t end[SEC_BSS + 1])
 	for (int i = 0; i < L->nu; i++) {
 		Unit *u = &L->u[i];
 		for (int s = SEC_TEXT; s <= SEC_BSS; s++) {
-			uint64_t a = u->align[s], at = (end[s] + a - 1) / a * a, n = u->obj.sect[s].n;
+			uint64_t at = align_up(end[s], u->align[s]), n = u->obj.sect[s].n;
 			if (at > TALMOD_MAX_SIZE || n > TALMOD_MAX_SIZE - at) {
 				ERR(L, file_pos(L, u->path), "the module's %s would pass %u bytes with this object's (%llu bytes): too big for a module",
 				    part_name[s], TALMOD_MAX_SIZE, (unsigned long long)n);
@@ -460,19 +460,20 @@ static int layout(Link *L)
 {
 	uint64_t end[SEC_BSS + 1];
 	if (place_parts(L, end) != 0) return -1;
-	uint32_t text = (uint32_t)end[SEC_TEXT], ro = (uint32_t)end[SEC_RODATA], data = (uint32_t)end[SEC_DATA], bss = (uint32_t)end[SEC_BSS];
-	uint64_t image = ((uint64_t)text + TALMOD_STUB_SIZE - 1) / TALMOD_STUB_SIZE * TALMOD_STUB_SIZE + (uint64_t)L->nsvc * TALMOD_STUB_SIZE + 16 + ro;
-	if (image + data > TALMOD_MAX_SIZE) {
+	uint64_t text = end[SEC_TEXT], ro = end[SEC_RODATA], data = end[SEC_DATA], bss = end[SEC_BSS];
+	uint64_t stubs = align_up(text, TALMOD_STUB_SIZE), rodata = align_up(stubs + (uint64_t)L->nsvc * TALMOD_STUB_SIZE, 16);
+	if (rodata + ro + data > TALMOD_MAX_SIZE) {
 		ERR(L, file_pos(L, L->u[L->nu - 1].path), "the module's code, constants and data would pass %u bytes: too big for a module", TALMOD_MAX_SIZE);
 		return -1;
 	}
-	L->text_size = text;
-	L->stubs_off = align_up(text, TALMOD_STUB_SIZE);
-	L->rodata_off = align_up(L->stubs_off + L->nsvc * TALMOD_STUB_SIZE, 16);
-	L->rodata_size = ro;
-	L->image_size = L->rodata_off + ro;
-	L->data_size = data;
-	L->bss_size = bss;
+	/* (all below 2^30 from here: 32 bits each) */
+	L->text_size = (uint32_t)text;
+	L->stubs_off = (uint32_t)stubs;
+	L->rodata_off = (uint32_t)rodata;
+	L->rodata_size = (uint32_t)ro;
+	L->image_size = (uint32_t)(rodata + ro);
+	L->data_size = (uint32_t)data;
+	L->bss_size = (uint32_t)bss;
 	L->image = xmalloc(L->image_size ? L->image_size : 1);
 	memset(L->image, 0x90, text);                                     /* nop between units */
 	memset(L->image + text, 0xcc, L->rodata_off - text);              /* stubs: int3 until the host fills them */

@@ -8,7 +8,8 @@
 # Then every input of tests/fuzz/regress/ must give 0, 1 or 2.
 set -u
 talas=$1 talcheck=$2 examples=$3 work=$4
-regress=$(cd "$(dirname "$0")/../fuzz/regress" 2>/dev/null && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+regress=$(cd "$here/../fuzz/regress" 2>/dev/null && pwd)
 rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
 cases=0 failures=0
 # In a sanitizer build a report must not pass for a rejection (both exit 1
@@ -18,25 +19,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=
 
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# u FILE WIDTH OFFSET: the unsigned little-endian number there
-u() { od -An -t "u$2" -j "$3" -N "$2" "$1" | tr -d ' \n'; }
-
-# put FILE OFFSET WIDTH VALUE: write VALUE there, little-endian
-put() {
-  local s='' i
-  for ((i = 0; i < $3; i++)); do s+=$(printf '\\%03o' $((($4 >> (8 * i)) & 255))); done
-  printf "$s" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
-# shdr FILE NAME: file offset of the section header of NAME
-shdr() {
-  local i
-  i=$(readelf -SW "$1" | sed -n "s/^ *\[ *\([0-9]*\)\] $2 .*/\1/p" | head -1)
-  [ -n "$i" ] || { echo "elf.sh: no section $2 in $1" >&2; exit 1; }
-  echo $(($(u "$1" 8 40) + i * $(u "$1" 2 58)))
-}
-# field offsets in an Elf64_Shdr
-SH_NAME=0 SH_TYPE=4 SH_OFFSET=24 SH_SIZE=32 SH_LINK=40 SH_ENTSIZE=56
+# u, put, shdr and the SH_* field offsets
+. "$here/../elfedit.sh"
 
 # expect NAME FILE CODES: talcheck FILE exits with one of CODES (in 10 s);
 # exit 2 is one line naming FILE, exit 1 at most 200 lines with an error,

@@ -131,40 +131,27 @@ link svcname 0 svcname.o && "$modpatch" "$tmp/usectx.tlm" types "$tmp/svcname.tl
   && grep -q "'tal_trap_stack' must be declared once, as an import (1 declarations)" "$tmp/p_svcname.chk" \
   && pass "[import.host] a service's name given to a label instead" || fail "import.host: a label with a service's name"
 
-# elfset IN OUT SECTION WHERE OFFSET VALUE: a copy of object IN with the 8
-# bytes at OFFSET of SECTION's header (WHERE=shdr) or contents (WHERE=data)
-# set to VALUE
-elfset() {
-python3 - "$@" <<'EOF'
-import struct, sys
-src, dst, sect, where, off, val = sys.argv[1:]
-b = bytearray(open(src, 'rb').read())
-shoff, = struct.unpack_from('<Q', b, 0x28)
-shentsize, shnum, shstrndx = struct.unpack_from('<HHH', b, 0x3a)
-def sh(i): return struct.unpack_from('<IIQQQQIIQQ', b, shoff + i * shentsize)
-def name(i):
-    o = sh(shstrndx)[4] + sh(i)[0]
-    return bytes(b[o:b.index(0, o)]).decode()
-i = next(i for i in range(shnum) if name(i) == sect)
-base = shoff + i * shentsize if where == 'shdr' else sh(i)[4]
-struct.pack_into('<Q', b, base + int(off, 0), int(val, 0) & (2**64 - 1))
-open(dst, 'wb').write(b)
-EOF
-}
+# u, put, shdr and the SH_* field offsets
+. "$here/../elfedit.sh"
+# field offsets in an Elf64_Rela
+RELA_OFFSET=0 RELA_ADDEND=16
+# rela FILE: file offset of the first entry of .rela.text
+rela() { u "$1" 8 $(($(shdr "$1" .rela.text) + SH_OFFSET)); }
 
 # -- a relocation whose field is not inside .text: reported, and its field is never written
 # (at 1 GiB, a write would fault even without AddressSanitizer)
-elfset "$tmp/main.o" "$tmp/relout.o" .rela.text data 0 $((1 << 30))   # r_offset of the first relocation
+cp "$tmp/main.o" "$tmp/relout.o"; put "$tmp/relout.o" $(($(rela "$tmp/relout.o") + RELA_OFFSET)) 8 $((1 << 30))
 link relout 1 relout.o vec.o && expect relout 'relout\.o: error: relocation 0 in \.rela\.text is outside \.text' \
   && pass "a relocation outside .text is an error, and nothing is written for it" || fail "relocation outside .text"
 # -- S + A - P out of 32 bits, whatever the addend (computed without overflow)
-elfset "$tmp/main.o" "$tmp/addend.o" .rela.text data 16 0x7ffffffffffffffc   # r_addend of the first
+cp "$tmp/main.o" "$tmp/addend.o"; put "$tmp/addend.o" $(($(rela "$tmp/addend.o") + RELA_ADDEND)) 8 0x7ffffffffffffffc
 link addend 1 addend.o vec.o && expect addend "main\.tal:[0-9]+:[0-9]+: error: relocation against 'vec_sum' out of range" \
   && pass "a relocation whose addend takes it out of range is an error" || fail "relocation addend out of range"
 
 # -- parts too big for a module: two objects of 600 MiB of BSS each (an object's .bss takes no room)
-elfset "$tmp/main.o" "$tmp/big_main.o" .bss shdr 32 $((600 << 20))   # sh_size
-elfset "$tmp/vec.o" "$tmp/big_vec.o" .bss shdr 32 $((600 << 20))
+for f in main vec; do
+  cp "$tmp/$f.o" "$tmp/big_$f.o"; put "$tmp/big_$f.o" $(($(shdr "$tmp/big_$f.o" .bss) + SH_SIZE)) 8 $((600 << 20))
+done
 link bigbss 1 big_main.o big_vec.o && expect bigbss "big_vec\.o: error: the module's BSS would pass 1073741824 bytes with this object's \(629145600 bytes\)" \
   && link bigbss1 0 big_main.o vec.o && pass "a module's BSS is at most 1 GiB, whatever the objects claim" || fail "BSS too big for a module"
 
