@@ -2276,10 +2276,19 @@ static void annot_placed(Ck *c, const TyAnnot *a)
 	c->off = -1;
 }
 
-/* The first run checks what needs the starts of instructions once its walks have marked them. */
+/*
+** The first run checks what needs the starts of instructions once its
+** walks have marked them.  It comes here only when place_labels found
+** nothing wrong: then each label entry has its own mark in c->labels, and
+** each mark is a label entry's, so every label is placed when the labels'
+** marks are among the starts, 64 offsets at a time.  When they are not, the
+** entries are looked at one by one (the first run only counts the errors).
+*/
 static void check_places(Ck *c)
 {
-	for (uint32_t i = 0; i < c->t.nent; i++)
+	int placed = c->labels.n == c->starts.n;
+	for (size_t y = 0; placed && y <= c->labels.n / 64; y++) placed = !(c->labels.w[y] & ~c->starts.w[y]);
+	for (uint32_t i = 0; !placed && i < c->t.nent; i++)
 		if (c->t.ent[i].kind == E_LABEL) label_placed(c, &c->t.ent[i], 1);
 	for (uint32_t i = c->t.nann; i-- > 0;) annot_placed(c, &c->t.ann[i]);
 	check_relocs(c, 1);
