@@ -96,11 +96,21 @@ enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 3, WARM_MAX = 30 << 20 };
 
 typedef struct Warm { uintptr_t lo, hi; } Warm;
 
+/*
+** In steps of WARM_STEP bytes: the kernel holds the memory map's lock while
+** it populates a range, and a thread that maps memory meanwhile (the
+** reader's buffer) waits for it to let go, which it does between steps.
+*/
+enum { WARM_STEP = 1 << 20 };
+
 static void warm_pages(void *arg)
 {
 #ifdef MADV_POPULATE_WRITE
 	Warm *w = arg;
-	madvise((void *)w->lo, w->hi - w->lo, MADV_POPULATE_WRITE);   /* a failure only leaves pages to fault later */
+	for (uintptr_t at = w->lo; at < w->hi; at += WARM_STEP) {   /* a failure only leaves pages to fault later */
+		uintptr_t end = w->hi - at > WARM_STEP ? at + WARM_STEP : w->hi;
+		madvise((void *)at, end - at, MADV_POPULATE_WRITE);
+	}
 #else
 	(void)arg;
 #endif
