@@ -16,7 +16,10 @@
 # of the tests.  A bare number is SECONDS for asm.  The seeds are made
 # afresh in build-fuzz/seeds-TARGET; what a run finds goes to
 # build-fuzz/corpus-TARGET (kept from run to run) and crashes to
-# build-fuzz/crashes-TARGET.
+# build-fuzz/crashes-TARGET.  A crash worth keeping as it is goes to
+# tests/fuzz/regress/ (there is none yet: each bug found so far got a test
+# of its own instead): those files are seeds of check, and
+# tests/check/elf.sh runs talcheck on each of them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=asm
