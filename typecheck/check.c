@@ -205,6 +205,7 @@ typedef struct Ck {
 	struct { TyId s; Lin l; } sing[256];  /* S(l) made for recent forms l   */
 	struct Code **code;        /* by node: its parts (code_of), or NULL      */
 	struct EntryMemo *ememo;   /* entries answered before (enter2)          */
+	unsigned eshift;           /* 64 - log2 of its size                      */
 	unsigned ncode;
 	uint64_t ninsn, nblock;    /* instructions and blocks checked (TcStats)  */
 	unsigned nthreads;         /* threads the blocks were checked in        */
@@ -626,7 +627,7 @@ static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *
 ** variable is solved by it), so it is checked apart, and any other type
 ** there has the entry worked out (and reported) in full.
 */
-enum { EMEMO_BITS = 10, EMEMO = 1 << EMEMO_BITS };
+enum { EMEMO_BITS = 10 };
 typedef struct EntryMemo {
 	uint64_t key;                 /* hash of the rest; 0: empty        */
 	TyId target, stack, block;
@@ -686,6 +687,14 @@ static void entry_keep(Arena *a, EntryMemo *m, uint64_t key, const Code *p, cons
 	m->cost = cost;
 }
 
+/* About one entry for 64 bytes of code, 2^4 to 2^EMEMO_BITS: a small file does not zero a large table. */
+static void ememo_new(Ck *c)
+{
+	unsigned bits = tc_table_bits(c->obj.sect[SEC_TEXT].n / 64, 4, EMEMO_BITS);
+	c->ememo = xzalloc((size_t)1 << bits, sizeof *c->ememo);
+	c->eshift = 64 - bits;
+}
+
 static void ememo_free(EntryMemo *m)
 {
 	free(m);   /* (the facts are in the arena) */
@@ -698,7 +707,7 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 	unknowns(c, p, u);
 	TyId block = c->block ? c->t.ent[c->block - 1].type : 0;
 	uint64_t key = entry_key(p, st, target, stack, block, call);
-	EntryMemo *m = &c->ememo[key >> (64 - EMEMO_BITS)];
+	EntryMemo *m = &c->ememo[key >> c->eshift];
 	if (m->key == key && entry_hit(c, m, p, st, target, stack, block, call)) {
 		memcpy(u->val, m->val, (size_t)u->n * sizeof *u->val);
 		c->o.budget -= m->cost;
@@ -1994,7 +2003,7 @@ static int decode_all(Ck *c)
 	char err[256];
 	TcInst in;
 	marks_init(&c->starts, n);
-	c->memo = xzalloc(1, sizeof *c->memo);
+	c->memo = tc_decode_memo_new(n);
 	for (size_t off = 0; off < n;) {
 		int len = tc_decode_memo(c->memo, tx->p, n, off, &in, err, sizeof err);
 		if (len <= 0) {
@@ -2956,8 +2965,8 @@ static Ck *ck_fork(const Ck *c)
 	*w = *c;
 	ty_fork(&w->t, &c->t);
 	tyops_fork(&w->o, &c->o, &w->t);
-	w->memo = xmemdup(c->memo, sizeof *w->memo);
-	w->ememo = xzalloc(EMEMO, sizeof *w->ememo);
+	w->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
+	ememo_new(w);
 	w->code = xmemdup(c->code, c->ncode * sizeof *w->code);   /* the parts made before: never changed */
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
@@ -2978,7 +2987,7 @@ static void ck_fork_free(Ck *w)
 {
 	ty_free(&w->t);
 	tyops_free(&w->o);
-	free(w->memo);
+	tc_decode_memo_free(w->memo);
 	ememo_free(w->ememo);
 	free(w->code);
 	arena_free(&w->arena);
@@ -3113,7 +3122,7 @@ static void check_blocks(Ck *c)
 	if (r) return;
 	memset(c->local, 0, c->t.nent * sizeof *c->local);
 	c->nthreads = 1;
-	c->ememo = xzalloc(EMEMO, sizeof *c->ememo);
+	ememo_new(c);
 	room_for_types(c, c->obj.sect[SEC_TEXT].n);
 	check_range(c, 0, (uint32_t)c->obj.sect[SEC_TEXT].n);
 }
@@ -3174,7 +3183,7 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 static int before_blocks(Ck *c)
 {
 	if (c->first) {
-		c->memo = xzalloc(1, sizeof *c->memo);
+		c->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
 		marks_init(&c->starts, c->obj.sect[SEC_TEXT].n);
 	} else if (decode_all(c) != 0)
 		return -1;
@@ -3232,6 +3241,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 		ty_names_index(&c->t, &c->names);
 		if (c->obj.is_module) check_module_imports(c);
 		tyops_init(&c->o, &c->t);
+		c->o.selfbits = tc_table_bits(c->obj.sect[SEC_TEXT].n / 64, 6, TY_SELF_BITS);   /* (a small file, a small cache) */
 		if (before_blocks(c) == 0) {
 			check_exports(c);
 			if (c->obj.is_module) check_module_exports(c);
@@ -3269,7 +3279,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	tc_close(&c->obj);
 	ty_free(&c->t);
 	lt_free(&c->lt);
-	free(c->memo);
+	tc_decode_memo_free(c->memo);
 	marks_free(&c->starts);
 	marks_free(&c->labels);
 	free(c->lab);

@@ -64,8 +64,10 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "tc.h"
 
 /* ---- operand patterns, derived from the row forms ---- */
@@ -766,9 +768,9 @@ static unsigned head_guess(const uint8_t *p, size_t avail)
 	return (unsigned)(i + ((mrm >> 6) != 3 && (mrm & 7) == 4));
 }
 
-static unsigned shape_slot(uint64_t w0, unsigned hl)
+static unsigned shape_slot(const TcDecodeMemo *m, uint64_t w0, unsigned hl)
 {
-	return (unsigned)(((w0 & tc_low_bytes(hl)) * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - TC_SHAPE_BITS));
+	return (unsigned)(((w0 & tc_low_bytes(hl)) * UINT64_C(0x9e3779b97f4a7c15)) >> m->sshift);
 }
 
 /* k <= 8 bytes at b, little-endian; 8 are read */
@@ -811,6 +813,26 @@ static void shape_keep(TcShape *s, const Dec *d, const TcInst *in, uint64_t w0)
 	s->in.off = 0;
 }
 
+TcDecodeMemo *tc_decode_memo_new(size_t n)
+{
+	unsigned eb = tc_table_bits(n / 4, 6, TC_MEMO_BITS), sb = tc_table_bits(n / 16, 4, TC_SHAPE_BITS);
+	size_t ne = (size_t)1 << eb, ns = (size_t)1 << sb;
+	TcDecodeMemo *m = xmalloc(sizeof *m);
+	m->eshift = 64 - eb, m->sshift = 64 - sb;
+	m->nshapes = (unsigned)ns;
+	m->e = xzalloc(ne, sizeof *m->e);
+	m->s = xzalloc(ns, sizeof *m->s);
+	return m;
+}
+
+void tc_decode_memo_free(TcDecodeMemo *m)
+{
+	if (!m) return;
+	free(m->e);
+	free(m->s);
+	free(m);
+}
+
 /* The memo when the bytes are near the end of .text, or were not decoded before. */
 int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
 {
@@ -819,10 +841,10 @@ int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t o
 	size_t avail = n - off;
 	union { uint64_t w[3]; uint8_t b[24]; } u = { { 0, 0, 0 } };   /* le() reads 8 bytes at b + 15 at most */
 	memcpy(u.b, p, avail < 16 ? avail : 16);
-	TcMemoEntry *e = &m->e[tc_memo_slot(u.w[0])];
+	TcMemoEntry *e = &m->e[tc_memo_slot(m, u.w[0])];
 	if (tc_memo_hit(e, u.w[0], u.w[1], avail, off, out)) return out->len;
 	if (build() < 0) return tc_decode(code, n, off, out, err, errcap);   /* (which says why) */
-	TcShape *s = &m->s[shape_slot(u.w[0], head_guess(u.b, avail))];   /* where its shape would be */
+	TcShape *s = &m->s[shape_slot(m, u.w[0], head_guess(u.b, avail))];   /* where its shape would be */
 	Dec d;
 	int len = shape_hit(s, u.b, u.w[0], avail, off, out);
 	if (!len) {

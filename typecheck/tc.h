@@ -101,7 +101,7 @@ int tc_decode(const uint8_t *code, size_t n, size_t off, TcInst *out, char *err,
 ** displacement and immediate read again.  Rejections are not kept: each
 ** is decoded afresh, message and all.  The memo starts zeroed.
 */
-enum { TC_MEMO_BITS = 12, TC_MEMO = 1 << TC_MEMO_BITS, TC_SHAPE_BITS = 10, TC_SHAPES = 1 << TC_SHAPE_BITS };
+enum { TC_MEMO_BITS = 12, TC_SHAPE_BITS = 10 };
 typedef struct TcMemoEntry { uint64_t w[2]; TcInst in; } TcMemoEntry;   /* w: the bytes, zero-padded; in.len */
 /*
 ** An instruction whose bytes were not decoded before may still have the
@@ -116,13 +116,34 @@ typedef struct TcShape {
 	uint8_t dop, iop, how;     /* which operand takes each (3: none); how the       */
 	TcInst in;                 /* immediate extends (decode.c)                      */
 } TcShape;
-typedef struct TcDecodeMemo { TcMemoEntry e[TC_MEMO]; TcShape s[TC_SHAPES]; } TcDecodeMemo;
+typedef struct TcDecodeMemo {
+	unsigned eshift, sshift;   /* 64 - log2 of the entries, of the shapes */
+	unsigned nshapes;
+	TcMemoEntry *e;
+	TcShape *s;
+} TcDecodeMemo;
+/*
+** A memo for n bytes of code: a power of two of entries, about one for 4
+** bytes (2^6 to 2^TC_MEMO_BITS), and of shapes, one for 16 (2^4 to
+** 2^TC_SHAPE_BITS), so that a small file does not zero a large table.
+** Zeroed by writing (xzalloc).  Given back with tc_decode_memo_free.
+*/
+TcDecodeMemo *tc_decode_memo_new(size_t n);
+void tc_decode_memo_free(TcDecodeMemo *m);
 int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap);
 
-/* Keyed by the first 4 bytes; an entry is used only when all its bytes are there again. */
-static inline unsigned tc_memo_slot(uint64_t w0)
+/* The least b in [lo, hi] with 2^b >= want: the size of a table of about `want` entries. */
+static inline unsigned tc_table_bits(size_t want, unsigned lo, unsigned hi)
 {
-	return (unsigned)(((uint32_t)w0 * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - TC_MEMO_BITS));
+	unsigned b = lo;
+	while (b < hi && ((size_t)1 << b) < want) b++;
+	return b;
+}
+
+/* Keyed by the first 4 bytes; an entry is used only when all its bytes are there again. */
+static inline unsigned tc_memo_slot(const TcDecodeMemo *m, uint64_t w0)
+{
+	return (unsigned)(((uint32_t)w0 * UINT64_C(0x9e3779b97f4a7c15)) >> m->eshift);
 }
 
 /* The low k bytes of a word (k <= 8; all of it from 8 on). */
@@ -148,7 +169,7 @@ static inline int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n,
 		uint64_t w0, w1;
 		memcpy(&w0, code + off, 8);
 		memcpy(&w1, code + off + 8, 8);
-		if (tc_memo_hit(&m->e[tc_memo_slot(w0)], w0, w1, 16, off, out)) return out->len;
+		if (tc_memo_hit(&m->e[tc_memo_slot(m, w0)], w0, w1, 16, off, out)) return out->len;
 	}
 	return tc_decode_memo_fill(m, code, n, off, out, err, errcap);
 }
@@ -159,7 +180,7 @@ static inline void tc_decode_memo_prefetch(const TcDecodeMemo *m, const uint8_t 
 	uint64_t w0;
 	if (off > n || n - off < 8) return;
 	memcpy(&w0, code + off, 8);
-	const TcMemoEntry *e = &m->e[tc_memo_slot(w0)];
+	const TcMemoEntry *e = &m->e[tc_memo_slot(m, w0)];
 	__builtin_prefetch(e);
 	__builtin_prefetch((const char *)(e + 1) - 1);   /* an entry may span two lines */
 }
@@ -287,7 +308,7 @@ int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel);
 
 /* ---- tyops.c: types as the checker sees them ---- */
 
-enum { SUBST_MAX = 32, TYOPS_BUDGET = 1 << 20 };
+enum { SUBST_MAX = 32, TYOPS_BUDGET = 1 << 20, TY_SELF_BITS = 12 };
 
 /* Binders being solved (unknowns) or replaced: name -> value (0: not yet known). */
 typedef struct Subst { int n; StrId name[SUBST_MAX]; uint8_t sort[SUBST_MAX]; TyId val[SUBST_MAX]; } Subst;
@@ -307,7 +328,8 @@ typedef struct TyOps {
 	                        are DAGs, and a walk must not blow up on one   */
 	Subst scope;         /* names bound by the code, exists and rec types
 	                        ty_leq is inside (values 0)                    */
-	struct SelfSum *self;/* the variables of recently compared types      */
+	struct SelfSum *self;/* the variables of recently compared types:     */
+	unsigned selfbits;   /* 2^selfbits of them (0: 2^TY_SELF_BITS)          */
 	int forked;          /* tyops_fork made it: tdef is the original's      */
 } TyOps;
 

@@ -502,7 +502,7 @@ static int binds_unknown(TyOps *o, TyId id, const Subst *u)
 ** as does a failure: the caller undoes nothing and compares the long way,
 ** which may still prove it equal.
 */
-enum { SELF_VARS = 8, SELF_BINDERS = 4, SELF_CACHE = 4096, SELF_BIG = 0xff };
+enum { SELF_VARS = 8, SELF_BINDERS = 4, SELF_BIG = 0xff };
 typedef struct SelfSum { TyId id; uint8_t nv, nb; TyId v[SELF_VARS], b[SELF_BINDERS]; } SelfSum;
 
 static int sum_add(TyId *set, uint8_t *n, int cap, TyId id)
@@ -528,8 +528,9 @@ static int sum_walk(TyOps *o, TyId id, SelfSum *s, int depth, int *steps)
 
 static const SelfSum *self_sum(TyOps *o, TyId a)
 {
-	if (!o->self) o->self = xzalloc(SELF_CACHE, sizeof *o->self);
-	SelfSum *s = &o->self[(a * UINT32_C(0x9e3779b1)) >> 20 & (SELF_CACHE - 1)];
+	unsigned bits = o->selfbits ? o->selfbits : TY_SELF_BITS;
+	if (!o->self) o->self = xzalloc((size_t)1 << bits, sizeof *o->self);
+	SelfSum *s = &o->self[(a * UINT32_C(0x9e3779b1)) >> 20 & ((UINT32_C(1) << bits) - 1)];
 	if (s->id != a) {
 		int steps = 256;
 		s->id = a;

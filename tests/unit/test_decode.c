@@ -573,13 +573,14 @@ static void test_memo(void **state)
 	enum { N = 8192 };
 	static uint8_t code[N];
 	size_t n = random_code(code, N, pieces, sizeof pieces / sizeof *pieces, 88172645463325252u, 23);
-	TcDecodeMemo *m = calloc(1, sizeof *m);
-	assert_non_null(m);
-	int hits = 0;
-	for (size_t len = n - 12; len <= n; len += 3)   /* the end cuts the last instructions */
-		for (size_t off = 0; off < len; off++) hits += memo_agrees(m, code, len, off);
-	assert_true(hits > 1000);
-	free(m);
+	for (int small = 0; small < 2; small++) {   /* the largest memo, and the smallest (entries collide) */
+		TcDecodeMemo *m = tc_decode_memo_new(small ? 0 : SIZE_MAX);
+		int hits = 0;
+		for (size_t len = n - 12; len <= n; len += 3)   /* the end cuts the last instructions */
+			for (size_t off = 0; off < len; off++) hits += memo_agrees(m, code, len, off);
+		assert_true(hits > 1000);
+		tc_decode_memo_free(m);
+	}
 }
 
 /*
@@ -605,18 +606,20 @@ static void test_memo_shapes(void **state)
 	enum { N = 16384 };
 	static uint8_t code[N];
 	size_t n = random_code(code, N, pieces, sizeof pieces / sizeof *pieces, 0x2545f4914f6cdd1du, 53);
-	TcDecodeMemo *m = calloc(1, sizeof *m);
-	assert_non_null(m);
-	int accepted = 0;
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t len = n - 16; len <= n; len += 5)
-			for (size_t off = pass ? len - len % 7 : 0; off < len; off += pass ? 1 : 1 + off % 3)
-				accepted += memo_agrees(m, code, len, off);
-	int shapes = 0;
-	for (int i = 0; i < TC_SHAPES; i++) shapes += m->s[i].in.len != 0;
-	assert_true(accepted > 10000);
-	assert_true(shapes >= 20);
-	free(m);
+	for (int small = 0; small < 2; small++) {   /* the largest memo, and the smallest (shapes collide) */
+		TcDecodeMemo *m = tc_decode_memo_new(small ? 0 : SIZE_MAX);
+		int accepted = 0;
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t len = n - 16; len <= n; len += 5)
+				for (size_t off = pass ? len - len % 7 : 0; off < len; off += pass ? 1 : 1 + off % 3)
+					accepted += memo_agrees(m, code, len, off);
+		int shapes = 0;
+		for (unsigned i = 0; i < m->nshapes; i++) shapes += m->s[i].in.len != 0;
+		assert_int_equal(m->nshapes, small ? 1u << 4 : 1u << TC_SHAPE_BITS);
+		assert_true(accepted > 10000);
+		assert_true(shapes >= (small ? 8 : 20));
+		tc_decode_memo_free(m);
+	}
 }
 
 int main(void)
