@@ -7,7 +7,8 @@
 
 struct ArenaBlock { ArenaBlock *next; size_t size; };
 
-enum { BLOCK = 1 << 20 };
+/* Blocks grow with the arena, each as large as all before it, from BLOCK_MIN to BLOCK: a small input takes little. */
+enum { BLOCK_MIN = 64 << 10, BLOCK = 1 << 20 };
 
 static void oom(void)
 {
@@ -79,7 +80,8 @@ static void *arena_raw(Arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	if ((size_t)(a->end - a->cur) < n) {
-		size_t size = n > BLOCK / 4 ? n + sizeof(ArenaBlock) + 16 : BLOCK;
+		size_t block = a->total < BLOCK_MIN ? BLOCK_MIN : a->total > BLOCK ? BLOCK : a->total;
+		size_t size = n > block / 4 ? n + sizeof(ArenaBlock) + 16 : block;
 		ArenaBlock *b = xmalloc(size);
 		b->next = a->head;
 		b->size = size;

@@ -3035,9 +3035,9 @@ static void room_for_types(Ck *c, size_t code_bytes)
 static uint32_t threads_wanted(const Ck *c)
 {
 	size_t n = c->obj.sect[SEC_TEXT].n;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t k = jobs > 0 ? (size_t)jobs : n / PART_MIN;
-	if (jobs == 0 && cpus > 0 && k > (size_t)cpus) k = (size_t)cpus;
+	long cpus = jobs == 0 && k > 1 ? sysconf(_SC_NPROCESSORS_ONLN) : 0;   /* (it reads a file: not for a small one) */
+	if (cpus > 0 && k > (size_t)cpus) k = (size_t)cpus;
 	return k > THREADS_MAX ? THREADS_MAX : k < 1 ? 1 : (uint32_t)k;
 }
 
