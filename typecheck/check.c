@@ -2566,10 +2566,12 @@ static void check_globals(Ck *c)
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize) continue;
 		Elf_Data *d = elf_getdata(scn, NULL);
-		size_t n = d ? sh.sh_size / sh.sh_entsize : 0;
-		for (size_t i = 1; i < n; i++) {
-			GElf_Sym s;
-			if (!gelf_getsym(d, (int)i, &s) || GELF_ST_BIND(s.st_info) == STB_LOCAL || !text || s.st_shndx != text) continue;
+		size_t n = d && d->d_type == ELF_T_SYM ? sh.sh_size / sh.sh_entsize : 0;
+		if (d && n > d->d_size / sizeof(Elf64_Sym)) n = d->d_size / sizeof(Elf64_Sym);
+		for (size_t i = 1; i < n; i++) {   /* (as gelf_getsym reads them, without its copy: most are local) */
+			Elf64_Sym s;
+			memcpy(&s, (const char *)d->d_buf + i * sizeof s, sizeof s);
+			if (ELF64_ST_BIND(s.st_info) == STB_LOCAL || !text || s.st_shndx != text) continue;
 			const char *name = elf_strptr(e, sh.sh_link, s.st_name);
 			c->in = NULL;
 			c->ent = NULL;
