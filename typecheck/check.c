@@ -738,6 +738,13 @@ static int imm_bytes(const TcInst *in)
 	}
 }
 
+/* The name of a section the checker types. */
+static const char *sect_name(int sect)
+{
+	static const char *const name[] = { "?", ".text", ".rodata", ".data", ".bss" };
+	return sect > SEC_NONE && sect <= SEC_BSS ? name[sect] : "another section";
+}
+
 static int module_field(Ck *c, const TcInst *in, TcReloc *r, StrId *sym);
 static int has_link_field(const TcInst *in);
 
@@ -1093,7 +1100,7 @@ static TyId access_global(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 	const TyEntry *e = NULL;
 	if (r->sect) {
 		e = off >= 0 ? object_at(c, r->sect, (uint64_t)off) : NULL;
-		if (!e) return report(c, "mem.global", "no typed object at %s+%#llx", r->sect == SEC_RODATA ? ".rodata" : r->sect == SEC_DATA ? ".data" : ".bss", (long long)off), 0;
+		if (!e) return report(c, "mem.global", "no typed object at %s+%#llx", sect_name(r->sect), (long long)off), 0;
 		off -= e->offset;
 	} else {
 		e = reloc_entry(c, r, E_OBJECT, E_IMPORT);
@@ -2133,7 +2140,7 @@ static int module_field(Ck *c, const TcInst *in, TcReloc *r, StrId *sym)
 		if (in->op[k].kind == TC_REL) target = in->op[k].val;
 		else if (in->op[k].kind == TC_MEM && in->op[k].base == R_RIP) target += in->op[k].val;
 	if (target >= 0 && target < (int64_t)m->text_size) return 0;
-	*r = (TcReloc){ in->off + in->len - 4 - (uint32_t)imm, R_X86_64_PC32, "", 0, 0 };
+	*r = (TcReloc){ .offset = in->off + in->len - 4 - (uint32_t)imm, .type = R_X86_64_PC32, .sym = "" };
 	*sym = 0;
 	int64_t stub = target - m->stubs_off;
 	if (stub >= 0 && stub < (int64_t)m->nstubs * TALMOD_STUB_SIZE && stub % TALMOD_STUB_SIZE == 0) {
@@ -2238,6 +2245,38 @@ static void reloc_names(Ck *c)
 	}
 }
 
+/*
+** [reloc.symbol] the linker puts a relocation's field where its symbol is
+** (its section and value), while the checker reads the target's type by
+** the symbol's name (a label, an object, an import) or, for a section's
+** symbol, by the addend alone.  So a symbol defined in the object is
+** where the label or object of its name is, with no import of that name,
+** and a section's symbol is at the section's start (value 0, as talas
+** and GNU as write it).
+*/
+static void check_symbol(Ck *c, const TcReloc *r, StrId name)
+{
+	const TyEntry *at = NULL;
+	if (r->sect && r->value)
+		report(c, "reloc.symbol", "the relocation at .text+%#x is against the symbol of %s, whose value is %#llx: "
+		       "a section's symbol is at its start", r->offset, sect_name(r->sect), (unsigned long long)r->value);
+	if (!r->def) return;
+	for (uint32_t e = ty_names_first(&c->names, name); e; e = c->names.next[e - 1]) {
+		const TyEntry *x = &c->t.ent[e - 1];
+		if (x->kind == E_IMPORT) {
+			report(c, "reloc.symbol", "the relocation at .text+%#x is against '%s', defined in this object but declared an import", r->offset, r->sym);
+			return;
+		}
+		if ((x->kind == E_LABEL || x->kind == E_OBJECT) && !at) at = x;
+	}
+	if (!at)
+		report(c, "reloc.symbol", "the relocation at .text+%#x is against '%s', defined at %s+%#llx, with no label or object type of that name",
+		       r->offset, r->sym, sect_name(r->def), (unsigned long long)r->value);
+	else if (at->sect != r->def || at->offset != r->value)
+		report(c, "reloc.symbol", "the relocation at .text+%#x is against '%s', defined at %s+%#llx, but the type of '%s' is for %s+%#x",
+		       r->offset, r->sym, sect_name(r->def), (unsigned long long)r->value, r->sym, sect_name(at->sect), at->offset);
+}
+
 /* With `placed` 0 (the first run, before its walks know where instructions start), all but the place. */
 static int check_relocs(Ck *c, int placed)
 {
@@ -2257,6 +2296,8 @@ static int check_relocs(Ck *c, int placed)
 			report(c, "reloc.place", "two relocations for the field at .text+%#x", r->offset);
 		else if (r->addend < -(INT64_C(1) << 31) || r->addend > (INT64_C(1) << 31))
 			report(c, "reloc.place", "relocation addend %lld is out of range", (long long)r->addend);
+		else
+			check_symbol(c, r, c->relsym[i]);
 	}
 	c->in = NULL;
 	c->off = -1;

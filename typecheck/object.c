@@ -72,9 +72,12 @@ static const char *read_reloc(TcObject *o, Elf_Data *rd, Elf_Data *sd, size_t ns
 	t->addend = r.r_addend;
 	t->sect = GELF_ST_TYPE(s.st_info) == STT_SECTION ? sect_of(o, s.st_shndx) : 0;
 	t->sym = name;
+	t->def = 0;
+	t->value = s.st_value;
 	if (GELF_ST_TYPE(s.st_info) != STT_SECTION && s.st_shndx != SHN_UNDEF && s.st_shndx < SHN_LORESERVE) {
-		/* a defined symbol: refer to it by name, like an undefined one */
+		/* a defined symbol: refer to it by name, like an undefined one (where it is: [reloc.symbol]) */
 		t->sect = 0;
+		t->def = sect_of(o, s.st_shndx) ? sect_of(o, s.st_shndx) : -1;
 	}
 	return NULL;
 }

@@ -27,6 +27,10 @@ typedef struct TcReloc {
 	const char *sym;            /* symbol name ("" for a section)       */
 	int sect;                   /* SEC_* of a section symbol, else 0    */
 	int64_t addend;
+	int def;                    /* a named symbol defined in the object:
+	                               SEC_* of its section (-1: another one);
+	                               0 when undefined                     */
+	uint64_t value;             /* the symbol's value (st_value)        */
 } TcReloc;
 
 typedef struct TcObject {

@@ -77,6 +77,24 @@ EOF
 "$talas" -o rel.o rel.tal || { echo "FAIL: rel.tal does not assemble"; exit 1; }
 "$talcheck" rel.o || { echo "FAIL: rel.o does not verify"; exit 1; }
 
+# A call through a relocation against a symbol defined here (a global label).
+cat >call.tal <<'EOF'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.label f : code[s: stack] { rsp: ret[s] :: s }
+.label g : code[s: stack] { rsp: ret[s] :: s }
+.globl g
+.text
+f:
+    call g
+    ret
+g:
+    mov eax, 1
+    ret
+EOF
+"$talas" -o call.o call.tal || { echo "FAIL: call.tal does not assemble"; exit 1; }
+"$talcheck" call.o || { echo "FAIL: call.o does not verify"; exit 1; }
+
 # ---- not an object at all ----
 : >empty.o;                         expect empty empty.o 2
 printf 'hello, world\n' >text.o;    expect not-elf text.o 2
@@ -180,6 +198,19 @@ fresh rend.o rel.o;  put rend.o "$ro" 8 $(($(u rel.o 8 $(($(shdr rel.o .text) + 
 fresh r64.o rel.o;   put r64.o $((ro + 8)) 4 1;            expect rela-type-64 r64.o 1
 fresh rover.o rel.o; put rover.o $((ro + 24)) 8 $(($(u rel.o 8 "$ro") + 2)); expect rela-fields-overlap rover.o 1
 fresh roff2.o rel.o; put roff2.o "$ro" 8 0;                expect rela-offset-not-a-field roff2.o 1
+# [reloc.symbol]: the linker puts a field where its symbol is, so a section's
+# symbol is at the section's start and a defined symbol where the label or
+# object of its name is (the fuzzer of the linker found an object that
+# verified with its .rodata symbol moved, and a module linked from it that
+# did not)
+sv=$(u rel.o 8 $((hs + SH_OFFSET)))
+k=$(readelf -sW rel.o | awk '$4 == "SECTION" && $7 == 2 { sub(":", "", $1); print $1 }')
+fresh ssym.o rel.o;  put ssym.o $((sv + k * 24 + 8)) 8 0x10; expect symbol-of-section-moved ssym.o 1
+grep -q "\[reloc.symbol\] the relocation at .text+0x2 is against the symbol of .rodata, whose value is 0x10" err || fail "symbol-of-section-moved: $(head -1 err)"
+cv=$(u call.o 8 $(($(shdr call.o .symtab) + SH_OFFSET)))
+k=$(readelf -sW call.o | awk '$8 == "g" { sub(":", "", $1); print $1 }')
+fresh gsym.o call.o; put gsym.o $((cv + k * 24 + 8)) 8 0; expect symbol-moved-to-another-label gsym.o 1
+grep -q "\[reloc.symbol\] the relocation at .text+0x1 is against 'g', defined at .text+0, but the type of 'g' is for .text+0x6" err || fail "symbol-moved-to-another-label: $(head -1 err)"
 fresh stype.o rel.o; put stype.o $((hs + SH_TYPE)) 4 1;    expect symtab-not-symtab stype.o 2
 fresh slink.o rel.o; put slink.o $((hs + SH_LINK)) 4 1;    expect symtab-link-text slink.o "1 2"
 
