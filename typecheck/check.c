@@ -741,8 +741,7 @@ static int imm_bytes(const TcInst *in)
 /* The name of a section the checker types. */
 static const char *sect_name(int sect)
 {
-	static const char *const name[] = { "?", ".text", ".rodata", ".data", ".bss" };
-	return sect > SEC_NONE && sect <= SEC_BSS ? name[sect] : "another section";
+	return sect > SEC_NONE && sect <= SEC_BSS ? tc_sect_names[sect] : "another section";
 }
 
 static int module_field(Ck *c, const TcInst *in, TcReloc *r, StrId *sym);

@@ -12,7 +12,6 @@
 #include "x86.h"
 #include "version.h"
 
-static const char *const sect_name[] = { "", ".text", ".rodata", ".data", ".bss" };
 static const char *const annot_name[] = { "", ".fold", ".unfold", ".pack", ".unpack", ".inst", ".subsume" };
 
 static const char *print(const TyTable *t, TyId id, char *buf, size_t cap)
@@ -40,7 +39,7 @@ static void print_entry(const TyTable *t, const TyEntry *e, char *buf, size_t ca
 	if (e->kind == E_TYPEDEF) { print_typedef(t, e, buf, cap); return; }
 	printf("%s %s", kind[e->kind], ty_strof(t, e->name));
 	if (e->type) printf(" : %s", print(t, e->type, buf, cap));
-	if (e->sect) printf("    # %s+%#x", sect_name[e->sect], e->offset);
+	if (e->sect) printf("    # %s+%#x", tc_sect_names[e->sect], e->offset);
 	printf("\n");
 }
 

@@ -29,11 +29,12 @@ static int fail(TcObject *o, char *err, size_t cap, const char *fmt, ...)
 	return -1;
 }
 
+const char *const tc_sect_names[SEC_BSS + 1] = { "", ".text", ".rodata", ".data", ".bss" };
+
 static TcSection *slot(TcObject *o, const char *name)
 {
-	static const char *const names[] = { "", ".text", ".rodata", ".data", ".bss" };
 	for (int i = 1; i <= SEC_BSS; i++)
-		if (strcmp(name, names[i]) == 0) return &o->sect[i];
+		if (strcmp(name, tc_sect_names[i]) == 0) return &o->sect[i];
 	if (strcmp(name, ".tal.types") == 0) return &o->types;
 	if (strcmp(name, ".tal.lines") == 0) return &o->lines;
 	return NULL;
@@ -77,7 +78,8 @@ static const char *read_reloc(TcObject *o, Elf_Data *rd, Elf_Data *sd, size_t ns
 	if (GELF_ST_TYPE(s.st_info) != STT_SECTION && s.st_shndx != SHN_UNDEF && s.st_shndx < SHN_LORESERVE) {
 		/* a defined symbol: refer to it by name, like an undefined one (where it is: [reloc.symbol]) */
 		t->sect = 0;
-		t->def = sect_of(o, s.st_shndx) ? sect_of(o, s.st_shndx) : -1;
+		t->def = sect_of(o, s.st_shndx);
+		if (!t->def) t->def = -1;
 	}
 	return NULL;
 }

@@ -222,6 +222,9 @@ int tc_crew_wait(TcJob *j);
 
 /* ---- object.c ---- */
 
+/* The names of the sections the checker types, by SEC_* ("" for SEC_NONE). */
+extern const char *const tc_sect_names[SEC_BSS + 1];
+
 /*
 ** A whole regular file, read once into one buffer: what is checked, and
 ** then signed, is these bytes, not the file again.  0, or -1 with a
