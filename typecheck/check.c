@@ -45,6 +45,7 @@ typedef struct FlagInfo {
 	Lin a, b;          /* FL_CMP: a compared with b, as linear forms   */
 	int reg;           /* FL_TEST: the register tested against itself */
 	TyId regty;        /* its type at the test                         */
+	int64_t depth;     /* FL_STACK: the stack's depth at the compare   */
 } FlagInfo;
 
 typedef struct State {
@@ -1276,7 +1277,9 @@ static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
 
 /*
 ** [stack.check] cmp rsp, L with L : limit, then a jump on b (or ae): where
-** rsp >= L is known, STACK_GUARD bytes of stack are there to use.
+** rsp >= L is known, STACK_GUARD bytes of stack are there to use, below
+** rsp as it was at the compare (a push before the jump is counted in
+** them, and a second jump on the same flags gives nothing new).
 */
 static int stack_check(Ck *c, const TcInst *in)
 {
@@ -1291,6 +1294,7 @@ static int stack_check(Ck *c, const TcInst *in)
 		return 1;
 	}
 	c->st.flags.kind = FL_STACK;
+	c->st.flags.depth = c->st.depth;
 	return 1;
 }
 
@@ -1354,7 +1358,7 @@ static void refine(Ck *c, State *st, int cc, int taken)
 	} else if (f->kind == FL_STACK) {
 		if ((taken ? cc : cc ^ 1) == CC_AE) {
 			st->checked = GUARD_CHECKED;
-			st->cdepth = st->depth;
+			st->cdepth = f->depth;   /* what was compared is rsp there, not here (push writes no flags) */
 			st->budget = STACK_GUARD;
 		}
 	} else if (f->kind == FL_TEST && st->reg[f->reg] == f->regty) {

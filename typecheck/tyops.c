@@ -642,6 +642,30 @@ static int same(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 
 static int perm_ok(int have, int want) { return (have & want) == want; }
 
+/*
+** [fits.width] a field or an element is read where it lies, as wide as the
+** type it is read at: so a type that fits it there takes the same bytes.
+** A word (8 bytes, as a type variable always is) fits only a word; a u8,
+** u16 or u32 only the same; an inline record or array only one of the same
+** size and alignment.  (Read as an int, a u8 would take the 7 bytes after
+** it, and the elements of a byte array would be 8 apart; a record cut short
+** inline would move the fields after it.)
+*/
+static int same_width(TyOps *o, TyId a, TyId b)
+{
+	int wa = ty_is_word(o, a), wb = ty_is_word(o, b);
+	if (wa || wb) return wa == wb ? 1 : fail(o, wa ? "memory of 8-byte words read at a narrower width" : "memory of values narrower than the 8-byte words expected");
+	TyId ea = ty_expand(o, a), eb = ty_expand(o, b);
+	if (!ea || !eb) return 0;
+	int k = N(o, ea)->kind;
+	if (k != N(o, eb)->kind) return fail(o, "memory of values of another width than expected");
+	if (k == TY_U8 || k == TY_U16 || k == TY_U32 || ea == eb) return 1;
+	if (k != TY_RECORD && k != TY_ARRAY) return fail(o, "inline layouts differ");
+	uint64_t sa = size_of(o, ea, 0), sb = size_of(o, eb, 0);
+	if (!sa || !sb) return 0;
+	return sa == sb && align_of(o, ea, 0) == align_of(o, eb, 0) ? 1 : fail(o, "inline records or arrays of different sizes or alignments");
+}
+
 /* Field by field: b may be a prefix of a, and may give up permissions. */
 static int layout_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 {
@@ -650,7 +674,8 @@ static int layout_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int de
 	if (y->kind == TY_ARRAY) {
 		if (!perm_ok(x->flags & TF_RW, y->flags & TF_RW)) return fail(o, "array permission not granted");
 		int inv = y->flags & TF_W;
-		int ok = inv ? same(o, K(o, a, 0), K(o, b, 0), u, f, depth + 1) : leq(o, K(o, a, 0), K(o, b, 0), u, f, depth + 1);
+		int ok = inv ? same(o, K(o, a, 0), K(o, b, 0), u, f, depth + 1)
+		             : leq(o, K(o, a, 0), K(o, b, 0), u, f, depth + 1) && same_width(o, K(o, a, 0), K(o, b, 0));
 		return ok && idx_eq(o, K(o, a, 1), K(o, b, 1), u, f);
 	}
 	if (y->kind != TY_RECORD) return same(o, a, b, u, f, depth + 1);
@@ -660,7 +685,7 @@ static int layout_leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int de
 		if (!perm_ok(fa->flags & TF_RW, fb->flags & TF_RW)) return fail(o, "field permission not granted");
 		if ((fa->flags & TF_UNINIT) && !(fb->flags & TF_UNINIT)) return fail(o, "field not initialised");
 		TyId ta = K(o, K(o, a, i), 0), tb = K(o, K(o, b, i), 0);
-		int ok = (fb->flags & TF_W) ? same(o, ta, tb, u, f, depth + 1) : leq(o, ta, tb, u, f, depth + 1);
+		int ok = (fb->flags & TF_W) ? same(o, ta, tb, u, f, depth + 1) : leq(o, ta, tb, u, f, depth + 1) && same_width(o, ta, tb);
 		if (!ok) return 0;
 	}
 	return 1;
