@@ -222,6 +222,7 @@ static int marshal(TalInstance *in, const TalParam *p, int np, const TalValue *a
 				return talrt_fail(err, TALRT_EARGS, "argument %d (%lld) does not fit in %d bits%s", a, (long long)v->i, p[i].bits,
 				            p[i].bits == 48 ? " (a size)" : "");
 			regs[p[i].reg] = x;
+			len[i] = (size_t)x;   /* a size: a later S(n) of the same n copies it */
 			continue;
 		}
 		int want = p[i].kind == TALP_BYTES ? TALV_BYTES : TALV_WORDS;

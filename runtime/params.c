@@ -116,19 +116,26 @@ static int param(Px *x, TyId t0, TalParam *p)
 }
 
 /*
-** Each S(n) gets its length from the first array of length n; an S(n)
-** without one is an integer (a size: below 2^48).  Arrays sharing an n
-** must be passed with equal lengths (talrt_call checks).
+** Each S(n) gets its length from the first array of length n; without
+** one, the first S(n) is an integer the caller gives (a size: below 2^48)
+** and every later S(n) gets that integer: the code was checked knowing
+** they are one value.  Arrays sharing an n must be passed with equal
+** lengths (talrt_call checks).  Before: len_of holds n's name; after, for
+** TALP_LEN, the parameter whose length or value it copies.
 */
 static void link_lengths(TalParam *p, int np)
 {
+	StrId var[6];
+	for (int i = 0; i < np; i++) var[i] = (StrId)p[i].len_of;
 	for (int i = 0; i < np; i++) {
 		if (p[i].kind != TALP_LEN) continue;
-		int arr = -1;
-		for (int j = 0; j < np && arr < 0; j++)
-			if ((p[j].kind == TALP_BYTES || p[j].kind == TALP_WORDS) && p[j].len_of == p[i].len_of) arr = j;
-		if (arr < 0) p[i].kind = TALP_INT;
-		p[i].len_of = arr;
+		int from = -1;
+		for (int j = 0; j < np && from < 0; j++)
+			if ((p[j].kind == TALP_BYTES || p[j].kind == TALP_WORDS) && var[j] == var[i]) from = j;
+		for (int j = 0; j < i && from < 0; j++)
+			if (p[j].kind == TALP_INT && p[j].bits == 48 && var[j] == var[i]) from = j;
+		if (from < 0) p[i].kind = TALP_INT;
+		p[i].len_of = from;
 	}
 }
 

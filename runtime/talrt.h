@@ -106,7 +106,9 @@ typedef struct TalParam {
 	int kind;               /* TALP_*                                           */
 	int reg;                /* 0..5: rdi, rsi, rdx, rcx, r8, r9                  */
 	int writable;           /* TALP_BYTES/WORDS: the array is rw                 */
-	int len_of;             /* TALP_LEN: index of the array parameter           */
+	int len_of;             /* TALP_LEN: index of the array parameter whose
+	                           length it gets, or of the earlier size (TALP_INT,
+	                           48 bits) of the same variable whose value       */
 	int bits;               /* TALP_INT: 8, 16, 32 or 64 bits; 48 for a size    */
 } TalParam;
 

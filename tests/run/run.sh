@@ -48,7 +48,7 @@ ex=$top/examples
 C=(--cert "$tmp/cert.pem")
 for e in hello sum checksum search sort depth find map list bst getpid filter; do mod "$e" "$ex/$e.tal"; done
 mod stats "$ex/stats.tal" "$ex/vec.tal"
-for e in deep hog divz recs; do mod "$e" "$here/src/$e.tal"; done
+for e in deep hog divz recs samesize; do mod "$e" "$here/src/$e.tal"; done
 
 # -- every example, its output
 expect 0 'hello, world!\n14' "${C[@]}" "$tmp/hello.tlm" hello && pass "hello writes through the host" || fail "hello writes through the host"
@@ -75,6 +75,8 @@ expect 0 5 "${C[@]}" "$tmp/bst.tlm" bst_distinct 5,3,8,3,1,5,9 && expect 0 0 "${
   && expect 1 '' "${C[@]}" --quota 4096 "$tmp/bst.tlm" bst_distinct "$keys" && stderr_has 'bst.tal:[0-9]+:[0-9]+: trap: quota' \
   && pass "search tree of three-word records from the host's allocator; quota" || fail "search tree of three-word records from the host's allocator; quota"
 expect 0 33 "${C[@]}" "$tmp/recs.tlm" recs && pass "records of 3 to 8 words each get their whole size" || fail "records of 3 to 8 words each get their whole size"
+expect 0 5 "${C[@]}" "$tmp/samesize.tlm" fill 5 && expect 18 '' "${C[@]}" "$tmp/samesize.tlm" fill 1 100000000 \
+  && pass "two registers of type S(n): one size asked for, passed in both" || fail "two registers of type S(n): one size asked for, passed in both"
 "$B/talrun" "${C[@]}" "$tmp/getpid.tlm" getpid_loop 1000 >"$tmp/pid.out" 2>"$tmp/err" && pid=$(cat "$tmp/pid.out") \
   && [ $((pid % 1000)) -eq 0 ] && [ $((pid / 1000)) -gt 1 ] && pass "getpid loop: 1000 service calls, each the host's pid" || fail "getpid loop ($(cat "$tmp/pid.out"))"
 # an Ethernet/IPv4/TCP packet: TTL $1, destination port $2 $3 (hex bytes)
