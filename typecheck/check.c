@@ -1492,6 +1492,36 @@ static void do_jcc(Ck *c, const TcInst *in)
 	refine(c, &c->st, in->cc, 0);
 }
 
+/* The slots of stack type s above its end (a variable, or the empty stack): *end gets that end. */
+static int64_t stack_slots(Ck *c, TyId s, TyId *end)
+{
+	int64_t n = 0;
+	TyId e;
+	while ((e = X(c, s)) && N(c, e)->kind == TY_SCONS) n++, s = K(c, e, 1);
+	*end = e ? e : s;
+	return n;
+}
+
+/*
+** [call.depth] the stack after a call ends where the stack before it ended
+** (the block's own stack variable, or the empty stack), and is as much
+** deeper as it has more slots above that end: a callee may return with
+** slots pushed for its caller or with arguments popped, but the depth
+** counts them.
+*/
+static void depth_after_call(Ck *c, TyId before)
+{
+	TyId e0, e1;
+	int64_t n0 = stack_slots(c, before, &e0), n1 = stack_slots(c, c->st.stack, &e1);
+	if (e0 != e1) {
+		report(c, "call.type", "the stack after the call (%s) does not end as the stack before it (%s): its depth is unknown",
+		       TYS(c->st.stack), TYS(before));
+		return;
+	}
+	if (n1 > n0) deeper(c, 8 * (n1 - n0));
+	else c->st.depth -= 8 * (n0 - n1);
+}
+
 /*
 ** [call] the callee's stack type is  ret :: rest ; the state fits the
 ** callee with rest = the current stack; after the call the state is what
@@ -1528,11 +1558,13 @@ static void do_call(Ck *c, const TcInst *in)
 	if (!(r = code_of(c, kret)) || r->nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
 	/* after it: the return address's registers, stack and constraints, with
 	   what was known; the stack below and this block's checks are as they were */
+	TyId before = st->stack;
 	memcpy(st->reg, r->reg, sizeof st->reg);
 	st->stack = r->stack;
 	memset(&st->flags, 0, sizeof st->flags);
 	for (int i = 0; i < r->nc; i++)
 		facts_rel(&st->facts, side(c, r->cons[i], 0), side(c, r->cons[i], 1), N(c, r->cons[i])->kind);
+	depth_after_call(c, before);
 	st->live = 1;
 }
 
