@@ -833,6 +833,7 @@ typedef struct Access { int width, write; TyId val; int base; } Access;
 
 static TyId access_layout(Ck *c, TyId lay, int64_t off, Access *a, TyId *updated);
 static int is_intlike(Ck *c, TyId t);
+static int int_bits(Ck *c, TyId t, const char *what);
 
 /*
 ** [mem.type] a store of 1, 2 or 4 bytes into a u8, u16 or u32 of that
@@ -966,12 +967,12 @@ static TyId access_stack(Ck *c, const TcOp *m, Access *a)
 			TyId e = X(c, s);
 			if (!e || (N(c, e)->kind != TY_INT && N(c, e)->kind != TY_U64 && N(c, e)->kind != TY_ANY))
 				return report(c, "mem.stack", "partial write to a slot holding %s", TYS(s)), 0;
-			a->val = leaf(c, TY_INT);
+			a->val = leaf(c, N(c, e)->kind == TY_ANY ? TY_ANY : TY_INT);   /* the rest of junk is junk */
 		}
 		c->st.stack = set_slot(c, c->st.stack, k, a->val);
 		return a->val;
 	}
-	if (a->width != 8) return leaf(c, TY_INT);
+	if (a->width != 8) return int_bits(c, s, "reading part of") ? leaf(c, TY_INT) : 0;
 	return s;
 }
 
@@ -1193,6 +1194,21 @@ static TyId sing(Ck *c, Lin l)
 	return c->sing[h].s = mk1(c, TY_SING, 0, e);
 }
 
+/*
+** [addr.bits] an address (a pointer, code, the stack limit, rsp) or junk
+** that may hold one (any) never becomes an integer: not by reading part of
+** it, by lea, by arithmetic, or by a compare, whose flags would tell its
+** bits.  So code cannot hand its host's addresses back to its caller (in a
+** kernel, that would undo the randomisation of its layout).  t is what is
+** read; 1 when it is an integer.
+*/
+static int int_bits(Ck *c, TyId t, const char *what)
+{
+	if (is_intlike(c, t)) return 1;
+	report(c, "addr.bits", "%s %s: the bits of an address are not an integer", what, TYS(t));
+	return 0;
+}
+
 /* [reg.undef] a register is read only if it holds a value. */
 static TyId read_reg(Ck *c, int r)
 {
@@ -1207,7 +1223,8 @@ static TyId read_op(Ck *c, const TcOp *op, int width)
 	switch (op->kind) {
 	case TC_REG: {
 		TyId t = read_reg(c, op->reg);
-		return t && op->size < S64 ? leaf(c, TY_INT) : t;
+		if (t && op->size < S64) return int_bits(c, t, "reading part of") ? leaf(c, TY_INT) : 0;
+		return t;
 	}
 	case TC_IMM:
 		return op->val >= 0 && op->val <= INT32_MAX ? sing(c, lin_const(op->val)) : leaf(c, TY_INT);
@@ -1217,7 +1234,8 @@ static TyId read_op(Ck *c, const TcOp *op, int width)
 		if (t && width < S64) {
 			TyId e = X(c, t);
 			int k = e ? N(c, e)->kind : 0;
-			return k == TY_U8 || k == TY_U16 || k == TY_U32 ? e : leaf(c, TY_INT);
+			if (k == TY_U8 || k == TY_U16 || k == TY_U32) return e;
+			return int_bits(c, t, "reading part of") ? leaf(c, TY_INT) : 0;
 		}
 		return t;
 	}
@@ -1255,7 +1273,7 @@ static int is_intlike(Ck *c, TyId t)
 	TyId e = X(c, t);
 	if (!e) return 0;
 	int k = N(c, e)->kind;
-	return ty_is_int(k) || k == TY_ANY;
+	return ty_is_int(k);
 }
 
 /* An int compared becomes S(v) for a fresh v: what the compare learns is about v. */
@@ -1307,17 +1325,19 @@ static void do_cmp(Ck *c, const TcInst *in)
 	TyId b = in->op[1].kind == TC_IMM ? leaf(c, TY_INT) : read_op(c, &in->op[1], in->size);
 	c->st.flags.kind = FL_NONE;
 	if (!a || !b) return;
-	if (in->mnem == MN_TEST) {
-		if (in->op[0].kind == TC_REG && in->op[1].kind == TC_REG && in->op[0].reg == in->op[1].reg && in->size == S64) {
-			TyId e = X(c, a);
-			if (e && N(c, e)->kind == TY_PTR && (N(c, e)->flags & TF_NULLABLE)) {
+	if (in->mnem == MN_TEST && in->op[0].kind == TC_REG && in->op[1].kind == TC_REG && in->op[0].reg == in->op[1].reg &&
+	    in->size == S64) {
+		TyId e = X(c, a);
+		if (e && N(c, e)->kind == TY_PTR) {   /* tells whether it is null, no more */
+			if (N(c, e)->flags & TF_NULLABLE) {
 				c->st.flags.kind = FL_TEST;
 				c->st.flags.reg = in->op[0].reg;
 				c->st.flags.regty = a;
 			}
+			return;
 		}
-		return;
 	}
+	if (!int_bits(c, a, "comparing") || !int_bits(c, b, "comparing") || in->mnem == MN_TEST) return;
 	if (in->size != S64) return;
 	Lin la = cmp_lin(c, &in->op[0], a), lb = cmp_lin(c, &in->op[1], b);
 	if (!la.ok || !lb.ok) return;
@@ -1732,29 +1752,40 @@ static void do_lea(Ck *c, const TcInst *in)
 				if (e->kind == E_LABEL) c->taken[e - c->t.ent] = 1;
 			} else if (e && plain_data(c, e->type, 0)) t = mk1(c, TY_PTR, 0, e->type);
 			else if (d) t = mk1(c, TY_PTR, 0, d->type);
-			else t = leaf(c, TY_INT);
+			else t = 0;
 		} else if (r && r->sect) {
 			const TyEntry *d = object_starting(c, r->sect, at);
-			t = d ? mk1(c, TY_PTR, 0, d->type) : leaf(c, TY_INT);
-		} else if (r) t = leaf(c, TY_INT);
+			t = d ? mk1(c, TY_PTR, 0, d->type) : 0;
+		} else if (r) t = 0;
 		else {
 			int64_t to = (int64_t)in->off + in->len + m->val;
-			TyId k = label_type(c, to);
-			t = k ? k : leaf(c, TY_INT);
-			if (k) c->taken[label_at(c, to) - 1] = 1;
+			t = label_type(c, to);
+			if (t) c->taken[label_at(c, to) - 1] = 1;
+		}
+		if (!t) {
+			report(c, "addr.bits", "lea of an address that is no typed label or object: the bits of an address are not an integer");
+			return;
 		}
 	} else {
 		Lin l = lin_const(m->val);
 		int ok = 1;
-		if (m->base != R_NONE) {
-			if (m->base == R_RSP || !read_reg(c, m->base)) ok = 0;
-			else { Lin b = reg_lin(c, m->base); ok = b.ok; l = lin_add(l, b, 1); }
+		if (m->base == R_RSP) {
+			report(c, "addr.bits", "lea from rsp: the bits of an address are not an integer");
+			return;
 		}
-		if (ok && m->index != R_NONE) {
-			if (!read_reg(c, m->index)) return;
-			Lin x = reg_lin(c, m->index);
-			ok = x.ok;
-			l = lin_add(l, x, m->scale);
+		if (m->base != R_NONE) {
+			TyId b = read_reg(c, m->base);
+			if (!b || !int_bits(c, b, "lea from")) return;
+			Lin lb = reg_lin(c, m->base);
+			ok = lb.ok;
+			l = lin_add(l, lb, 1);
+		}
+		if (m->index != R_NONE) {
+			TyId xt = read_reg(c, m->index);
+			if (!xt || !int_bits(c, xt, "lea from")) return;
+			Lin lx = reg_lin(c, m->index);
+			ok = ok && lx.ok;
+			l = lin_add(l, lx, m->scale);
 		}
 		t = ok ? sing(c, l) : leaf(c, TY_INT);
 	}
@@ -1795,7 +1826,11 @@ static void do_muldiv(Ck *c, const TcInst *in)
 	if (!s || !read_reg(c, R_RAX)) return;
 	if ((in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 && !read_reg(c, R_RDX)) return;
 	if (c->kernel && (in->mnem == MN_DIV || in->mnem == MN_IDIV) && kernel_div(c, in)) return;
-	if (!is_intlike(c, s)) { report(c, "alu.type", "arithmetic on %s", TYS(s)); return; }
+	TyId x = c->st.reg[R_RAX], y = (in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 ? c->st.reg[R_RDX] : 0;
+	if (!is_intlike(c, s) || !is_intlike(c, x) || (y && !is_intlike(c, y))) {
+		report(c, "alu.type", "arithmetic on %s", TYS(!is_intlike(c, s) ? s : !is_intlike(c, x) ? x : y));
+		return;
+	}
 	write_reg(c, R_RAX, S64, leaf(c, TY_INT));
 	if (in->size != S8) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
 	c->st.flags.kind = FL_NONE;
@@ -1826,16 +1861,17 @@ static void check_inst(Ck *c, const TcInst *in)
 	case MN_IMUL:
 		if (in->nops == 1) do_muldiv(c, in);
 		else {
-			TyId a = read_op(c, &in->op[1], in->size);
-			if (in->nops == 2 && !read_op(c, &in->op[0], in->size)) break;
-			if (a && !is_intlike(c, a)) report(c, "alu.type", "arithmetic on %s", TYS(a));
+			TyId a = read_op(c, &in->op[1], in->size), d = in->nops == 2 ? read_op(c, &in->op[0], in->size) : a;
+			if (!d) break;
+			if (a && !is_intlike(c, d)) report(c, "alu.type", "arithmetic on %s", TYS(d));
+			else if (a && !is_intlike(c, a)) report(c, "alu.type", "arithmetic on %s", TYS(a));
 			else if (a) write_reg(c, in->op[0].reg, in->size, leaf(c, TY_INT));
 			c->st.flags.kind = FL_NONE;
 		}
 		break;
 	case MN_MUL: case MN_DIV: case MN_IDIV: do_muldiv(c, in); break;
 	case MN_CQO: case MN_CDQ:
-		if (read_reg(c, R_RAX)) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
+		if (read_reg(c, R_RAX) && int_bits(c, c->st.reg[R_RAX], "sign-extending")) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
 		break;
 	case MN_SETCC: write_op(c, &in->op[0], leaf(c, TY_INT)); break;
 	case MN_CMOVCC: {
