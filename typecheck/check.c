@@ -2646,10 +2646,26 @@ static int plain_data(Ck *c, TyId t, int depth)
 	}
 }
 
+/* Does a layout let any of its bytes be written (a w permission anywhere in it)? */
+static int writable_data(Ck *c, TyId t, int depth)
+{
+	t = X(c, t);
+	if (!t || depth > 64 || --c->o.budget < 0) return 1;
+	switch (N(c, t)->kind) {
+	case TY_ARRAY: return (N(c, t)->flags & TF_W) || writable_data(c, K(c, t, 0), depth + 1);
+	case TY_RECORD:
+		for (int i = 0; i < N(c, t)->nkids; i++)
+			if ((N(c, K(c, t, i))->flags & TF_W) || writable_data(c, K(c, K(c, t, i), 0), depth + 1)) return 1;
+		return 0;
+	default: return 0;
+	}
+}
+
 /*
 ** [data.type] an object in .rodata, .data or .bss holds integers only: the
 ** checker does not vouch for the bytes of initialised data, so a pointer or
-** a code address there could be forged.
+** a code address there could be forged.  One in .rodata is read-only: the
+** host maps it so, and a write there would fault.
 */
 static void check_objects(Ck *c)
 {
@@ -2663,6 +2679,9 @@ static void check_objects(Ck *c)
 			report(c, "data.type", "object '%s' has type %s: data may hold only integers", ty_strof(&c->t, e->name), TYS(e->type));
 		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + ty_size(&c->o, e->type) > c->obj.sect[e->sect].n)
 			report(c, "data.type", "object '%s' does not fit in its section", ty_strof(&c->t, e->name));
+		else if (e->sect == SEC_RODATA && writable_data(c, e->type, 0))
+			report(c, "data.type", "object '%s' is in .rodata, which is read-only, but its type %s lets it be written",
+			       ty_strof(&c->t, e->name), TYS(e->type));
 	}
 }
 
