@@ -1205,7 +1205,11 @@ static TyId sing(Ck *c, Lin l)
 static int int_bits(Ck *c, TyId t, const char *what)
 {
 	if (is_intlike(c, t)) return 1;
-	report(c, "addr.bits", "%s %s: the bits of an address are not an integer", what, TYS(t));
+	TyId e = X(c, t);
+	if (e && N(c, e)->kind == TY_ANY)
+		report(c, "addr.bits", "%s junk (any), which may hold an address: it is not an integer", what);
+	else
+		report(c, "addr.bits", "%s %s: the bits of an address are not an integer", what, TYS(t));
 	return 0;
 }
 
@@ -1827,11 +1831,10 @@ static void do_muldiv(Ck *c, const TcInst *in)
 	if (!s || !read_reg(c, R_RAX)) return;
 	if ((in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 && !read_reg(c, R_RDX)) return;
 	if (c->kernel && (in->mnem == MN_DIV || in->mnem == MN_IDIV) && kernel_div(c, in)) return;
-	TyId x = c->st.reg[R_RAX], y = (in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 ? c->st.reg[R_RDX] : 0;
-	if (!is_intlike(c, s) || !is_intlike(c, x) || (y && !is_intlike(c, y))) {
-		report(c, "alu.type", "arithmetic on %s", TYS(!is_intlike(c, s) ? s : !is_intlike(c, x) ? x : y));
-		return;
-	}
+	/* the operand, rax, and rdx for a division: the first that is no integer */
+	TyId bad = !is_intlike(c, s) ? s : !is_intlike(c, c->st.reg[R_RAX]) ? c->st.reg[R_RAX] : 0;
+	if (!bad && (in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 && !is_intlike(c, c->st.reg[R_RDX])) bad = c->st.reg[R_RDX];
+	if (bad) { report(c, "alu.type", "arithmetic on %s", TYS(bad)); return; }
 	write_reg(c, R_RAX, S64, leaf(c, TY_INT));
 	if (in->size != S8) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
 	c->st.flags.kind = FL_NONE;
