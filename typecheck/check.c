@@ -1221,13 +1221,20 @@ static TyId read_reg(Ck *c, int r)
 	return c->st.reg[r];
 }
 
+/* The low `size` bytes of t were written as an int (part_write). */
+static int low_int(Ck *c, TyId t, int size)
+{
+	TyId e = X(c, t);
+	return e && N(c, e)->kind == TY_ANY && N(c, e)->flags >= size;
+}
+
 /* The type an operand's value has; `width` bytes of memory. */
 static TyId read_op(Ck *c, const TcOp *op, int width)
 {
 	switch (op->kind) {
 	case TC_REG: {
 		TyId t = read_reg(c, op->reg);
-		if (t && op->size < S64) return int_bits(c, t, "reading part of") ? leaf(c, TY_INT) : 0;
+		if (t && op->size < S64) return low_int(c, t, op->size) || int_bits(c, t, "reading part of") ? leaf(c, TY_INT) : 0;
 		return t;
 	}
 	case TC_IMM:
@@ -1251,10 +1258,35 @@ static TyId read_op(Ck *c, const TcOp *op, int width)
 ** [reg.write] rsp changes only by push, pop, call, ret and add/sub of a
 ** constant; a write of 8 or 16 bits leaves an int; 32 bits zero-extend.
 */
+static int is_intlike(Ck *c, TyId t)
+{
+	TyId e = X(c, t);
+	if (!e) return 0;
+	int k = N(c, e)->kind;
+	return ty_is_int(k);
+}
+
+/*
+** [addr.bits] A write of 32 or 64 bits sets the whole register; one of 8
+** or 16 bits (always of an int) keeps the rest.  Over an int that gives an
+** int; over anything else (an address, junk, or nothing: the caller's
+** bits) it gives junk whose low bytes are an int: `any` with the count of
+** those bytes in its flags, which a type section cannot say (a leaf there
+** has none).  Only a read of at most that many bytes takes them as an int.
+*/
+static TyId part_write(Ck *c, TyId old, int size)
+{
+	if (old && is_intlike(c, old)) return leaf(c, TY_INT);
+	TyId e = old ? X(c, old) : 0;
+	int low = e && N(c, e)->kind == TY_ANY && N(c, e)->flags > size ? N(c, e)->flags : size;
+	return mk(c, TY_ANY, low, 0, 0, NULL, 0);
+}
+
 static void write_reg(Ck *c, int r, int size, TyId t)
 {
 	if (r == R_RSP) { report(c, "stack.rsp", "rsp may only change by push, pop, call, ret, or add/sub of a constant"); return; }
-	if (size < S32 || !t) t = leaf(c, TY_INT);
+	if (size < S32) t = part_write(c, c->st.reg[r], size);
+	else if (!t) t = leaf(c, TY_INT);
 	else if (size == S32) {
 		TyId e = X(c, t);
 		if (!e || N(c, e)->kind != TY_SING || !lin_is_const(lin_at(c, K(c, e, 0)), NULL)) t = leaf(c, TY_U32);
@@ -1271,14 +1303,6 @@ static void write_op(Ck *c, const TcOp *op, TyId t)
 }
 
 /* ---- instructions ---- */
-
-static int is_intlike(Ck *c, TyId t)
-{
-	TyId e = X(c, t);
-	if (!e) return 0;
-	int k = N(c, e)->kind;
-	return ty_is_int(k);
-}
 
 /* An int compared becomes S(v) for a fresh v: what the compare learns is about v. */
 static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
