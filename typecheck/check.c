@@ -1859,8 +1859,9 @@ static void do_muldiv(Ck *c, const TcInst *in)
 	TyId bad = !is_intlike(c, s) ? s : !is_intlike(c, c->st.reg[R_RAX]) ? c->st.reg[R_RAX] : 0;
 	if (!bad && (in->mnem == MN_DIV || in->mnem == MN_IDIV) && in->size != S8 && !is_intlike(c, c->st.reg[R_RDX])) bad = c->st.reg[R_RDX];
 	if (bad) { report(c, "alu.type", "arithmetic on %s", TYS(bad)); return; }
-	write_reg(c, R_RAX, S64, leaf(c, TY_INT));
-	if (in->size != S8) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
+	/* each writes its width (8 bits: ax) and keeps the rest, as a mov would */
+	write_reg(c, R_RAX, in->size == S8 ? S16 : in->size, leaf(c, TY_INT));
+	if (in->size != S8) write_reg(c, R_RDX, in->size, leaf(c, TY_INT));
 	c->st.flags.kind = FL_NONE;
 }
 
