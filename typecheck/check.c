@@ -32,6 +32,15 @@
 
 enum { FL_NONE, FL_CMP, FL_TEST, FL_STACK, FL_FUEL };
 
+/* Sets of conditions (bit cc): all; those that read CF, OF, ZF alone. */
+#define CCS(a, b) (1u << (a) | 1u << (b))
+enum {
+	CC_ALL = 0xffff,
+	CC_READS_CF = CCS(CC_B, CC_AE) | CCS(CC_BE, CC_A),
+	CC_READS_OF = CCS(CC_O, CC_NO) | CCS(CC_L, CC_GE) | CCS(CC_LE, CC_G),
+	CC_CF_ONLY = CCS(CC_B, CC_AE), CC_ZF_ONLY = CCS(CC_E, CC_NE), CC_CF_OF = CCS(CC_B, CC_AE) | CCS(CC_O, CC_NO)
+};
+
 /*
 ** What a host promises below the stack limit it hands out: after code has
 ** checked rsp against the limit, this many bytes may be used before the
@@ -57,6 +66,7 @@ typedef struct State {
 	int64_t budget;
 	int fueled;        /* the block counted its fuel down and tested it */
 	int live;          /* control reaches the next instruction         */
+	unsigned ccok;     /* bit cc: the flags condition cc reads may be read ([addr.bits]) */
 	FlagInfo flags;    /* past flags.kind, only what its kind sets is read */
 	Facts facts;       /* last: only its first facts.n entries are copied */
 } State;
@@ -1331,6 +1341,7 @@ static int stack_check(Ck *c, const TcInst *in)
 {
 	if (in->mnem != MN_CMP || in->op[0].kind != TC_REG || in->op[0].reg != R_RSP || in->size != S64) return 0;
 	c->st.flags.kind = FL_NONE;
+	c->st.ccok = 0;
 	TyId t = in->op[1].kind == TC_IMM ? 0 : read_op(c, &in->op[1], S64);
 	TyId e = X(c, t);
 	if (!e || N(c, e)->kind != TY_LIMIT) {
@@ -1341,7 +1352,39 @@ static int stack_check(Ck *c, const TcInst *in)
 	}
 	c->st.flags.kind = FL_STACK;
 	c->st.flags.depth = c->st.depth;
+	c->st.ccok = CC_CF_ONLY;
 	return 1;
+}
+
+/*
+** [addr.bits] Flags set from an address tell its bits: after test r, r of
+** a pointer only e and ne (null or not) may be read, after the stack check
+** only b and ae, after add or sub of rsp none.  A block starts, and a call
+** returns, with flags it did not set (of the code before it, or of the
+** callee: perhaps of an address).  An instruction that leaves some flags
+** as they were (inc and dec keep CF; a shift by cl may be by 0; rotates,
+** mul and div set some or none) leaves their conditions as they were.
+*/
+static int flags_readable(Ck *c, int cc)
+{
+	if (c->st.ccok >> cc & 1) return 1;
+	report(c, "addr.bits", "condition %s reads flags this block did not set from integers (flags of an address, or from before its label or a call, may tell an address's bits)",
+	       x86_cc_name(cc));
+	return 0;
+}
+
+/* The conditions readable after an integer operation of do_alu: those whose flags it sets. */
+static unsigned alu_ccok(const State *st, const TcInst *in)
+{
+	switch (in->mnem) {
+	case MN_INC: case MN_DEC: return (st->ccok & CC_READS_CF) | (CC_ALL & ~CC_READS_CF);
+	case MN_SHL: case MN_SHR: case MN_SAR:
+		if (x86_rows[in->row].form == F_RM_1) return CC_ALL;
+		if (in->op[1].kind != TC_IMM || !(in->op[1].val & (in->size == S64 ? 63 : 31))) return st->ccok;
+		return (st->ccok & CC_READS_OF) | (CC_ALL & ~CC_READS_OF);   /* OF: only for a count of 1 */
+	case MN_ROL: case MN_ROR: case MN_NOT: case MN_BSWAP: return st->ccok;
+	default: return CC_ALL;   /* add, sub, and, or, xor, adc, sbb, neg */
+	}
 }
 
 /* [flags] cmp and test record what a conditional jump may learn. */
@@ -1357,6 +1400,7 @@ static void do_cmp(Ck *c, const TcInst *in)
 	    in->size == S64) {
 		TyId e = X(c, a);
 		if (e && N(c, e)->kind == TY_PTR) {   /* tells whether it is null, no more */
+			c->st.ccok = CC_ZF_ONLY;
 			if (N(c, e)->flags & TF_NULLABLE) {
 				c->st.flags.kind = FL_TEST;
 				c->st.flags.reg = in->op[0].reg;
@@ -1365,8 +1409,9 @@ static void do_cmp(Ck *c, const TcInst *in)
 			return;
 		}
 	}
-	if (!int_bits(c, a, "comparing") || !int_bits(c, b, "comparing") || in->mnem == MN_TEST) return;
-	if (in->size != S64) return;
+	if (!int_bits(c, a, "comparing") || !int_bits(c, b, "comparing")) return;
+	c->st.ccok = CC_ALL;
+	if (in->mnem == MN_TEST || in->size != S64) return;
 	Lin la = cmp_lin(c, &in->op[0], a), lb = cmp_lin(c, &in->op[1], b);
 	if (!la.ok || !lb.ok) return;
 	c->st.flags.kind = FL_CMP;
@@ -1529,6 +1574,7 @@ static void do_jcc(Ck *c, const TcInst *in)
 {
 	uint32_t to;
 	Subst u;
+	if (!flags_readable(c, in->cc)) return;
 	TyId k = branch_target(c, in, &to);
 	State taken;
 	state_copy(&taken, &c->st);
@@ -1611,6 +1657,7 @@ static void do_call(Ck *c, const TcInst *in)
 	memcpy(st->reg, r->reg, sizeof st->reg);
 	st->stack = r->stack;
 	memset(&st->flags, 0, sizeof st->flags);
+	st->ccok = 0;   /* the callee's flags */
 	for (int i = 0; i < r->nc; i++)
 		facts_rel(&st->facts, side(c, r->cons[i], 0), side(c, r->cons[i], 1), N(c, r->cons[i])->kind);
 	depth_after_call(c, before);
@@ -1666,6 +1713,7 @@ static void adjust_rsp(Ck *c, const TcInst *in)
 		}
 	}
 	c->st.flags.kind = FL_NONE;
+	c->st.ccok = 0;   /* they tell bits of rsp */
 }
 
 /*
@@ -1725,6 +1773,7 @@ static void count_down(Ck *c, const TcInst *in)
 		return;
 	}
 	c->st.flags.kind = FL_FUEL;
+	c->st.ccok = CC_ALL;
 }
 
 static void do_alu(Ck *c, const TcInst *in)
@@ -1739,6 +1788,7 @@ static void do_alu(Ck *c, const TcInst *in)
 	if (in->mnem == MN_XOR && in->nops == 2 && d->kind == TC_REG && in->op[1].kind == TC_REG && d->reg == in->op[1].reg) {
 		write_reg(c, d->reg, in->size, sing(c, lin_const(0)));   /* the zeroing idiom */
 		c->st.flags.kind = FL_NONE;
+		c->st.ccok = CC_ALL;
 		return;
 	}
 	/* an immediate is an integer: arith reads its value (read_op would make S(k) for it) */
@@ -1750,9 +1800,11 @@ static void do_alu(Ck *c, const TcInst *in)
 		report(c, "alu.type", "arithmetic on %s", TYS(is_intlike(c, a) ? b : a));
 		return;
 	}
+	if ((in->mnem == MN_ADC || in->mnem == MN_SBB) && !flags_readable(c, CC_B)) return;
 	/* a field keeps its type: what is stored must fit it (write_op checks) */
 	write_op(c, d, arith(c, in, a, b, imm));
 	c->st.flags.kind = FL_NONE;
+	c->st.ccok = alu_ccok(&c->st, in);
 }
 
 /* [mov] the destination gets the source's type. */
@@ -1863,6 +1915,7 @@ static void do_muldiv(Ck *c, const TcInst *in)
 	write_reg(c, R_RAX, in->size == S8 ? S16 : in->size, leaf(c, TY_INT));
 	if (in->size != S8) write_reg(c, R_RDX, in->size, leaf(c, TY_INT));
 	c->st.flags.kind = FL_NONE;
+	if (in->mnem == MN_MUL || in->mnem == MN_IMUL) c->st.ccok |= CC_CF_OF;   /* the others are undefined (all, after a division) */
 }
 
 static void check_inst(Ck *c, const TcInst *in)
@@ -1896,14 +1949,16 @@ static void check_inst(Ck *c, const TcInst *in)
 			else if (a && !is_intlike(c, a)) report(c, "alu.type", "arithmetic on %s", TYS(a));
 			else if (a) write_reg(c, in->op[0].reg, in->size, leaf(c, TY_INT));
 			c->st.flags.kind = FL_NONE;
+			c->st.ccok |= CC_CF_OF;   /* CF and OF are set; the others are undefined */
 		}
 		break;
 	case MN_MUL: case MN_DIV: case MN_IDIV: do_muldiv(c, in); break;
 	case MN_CQO: case MN_CDQ:
 		if (read_reg(c, R_RAX) && int_bits(c, c->st.reg[R_RAX], "sign-extending")) write_reg(c, R_RDX, S64, leaf(c, TY_INT));
 		break;
-	case MN_SETCC: write_op(c, &in->op[0], leaf(c, TY_INT)); break;
+	case MN_SETCC: if (flags_readable(c, in->cc)) write_op(c, &in->op[0], leaf(c, TY_INT)); break;
 	case MN_CMOVCC: {
+		if (!flags_readable(c, in->cc)) break;
 		TyId a = read_op(c, &in->op[0], in->size), b = read_op(c, &in->op[1], in->size);
 		if (a && b) write_reg(c, in->op[0].reg, in->size, a == b ? a : is_intlike(c, a) && is_intlike(c, b) ? leaf(c, TY_INT) : 0);
 		if (a && b && a != b && !(is_intlike(c, a) && is_intlike(c, b))) report(c, "alu.type", "cmov of %s and %s", TYS(a), TYS(b));
