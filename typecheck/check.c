@@ -2759,9 +2759,13 @@ static void check_objects(Ck *c)
 		if (e->kind != E_OBJECT) continue;
 		c->ent = e;
 		c->o.budget = TYOPS_BUDGET;
+		c->o.err = NULL;
+		uint64_t size = 0;
 		if (!plain_data(c, e->type, 0))
 			report(c, "data.type", "object '%s' has type %s: data may hold only integers", ty_strof(&c->t, e->name), TYS(e->type));
-		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + ty_size(&c->o, e->type) > c->obj.sect[e->sect].n)
+		else if (!(size = ty_size(&c->o, e->type)) && c->o.err)   /* (0 with no error: an object of no bytes) */
+			report(c, "data.type", "object '%s' has type %s, whose size is not known: %s", ty_strof(&c->t, e->name), TYS(e->type), c->o.err);
+		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + size > c->obj.sect[e->sect].n)
 			report(c, "data.type", "object '%s' does not fit in its section", ty_strof(&c->t, e->name));
 		else if (e->sect == SEC_RODATA && writable_data(c, e->type, 0))
 			report(c, "data.type", "object '%s' is in .rodata, which is read-only, but its type %s lets it be written",

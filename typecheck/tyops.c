@@ -389,7 +389,7 @@ static uint64_t size_walk(TyOps *o, TyId id, int depth)
 	case TY_ARRAY: {
 		int64_t k;
 		if (!lin_is_const(lin_of(o->t, K(o, id, 1)), &k) || k < 0 || k > (1 << 28))
-			return fail(o, "an array of unknown length has no fixed size"), 0;
+			return fail(o, "an array of unknown length, or of more than 2^28 elements, has no fixed size"), 0;
 		uint64_t es = size_of(o, K(o, id, 0), depth + 1);
 		/* sizes stay below 2^48, as sizes do: products and sums must not wrap */
 		if (es > (uint64_t)SIZE_LIMIT / ((uint64_t)k + 1)) return fail(o, "layout too large"), 0;
