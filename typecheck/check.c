@@ -1516,9 +1516,19 @@ static int64_t declared(Ck *c, TyId k)
 	return p && p->need && lin_is_const(lin_at(c, p->need), &n) && n >= 0 ? n : 0;
 }
 
-/* Going to code that is not a label here: its type's promise is all we know. */
+/*
+** Going to code that is not a label here (through a code pointer, or by
+** ret): its type's promise is all we know, so it must be a constant.  A
+** `stack n` of a variable here could be any size where the code was made.
+*/
 static void unknown_callee(Ck *c, TyId k, int call)
 {
+	const Code *p = code_of(c, k);
+	int64_t n;
+	if (p && p->need && !(lin_is_const(lin_at(c, p->need), &n) && n >= 0)) {
+		report(c, "stack.depth", "the code gone to needs stack %s, which is not a constant: its stack use has no bound here", TYS(p->need));
+		return;
+	}
 	int64_t extra = (call ? 8 : 0) + declared(c, k);
 	deeper(c, extra);
 	c->st.depth -= extra;
@@ -1672,6 +1682,10 @@ static void do_ret(Ck *c)
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "ret.type", "no return address on the stack (%s)", TYS(c->st.stack)); return; }
 	TyId k = K(c, s, 0), ke = X(c, k);
 	if (!ke || N(c, ke)->kind != TY_CODE) { report(c, "ret.type", "the top of the stack holds %s, not a return address", TYS(k)); return; }
+	/* [stack.depth] the code returned to may need stack too (a pushed code pointer, say), from rsp after the ret */
+	c->st.depth -= 8;
+	unknown_callee(c, k, 0);
+	c->st.depth += 8;
 	enter(c, &c->st, k, K(c, s, 1), &u, "return");
 	c->st.live = 0;
 }
