@@ -962,6 +962,25 @@ static Lin reg_lin(Ck *c, int r)
 }
 
 /*
+** [fuel.indirect] (kernel) No code is written to the stack: not code, nor
+** what may turn out to be code (a type variable, an existential package,
+** a recursive type around code).  So every return address there was made
+** by a call, and a ret uses each at most once: a return address pushed by
+** hand would let ret close a loop the graph of jumps and calls cannot see.
+** 1 when t may be written there (reported otherwise).
+*/
+static int stack_writable(Ck *c, TyId t)
+{
+	if (!c->kernel) return 1;
+	TyId e = X(c, t);
+	for (int depth = 0; e && N(c, e)->kind == TY_MU && depth < 8; depth++) e = X(c, K(c, e, 0));
+	int k = e ? N(c, e)->kind : TY_CODE;
+	if (k != TY_CODE && k != TY_EXISTS && k != TY_VAR && k != TY_MU) return 1;
+	report(c, "fuel.indirect", "%s is or may be code, which the kernel profile does not let a block put on the stack (a ret through it would close a loop no fuel check sees)", TYS(t));
+	return 0;
+}
+
+/*
 ** [mem.stack] [rsp + 8k] is the k-th slot of the stack type; beyond what
 ** the type shows lies the caller's frame, which is out of reach.
 */
@@ -978,7 +997,8 @@ static TyId access_stack(Ck *c, const TcOp *m, Access *a)
 			if (!e || (N(c, e)->kind != TY_INT && N(c, e)->kind != TY_U64 && N(c, e)->kind != TY_ANY))
 				return report(c, "mem.stack", "partial write to a slot holding %s", TYS(s)), 0;
 			a->val = leaf(c, N(c, e)->kind == TY_ANY ? TY_ANY : TY_INT);   /* the rest of junk is junk */
-		}
+		} else if (!stack_writable(c, a->val))
+			return 0;
 		c->st.stack = set_slot(c, c->st.stack, k, a->val);
 		return a->val;
 	}
@@ -1693,7 +1713,7 @@ static void do_ret(Ck *c)
 static void do_push(Ck *c, const TcInst *in)
 {
 	TyId t = read_op(c, &in->op[0], S64);
-	if (!t) return;
+	if (!t || !stack_writable(c, t)) return;
 	if (!c->st.stack) { report(c, "stack.unknown", "the stack is unknown here"); return; }
 	c->st.stack = mk2(c, TY_SCONS, t, c->st.stack);
 	deeper(c, 8);
