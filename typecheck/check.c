@@ -2590,6 +2590,12 @@ static int check_typedefs(Ck *c)
 	c->off = -1;
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
+		/* [typedef.twice] one definition a name: the checker uses the last, a host's interface may be compared with another */
+		if (e->kind == E_TYPEDEF && e->name < c->t.nstr && c->o.tdef[e->name] != i + 1) {
+			c->ent = e;
+			report(c, "typedef.twice", "'%s' is defined more than once", ty_strof(&c->t, e->name));
+			continue;
+		}
 		StrId v = e->kind == E_TYPEDEF ? ty_typedef_open(&c->o, i) : 0;
 		if (!v) continue;
 		c->ent = e;

@@ -7,6 +7,9 @@
 ** order).
 ** rebind IN OUT --export-twice - the section with its first export
 ** declared a second time, as talas never writes it (the link test).
+** rebind IN OUT --typedef-twice - the section with its first typedef's
+** name defined a second time, last, as its last typedef is (talas never
+** writes a name twice: the tamper test).
 ** The tamper test uses it to make sections the assembler never writes (a
 ** typedef whose body uses a variable its parameters do not bind).  Exit 0
 ** done, 2 otherwise.
@@ -51,10 +54,30 @@ static int export_twice(TyTable *t)
 	return -1;
 }
 
+/* The first typedef's name, defined again as the last typedef is. */
+static int typedef_twice(TyTable *t)
+{
+	uint32_t first = t->nent, last = t->nent;
+	for (uint32_t i = 0; i < t->nent; i++)
+		if (t->ent[i].kind == E_TYPEDEF) {
+			if (first == t->nent) first = i;
+			last = i;
+		}
+	if (first == last) return -1;
+	TyEntry e = t->ent[last];
+	e.name = t->ent[first].name;
+	ty_add_entry(t, &e);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0, twice = argc == 4 && strcmp(argv[3], "--export-twice") == 0;
-	if (argc != 6 && !back && !twice) { fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice\n"); return 2; }
+	int tdtwice = argc == 4 && strcmp(argv[3], "--typedef-twice") == 0;
+	if (argc != 6 && !back && !twice && !tdtwice) {
+		fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice | rebind IN OUT --typedef-twice\n");
+		return 2;
+	}
 	FILE *f = fopen(argv[1], "rb");
 	if (!f) { perror(argv[1]); return 2; }
 	static unsigned char buf[1 << 22];
@@ -70,6 +93,10 @@ int main(int argc, char **argv)
 	}
 	if (twice) {
 		if (export_twice(&t)) { fprintf(stderr, "rebind: %s has no export\n", argv[1]); return 2; }
+		return write_table(&t, argv[2]);
+	}
+	if (tdtwice) {
+		if (typedef_twice(&t)) { fprintf(stderr, "rebind: %s has fewer than two typedefs\n", argv[1]); return 2; }
 		return write_table(&t, argv[2]);
 	}
 	StrId from = ty_str_find(&t, argv[3], strlen(argv[3])), to = ty_str_find(&t, argv[4], strlen(argv[4]));

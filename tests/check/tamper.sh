@@ -169,5 +169,26 @@ f:
     ret
 EOT
 
+# A name defined twice, which talas refuses to write: the checker expands a
+# name by one definition, and a host compares its interface with another
+# (a module redefining ctx after the host's definition read and wrote the
+# host's own memory).  Here ret is defined again as a pointer.
+cat > twice.tal <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.label f : code[s: stack] { rdi: int, rsp: ret[s] :: s }
+f:
+    mov rax, rdi
+    ret
+.typedef ptr[s: stack] = *[int rw; 64]
+EOT
+if "$talas" -o twice.o twice.tal && objcopy --dump-section .tal.types=twice.types twice.o &&
+   "$rebind" twice.types twice2.types --typedef-twice && objcopy --update-section .tal.types=twice2.types twice.o twice2.o; then
+  "$talcheck" -fdiagnostics-color=never twice2.o 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[typedef.twice\] 'ret' is defined more than once" err; then :; else echo "FAIL: typedef twice: exit $rc"; cat err; failures=$((failures + 1)); fi
+else
+  echo "FAIL: cannot define ret twice"; failures=$((failures + 1))
+fi
+
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]
