@@ -2070,6 +2070,19 @@ static TyId names_to_vars(Ck *c, TyId id, int depth)
 ** [inst] code[a1..ak, b..]{...} with arguments w1..wk: code[b..]{...}[w/a];
 ** a size argument must be provably a size, a type argument a word.
 */
+static int kind_sort(int kind);
+static const char *const sort_names[] = { "variable", "type", "stack", "size" };
+
+/* [type.sort] an argument given for a binder is of its sort (a variable or a name: left to the rules that use it). */
+static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
+{
+	TyId e = X(c, w);
+	int k = kind_sort(N(c, e ? e : w)->kind);
+	if (!k || k == sort || sort < TK_TYPE || sort > TK_SIZE) return 1;
+	report(c, rule, "%s is a %s, where a %s goes", TYS(w), sort_names[k], sort_names[sort]);
+	return 0;
+}
+
 static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 {
 	int nb = 0, nargs = args ? N(c, args)->nkids : 0, nk = N(c, q)->nkids;
@@ -2083,6 +2096,7 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 		s.name[i] = N(c, K(c, q, i))->name;
 		s.sort[i] = N(c, K(c, q, i))->flags;
 		s.val[i] = K(c, args, i);
+		if (!arg_sort(c, s.val[i], s.sort[i], rule)) return 0;
 		if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, s.val[i])))
 			return report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(s.val[i])), 0;
 		if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, s.val[i]))
@@ -2160,6 +2174,8 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 				c->said[c->nalias] = said, c->meant[c->nalias++] = fresh;
 				if (s.sort[i] == TK_SIZE)
 					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
+			} else if (!arg_sort(c, w, s.sort[i], rule)) {
+				return;
 			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, w))) {
 				report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(w));
 				return;
