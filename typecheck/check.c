@@ -874,6 +874,10 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 	int flags = fn->flags;
 	TyId ft = K(c, f, 0), fe = X(c, ft);
 	if (fe && (N(c, fe)->kind == TY_RECORD || N(c, fe)->kind == TY_ARRAY)) {
+		/* [mem.uninit] a record or array held inline and not yet written: nothing in it may be read (a write
+		   into it leaves the rest unwritten, so it stays so) */
+		if ((flags & TF_UNINIT) && !a->write)
+			return report(c, "mem.uninit", "field '%s' is read before it is written", ty_strof(&c->t, fname)), 0;
 		TyId inner = 0, r = access_layout(c, fe, off - (int64_t)start, a, &inner);
 		if (r && inner && updated) *updated = 0;   /* no strong update through nested layouts */
 		return r;
