@@ -1288,10 +1288,6 @@ static TyId read_op(Ck *c, const TcOp *op, int width)
 	return 0;
 }
 
-/*
-** [reg.write] rsp changes only by push, pop, call, ret and add/sub of a
-** constant; a write of 8 or 16 bits leaves an int; 32 bits zero-extend.
-*/
 static int is_intlike(Ck *c, TyId t)
 {
 	TyId e = X(c, t);
@@ -1316,6 +1312,11 @@ static TyId part_write(Ck *c, TyId old, int size)
 	return mk(c, TY_ANY, low, 0, 0, NULL, 0);
 }
 
+/*
+** [reg.write] rsp changes only by push, pop, call, ret and add/sub of a
+** constant; a write of 8 or 16 bits keeps the rest (part_write); 32 bits
+** zero-extend.
+*/
 static void write_reg(Ck *c, int r, int size, TyId t)
 {
 	if (r == R_RSP) { report(c, "stack.rsp", "rsp may only change by push, pop, call, ret, or add/sub of a constant"); return; }
