@@ -1533,12 +1533,20 @@ static void deeper(Ck *c, int64_t bytes)
 	if (c->block && c->st.depth > c->local[c->block - 1]) c->local[c->block - 1] = c->st.depth;
 }
 
-/* The stack a code type promises to need: its `stack N`, or none. */
-static int64_t declared(Ck *c, TyId k)
+/* The stack a code type promises to need: its `stack N` (0 without one), or -1 when N is not a constant. */
+static int64_t stack_need(Ck *c, TyId k)
 {
 	const Code *p = code_of(c, k);
 	int64_t n;
-	return p && p->need && lin_is_const(lin_at(c, p->need), &n) && n >= 0 ? n : 0;
+	if (!p || !p->need) return 0;
+	return lin_is_const(lin_at(c, p->need), &n) && n >= 0 ? n : -1;
+}
+
+/* ... taken as 0 when it is not a constant: what a label has to use, or adds to its callers (its own need is checked against it) */
+static int64_t declared(Ck *c, TyId k)
+{
+	int64_t n = stack_need(c, k);
+	return n < 0 ? 0 : n;
 }
 
 /*
@@ -1548,13 +1556,12 @@ static int64_t declared(Ck *c, TyId k)
 */
 static void unknown_callee(Ck *c, TyId k, int call)
 {
-	const Code *p = code_of(c, k);
-	int64_t n;
-	if (p && p->need && !(lin_is_const(lin_at(c, p->need), &n) && n >= 0)) {
-		report(c, "stack.depth", "the code gone to needs stack %s, which is not a constant: its stack use has no bound here", TYS(p->need));
+	int64_t n = stack_need(c, k);
+	if (n < 0) {
+		report(c, "stack.depth", "the code gone to needs stack %s, which is not a constant: its stack use has no bound here", TYS(code_of(c, k)->need));
 		return;
 	}
-	int64_t extra = (call ? 8 : 0) + declared(c, k);
+	int64_t extra = (call ? 8 : 0) + n;
 	deeper(c, extra);
 	c->st.depth -= extra;
 }
