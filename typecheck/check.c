@@ -2878,6 +2878,10 @@ static void check_exports(Ck *c)
 		if (e->kind != E_EXPORT) continue;
 		c->ent = e;
 		c->in = NULL;
+		if (entry_id(c, e->name, E_EXPORT, E_EXPORT) != e) {   /* a host would find the first, a reader might take this one */
+			report(c, "export.type", "'%s' is exported more than once", ty_strof(&c->t, e->name));
+			continue;
+		}
 		if (e->sect != SEC_TEXT) {
 			/* exported data: the object's own type, and no other */
 			const TyEntry *o = entry_named(c, ty_strof(&c->t, e->name), E_OBJECT, E_OBJECT);

@@ -114,6 +114,9 @@ link entry_far 0 entry_far.o && check_bad entry_far stack.entry \
 objcopy --dump-section .tal.types="$tmp/twice.types" "$tmp/entry_ok.o" && "$rebind" "$tmp/twice.types" "$tmp/twice2.types" --export-twice \
   && objcopy --update-section .tal.types="$tmp/twice2.types" "$tmp/entry_ok.o" "$tmp/twice.o" && link twice 1 twice.o \
   && expect twice "entry_ok.tal:6:9: error: 'near' is exported twice" && pass "an object that exports a name twice (not from talas) does not link" || fail "export twice"
+{ timeout 60 "$talcheck" -fdiagnostics-color=never "$tmp/twice.o" >"$tmp/twice.chk" 2>&1; [ $? -eq 1 ]; } \
+  && grep -q "error: \[export.type\] 'near' is exported more than once" "$tmp/twice.chk" \
+  && pass "[export.type] talcheck refuses an object that exports a name twice" || { cat "$tmp/twice.chk"; fail "export.type: exported twice"; }
 
 # -- talcheck's own module checks: parts of a module that disagree
 (cd "$tmp" && "$tallink" --host "$here/hosts/alt_service.tali" -o alt_service.tlm usectx_alt.o) || fail "link against alt_service"
