@@ -1407,7 +1407,7 @@ static unsigned alu_ccok(const State *st, const TcInst *in)
 		if (x86_rows[in->row].form == F_RM_1) return CC_ALL;
 		if (in->op[1].kind != TC_IMM || !(in->op[1].val & (in->size == S64 ? 63 : 31))) return st->ccok;
 		return (st->ccok & CC_READS_OF) | (CC_ALL & ~CC_READS_OF);   /* OF: only for a count of 1 */
-	case MN_ROL: case MN_ROR: case MN_NOT: case MN_BSWAP: return st->ccok;
+	case MN_ROL: case MN_ROR: case MN_BSWAP: return st->ccok;
 	default: return CC_ALL;   /* add, sub, and, or, xor, adc, sbb, neg */
 	}
 }
@@ -1837,8 +1837,9 @@ static void do_alu(Ck *c, const TcInst *in)
 		c->st.ccok = CC_ALL;
 		return;
 	}
-	/* an immediate is an integer: arith reads its value (read_op would make S(k) for it) */
-	const TcOp *imm = !one && in->op[1].kind == TC_IMM ? &in->op[1] : NULL;
+	/* an immediate is an integer: arith reads its value (read_op would make S(k) for it); a shift's d1 form is by 1 */
+	static const TcOp by_one = { .kind = TC_IMM, .size = S8, .val = 1 };
+	const TcOp *imm = x86_rows[in->row].form == F_RM_1 ? &by_one : !one && in->op[1].kind == TC_IMM ? &in->op[1] : NULL;
 	TyId a = read_op(c, d, in->size), b = one || imm ? 0 : read_op(c, &in->op[1], in->size);
 	if (!a || (!one && !imm && !b)) return;
 	if (is_budget(c, a)) { count_down(c, in); return; }
@@ -1849,6 +1850,7 @@ static void do_alu(Ck *c, const TcInst *in)
 	if ((in->mnem == MN_ADC || in->mnem == MN_SBB) && !flags_readable(c, CC_B)) return;
 	/* a field keeps its type: what is stored must fit it (write_op checks) */
 	write_op(c, d, arith(c, in, a, b, imm));
+	if (in->mnem == MN_NOT) return;   /* it writes no flags: what a compare taught stays (a test of d was forgotten by write_reg) */
 	c->st.flags.kind = FL_NONE;
 	c->st.ccok = alu_ccok(&c->st, in);
 }
