@@ -1879,7 +1879,7 @@ static void do_lea(Ck *c, const TcInst *in)
 			if (e && k && N(c, k)->kind == TY_CODE) {
 				t = e->type;
 				if (e->kind == E_LABEL) c->taken[e - c->t.ent] = 1;
-			} else if (e && plain_data(c, e->type, 0)) t = mk1(c, TY_PTR, 0, e->type);
+			} else if (e && plain_data(c, e->type, 0) > 0) t = mk1(c, TY_PTR, 0, e->type);
 			else if (d) t = mk1(c, TY_PTR, 0, d->type);
 			else t = 0;
 		} else if (r && r->sect) {
@@ -2784,17 +2784,20 @@ static void check_sorts(Ck *c)
 	marks_free(&seen);
 }
 
-/* Does a layout hold only integers (whose initial bytes need no checking)? */
+/* Does a layout hold only integers (whose initial bytes need no checking)?  1, 0, or -1: too big or deep to tell. */
 static int plain_data(Ck *c, TyId t, int depth)
 {
 	t = X(c, t);
-	if (!t || depth > 64 || --c->o.budget < 0) return 0;
+	if (!t) return 0;
+	if (depth > 64 || --c->o.budget < 0) return -1;
 	switch (N(c, t)->kind) {
 	case TY_INT: case TY_U8: case TY_U16: case TY_U32: case TY_U64: case TY_ANY: return 1;
 	case TY_ARRAY: return plain_data(c, K(c, t, 0), depth + 1);
 	case TY_RECORD:
-		for (int i = 0; i < N(c, t)->nkids; i++)
-			if (!plain_data(c, K(c, K(c, t, i), 0), depth + 1)) return 0;
+		for (int i = 0; i < N(c, t)->nkids; i++) {
+			int r = plain_data(c, K(c, K(c, t, i), 0), depth + 1);
+			if (r <= 0) return r;
+		}
 		return 1;
 	default: return 0;
 	}
@@ -2831,8 +2834,10 @@ static void check_objects(Ck *c)
 		c->o.budget = TYOPS_BUDGET;
 		c->o.err = NULL;
 		uint64_t size = 0;
-		if (!plain_data(c, e->type, 0))
-			report(c, "data.type", "object '%s' has type %s: data may hold only integers", ty_strof(&c->t, e->name), TYS(e->type));
+		int plain = plain_data(c, e->type, 0);
+		if (plain <= 0)
+			report(c, "data.type", "object '%s' has type %s: %s", ty_strof(&c->t, e->name), TYS(e->type),
+			       plain ? "too big or too deep to check" : "data may hold only integers");
 		else if (!(size = ty_size(&c->o, e->type)) && c->o.err)   /* (0 with no error: an object of no bytes) */
 			report(c, "data.type", "object '%s' has type %s, whose size is not known: %s", ty_strof(&c->t, e->name), TYS(e->type), c->o.err);
 		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + size > c->obj.sect[e->sect].n)

@@ -4,7 +4,8 @@
 #   bad: the program assembles and talcheck rejects it (exit 1) with a
 #        file:line:col diagnostic naming the rule of its "# expect: RULE"
 #        line, in text and in --json alike; at LINE:COL when an
-#        "# expect-at: LINE:COL" line says so.
+#        "# expect-at: LINE:COL" line says so; saying the words of an
+#        "# expect-text: WORDS" line when there is one.
 #   A "# profile: kernel" line checks with that profile.
 #   Checked in 4 threads (-j 4), the answer and the messages are the same.
 set -u
@@ -41,6 +42,8 @@ bad)
   grep -qE "^$src:[0-9]+:[0-9]+: error: \[$rule\]" "$tmp/err" || { cat "$tmp/err"; fail "no $src:line:col diagnostic for rule $rule"; }
   at=$(sed -n 's/^# expect-at: \([0-9]*:[0-9]*\).*/\1/p' "$src" | head -1)
   [ -z "$at" ] || grep -qE "^$src:$at: error: \[$rule\]" "$tmp/err" || { cat "$tmp/err"; fail "the [$rule] diagnostic is not at $src:$at"; }
+  text=$(sed -n 's/^# expect-text: //p' "$src" | head -1)
+  [ -z "$text" ] || grep -qF -- "$text" "$tmp/err" || { cat "$tmp/err"; fail "no diagnostic says: $text"; }
   "$talcheck" --profile "${profile:-user}" --json -fdiagnostics-color=never "$tmp/$name.o" 2>/dev/null | grep -q "\"rule\": \"$rule\"" || fail "--json does not name rule $rule"
   ;;
 esac
