@@ -1809,6 +1809,8 @@ static int is_budget(Ck *c, TyId t)
 ** on b (or ae): where no borrow is known, the block has counted its fuel
 ** down.  A budget changes in no other way ([fuel.write]).
 */
+static int fuel_trap_next(Ck *c, const TcInst *in);
+
 static void count_down(Ck *c, const TcInst *in)
 {
 	c->st.flags.kind = FL_NONE;
@@ -1818,8 +1820,31 @@ static void count_down(Ck *c, const TcInst *in)
 		report(c, "fuel.write", "fuel (a budget) only counts down, by sub qword ptr [...], 1");
 		return;
 	}
+	if (c->kernel && !fuel_trap_next(c, in)) {
+		report(c, "fuel.trap", "counting fuel down must be followed at once by jb to a trap (jb tal_trap_fuel): "
+		       "run out, the budget wraps to 2^64 - 1, and code that went on would pass every later fuel check");
+		return;
+	}
 	c->st.flags.kind = FL_FUEL;
 	c->st.ccok = CC_ALL;
+}
+
+/*
+** [fuel.trap] (kernel) is the instruction after in a jb to a trap: a host
+** service whose type gives no stack, so it cannot return?  (Its bytes are
+** decoded here; the walk over the block decodes them again, and reports
+** them if they do not decode.)
+*/
+static int fuel_trap_next(Ck *c, const TcInst *in)
+{
+	const TcSection *tx = &c->obj.sect[SEC_TEXT];
+	char err[256];
+	TcInst j;
+	if (tc_decode_memo(c->memo, tx->p, tx->n, in->off + in->len, &j, err, sizeof err) <= 0 || j.mnem != MN_JCC || j.cc != CC_B) return 0;
+	const TcReloc *r = field_reloc(c, &j);
+	const TyEntry *e = r && !r->sect && r->addend == -4 ? reloc_entry(c, r, E_IMPORT, E_IMPORT) : NULL;
+	const Code *p = e ? code_of(c, e->type) : NULL;
+	return p && !p->stack;
 }
 
 static void do_alu(Ck *c, const TcInst *in)
@@ -1943,6 +1968,11 @@ static int kernel_div(Ck *c, const TcInst *in)
 	int64_t k;
 	if (!v.ok || !facts_prove(&c->st.facts, lin_add(v, lin_const(1), -1)))
 		return report(c, "div.zero", "cannot prove the divisor %s is at least 1: compare it and jump to a trap first", x86_reg_name(d->reg, S64)), 1;
+	/* a 32- or 16-bit div divides by the low bits only: 2^32 is at least 1, and its low 32 bits are 0 */
+	int bits = in->size == S32 ? 32 : in->size == S16 ? 16 : 0;
+	if (bits && !facts_prove(&c->st.facts, lin_add(lin_const(((int64_t)1 << bits) - 1), v, -1)))
+		return report(c, "div.zero", "cannot prove the divisor %s is below 2^%d: a %d-bit div divides by its low %d bits, which may be 0",
+		              x86_reg_name(d->reg, S64), bits, bits, bits), 1;
 	if (!hi.ok || !lin_is_const(hi, &k) || k != 0)
 		return report(c, "div.zero", "rdx must be 0 (xor edx, edx) so the quotient fits"), 1;
 	return 0;
@@ -2395,7 +2425,9 @@ static void module_fields(Ck *c)
 ** and the caller's integers in rsi..r9, and hands rax back to the caller: an
 ** export takes exactly that (rdi: ctx, the interface's context type; other
 ** argument registers integers; no other register, no variable but the
-** stack's) and returns an integer, so no kernel address reaches the caller.
+** stack's; the stack ret :: s, and ret returns to s) and returns an
+** integer, so no kernel address reaches the caller, and no slot of the
+** shim's frame, above the return address, is the export's to read or write.
 */
 static void check_kernel_export(Ck *c, const TyEntry *e, TyId k)
 {
@@ -2421,8 +2453,17 @@ static void check_kernel_export(Ck *c, const TyEntry *e, TyId k)
 	}
 	TyId st = p->stack ? X(c, p->stack) : 0, ret = st && N(c, st)->kind == TY_SCONS ? K(c, st, 0) : 0;
 	const Code *q = ret ? code_of(c, ret) : NULL;
-	if (!q || !q->reg[R_RAX] || !is_intlike(c, q->reg[R_RAX]))
+	if (!q || !q->reg[R_RAX] || !is_intlike(c, q->reg[R_RAX])) {
 		report(c, "export.kernel", "'%s' must return an integer in rax", name);
+		return;
+	}
+	/* rsp: ret :: s, ret returning to s: above the return address is the shim's frame, which no type may describe */
+	TyId rest = X(c, K(c, st, 1)), back = q->stack ? X(c, q->stack) : 0;
+	int bound = 0;
+	for (int i = 0; rest && N(c, rest)->kind == TY_VAR && i < p->nb; i++) bound |= N(c, p->b[i])->name == N(c, rest)->name;
+	if (!bound || q->nb || back != rest)
+		report(c, "export.kernel", "'%s' must have the stack ret :: s, its return address on its caller's stack s, and return to s: "
+		       "above the return address is the kernel's frame, which no type may describe (it has %s)", name, TYS(p->stack));
 }
 
 /* [export.type] each entry point of the module's export table is an exported, typed label. */

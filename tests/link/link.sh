@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
 for f in *.tal; do
-  "$talas" -I "$runtime" -o "$tmp/${f%.tal}.o" "$f" || fail "$f does not assemble"
+  "$talas" -I "$runtime" -I "$here/../../kernel-shim" -o "$tmp/${f%.tal}.o" "$f" || fail "$f does not assemble"
 done
 
 # link NAME EXPECTED-EXIT ARGS... : runs tallink into $tmp/NAME.tlm
@@ -181,6 +181,9 @@ cp "$tmp/kleak.tlm" "$tmp/kleak_k.tlm"
 check_bad_profile() { "$talcheck" --profile kernel -fdiagnostics-color=never "$tmp/$1.tlm" >"$tmp/$1.chk" 2>&1; [ $? -eq 1 ] && grep -q "error: \[$2\]" "$tmp/$1.chk"; }
 check_bad_profile kleak_k export.kernel && grep -q "'leak' must take the context (ctx) in rdi" "$tmp/kleak_k.chk" \
   && pass "[export.kernel] an export that does not take the context first" || { cat "$tmp/kleak_k.chk"; fail "export.kernel"; }
+(cd "$tmp" && "$tallink" --host "$here/../../kernel-shim/tal_kernel.tali" -o kframe.tlm kframe.o) || fail "link kframe"
+check_bad_profile kframe export.kernel && grep -q "'frame' must have the stack ret :: s" "$tmp/kframe.chk" \
+  && pass "[export.kernel] an export whose stack type reaches into the shim's frame" || { cat "$tmp/kframe.chk"; fail "export.kernel: the shim's frame"; }
 
 echo "$failures failure(s)"
 [ $failures -eq 0 ]
