@@ -2667,6 +2667,12 @@ static int check_typedefs(Ck *c)
 			report(c, "typedef.twice", "'%s' is defined more than once", ty_strof(&c->t, e->name));
 			continue;
 		}
+		StrId two = e->kind == E_TYPEDEF && e->type ? twice(c, e->type) : 0;
+		if (two) {   /* one binder would be checked, the other substituted (talas never writes one) */
+			c->ent = e;
+			report(c, "type.bad", "the parameters of '%s' bind '%s' twice", ty_strof(&c->t, e->name), ty_strof(&c->t, two));
+			continue;
+		}
 		StrId v = e->kind == E_TYPEDEF ? ty_typedef_open(&c->o, i) : 0;
 		if (!v) continue;
 		c->ent = e;
