@@ -302,6 +302,50 @@ static int read_attest(TalSigned *s, char *err, size_t errcap)
 	return TALSIG_OK;
 }
 
+/* One DER element of p[0, *n): its tag and contents [*c, *c + *cn); p and *n move past it.  0, or -1. */
+static int der_next(const uint8_t **p, size_t *n, uint8_t *tag, const uint8_t **c, size_t *cn)
+{
+	const uint8_t *q = *p;
+	size_t left = *n, hdr = 2, len;
+	if (left < 2) return -1;
+	*tag = q[0];
+	len = q[1];
+	if (len & 0x80) {
+		size_t k = len & 0x7f;
+		if (k == 0 || k > 4 || left - 2 < k) return -1;
+		len = 0;
+		for (size_t i = 0; i < k; i++) len = len << 8 | q[2 + i];
+		hdr += k;
+	}
+	if (len > left - hdr) return -1;
+	*c = q + hdr, *cn = len;
+	*p = q + hdr + len, *n = left - hdr - len;
+	return 0;
+}
+
+/*
+** Does a PKCS#7 signature carry certificates or CRLs (the optional [0]
+** and [1] of SignedData, after its version, digest algorithms and
+** content)?  1 if it does, 0 if it does not, -1 if it is not that shape
+** (left to the signature's own parser).  A trusted certificate is trusted
+** itself: a certificate carried in the signature could make a chain from
+** a trusted one (a CA) to any signer it issued, which the kernel's
+** verify_pkcs7_signature would follow.
+*/
+static int pkcs7_carries_certs(const uint8_t *p, size_t n)
+{
+	static const uint8_t want[] = { 0x30, 0, 0x06, 0xa0, 0, 0x30, 0, 0x02, 0x31, 0x30 };   /* 0: enter the last */
+	const uint8_t *c = NULL;
+	size_t cn = 0;
+	uint8_t tag;
+	for (size_t i = 0; i < sizeof want; i++) {
+		if (!want[i]) { p = c, n = cn; continue; }
+		if (der_next(&p, &n, &tag, &c, &cn) || tag != want[i]) return -1;
+	}
+	if (der_next(&p, &n, &tag, &c, &cn)) return -1;
+	return tag == 0xa0 || tag == 0xa1 ? 1 : 0;
+}
+
 int talsig_split(const uint8_t *p, size_t len, TalSigned *s, char *err, size_t errcap)
 {
 	static const uint8_t zero[5];
@@ -318,6 +362,8 @@ int talsig_split(const uint8_t *p, size_t len, TalSigned *s, char *err, size_t e
 		return msg("signature: a signature of %u bytes does not fit in the file", sig_len), TALSIG_BAD_TRAILER;
 	s->pkcs7 = p + rest - sig_len;
 	s->pkcs7_len = sig_len;
+	if (pkcs7_carries_certs(s->pkcs7, s->pkcs7_len) == 1)
+		return msg("signature: the PKCS#7 signature carries certificates: a signer must be trusted itself, not through a chain"), TALSIG_BAD_TRAILER;
 	s->signed_part = p;
 	s->signed_len = rest - sig_len;
 	return read_attest(s, err, errcap);

@@ -298,7 +298,8 @@ static const char *check_signer(Der *si, int version, int digest)
 /*
 ** The DER shape sign-file makes (RFC 5652): ContentInfo { signedData,
 ** SignedData { version 1 or 3, { one of SHA-256/384/512 }, { data, no
-** content }, [certificates, ignored], { exactly one SignerInfo } } }.
+** content }, { exactly one SignerInfo } } } (certificates: refused by
+** talsig_split).
 ** NULL, or what is wrong.
 */
 static const char *check_shape(const uint8_t *p, size_t n)

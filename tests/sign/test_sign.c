@@ -492,7 +492,7 @@ static void shapes(const uint8_t *mod, size_t n, const uint8_t d[32])
 	static const struct { const char *what; unsigned flags, sflags; int sha512, want; } cases[] = {
 		{ "as talsig_sign makes it", CMS_NOCERTS, CMS_NOCERTS | CMS_NOATTR, 0, TALV_OK },
 		{ "the signer by subject key identifier (sign-file -k)", CMS_NOCERTS, CMS_NOCERTS | CMS_NOATTR | CMS_USE_KEYID, 0, TALV_OK },
-		{ "with the certificate inside", 0, CMS_NOATTR, 0, TALV_OK },
+		{ "with the certificate inside (a chain the kernel would follow)", 0, CMS_NOATTR, 0, TALV_BAD_TRAILER },
 		{ "SHA-512", CMS_NOCERTS, CMS_NOCERTS | CMS_NOATTR, 1, TALV_OK },
 		{ "with signed attributes", CMS_NOCERTS, CMS_NOCERTS, 0, TALV_BAD_SIGNATURE },
 	};
