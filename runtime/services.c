@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -36,12 +38,35 @@ int64_t talrt_svc_clock(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+** A write to a pipe or socket that nobody reads fails with EPIPE, and does
+** not kill the embedding process with SIGPIPE: the signal is blocked in
+** this thread for the write, and the one it raised (none was pending
+** before) is taken back.  The process's own disposition is not touched.
+*/
+static ssize_t write_no_sigpipe(int fd, const void *p, size_t n)
+{
+	sigset_t pipe, old, pending;
+	struct timespec now = { 0, 0 };
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	int before = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	ssize_t w = write(fd, p, n);
+	int e = errno;
+	if (w < 0 && e == EPIPE && !before)
+		while (sigtimedwait(&pipe, NULL, &now) < 0 && errno == EINTR) {}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return w;
+}
+
 int64_t talrt_svc_write(const void *ctx, const uint8_t *buf, uint64_t n)
 {
 	TalInstance *in = instance(ctx);
 	uint64_t done = 0;
 	while (done < n) {
-		ssize_t w = write(in->out_fd, buf + done, n - done);
+		ssize_t w = write_no_sigpipe(in->out_fd, buf + done, n - done);
 		if (w < 0 && errno == EINTR) continue;
 		if (w <= 0) return done ? (int64_t)done : -1;
 		done += (uint64_t)w;

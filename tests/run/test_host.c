@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostint.h"   /* one look inside: where the image is (image_guarded) */
 #include "talrt.h"
@@ -65,7 +66,7 @@ static int image_guarded(const TalMod *m)
 
 int main(int argc, char **argv)
 {
-	if (argc != 6) { fprintf(stderr, "usage: test_host CERT SUM DEEP HOG UNSIGNED\n"); return 2; }
+	if (argc != 7) { fprintf(stderr, "usage: test_host CERT SUM DEEP HOG UNSIGNED HELLO\n"); return 2; }
 	TalError err;
 	TalRuntime *rt = talrt_new(&err);
 	CHECK(rt, "talrt_new: %s", err.msg);
@@ -84,6 +85,16 @@ int main(int argc, char **argv)
 	CHECK(talrt_export_params(sum, es, p, &err) == 2 && p[0].kind == TALP_WORDS && !p[0].writable && p[1].kind == TALP_LEN && p[1].len_of == 0,
 	      "sum takes an array of words and its length");
 	CHECK(talrt_find_export(sum, "nope") == -1, "no such export");
+
+	/* tal_write to a pipe nobody reads: -1 (EPIPE), and the host lives on (no SIGPIPE) */
+	TalMod *hello = talrt_load(rt, argv[6], &err);
+	int pfd[2];
+	CHECK(hello && pipe(pfd) == 0 && close(pfd[0]) == 0, "hello and a pipe: %s", err.msg);
+	TalInstance *hi = hello ? talrt_instantiate(hello, &(TalLimits){ .out_fd = pfd[1] }, &err) : NULL;
+	TalResult hr;
+	CHECK(hi && talrt_call(hi, talrt_find_export(hello, "hello"), NULL, 0, &hr, &err) == 0 && hr.trap == 0 && hr.value == -1,
+	      "tal_write to a closed pipe returns -1, and the host is not killed");
+	close(pfd[1]);
 
 	/* a trap leaves the instance usable */
 	TalInstance *h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 1 << 20 }, &err);
