@@ -95,6 +95,8 @@ int main(int argc, char **argv)
 	CHECK(hi && talrt_call(hi, talrt_find_export(hello, "hello"), NULL, 0, &hr, &err) == 0 && hr.trap == 0 && hr.value == -1,
 	      "tal_write to a closed pipe returns -1, and the host is not killed");
 	close(pfd[1]);
+	if (hi) talrt_destroy(hi);
+	if (hello) talrt_unload(hello);
 
 	/* a trap leaves the instance usable */
 	TalInstance *h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 1 << 20 }, &err);
