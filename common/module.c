@@ -302,48 +302,36 @@ static int read_attest(TalSigned *s, char *err, size_t errcap)
 	return TALSIG_OK;
 }
 
-/* One DER element of p[0, *n): its tag and contents [*c, *c + *cn); p and *n move past it.  0, or -1. */
-static int der_next(const uint8_t **p, size_t *n, uint8_t *tag, const uint8_t **c, size_t *cn)
+int talder_take(TalDer *d, uint8_t tag, TalDer *in)
 {
-	const uint8_t *q = *p;
-	size_t left = *n, hdr = 2, len;
-	if (left < 2) return -1;
-	*tag = q[0];
-	len = q[1];
+	if (d->n < 2 || d->p[0] != tag) return -1;
+	size_t len = d->p[1], head = 2;
 	if (len & 0x80) {
 		size_t k = len & 0x7f;
-		if (k == 0 || k > 4 || left - 2 < k) return -1;
+		if (k == 0 || k > 4 || d->n < 2 + k || d->p[2] == 0) return -1;
 		len = 0;
-		for (size_t i = 0; i < k; i++) len = len << 8 | q[2 + i];
-		hdr += k;
+		for (size_t i = 0; i < k; i++) len = len << 8 | d->p[2 + i];
+		if (len < 0x80) return -1;
+		head += k;
 	}
-	if (len > left - hdr) return -1;
-	*c = q + hdr, *cn = len;
-	*p = q + hdr + len, *n = left - hdr - len;
+	if (len > d->n - head) return -1;
+	in->p = d->p + head;
+	in->n = len;
+	d->p += head + len;
+	d->n -= head + len;
 	return 0;
 }
 
-/*
-** Does a PKCS#7 signature carry certificates or CRLs (the optional [0]
-** and [1] of SignedData, after its version, digest algorithms and
-** content)?  1 if it does, 0 if it does not, -1 if it is not that shape
-** (left to the signature's own parser).  A trusted certificate is trusted
-** itself: a certificate carried in the signature could make a chain from
-** a trusted one (a CA) to any signer it issued, which the kernel's
-** verify_pkcs7_signature would follow.
-*/
-static int pkcs7_carries_certs(const uint8_t *p, size_t n)
+int talsig_pkcs7_certs(const uint8_t *p, size_t n)
 {
 	static const uint8_t want[] = { 0x30, 0, 0x06, 0xa0, 0, 0x30, 0, 0x02, 0x31, 0x30 };   /* 0: enter the last */
-	const uint8_t *c = NULL;
-	size_t cn = 0;
-	uint8_t tag;
+	TalDer d = { p, n }, in = { p, n };
 	for (size_t i = 0; i < sizeof want; i++) {
-		if (!want[i]) { p = c, n = cn; continue; }
-		if (der_next(&p, &n, &tag, &c, &cn) || tag != want[i]) return -1;
+		if (!want[i]) { d = in; continue; }
+		if (talder_take(&d, want[i], &in)) return -1;
 	}
-	if (der_next(&p, &n, &tag, &c, &cn)) return -1;
-	return tag == 0xa0 || tag == 0xa1 ? 1 : 0;
+	if (!d.n) return -1;
+	return d.p[0] == 0xa0 || d.p[0] == 0xa1 ? 1 : d.p[0] == 0x31 ? 0 : -1;
 }
 
 int talsig_split(const uint8_t *p, size_t len, TalSigned *s, char *err, size_t errcap)
@@ -362,7 +350,7 @@ int talsig_split(const uint8_t *p, size_t len, TalSigned *s, char *err, size_t e
 		return msg("signature: a signature of %u bytes does not fit in the file", sig_len), TALSIG_BAD_TRAILER;
 	s->pkcs7 = p + rest - sig_len;
 	s->pkcs7_len = sig_len;
-	if (pkcs7_carries_certs(s->pkcs7, s->pkcs7_len) == 1)
+	if (talsig_pkcs7_certs(s->pkcs7, s->pkcs7_len) == 1)
 		return msg("signature: the PKCS#7 signature carries certificates: a signer must be trusted itself, not through a chain"), TALSIG_BAD_TRAILER;
 	s->signed_part = p;
 	s->signed_len = rest - sig_len;

@@ -152,6 +152,22 @@ enum {
 };
 
 int talsig_split(const uint8_t *p, size_t len, TalSigned *out, char *err, size_t errcap);
+/*
+** Does a PKCS#7 signature carry certificates or CRLs (the optional [0]
+** and [1] of SignedData, after its version, digest algorithms and
+** content)?  1 if it does, 0 if it does not, -1 if it is not DER of that
+** shape.  A trusted certificate is trusted itself: certificates carried in
+** the signature could make a chain from a trusted one (a CA) to any signer
+** it issued, which the kernel's verify_pkcs7_signature would follow.
+** talsig_split refuses 1; the kernel shim, whose verifier also reads BER,
+** refuses anything but 0.
+*/
+int talsig_pkcs7_certs(const uint8_t *p, size_t n);
+
+/* DER, read strictly: definite lengths in their shortest form only. */
+typedef struct TalDer { const uint8_t *p; size_t n; } TalDer;
+/* Take the next element of d, which must have tag `tag`; its contents in *in.  0 or -1. */
+int talder_take(TalDer *d, uint8_t tag, TalDer *in);
 /* Append attestation bytes for `a` to out (TALATT_SIZE bytes). */
 void talatt_put(uint8_t *out, const TalAttest *a);
 /* The 12-byte struct module_signature for a PKCS#7 signature of sig_len bytes. */

@@ -636,6 +636,11 @@ int talshim_register(struct module *owner, const u8 *text, size_t text_len,
 		pr_err("%s: refused: %s\n", name, why);
 		return ret == TALSIG_UNSIGNED ? -ENODATA : -EBADMSG;
 	}
+	/* talsig_split refused certificates in DER; the kernel's parser reads BER too, so only DER of sign-file's shape goes on */
+	if (talsig_pkcs7_certs(s.pkcs7, s.pkcs7_len) != 0) {
+		pr_err("%s: refused: the signature is not DER of the shape sign-file makes, without certificates\n", name);
+		return -EBADMSG;
+	}
 	ret = verify_pkcs7_signature(s.signed_part, s.signed_len, s.pkcs7, s.pkcs7_len,
 				     tal_keyring, VERIFYING_MODULE_SIGNATURE, NULL, NULL);
 	if (ret) {

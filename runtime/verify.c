@@ -191,50 +191,26 @@ int taltrust_add_file(TalTrust *t, const char *pem_path, char *err, size_t errca
 
 /* ---- the shape of the signature, in DER ---- */
 
-typedef struct Der { const uint8_t *p; size_t n; } Der;
-
-/*
-** Take the next element of d, which must have tag `tag`, and give its
-** contents in *in.  Definite lengths in their shortest form only.  0 or -1.
-*/
-static int der_take(Der *d, uint8_t tag, Der *in)
-{
-	if (d->n < 2 || d->p[0] != tag) return -1;
-	size_t len = d->p[1], head = 2;
-	if (len & 0x80) {
-		size_t k = len & 0x7f;
-		if (k == 0 || k > 4 || d->n < 2 + k || d->p[2] == 0) return -1;
-		len = 0;
-		for (size_t i = 0; i < k; i++) len = len << 8 | d->p[2 + i];
-		if (len < 0x80) return -1;
-		head += k;
-	}
-	if (len > d->n - head) return -1;
-	in->p = d->p + head;
-	in->n = len;
-	d->p += head + len;
-	d->n -= head + len;
-	return 0;
-}
+/* (the DER reader, talder_take, is common/module.c's: the kernel shim reads signatures with it too) */
 
 /* The tag of the next element, or -1 at the end. */
-static int der_peek(const Der *d)
+static int der_peek(const TalDer *d)
 {
 	return d->n ? d->p[0] : -1;
 }
 
 /* The next element is an OBJECT IDENTIFIER with these content bytes.  0 or -1. */
-static int der_oid(Der *d, const uint8_t *oid, size_t n)
+static int der_oid(TalDer *d, const uint8_t *oid, size_t n)
 {
-	Der o;
-	return der_take(d, 0x06, &o) || o.n != n || memcmp(o.p, oid, n) != 0 ? -1 : 0;
+	TalDer o;
+	return talder_take(d, 0x06, &o) || o.n != n || memcmp(o.p, oid, n) != 0 ? -1 : 0;
 }
 
 /* The next element is an INTEGER from 0 to 127, put in *v.  0 or -1. */
-static int der_small_int(Der *d, int *v)
+static int der_small_int(TalDer *d, int *v)
 {
-	Der i;
-	if (der_take(d, 0x02, &i) || i.n != 1 || i.p[0] > 0x7f) return -1;
+	TalDer i;
+	if (talder_take(d, 0x02, &i) || i.n != 1 || i.p[0] > 0x7f) return -1;
 	*v = i.p[0];
 	return 0;
 }
@@ -260,10 +236,10 @@ static const uint8_t oid_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x
 ** The next element is an AlgorithmIdentifier of the table, with no
 ** parameters or NULL ones.  Its index, or -1.
 */
-static int der_alg(Der *d, const Alg *table, int n)
+static int der_alg(TalDer *d, const Alg *table, int n)
 {
-	Der a, o;
-	if (der_take(d, 0x30, &a) || der_take(&a, 0x06, &o)) return -1;
+	TalDer a, o;
+	if (talder_take(d, 0x30, &a) || talder_take(&a, 0x06, &o)) return -1;
 	if (a.n != 0 && (a.n != 2 || a.p[0] != 0x05 || a.p[1] != 0)) return -1;
 	for (int i = 0; i < n; i++)
 		if (o.n == table[i].len && memcmp(o.p, table[i].oid, o.n) == 0) return i;
@@ -279,18 +255,18 @@ static int der_alg(Der *d, const Alg *table, int n)
 ** SignedData; no signed attributes; RSA or ECDSA; a signature value; no
 ** unsigned attributes.  NULL, or what is wrong.
 */
-static const char *check_signer(Der *si, int version, int digest)
+static const char *check_signer(TalDer *si, int version, int digest)
 {
-	Der x;
+	TalDer x;
 	int v, alg;
 	if (der_small_int(si, &v) || v != version) return "the signer's version is not the signed data's";
-	if (der_take(si, v == 1 ? 0x30 : 0x80, &x)) return "the signer's identifier does not fit its version";
+	if (talder_take(si, v == 1 ? 0x30 : 0x80, &x)) return "the signer's identifier does not fit its version";
 	if (der_alg(si, digests, NDIGESTS) != digest) return "the signer's digest algorithm is not the signed data's";
 	if (der_peek(si) == 0xa0) return "the signer has signed attributes";
 	alg = der_alg(si, sigalgs, NSIGALGS);
 	if (alg < 0 || (sigalgs[alg].digest >= 0 && sigalgs[alg].digest != digest))
 		return "the signature algorithm is not RSA, or ECDSA with the signed data's digest";
-	if (der_take(si, 0x04, &x) || x.n == 0) return "the signer has no signature value";
+	if (talder_take(si, 0x04, &x) || x.n == 0) return "the signer has no signature value";
 	if (si->n) return "the signer has unsigned attributes";
 	return NULL;
 }
@@ -304,20 +280,20 @@ static const char *check_signer(Der *si, int version, int digest)
 */
 static const char *check_shape(const uint8_t *p, size_t n)
 {
-	Der all = { p, n }, ci, a0, sd, set, eci, si, x;
+	TalDer all = { p, n }, ci, a0, sd, set, eci, si, x;
 	int version, digest;
-	if (der_take(&all, 0x30, &ci) || all.n) return "the signature is not one DER SEQUENCE";
-	if (der_oid(&ci, oid_signed_data, sizeof oid_signed_data) || der_take(&ci, 0xa0, &a0) || ci.n)
+	if (talder_take(&all, 0x30, &ci) || all.n) return "the signature is not one DER SEQUENCE";
+	if (der_oid(&ci, oid_signed_data, sizeof oid_signed_data) || talder_take(&ci, 0xa0, &a0) || ci.n)
 		return "the signature is not PKCS#7 signed data";
-	if (der_take(&a0, 0x30, &sd) || a0.n || der_small_int(&sd, &version) || (version != 1 && version != 3))
+	if (talder_take(&a0, 0x30, &sd) || a0.n || der_small_int(&sd, &version) || (version != 1 && version != 3))
 		return "the signed data has a bad version";
-	if (der_take(&sd, 0x31, &set) || (digest = der_alg(&set, digests, NDIGESTS)) < 0 || set.n)
+	if (talder_take(&sd, 0x31, &set) || (digest = der_alg(&set, digests, NDIGESTS)) < 0 || set.n)
 		return "the digest algorithms are not one of SHA-256, SHA-384 or SHA-512";
-	if (der_take(&sd, 0x30, &eci) || der_oid(&eci, oid_data, sizeof oid_data) || eci.n)
+	if (talder_take(&sd, 0x30, &eci) || der_oid(&eci, oid_data, sizeof oid_data) || eci.n)
 		return "the signed content is not detached data";
-	if (der_peek(&sd) == 0xa0 && der_take(&sd, 0xa0, &x)) return "the certificates do not parse";
-	if (der_take(&sd, 0x31, &set) || sd.n) return "the signed data has no signer information, or more";
-	if (der_take(&set, 0x30, &si) || set.n) return "the signature does not have exactly one signer";
+	if (der_peek(&sd) == 0xa0 && talder_take(&sd, 0xa0, &x)) return "the certificates do not parse";
+	if (talder_take(&sd, 0x31, &set) || sd.n) return "the signed data has no signer information, or more";
+	if (talder_take(&set, 0x30, &si) || set.n) return "the signature does not have exactly one signer";
 	return check_signer(&si, version, digest);
 }
 
