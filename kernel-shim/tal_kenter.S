@@ -3,7 +3,10 @@
  * tal_kenter.S - the shim's side of the boundary with verified code.
  *
  * tal_kenter saves the callee-saved registers and the stack pointer (in
- * the invocation, for the trap path), loads rdi..r9 and calls the entry
+ * the invocation, for the trap path), sets the context's stack limit
+ * TAL_STACK_BUDGET bytes below the entry's stack pointer (so that it does
+ * not depend on where the kernel put this call's frames), loads rdi..r9
+ * and calls the entry
  * point with a retpoline-safe indirect call.  A trap stub of the module is
  * a `call rel32` to a carrier's fixed stub, which jumps to tal_ktrap_<kind>
  * here: the return address that call pushed says which stub it was.
@@ -31,6 +34,8 @@ SYM_FUNC_START(tal_kenter)
 	pushq	%r14
 	pushq	%r15
 	movq	%rsp, (%rdx)		/* inv->sp */
+	leaq	-(8 + TAL_STACK_BUDGET)(%rsp), %rax	/* rsp at the entry, less the budget */
+	movq	%rax, TAL_INV_LIMIT(%rdx)	/* inv->ctx.stack_limit */
 	movq	%rdi, %r11
 	movq	(%rsi), %rdi
 	movq	16(%rsi), %rdx

@@ -50,14 +50,18 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Runs signed, verified TAL modules in the kernel");
 
 /*
- * ctx.stack_limit: this far above the lowest address of the kernel stack.
- * Below a run-time stack check the verifier lets code use 8 KiB; the rest
- * is for the services called from there, interrupts taken on this stack,
- * and the trap path.
+ * The stack, from the entry's stack pointer down: TAL_STACK_BUDGET bytes
+ * above ctx.stack_limit (tal_kenter puts it there), the 8 KiB the verifier
+ * lets code use below a run-time stack check, and TAL_STACK_MARGIN for what
+ * the services called from there use beyond the 1 KiB their types declare,
+ * interrupts taken on this stack, and the trap path.  A call goes ahead
+ * only where all of that, and tal_kenter's own frame, fits above the
+ * lowest address of the task's stack.
  */
 #define TAL_STACK_CHECK_GUARD	8192
-#define TAL_STACK_MARGIN	2048
-#define TAL_STACK_RESERVE	(TAL_STACK_CHECK_GUARD + TAL_STACK_MARGIN)
+#define TAL_STACK_MARGIN	3072
+#define TAL_KENTER_FRAME	128
+#define TAL_STACK_NEED		(TAL_KENTER_FRAME + TAL_STACK_BUDGET + TAL_STACK_CHECK_GUARD + TAL_STACK_MARGIN)
 
 /* One invocation: what the trap path needs.  sp must stay first (asm). */
 struct tal_inv {
@@ -874,12 +878,12 @@ static long tal_run(struct tal_invoke_buf *b)
 	}
 	/* through its trampoline: an indirect call that lands on endbr64 */
 	entry = (void *)(km->image - TAL_KSTUB_AREA + TAL_KENTRY_OFF + e * TAL_KENTRY_SIZE);
+	BUILD_BUG_ON(offsetof(struct tal_inv, ctx.stack_limit) != TAL_INV_LIMIT);
 	base = (unsigned long)task_stack_page(current);
-	inv.ctx.stack_limit = base + TAL_STACK_RESERVE;
-	inv.ctx.steps = tal_fuel;
+	inv.ctx.steps = tal_fuel;	/* (ctx.stack_limit: tal_kenter) */
 	inv.km = km;
-	if (current_stack_pointer < inv.ctx.stack_limit + 1024) {
-		result = -E2BIG;	/* no stack left to run anything */
+	if (current_stack_pointer - base < TAL_STACK_NEED) {
+		result = -E2BIG;	/* not the stack a module is promised */
 		goto out;
 	}
 	regs[0] = (u64)(unsigned long)&inv.ctx;

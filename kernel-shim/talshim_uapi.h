@@ -120,6 +120,16 @@ struct tal_cert {
 #define TAL_KENTRY_OFF		512
 #define TAL_KENTRY_SIZE		16
 #define TAL_KENTRY_MAX		((TAL_KSTUB_AREA - TAL_KENTRY_OFF) / TAL_KENTRY_SIZE)
+/*
+ * The stack limit an invocation's context gives: TAL_STACK_BUDGET bytes
+ * below the module's stack pointer at its entry point.  tal_kenter sets it
+ * (at TAL_INV_LIMIT in struct tal_inv) from the stack pointer itself, so
+ * rsp - limit at entry is the same at every call, wherever the kernel put
+ * the call's frames in the task's stack: the stack check tells a module
+ * how deep it is in its own frames and nothing more.
+ */
+#define TAL_STACK_BUDGET	2048
+#define TAL_INV_LIMIT		8
 #define TAL_CARRIER_IMAGE_MAX	(64 * 1024)
 #define TAL_CARRIER_SIGNED_MAX	(256 * 1024)
 #define TAL_CARRIER_FILLED	0x444c4946u	/* "FILD": talload wrote it */
