@@ -131,6 +131,8 @@ refused "tampered image (first code byte)" tampered1 "tampered" tampered1.signed
 refused "tampered image (code)" tampered2 "tampered" tampered2.signed.tlm "the signature does not verify"
 refused "tampered image (constant)" tampered3 "tampered" tampered3.signed.tlm "the signature does not verify"
 refused "signed by an untrusted key" other "does not trust" other.signed.tlm "the signature does not verify.*signed by a key the shim does not trust"
+refused "a signature carrying the signer's certificate" certsig "malformed" certs.signed.tlm "signature: the PKCS#7 signature carries certificates"
+refused "a signature in BER, not DER" bersig "malformed" ber.signed.tlm "the signature is not DER of the shape sign-file makes, without certificates"
 refused "verified against the user-space host interface" hostif "another interface" hostiface.signed.tlm "the module was verified against another interface"
 refused "verified with the user profile only" userprof "kernel profile" userprofile.signed.tlm "the module was not verified with the kernel profile"
 expect "refused: a carrier whose code is not the signed image" "!0" "" insmod /t/badcode.ko

@@ -82,6 +82,28 @@ mkdir -p "$m"
 	"$bin/talas" -I "$src/runtime" -o hostiface.o "$here/src/hostiface.tal"
 	"$bin/tallink" -I "$src/runtime" -o hostiface.tlm hostiface.o
 	"$bin/talcheck" --profile kernel --sign key.pem --cert cert.pem -o hostiface.signed.tlm hostiface.tlm
+	# signed again by openssl with the signer's certificate inside the
+	# PKCS#7 (its default), and that with a BER length: the kernel's
+	# verify_pkcs7_signature would follow a chain through such certificates
+	# and its parser reads BER, so the shim refuses both
+	resign() {   # resign IN OUT [ber]
+		local n siglen p7
+		n=$(stat -c %s "$1")
+		siglen=$(od -An -tu1 -j $((n - 32)) -N 4 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+		head -c $((n - 40 - siglen)) "$1" > "$2.part"
+		openssl cms -sign -binary -noattr -md sha256 -in "$2.part" -signer cert.pem -inkey key.pem -outform DER -out "$2.p7"
+		if [ "${3:-}" = ber ]; then   # 30 82 HH LL ... -> 30 80 ... 00 00: an indefinite length, BER but not DER
+			[ "$(od -An -tx1 -N 2 "$2.p7" | tr -d ' ')" = 3082 ]
+			{ printf '\x30\x80'; tail -c +5 "$2.p7"; printf '\0\0'; } > "$2.ber" && mv "$2.ber" "$2.p7"
+		fi
+		p7=$(stat -c %s "$2.p7")
+		{ cat "$2.part" "$2.p7"; printf '\0\0\2\0\0\0\0\0'
+		  printf "$(printf '\\%03o' $((p7 >> 24 & 255)) $((p7 >> 16 & 255)) $((p7 >> 8 & 255)) $((p7 & 255)))"
+		  printf '~Module signature appended~\n'; } > "$2"
+		rm -f "$2.part" "$2.p7"
+	}
+	resign ktest.signed.tlm certs.signed.tlm
+	resign ktest.signed.tlm ber.signed.tlm ber
 	# tampered: one byte of the image flipped in the signed file (code at
 	# the start, code further in, a constant)
 	image_off=$(od -An -tu4 -j $((64 + 8 + 4 * 2)) -N 4 ktest.tlm | tr -d ' ')
