@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "as.h"
+#include "module.h"
 
 uint64_t as_offset(const Asm *as, int sect, Loc at)
 {
@@ -212,7 +213,9 @@ static void resolve_lines(Asm *as)
 	for (uint32_t i = 0; i < as->nlines; i++) {
 		LineRef *l = &as->lines[i];
 		if (l->file != last_src) {
-			const char *name = diag_file(as->diag, l->file);
+			const char *name = diag_file(as->diag, l->file), *ctl = name ? tal_name_control(name, strlen(name)) : NULL;
+			if (ctl)   /* (talcheck refuses such a table: a name is printed as it is) */
+				diag_fatal(as->diag, "a source file's path has a control character (0x%02x): the line table cannot name it", (unsigned char)*ctl);
 			last_id = lt_file(&as->lt, name ? name : "");
 			last_src = l->file;
 		}

@@ -223,6 +223,15 @@ static int64_t sleb(Cur *c)
 	return (int64_t)v;
 }
 
+/* The first control character (below 0x20, or 0x7f) of a file name, or NULL: none may be printed as it is. */
+const char *tal_name_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return s + i;
+	return NULL;
+}
+
 int talmod_line(const TalModule *m, uint32_t off, const char **file, uint32_t *filelen, uint32_t *line, uint32_t *col)
 {
 	Cur c = { m->base + m->lines_off, m->lines_size, 8, 0 };
@@ -254,7 +263,10 @@ int talmod_line(const TalModule *m, uint32_t off, const char **file, uint32_t *f
 	for (uint32_t i = 0; ; i++) {
 		uint64_t len = uleb(&c);
 		if (c.bad || len > c.n - c.at) return -1;
-		if (i == best_file) { *file = (const char *)c.p + c.at; *filelen = (uint32_t)len; return 0; }
+		if (i == best_file) {   /* (a verified table has no control characters; a name with one is not shown) */
+			*file = (const char *)c.p + c.at, *filelen = (uint32_t)len;
+			return tal_name_control(*file, len) ? -1 : 0;
+		}
 		c.at += (uint32_t)len;
 	}
 }

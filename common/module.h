@@ -104,6 +104,8 @@ int talmod_find_export(const TalModule *m, const char *name);
 ** cannot decode the table with typesec.c (the kernel shim).
 */
 int talmod_line(const TalModule *m, uint32_t off, const char **file, uint32_t *filelen, uint32_t *line, uint32_t *col);
+/* A line table's file name must not hold a control character (below 0x20, or 0x7f): the first, or NULL. */
+const char *tal_name_control(const char *s, size_t n);
 
 /*
 ** Writing the header (tallink).  `out` holds TALMOD_HDR_SIZE bytes.

@@ -10,6 +10,7 @@
 */
 #include "types.h"
 #include "arena.h"
+#include "module.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -702,7 +703,11 @@ int lt_decode(LineTable *l, const uint8_t *p, size_t n, char *err, size_t errcap
 	uint64_t count = rd_count(&r, 1, UINT32_MAX / 4, "file count");
 	for (uint64_t i = 0; i < count && !r.bad; i++) {
 		size_t len = 0;
+		size_t at = r.pos;
 		const char *s = rd_string(&r, &len, "file name");
+		const char *ctl = r.bad ? NULL : tal_name_control(s, len);
+		if (ctl)
+			fail(&r, at, "file name %" PRIu64 " has a control character (0x%02x)", i, (unsigned char)*ctl);
 		if (!r.bad)
 			lt_newfile(l, s, len);
 	}

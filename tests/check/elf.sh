@@ -228,6 +228,26 @@ printf '.intel_syntax noprefix\n.label f : code[s: stack] { rsp: s }\n.text\nf:\
 "$talas" -o quoted.o quoted.tal && rm -f quoted.tal && mkfifo quoted.tal 2>/dev/null &&
   expect source-is-fifo quoted.o 1
 
+# ---- a file name in the line table with a control character: a name is
+# printed as it is (in diagnostics and trap reports), so it may hold none;
+# talas refuses to write one ----
+printf '.intel_syntax noprefix\n.label f : code[s: stack] { rsp: code{ rsp: s } :: s }\n.text\nf:\n    ret\n' >ctlXname.tal
+"$talas" -o ctl.o ctlXname.tal || fail "ctlXname.tal does not assemble"
+python3 - ctl.o <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+b = b.replace(b'ctlXname.tal', b'ctl\x1bname.tal')   # (the line table's, and the symbol table's)
+open(sys.argv[1], 'wb').write(b)
+PY
+cp ctl.o ctl-good.o; python3 -c "import sys; b=open('ctl.o','rb').read(); open('ctl-good.o','wb').write(b.replace(b'ctl\x1bname.tal', b'ctlYname.tal'))"
+expect ctl-file-name-good ctl-good.o 0
+expect ctl-file-name ctl.o 2
+grep -q "has a control character (0x1b)" err || { fail "ctl-file-name: the error does not name the control character"; cat err; }
+cp ctlXname.tal "$(printf 'ctl\033name.tal')"
+if "$talas" -o ctl2.o "$(printf 'ctl\033name.tal')" 2>err; then fail "talas wrote a line table naming a file with a control character"
+else grep -q "control character (0x1b)" err || { fail "talas: no clear error for a control character in a path"; cat err; }; fi
+[ -e ctl2.o ] && fail "talas left an output for a path with a control character"
+
 # ---- the fuzzer's finds: any answer but a crash or a hang ----
 if [ -n "$regress" ]; then
   for f in "$regress"/*; do
