@@ -63,6 +63,7 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 	in->guard = page;
 	in->stack_len = stack + 2 * page;
 	in->stack = mmap(NULL, in->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	in->quota = quota;
 	in->heap_len = (quota + page - 1) / page * page;
 	in->heap_map = in->heap_len;
 	in->guarded = lim && lim->guard_blocks;

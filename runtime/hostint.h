@@ -44,7 +44,8 @@ struct TalInstance {
 	TalCtx ctx;                     /* first: services find the instance from it */
 	TalMod *mod;
 	uint8_t *stack; size_t stack_len, guard;   /* guard pages at both ends      */
-	uint8_t *heap; size_t heap_len, heap_used; /* the quota, reserved up front   */
+	uint8_t *heap; size_t heap_len, heap_used; /* the quota's pages, reserved up front */
+	size_t quota;                   /* TalLimits.memory_quota: heap_used stays within it */
 	int guarded;                    /* TalLimits.guard_blocks: heap_map bytes reserved, */
 	size_t heap_map, heap_next;     /* none accessible until a block is placed at heap_next */
 	uint8_t *data;                  /* data template copy + BSS                */

@@ -92,14 +92,15 @@ static void *guarded(TalInstance *in, uint64_t want, uintptr_t ret)
 }
 
 /*
-** n zeroed bytes of the quota, 16-byte aligned; the quota trap when they
+** n zeroed bytes of the quota, 16-byte aligned (each block counts its size
+** rounded up to 16 against the quota, to the byte); the quota trap when they
 ** are not there, at the call (ret: its return address, a call rel32 is 5
 ** bytes).
 */
 static void *take(TalInstance *in, uint64_t n, uintptr_t ret)
 {
 	uint64_t want = (n + 15) & ~(uint64_t)15;
-	if (n > in->heap_len || want > in->heap_len - in->heap_used) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
+	if (n > in->quota || want > in->quota - in->heap_used) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
 	void *p = in->guarded ? guarded(in, want, ret) : in->heap + in->heap_used;
 	in->heap_used += want;
 	return p;
@@ -116,7 +117,7 @@ void *talrt_svc_alloc_words(const void *ctx, uint64_t n, uint64_t u2, uint64_t u
 {
 	TalInstance *in = instance(ctx);
 	(void)u2, (void)u3;
-	if (n > in->heap_len / 8) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
+	if (n > in->quota / 8) talrt_raise(TALRT_TRAP_QUOTA, ret - 5);
 	return take(in, n * 8, ret);
 }
 

@@ -112,6 +112,16 @@ int main(int argc, char **argv)
 	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == 0, "a new instance has a new quota");
 	talrt_destroy(h);
 
+	/* the quota counts bytes, not pages: two blocks of 64 KiB need 128 KiB */
+	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = (128 << 10) - 16 }, &err);
+	v.i = 2;
+	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == TALRT_TRAP_QUOTA,
+	      "a quota 16 bytes short of two blocks: the quota trap (%d)", h ? (int)r.trap : -1);
+	if (h) talrt_destroy(h);
+	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 128 << 10 }, &err);
+	CHECK(h && talrt_call(h, eh, &v, 1, &r, &err) == 0 && r.trap == 0, "a quota of exactly two blocks fits them (%d)", h ? (int)r.trap : -1);
+	if (h) talrt_destroy(h);
+
 	/* blocks against inaccessible pages: the same quota, the same zeroed blocks */
 	h = talrt_instantiate(hog, &(TalLimits){ .memory_quota = 1 << 20, .guard_blocks = 1 }, &err);
 	v.i = 16;
