@@ -37,6 +37,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/verification.h>
+#include <linux/ratelimit.h>
 #include <keys/asymmetric-type.h>
 #include <crypto/sha2.h>
 #include <asm/asm.h>
@@ -70,7 +71,7 @@ struct tal_inv {
 		unsigned long stack_limit;
 		unsigned long steps;	/* fuel: counted down by the module */
 	} ctx;
-	const struct tal_kmod *km;
+	struct tal_kmod *km;
 	int trap;
 	u32 offset;
 	/* the caller's buffers, copied in (tal_buf_len, tal_copy_in/out) */
@@ -99,6 +100,7 @@ struct tal_kmod {
 	const u8 *image;		/* in the carrier's .tal.text */
 	TalModule mod;			/* points into the carrier's .tal.signed */
 	atomic_t running;
+	struct ratelimit_state log_rs;	/* tal_log's lines: TAL_LOG_BURST in TAL_LOG_INTERVAL */
 };
 
 static LIST_HEAD(tal_mods);
@@ -179,12 +181,23 @@ long tal_ksvc_clock(void)
 }
 EXPORT_SYMBOL_GPL(tal_ksvc_clock);
 
+/*
+ * tal_log: at most 200 bytes a line, and at most TAL_LOG_BURST lines in
+ * TAL_LOG_INTERVAL for each module, so that no module floods the kernel
+ * log; a line over the limit is dropped (0 bytes written), and how many
+ * were is logged when the interval ends or the module is unloaded.
+ */
+#define TAL_LOG_INTERVAL	(5 * HZ)
+#define TAL_LOG_BURST		100
+
 long tal_ksvc_log(const void *ctx, const u8 *buf, unsigned long n)
 {
 	struct tal_inv *inv = tal_current_inv();
 	int len = n > 200 ? 200 : (int)n;
 
-	pr_info("%s: %*pE\n", inv && inv->km ? inv->km->name : "?", len, buf);
+	if (!inv || !inv->km || !__ratelimit(&inv->km->log_rs))
+		return 0;
+	pr_info("%s: %*pE\n", inv->km->name, len, buf);
 	return len;
 }
 EXPORT_SYMBOL_GPL(tal_ksvc_log);
@@ -697,6 +710,8 @@ int talshim_register(struct module *owner, const u8 *text, size_t text_len,
 	km->image = text + TAL_KSTUB_AREA;
 	km->mod = m;
 	atomic_set(&km->running, 0);
+	ratelimit_state_init(&km->log_rs, TAL_LOG_INTERVAL, TAL_LOG_BURST);
+	ratelimit_set_flags(&km->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	mutex_lock(&tal_lock);
 	if (tal_find(name)) {
 		mutex_unlock(&tal_lock);
@@ -728,6 +743,7 @@ void talshim_unregister(struct module *owner)
 		if (km->owner == owner) {
 			WARN_ON(atomic_read(&km->running));
 			list_del(&km->list);
+			ratelimit_state_exit(&km->log_rs);	/* (how many lines were dropped) */
 			pr_info("%s: unloaded\n", km->name);
 			kfree(km);
 		}

@@ -52,7 +52,7 @@ expect "add the signing certificate" 0 "trusted" /t/talload addcert /t/cert.der
 
 # ---- a signed module, invoked from an unprivileged process ----
 expect "load a signed module" 0 "kt: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
-expect "list" 0 "^kt	11 exports" /t/talload list
+expect "list" 0 "^kt	12 exports" /t/talload list
 as_user "kt_add 2 40" 0 "^42$" /t/talload call kt kt_add 2 40
 as_user "kt_add -5 3" 0 "^-2$" /t/talload call kt kt_add -5 3
 pid_out=$(su -s /bin/sh nobody -c 'echo $$; exec /t/talload call kt kt_pid' 2>&1)
@@ -62,6 +62,13 @@ c1=$(/t/talload call kt kt_clock); c2=$(/t/talload call kt kt_clock)
 if [ "$c1" -gt 0 ] 2>/dev/null && [ "$c2" -ge "$c1" ]; then ok "kt_clock is monotonic ($c1, $c2)"; else fail "kt_clock: '$c1' then '$c2'"; fi
 as_user "kt_hello logs a line" 0 "^21$" /t/talload call kt kt_hello
 log_has "kt_hello's line is in the kernel log" "talshim: kt: hello from the kernel"
+# a module cannot flood the kernel log: 100 lines in 5 s at most (one was kt_hello's)
+logs=$(/t/talload call kt kt_logs 300 2>&1)
+case "$logs" in
+''|*[!0-9]*) fail "kt_logs 300: $logs" ;;
+*) if [ "$logs" -le 2100 ] && [ "$logs" -ge 21 ]; then ok "kt_logs 300: tal_log wrote $logs bytes (21 a line), at most 100 lines"
+   else fail "kt_logs 300: tal_log wrote $logs bytes: more than 100 lines of 21"; fi ;;
+esac
 as_user "kt_rec 10: recursion within the stack" 0 "^10$" /t/talload call kt kt_rec 10
 as_user "kt_rec 100000: deep recursion ends in the stack trap" 1 "ktest.tal:[0-9]+:[0-9]+: trap: stack at code offset 0x" /t/talload call kt kt_rec 100000
 as_user "kt_deepdir: the file services called from as deep as the stack check allows" 0 "^[0-9]+$" /t/talload call kt kt_deepdir 100000
