@@ -49,7 +49,7 @@ static int is_size(Px *x, TyId id)
 	return 0;
 }
 
-/* The return: code{ rax: an integer, rsp: s } :: s, for the stack variable s. */
+/* The return: code{ rax: an integer, rsp: s } :: s, for the stack variable s; rax must be there. */
 static int check_return(Px *x, TyId st)
 {
 	st = X(x, st);
@@ -67,13 +67,13 @@ static int check_return(Px *x, TyId st)
 		} else if (N(x, k)->flags == R_RAX) {
 			TyId t = X(x, K(x, k, 0));
 			int kind = t ? N(x, t)->kind : 0;
-			if (kind != TY_INT && kind != TY_U64 && kind != TY_U32 && kind != TY_U16 && kind != TY_U8 && kind != TY_SING && kind != TY_ANY)
+			if (kind != TY_INT && kind != TY_U64 && kind != TY_U32 && kind != TY_U16 && kind != TY_U8 && kind != TY_SING)
 				return bad(x, "%s", "the export returns something other than an integer in rax");
 			rax = 1;
 		}
 	}
-	(void)rax;
-	return 0;
+	/* (rax: any, or no rax, would hand the caller whatever rax holds: an address of the host's, say) */
+	return rax ? 0 : bad(x, "%s", "the export returns no integer in rax");
 }
 
 /* One argument register's type as a parameter. */

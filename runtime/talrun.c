@@ -68,12 +68,14 @@ static void *slurp(const char *path, size_t *n)
 		len += got;
 		if (len == cap) { char *q = realloc(p, cap *= 2); if (!q) { free(p); p = NULL; } else p = q; }
 	}
+	int e = p ? (ferror(f) ? errno : 0) : ENOMEM;   /* (a directory opens, then fails to read: EISDIR) */
 	fclose(f);
+	if (e) { free(p); errno = e; return NULL; }
 	*n = len;
 	return p;
 }
 
-/* One argument from the command line, as parameter p wants it. */
+/* One argument from the command line, as parameter p wants it: 0, -1 (not one), -2 (an @FILE unread). */
 static int parse_arg(const TalParam *p, const char *s, TalValue *v)
 {
 	char *end;
@@ -88,7 +90,7 @@ static int parse_arg(const TalParam *p, const char *s, TalValue *v)
 	if (p->kind == TALP_BYTES) {
 		v->kind = TALV_BYTES;
 		if (s[0] == '@') {
-			if (!(v->p = slurp(s + 1, &v->n))) { fprintf(stderr, "talrun: error: cannot read '%s': %s\n", s + 1, strerror(errno)); return -1; }
+			if (!(v->p = slurp(s + 1, &v->n))) { fprintf(stderr, "talrun: error: cannot read '%s': %s\n", s + 1, strerror(errno)); return -2; }
 		} else {
 			v->n = strlen(s);
 			v->p = malloc(v->n + 1);
@@ -150,7 +152,8 @@ static int run(const Opts *o, const char *path, const uint8_t *bytes, size_t len
 		if (p[i].kind == TALP_CTX || p[i].kind == TALP_LEN) continue;
 		if (nv >= argc) { fprintf(stderr, "talrun: error: '%s' takes more arguments than given (%d)\n", export, argc); status = TALRT_EARGS; break; }
 		vp[nv] = i;
-		if (parse_arg(&p[i], argv[nv], &v[nv]) != 0) { status = TALRT_EARGS; break; }
+		int bad = parse_arg(&p[i], argv[nv], &v[nv]);
+		if (bad) { status = bad == -2 ? TALRT_EIO : TALRT_EARGS; break; }   /* (@FILE unread: an I/O error) */
 		nv++;
 	}
 	if (!status && nv < argc) { fprintf(stderr, "talrun: error: '%s' takes %d arguments, not %d\n", export, nv, argc); status = TALRT_EARGS; }
@@ -173,7 +176,7 @@ static int run(const Opts *o, const char *path, const uint8_t *bytes, size_t len
 	talrt_destroy(in);
 	talrt_unload(m);
 	talrt_free(rt);
-	return status;
+	return status == TALRT_EIO ? 2 : status;
 }
 
 int main(int argc, char **argv)

@@ -115,8 +115,15 @@ expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum && expect 18 '' "${C[@]}" "$tmp/sum.tl
   && expect 18 '' "${C[@]}" "$tmp/divz.tlm" quot ten 2 && expect 18 '' "${C[@]}" "$tmp/sum.tlm" sum 1,x && pass "wrong arguments: 18" || fail "wrong arguments: 18"
 expect 0 '0\n101,102,103' "${C[@]}" "$tmp/map.tlm" map_add 1,2,3 100 && pass "map with a closure (code and environment)" || fail "map with a closure (code and environment)"
 expect 19 '' "${C[@]}" "$tmp/map.tlm" map 1,2 && stderr_has 'cannot be passed by a host' && pass "an export a host cannot call: 19" || fail "an export a host cannot call: 19"
+mod noint "$here/src/noint.tal"
+ok=1
+for e in give_ctx give_block give_code give_stale; do
+  expect 19 '' "${C[@]}" "$tmp/noint.tlm" $e && stderr_has 'no integer in rax|other than an integer in rax' || ok=0
+done
+[ $ok = 1 ] && pass "exports that return no integer in rax (any, or none): 19" || fail "exports that return no integer in rax: 19"
 expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error" || fail "no certificate: usage error"
 expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2" || fail "missing file: 2"
+expect 2 '' "${C[@]}" "$tmp/checksum.tlm" adler32 "@$tmp" && stderr_has "cannot read '$tmp'" && pass "a directory for @FILE: 2" || fail "a directory for @FILE: 2"
 expect 0 46 "${C[@]}" --verify "$tmp/sum.tlm" sum 1,2,3,40 && pass "--verify runs the verifier first" || fail "--verify runs the verifier first"
 expect 2 '' "${C[@]}" --verify "$tmp/nothere.tlm" sum 1 && pass "--verify, missing file: 2" || fail "--verify, missing file: 2"
 expect 11 '' "${C[@]}" --verify "$tmp/sum.unsigned.tlm" sum 1 && pass "--verify, then the signature is still checked: 11" || fail "--verify, then the signature is still checked: 11"
