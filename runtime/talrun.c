@@ -68,7 +68,7 @@ static void *slurp(const char *path, size_t *n)
 		len += got;
 		if (len == cap) { char *q = realloc(p, cap *= 2); if (!q) { free(p); p = NULL; } else p = q; }
 	}
-	int e = p ? (ferror(f) ? errno : 0) : ENOMEM;   /* (a directory opens, then fails to read: EISDIR) */
+	int e = !p ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : 0;   /* (a directory opens, then fails to read: EISDIR) */
 	fclose(f);
 	if (e) { free(p); errno = e; return NULL; }
 	*n = len;
