@@ -128,6 +128,12 @@ static void print_array(const TalParam *p, const TalValue *v)
 typedef struct Opts { const char **certs; int ncert, verify; TalLimits lim; } Opts;
 
 /* bytes: the module as --verify read and checked it (NULL: load the file) */
+/* The exit status for a TALRT_E* code: itself, but 2 for an I/O error (as for usage). */
+static int exit_status(int code)
+{
+	return code == TALRT_EIO ? 2 : code;
+}
+
 static int run(const Opts *o, const char *path, const uint8_t *bytes, size_t len, const char *export, char **argv, int argc)
 {
 	TalError err = { 0 };
@@ -139,7 +145,7 @@ static int run(const Opts *o, const char *path, const uint8_t *bytes, size_t len
 	if (!m) {
 		fprintf(stderr, "talrun: %s: refused: %s\n", path, err.msg);
 		talrt_free(rt);
-		return err.code == TALRT_EIO ? 2 : err.code;
+		return exit_status(err.code);
 	}
 	int e = talrt_find_export(m, export), status = 0;
 	TalParam p[6];
@@ -176,7 +182,7 @@ static int run(const Opts *o, const char *path, const uint8_t *bytes, size_t len
 	talrt_destroy(in);
 	talrt_unload(m);
 	talrt_free(rt);
-	return status == TALRT_EIO ? 2 : status;
+	return exit_status(status);
 }
 
 int main(int argc, char **argv)
