@@ -2692,9 +2692,17 @@ static int check_typedefs(Ck *c)
 ** (S(e), an array's length, stack N, fuel N, a constraint); a type name's
 ** arguments are at its parameters' sorts.  (A name's own sort, and a
 ** variable no binder in sight binds, are left to the rules that use them.)
+**
+** [type.bad] a type name in a declaration is defined by a .typedef and
+** given as many arguments as it has parameters, whether or not an
+** instruction ever looks into it (a misspelt name is found at once).
 */
 enum { SORT_SCOPE = 64, SORT_DEPTH = 64 };
-typedef struct Sorts { StrId name[SORT_SCOPE]; uint8_t sort[SORT_SCOPE]; int n; StrId bad; TyId badty; int want, got; } Sorts;
+typedef struct Sorts {
+	StrId name[SORT_SCOPE]; uint8_t sort[SORT_SCOPE]; int n;
+	StrId bad; TyId badty; int want, got;   /* type.sort */
+	TyId badname; int nparams;              /* type.bad: undefined (nparams -1) or given the wrong number of arguments */
+} Sorts;
 
 /* The sort of a type of this kind, or 0 for a variable, a name and the parts of types. */
 static int kind_sort(int kind)
@@ -2759,6 +2767,9 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 	case TY_NAME: {
 		uint32_t e = n->name < c->o.ntdef ? c->o.tdef[n->name] : 0;
 		TyId list = e ? c->t.ent[e - 1].type : 0;
+		int np = 0;
+		while (list && np < N(c, list)->nkids && N(c, K(c, list, np))->kind == TY_BINDER) np++;
+		if (!list || np != n->nkids) return sc->badname = t, sc->nparams = list ? np : -1, sc->want = want, 0;
 		for (int i = 0; ok && i < n->nkids; i++) {
 			int s = list && i < N(c, list)->nkids && N(c, K(c, list, i))->kind == TY_BINDER ? N(c, K(c, list, i))->flags : 0;
 			ok = sort_walk(c, K(c, t, i), s, sc, depth + 1);
@@ -2820,7 +2831,17 @@ static void check_sorts(Ck *c)
 		c->o.budget = TYOPS_BUDGET;
 		if (sort_walk(c, t, e->kind == E_TYPEDEF ? 0 : TK_TYPE, &sc, 0)) continue;
 		c->ent = e;
-		if (sc.bad)
+		if (sc.badname && sc.nparams < 0 && sc.want == TK_SIZE)
+			report(c, "type.bad", "in the type of '%s', '%s' is bound nowhere: a size there is a constant or a variable of a binder around it",
+			       ty_strof(&c->t, e->name), ty_strof(&c->t, N(c, sc.badname)->name));
+		else if (sc.badname && sc.nparams < 0)
+			report(c, "type.bad", "in the type of '%s', '%s' is not a type name: no .typedef defines it",
+			       ty_strof(&c->t, e->name), ty_strof(&c->t, N(c, sc.badname)->name));
+		else if (sc.badname)
+			report(c, "type.bad", "in the type of '%s', %s gives '%s' %d argument%s, but its .typedef has %d parameter%s",
+			       ty_strof(&c->t, e->name), TYS(sc.badname), ty_strof(&c->t, N(c, sc.badname)->name),
+			       N(c, sc.badname)->nkids, N(c, sc.badname)->nkids == 1 ? "" : "s", sc.nparams, sc.nparams == 1 ? "" : "s");
+		else if (sc.bad)
 			report(c, "type.sort", "in the type of '%s', '%s' is a %s variable where a %s goes",
 			       ty_strof(&c->t, e->name), ty_strof(&c->t, sc.bad), sort_name(sc.got), sort_name(sc.want));
 		else
