@@ -201,7 +201,8 @@ typedef struct Ck {
 	const TyAnnot *ann;        /* the coercion being applied: where its
 	                              coerce.* errors are reported           */
 	StrId said[ALIAS_MAX], meant[ALIAS_MAX];   /* names .unpack gave in this block, */
-	int nalias;                /* and the new variables they name     */
+	uint8_t msort[ALIAS_MAX];  /* the new variables they name, and their sorts */
+	int nalias;
 	const TyEntry *ent;        /* or the declaration                         */
 	int64_t off;               /* or this .text offset (-1: none)            */
 	int errors;
@@ -2114,18 +2115,7 @@ static TyId names_to_vars(Ck *c, TyId id, int depth)
 ** [inst] code[a1..ak, b..]{...} with arguments w1..wk: code[b..]{...}[w/a];
 ** a size argument must be provably a size, a type argument a word.
 */
-static int kind_sort(int kind);
-static const char *const sort_names[] = { "variable", "type", "stack", "size" };
-
-/* [type.sort] an argument given for a binder is of its sort (a variable or a name: left to the rules that use it). */
-static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
-{
-	TyId e = X(c, w);
-	int k = kind_sort(N(c, e ? e : w)->kind);
-	if (!k || k == sort || sort < TK_TYPE || sort > TK_SIZE) return 1;
-	report(c, rule, "%s is a %s, where a %s goes", TYS(w), sort_names[k], sort_names[sort]);
-	return 0;
-}
+static int arg_sort(Ck *c, TyId w, int sort, const char *rule);
 
 static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 {
@@ -2213,9 +2203,10 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 				if (c->nalias == ALIAS_MAX) {   /* the oldest name goes */
 					memmove(c->said, c->said + 1, (ALIAS_MAX - 1) * sizeof *c->said);
 					memmove(c->meant, c->meant + 1, (ALIAS_MAX - 1) * sizeof *c->meant);
+					memmove(c->msort, c->msort + 1, (ALIAS_MAX - 1) * sizeof *c->msort);
 					c->nalias--;
 				}
-				c->said[c->nalias] = said, c->meant[c->nalias++] = fresh;
+				c->said[c->nalias] = said, c->meant[c->nalias] = fresh, c->msort[c->nalias++] = (uint8_t)s.sort[i];
 				if (s.sort[i] == TK_SIZE)
 					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
 			} else if (!arg_sort(c, w, s.sort[i], rule)) {
@@ -2807,6 +2798,56 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 }
 
 static const char *sort_name(int s) { return s == TK_TYPE ? "type" : s == TK_STACK ? "stack" : "size"; }
+
+/*
+** The variables in scope at a coercion: the binders of the block's label,
+** then the variables the block's .unpacks made (whose names its later
+** coercions may use).  0, or -1 if they do not all fit.
+*/
+static int block_scope(Ck *c, Sorts *sc)
+{
+	const Code *p = c->block ? code_of(c, c->t.ent[c->block - 1].type) : NULL;
+	sc->n = 0;
+	if ((p ? p->nb : 0) + c->nalias > SORT_SCOPE) return -1;
+	for (int i = 0; p && i < p->nb; i++)
+		sc->name[sc->n] = N(c, p->b[i])->name, sc->sort[sc->n++] = N(c, p->b[i])->flags;
+	for (int i = 0; i < c->nalias; i++)
+		sc->name[sc->n] = c->meant[i], sc->sort[sc->n++] = c->msort[i];
+	return 0;
+}
+
+/*
+** [type.sort] an argument of .inst or .pack is of its binder's sort, and
+** so is every variable in it, by the sort the block's scope gives it; a
+** variable given as the argument itself is one the scope binds (a bare
+** name no .typedef defines and no binder binds stands for nothing).
+*/
+static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
+{
+	Sorts sc = { .n = 0 };
+	int scoped = block_scope(c, &sc) == 0;
+	if (sort < TK_TYPE || sort > TK_SIZE) return 1;
+	if (scoped && N(c, w)->kind == TY_VAR) {
+		int i = sc.n;
+		while (i-- > 0 && sc.name[i] != N(c, w)->name) continue;
+		if (i < 0) return report(c, rule, "'%s' is bound nowhere here: no binder of the block's label and no .unpack before names it", TYS(w)), 0;
+	}
+	TyId e = N(c, w)->kind == TY_NAME ? X(c, w) : 0;   /* (a name: what it stands for, if it is defined) */
+	int k = e ? kind_sort(N(c, e)->kind) : 0;
+	if (k && k != sort) return report(c, rule, "%s is a %s, where a %s goes", TYS(w), sort_name(k), sort_name(sort)), 0;
+	if (sort_walk(c, w, sort, &sc, 0)) return 1;
+	if (sc.badname && sc.nparams < 0)
+		report(c, rule, "'%s' is not a type name: no .typedef defines it", ty_strof(&c->t, N(c, sc.badname)->name));
+	else if (sc.badname)
+		report(c, rule, "%s gives '%s' %d argument%s, but its .typedef has %d parameter%s", TYS(sc.badname),
+		       ty_strof(&c->t, N(c, sc.badname)->name), N(c, sc.badname)->nkids, N(c, sc.badname)->nkids == 1 ? "" : "s",
+		       sc.nparams, sc.nparams == 1 ? "" : "s");
+	else if (sc.bad)
+		report(c, rule, "'%s' is a %s variable where a %s goes", ty_strof(&c->t, sc.bad), sort_name(sc.got), sort_name(sc.want));
+	else
+		report(c, rule, "%s is a %s, where a %s goes", TYS(sc.badty), sort_name(sc.got), sort_name(sc.want));
+	return 0;
+}
 
 /*
 ** The types of the declarations: labels, imports, exports, objects, and
