@@ -484,7 +484,18 @@ static void rd_entry(Rd *r, TyTable *t)
 	e.file = (uint32_t)rd_uleb(r, t->nstr - 1, "entry file");
 	e.line = (uint32_t)rd_uleb(r, UINT32_MAX, "entry line");
 	e.col = (uint32_t)rd_uleb(r, UINT32_MAX, "entry column");
-	if (!r->bad)
+	if (r->bad) return;
+	/* a typedef or an import is in no section (an import's offset is the checker's to judge); a label
+	   is in .text, an object in a data section */
+	if (e.kind == E_TYPEDEF && (e.sect != SEC_NONE || e.offset))
+		fail(r, at + 1, "a typedef entry has no section or offset");
+	else if (e.kind == E_IMPORT && e.sect != SEC_NONE)
+		fail(r, at + 1, "an import entry has no section");
+	else if (e.kind == E_LABEL && e.sect != SEC_TEXT)
+		fail(r, at + 1, "a label entry is in .text");
+	else if (e.kind == E_OBJECT && e.sect < SEC_RODATA)
+		fail(r, at + 1, "an object entry is in .rodata, .data or .bss");
+	else
 		ty_add_entry(t, &e);
 }
 

@@ -2345,6 +2345,7 @@ static void check_module_imports(Ck *c)
 		if (!m || m->type != x.type)
 			report(c, "import.host", "the module's type '%s' is not the host interface's", ty_strof(&h, h.ent[i].name));
 	}
+	uint8_t *at_stub = xcalloc(c->t.nent + 1, 1);   /* import entry i's offset is a stub of its name */
 	for (uint32_t i = 0; i < c->obj.mod.nimports; i++) {
 		const char *name = talmod_import_name(&c->obj.mod, i);
 		const TyEntry *hs = iface_entry(&h, E_IMPORT, name), *m = NULL;
@@ -2356,10 +2357,35 @@ static void check_module_imports(Ck *c)
 		else if (ty_copy(&c->t, &h, hs->type, map, NULL) != m->type)
 			report(c, "import.host", "'%s' is imported as %s, but the host interface gives it type %s", name, TYS(m->type),
 			       TYS(ty_copy(&c->t, &h, hs->type, map, NULL)));
+		else if ((uint64_t)m->offset == (uint64_t)c->obj.mod.stubs_off + (uint64_t)TALMOD_STUB_SIZE * i)
+			at_stub[m - c->t.ent] = 1;
 	}
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if (e->kind != E_IMPORT || at_stub[i]) continue;
+		const TyEntry *m = NULL;
+		if (named_count(c, e->name, &m) != 1) continue;   /* (reported above if it is imported; else the import is unused) */
+		c->ent = e;
+		report(c, "import.host", "the import '%s' is at image offset %#x, which is not a stub of its name",
+		       ty_strof(&c->t, e->name), e->offset);
+	}
+	free(at_stub);
 	c->ent = NULL;
 	free(map);
 	ty_free(&h);
+}
+
+/* [import.host] an object's imports are nowhere yet: their offsets are 0 (the linker gives each its stub). */
+static void check_object_imports(Ck *c)
+{
+	c->in = NULL;
+	for (uint32_t i = 0; i < c->t.nent; i++) {
+		const TyEntry *e = &c->t.ent[i];
+		if (e->kind != E_IMPORT || !e->offset) continue;
+		c->ent = e;
+		report(c, "import.host", "the import '%s' has offset %#x: an object's imports have none", ty_strof(&c->t, e->name), e->offset);
+	}
+	c->ent = NULL;
 }
 
 /*
@@ -3649,6 +3675,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 		lap(&t, &s->load);
 		ty_names_index(&c->t, &c->names);
 		if (c->obj.is_module) check_module_imports(c);
+		else check_object_imports(c);
 		tyops_init(&c->o, &c->t);
 		c->o.selfbits = tc_table_bits(c->obj.sect[SEC_TEXT].n / 64, 6, TY_SELF_BITS);   /* (a small file, a small cache) */
 		if (before_blocks(c) == 0) {

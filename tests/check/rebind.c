@@ -10,6 +10,8 @@
 ** rebind IN OUT --typedef-twice - the section with its first typedef's
 ** name defined a second time, last, as its last typedef is (talas never
 ** writes a name twice: the tamper test).
+** rebind IN OUT --entry KIND SECT OFFSET - the section with its first
+** entry of kind KIND (E_* number) given that section and offset.
 ** The tamper test uses it to make sections the assembler never writes (a
 ** typedef whose body uses a variable its parameters do not bind).  Exit 0
 ** done, 2 otherwise.
@@ -70,12 +72,25 @@ static int typedef_twice(TyTable *t)
 	return 0;
 }
 
+/* The first entry of a kind placed at sect and offset: 0, or -1 if there is none. */
+static int entry_at(TyTable *t, int kind, int sect, uint32_t offset)
+{
+	for (uint32_t i = 0; i < t->nent; i++)
+		if (t->ent[i].kind == kind) {
+			t->ent[i].sect = (uint8_t)sect;
+			t->ent[i].offset = offset;
+			return 0;
+		}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0, twice = argc == 4 && strcmp(argv[3], "--export-twice") == 0;
-	int tdtwice = argc == 4 && strcmp(argv[3], "--typedef-twice") == 0;
-	if (argc != 6 && !back && !twice && !tdtwice) {
-		fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice | rebind IN OUT --typedef-twice\n");
+	int tdtwice = argc == 4 && strcmp(argv[3], "--typedef-twice") == 0, at = argc == 7 && strcmp(argv[3], "--entry") == 0;
+	if (argc != 6 && !back && !twice && !tdtwice && !at) {
+		fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice | "
+		        "rebind IN OUT --typedef-twice | rebind IN OUT --entry KIND SECT OFFSET\n");
 		return 2;
 	}
 	FILE *f = fopen(argv[1], "rb");
@@ -93,6 +108,13 @@ int main(int argc, char **argv)
 	}
 	if (twice) {
 		if (export_twice(&t)) { fprintf(stderr, "rebind: %s has no export\n", argv[1]); return 2; }
+		return write_table(&t, argv[2]);
+	}
+	if (at) {
+		if (entry_at(&t, atoi(argv[4]), atoi(argv[5]), (uint32_t)strtoul(argv[6], NULL, 0))) {
+			fprintf(stderr, "rebind: %s has no entry of kind %s\n", argv[1], argv[4]);
+			return 2;
+		}
 		return write_table(&t, argv[2]);
 	}
 	if (tdtwice) {

@@ -203,5 +203,25 @@ f:
     ret
 EOT
 
+# Entries placed where talas never puts them: an import of an object at
+# an offset (the linker gives each import its stub; an object's have
+# none), a typedef in a section, a label outside .text.  (Kinds: E_TYPEDEF
+# 1, E_LABEL 2, E_IMPORT 4; sections: .text 1, .rodata 2.)
+# placed NAME KIND SECT OFFSET EXIT TEXT
+placed() {
+  if objcopy --dump-section .tal.types=list.types list.o && "$rebind" list.types "$1.types" --entry "$2" "$3" "$4" &&
+     objcopy --update-section .tal.types="$1.types" list.o "$1.o"; then
+    "$talcheck" -fdiagnostics-color=never "$1.o" 2>err; rc=$?
+    if [ $rc -eq "$5" ] && grep -qF -- "$6" err; then :; else echo "FAIL: $1: exit $rc"; cat err; failures=$((failures + 1)); fi
+  else
+    echo "FAIL: cannot make $1"; failures=$((failures + 1))
+  fi
+}
+"$talas" -I "$runtime" -o list.o "$examples/list.tal"
+placed import_at 4 0 16 1 "[import.host] the import 'tal_trap_bounds' has offset 0x10: an object's imports have none"
+placed typedef_at 1 0 8 2 "a typedef entry has no section or offset"
+placed import_sect 4 1 0 2 "an import entry has no section"
+placed label_sect 2 2 0 2 "a label entry is in .text"
+
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]

@@ -130,6 +130,13 @@ objcopy --dump-section .tal.types="$tmp/twice.types" "$tmp/entry_ok.o" && "$rebi
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/no_stack.tlm" "$tmp/p_nosvc.tlm" && check_bad p_nosvc import.host \
   && grep -q "imports 'tal_trap_stack', which the host interface does not offer" "$tmp/p_nosvc.chk" && pass "[import.host] a service the interface lacks" || fail "import.host: a service the interface lacks"
 "$modpatch" "$tmp/usectx.tlm" iface "$tmp/usectx.tlm" "$tmp/p_same.tlm" && check_ok p_same && pass "the same interface, moved: accepted" || fail "the same interface, moved"
+# the import of a service placed off its stub (E_IMPORT is 4): stubs are on 16 bytes
+"$modpatch" "$tmp/usectx.tlm" types-out "$tmp/usectx.types" && "$rebind" "$tmp/usectx.types" "$tmp/offstub.types" --entry 4 0 1 \
+  && "$modpatch" "$tmp/usectx.tlm" types-raw "$tmp/offstub.types" "$tmp/p_offstub.tlm" && check_bad p_offstub import.host \
+  && grep -q "the import 'tal_trap_stack' is at image offset 0x1, which is not a stub of its name" "$tmp/p_offstub.chk" \
+  && pass "[import.host] a service's import entry off its stub" || fail "import.host: an import entry off its stub"
+"$modpatch" "$tmp/usectx.tlm" types-out "$tmp/usectx.types" && "$modpatch" "$tmp/usectx.tlm" types-raw "$tmp/usectx.types" "$tmp/p_types.tlm" \
+  && check_ok p_types && pass "the same type section, moved: accepted" || fail "the same type section, moved"
 link svcname 0 svcname.o && "$modpatch" "$tmp/usectx.tlm" types "$tmp/svcname.tlm" "$tmp/p_svcname.tlm" && check_bad p_svcname import.host \
   && grep -q "'tal_trap_stack' must be declared once, as an import (1 declarations)" "$tmp/p_svcname.chk" \
   && pass "[import.host] a service's name given to a label instead" || fail "import.host: a label with a service's name"

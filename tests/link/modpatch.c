@@ -5,7 +5,9 @@
 ** use it to make modules whose parts disagree, as an attacker would.
 ** modpatch IN swap-exports OUT - the same module with its first two
 ** exports swapped (out of order).  modpatch IN exports - print the export
-** names, one a line, in the order of the table.
+** names, one a line, in the order of the table.  modpatch IN types-out
+** OUT - write the module's type section (its bytes only) to OUT; modpatch
+** IN types-raw FILE OUT - the module with FILE's bytes as its type section.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,7 +55,9 @@ static int one_module(int argc, char **argv)
 		unsigned char t[8], *e = in + m.exports_off;
 		memcpy(t, e, 8), memcpy(e, e + 8, 8), memcpy(e + 8, t, 8);
 		ok = write_file(argv[3], in, n);
-	} else fprintf(stderr, "modpatch: want 'IN exports', or 'IN swap-exports OUT' with two exports or more\n");
+	} else if (argc == 4 && !strcmp(argv[2], "types-out")) {
+		ok = write_file(argv[3], in + m.types_off, m.types_size);
+	} else fprintf(stderr, "modpatch: want 'IN exports', 'IN types-out OUT', or 'IN swap-exports OUT' with two exports or more\n");
 	free(in);
 	return ok ? 0 : 2;
 }
@@ -61,14 +65,16 @@ static int one_module(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc == 3 || argc == 4) return one_module(argc, argv);
-	if (argc != 5) { fprintf(stderr, "usage: modpatch IN iface|types|lines DONOR OUT\n"); return 2; }
+	if (argc != 5) { fprintf(stderr, "usage: modpatch IN iface|types|lines DONOR OUT | modpatch IN types-raw FILE OUT\n"); return 2; }
 	size_t n, dn;
 	unsigned char *in = slurp(argv[1], &n), *donor = slurp(argv[3], &dn);
 	TalModule m, d;
 	char err[256];
-	if (talmod_parse(&m, in, n, err, sizeof err) || talmod_parse(&d, donor, dn, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 2; }
+	int raw = !strcmp(argv[2], "types-raw");   /* the donor is the region's bytes, not a module */
+	if (talmod_parse(&m, in, n, err, sizeof err) || (!raw && talmod_parse(&d, donor, dn, err, sizeof err))) { fprintf(stderr, "%s\n", err); return 2; }
 	uint32_t *off, *size, doff, dsize;
-	if (!strcmp(argv[2], "iface")) off = &m.iface_off, size = &m.iface_size, doff = d.iface_off, dsize = d.iface_size;
+	if (raw) off = &m.types_off, size = &m.types_size, doff = 0, dsize = (uint32_t)dn;
+	else if (!strcmp(argv[2], "iface")) off = &m.iface_off, size = &m.iface_size, doff = d.iface_off, dsize = d.iface_size;
 	else if (!strcmp(argv[2], "types")) off = &m.types_off, size = &m.types_size, doff = d.types_off, dsize = d.types_size;
 	else if (!strcmp(argv[2], "lines")) off = &m.lines_off, size = &m.lines_size, doff = d.lines_off, dsize = d.lines_size;
 	else { fprintf(stderr, "modpatch: unknown region '%s'\n", argv[2]); return 2; }
