@@ -387,6 +387,7 @@ typedef struct Code {
 	Lin *side;
 	int8_t (*sidex)[LIN_MAX]; /* by side, by term: which binder its variable is, or -1 */
 	int ninit; Lin *init; uint64_t gen, sum;
+	int64_t least;             /* `stack e`: e if a constant, else the most the constraints prove e is at least */
 } Code;
 
 /*
@@ -441,6 +442,28 @@ static inline const Code *code_of(Ck *c, TyId k0)
 	return k0 < c->ncode && c->code[k0] ? c->code[k0] : code_make(c, k0);   /* kept under the name too */
 }
 
+/*
+** [stack.depth] a label's `stack e`: e when it is a constant (-1 if
+** negative); for e with variables, the largest bound e >= B, up to
+** NEED_MAX, that the label's own constraints prove (16 <= n: 16 bytes),
+** found by halving: every way into the label proves the constraints, so
+** at least that much is there.
+*/
+enum { NEED_MAX = 1 << 20 };
+static int64_t least_need(Ck *c, TyId need, const Facts *f)
+{
+	Lin e = lin_at(c, need);
+	int64_t n, lo = 0, hi = NEED_MAX;
+	if (lin_is_const(e, &n)) return n >= 0 ? n : -1;
+	if (!e.ok) return 0;
+	while (lo < hi) {   /* lo is proven (0 is: a size is), hi + 1 is not looked at */
+		int64_t mid = lo + (hi - lo + 1) / 2;
+		if (facts_prove_rel(f, lin_const(mid), e, TY_CLE)) lo = mid;
+		else hi = mid - 1;
+	}
+	return lo;
+}
+
 static const Code *code_make(Ck *c, TyId k0)
 {
 	TyId k = X(c, k0);
@@ -473,6 +496,7 @@ static const Code *code_make(Ck *c, TyId k0)
 				while (t < p->side[i].n && j < p->nb && N(c, p->b[j])->name != p->side[i].v[t]) j++;
 				p->sidex[i][t] = (int8_t)(t < p->side[i].n && j < p->nb ? j : -1);
 			}
+		p->least = p->need ? least_need(c, p->need, f) : 0;
 		p->ninit = f->n;
 		p->gen = f->gen;
 		p->sum = f->sum;
@@ -1543,11 +1567,15 @@ static int64_t stack_need(Ck *c, TyId k)
 	return lin_is_const(lin_at(c, p->need), &n) && n >= 0 ? n : -1;
 }
 
-/* ... taken as 0 when it is not a constant: what a label has to use, or adds to its callers (its own need is checked against it) */
+/*
+** What a label has to use, and adds to its callers (its own need is
+** checked against it): its `stack N`, or for N with variables the least
+** its constraints prove N to be (least_need), 0 when they prove nothing.
+*/
 static int64_t declared(Ck *c, TyId k)
 {
-	int64_t n = stack_need(c, k);
-	return n < 0 ? 0 : n;
+	const Code *p = code_of(c, k);
+	return p && p->need && p->least > 0 ? p->least : 0;
 }
 
 /*
