@@ -456,7 +456,7 @@ static int64_t least_need(Ck *c, TyId need, const Facts *f)
 	int64_t n, lo = 0, hi = NEED_MAX;
 	if (lin_is_const(e, &n)) return n >= 0 ? n : -1;
 	if (!e.ok) return 0;
-	while (lo < hi) {   /* lo is proven (0 is: a size is), hi + 1 is not looked at */
+	while (lo < hi) {   /* e >= lo is proven (or lo is 0); e >= hi + 1 is not, or past NEED_MAX */
 		int64_t mid = lo + (hi - lo + 1) / 2;
 		if (facts_prove_rel(f, lin_const(mid), e, TY_CLE)) lo = mid;
 		else hi = mid - 1;
@@ -2853,6 +2853,23 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 
 static const char *sort_name(int s) { return s == TK_TYPE ? "type" : s == TK_STACK ? "stack" : "size"; }
 
+/* What sort_walk found, after `where` ("in the type of 'f', " or ""): under rule `bad` for a name, `sort` for a sort. */
+static void sort_report(Ck *c, const char *bad, const char *sort, const char *where, const Sorts *sc)
+{
+	const TyNode *n = sc->badname ? N(c, sc->badname) : NULL;
+	if (n && sc->nparams < 0 && sc->want == TK_SIZE)
+		report(c, bad, "%s'%s' is bound nowhere: a size there is a constant or a variable of a binder around it", where, ty_strof(&c->t, n->name));
+	else if (n && sc->nparams < 0)
+		report(c, bad, "%s'%s' is not a type name: no .typedef defines it", where, ty_strof(&c->t, n->name));
+	else if (n)
+		report(c, bad, "%s%s gives '%s' %d argument%s, but its .typedef has %d parameter%s", where, TYS(sc->badname),
+		       ty_strof(&c->t, n->name), n->nkids, n->nkids == 1 ? "" : "s", sc->nparams, sc->nparams == 1 ? "" : "s");
+	else if (sc->bad)
+		report(c, sort, "%s'%s' is a %s variable where a %s goes", where, ty_strof(&c->t, sc->bad), sort_name(sc->got), sort_name(sc->want));
+	else
+		report(c, sort, "%s%s is a %s where a %s goes", where, TYS(sc->badty), sort_name(sc->got), sort_name(sc->want));
+}
+
 /*
 ** The variables in scope at a coercion: the binders of the block's label,
 ** then the variables the block's .unpacks made (whose names its later
@@ -2879,8 +2896,8 @@ static int block_scope(Ck *c, Sorts *sc)
 static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
 {
 	Sorts sc = { .n = 0 };
-	int scoped = block_scope(c, &sc) == 0;
 	if (sort < TK_TYPE || sort > TK_SIZE) return 1;
+	int scoped = block_scope(c, &sc) == 0;
 	if (scoped && N(c, w)->kind == TY_VAR) {
 		int i = sc.n;
 		while (i-- > 0 && sc.name[i] != N(c, w)->name) continue;
@@ -2888,18 +2905,9 @@ static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
 	}
 	TyId e = N(c, w)->kind == TY_NAME ? X(c, w) : 0;   /* (a name: what it stands for, if it is defined) */
 	int k = e ? kind_sort(N(c, e)->kind) : 0;
-	if (k && k != sort) return report(c, rule, "%s is a %s, where a %s goes", TYS(w), sort_name(k), sort_name(sort)), 0;
+	if (k && k != sort) return report(c, rule, "%s is a %s where a %s goes", TYS(w), sort_name(k), sort_name(sort)), 0;
 	if (sort_walk(c, w, sort, &sc, 0)) return 1;
-	if (sc.badname && sc.nparams < 0)
-		report(c, rule, "'%s' is not a type name: no .typedef defines it", ty_strof(&c->t, N(c, sc.badname)->name));
-	else if (sc.badname)
-		report(c, rule, "%s gives '%s' %d argument%s, but its .typedef has %d parameter%s", TYS(sc.badname),
-		       ty_strof(&c->t, N(c, sc.badname)->name), N(c, sc.badname)->nkids, N(c, sc.badname)->nkids == 1 ? "" : "s",
-		       sc.nparams, sc.nparams == 1 ? "" : "s");
-	else if (sc.bad)
-		report(c, rule, "'%s' is a %s variable where a %s goes", ty_strof(&c->t, sc.bad), sort_name(sc.got), sort_name(sc.want));
-	else
-		report(c, rule, "%s is a %s, where a %s goes", TYS(sc.badty), sort_name(sc.got), sort_name(sc.want));
+	sort_report(c, rule, rule, "", &sc);
 	return 0;
 }
 
@@ -2926,22 +2934,9 @@ static void check_sorts(Ck *c)
 		c->o.budget = TYOPS_BUDGET;
 		if (sort_walk(c, t, e->kind == E_TYPEDEF ? 0 : TK_TYPE, &sc, 0)) continue;
 		c->ent = e;
-		if (sc.badname && sc.nparams < 0 && sc.want == TK_SIZE)
-			report(c, "type.bad", "in the type of '%s', '%s' is bound nowhere: a size there is a constant or a variable of a binder around it",
-			       ty_strof(&c->t, e->name), ty_strof(&c->t, N(c, sc.badname)->name));
-		else if (sc.badname && sc.nparams < 0)
-			report(c, "type.bad", "in the type of '%s', '%s' is not a type name: no .typedef defines it",
-			       ty_strof(&c->t, e->name), ty_strof(&c->t, N(c, sc.badname)->name));
-		else if (sc.badname)
-			report(c, "type.bad", "in the type of '%s', %s gives '%s' %d argument%s, but its .typedef has %d parameter%s",
-			       ty_strof(&c->t, e->name), TYS(sc.badname), ty_strof(&c->t, N(c, sc.badname)->name),
-			       N(c, sc.badname)->nkids, N(c, sc.badname)->nkids == 1 ? "" : "s", sc.nparams, sc.nparams == 1 ? "" : "s");
-		else if (sc.bad)
-			report(c, "type.sort", "in the type of '%s', '%s' is a %s variable where a %s goes",
-			       ty_strof(&c->t, e->name), ty_strof(&c->t, sc.bad), sort_name(sc.got), sort_name(sc.want));
-		else
-			report(c, "type.sort", "in the type of '%s', %s is a %s where a %s goes",
-			       ty_strof(&c->t, e->name), TYS(sc.badty), sort_name(sc.got), sort_name(sc.want));
+		char where[300];
+		snprintf(where, sizeof where, "in the type of '%s', ", ty_strof(&c->t, e->name));
+		sort_report(c, "type.bad", "type.sort", where, &sc);
 	}
 	c->ent = NULL;
 	marks_free(&seen);
