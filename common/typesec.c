@@ -488,13 +488,13 @@ static void rd_entry(Rd *r, TyTable *t)
 	/* a typedef or an import is in no section (an import's offset is the checker's to judge); a label
 	   is in .text, an object in a data section */
 	if (e.kind == E_TYPEDEF && (e.sect != SEC_NONE || e.offset))
-		fail(r, at + 1, "a typedef entry has no section or offset");
+		fail(r, at + 1, "a typedef entry must have no section and no offset");
 	else if (e.kind == E_IMPORT && e.sect != SEC_NONE)
-		fail(r, at + 1, "an import entry has no section");
+		fail(r, at + 1, "an import entry must have no section");
 	else if (e.kind == E_LABEL && e.sect != SEC_TEXT)
-		fail(r, at + 1, "a label entry is in .text");
+		fail(r, at + 1, "a label entry must be in .text");
 	else if (e.kind == E_OBJECT && e.sect < SEC_RODATA)
-		fail(r, at + 1, "an object entry is in .rodata, .data or .bss");
+		fail(r, at + 1, "an object entry must be in .rodata, .data or .bss");
 	else
 		ty_add_entry(t, &e);
 }

@@ -219,9 +219,9 @@ placed() {
 }
 "$talas" -I "$runtime" -o list.o "$examples/list.tal"
 placed import_at 4 0 16 1 "[import.host] the import 'tal_trap_bounds' has offset 0x10: an object's imports have none"
-placed typedef_at 1 0 8 2 "a typedef entry has no section or offset"
-placed import_sect 4 1 0 2 "an import entry has no section"
-placed label_sect 2 2 0 2 "a label entry is in .text"
+placed typedef_at 1 0 8 2 "a typedef entry must have no section and no offset"
+placed import_sect 4 1 0 2 "an import entry must have no section"
+placed label_sect 2 2 0 2 "a label entry must be in .text"
 
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]
