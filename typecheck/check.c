@@ -2609,10 +2609,10 @@ static int check_relocs(Ck *c, int placed)
 	return c->errors ? -1 : 0;
 }
 
-/* [label] a label type names the start of an instruction in .text (once the starts are known). */
+/* [label] a label type names the start of an instruction in .text (once the starts are known; ty_decode refuses a label entry of another section). */
 static int label_placed(Ck *c, const TyEntry *e, int starts_known)
 {
-	if (e->sect == SEC_TEXT && e->offset < c->obj.sect[SEC_TEXT].n && (!starts_known || marks_has(&c->starts, e->offset))) return 1;
+	if (e->offset < c->obj.sect[SEC_TEXT].n && (!starts_known || marks_has(&c->starts, e->offset))) return 1;
 	c->ent = e;
 	c->in = NULL;
 	return report(c, "label.place", "the type of '%s' is for .text+%#x, which is not the start of an instruction", ty_strof(&c->t, e->name), e->offset);
@@ -2873,18 +2873,17 @@ static void sort_report(Ck *c, const char *bad, const char *sort, const char *wh
 /*
 ** The variables in scope at a coercion: the binders of the block's label,
 ** then the variables the block's .unpacks made (whose names its later
-** coercions may use).  0, or -1 if they do not all fit.
+** coercions may use).  They always fit.
 */
-static int block_scope(Ck *c, Sorts *sc)
+_Static_assert(SUBST_MAX + ALIAS_MAX <= SORT_SCOPE, "a block's scope fits in Sorts");
+static void block_scope(Ck *c, Sorts *sc)
 {
 	const Code *p = c->block ? code_of(c, c->t.ent[c->block - 1].type) : NULL;
 	sc->n = 0;
-	if ((p ? p->nb : 0) + c->nalias > SORT_SCOPE) return -1;
 	for (int i = 0; p && i < p->nb; i++)
 		sc->name[sc->n] = N(c, p->b[i])->name, sc->sort[sc->n++] = N(c, p->b[i])->flags;
 	for (int i = 0; i < c->nalias; i++)
 		sc->name[sc->n] = c->meant[i], sc->sort[sc->n++] = c->msort[i];
-	return 0;
 }
 
 /*
@@ -2897,8 +2896,8 @@ static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
 {
 	Sorts sc = { .n = 0 };
 	if (sort < TK_TYPE || sort > TK_SIZE) return 1;
-	int scoped = block_scope(c, &sc) == 0;
-	if (scoped && N(c, w)->kind == TY_VAR) {
+	block_scope(c, &sc);
+	if (N(c, w)->kind == TY_VAR) {
 		int i = sc.n;
 		while (i-- > 0 && sc.name[i] != N(c, w)->name) continue;
 		if (i < 0) return report(c, rule, "'%s' is bound nowhere here: no binder of the block's label and no .unpack before names it", TYS(w)), 0;
@@ -2998,7 +2997,7 @@ static void check_objects(Ck *c)
 			       plain ? "too big or too deep to check" : "data may hold only integers");
 		else if (!(size = ty_size(&c->o, e->type)) && c->o.err)   /* (0 with no error: an object of no bytes) */
 			report(c, "data.type", "object '%s' has type %s, whose size is not known: %s", ty_strof(&c->t, e->name), TYS(e->type), c->o.err);
-		else if (e->sect < SEC_RODATA || (uint64_t)e->offset + size > c->obj.sect[e->sect].n)
+		else if ((uint64_t)e->offset + size > c->obj.sect[e->sect].n)   /* (ty_decode: an object entry is in a data section) */
 			report(c, "data.type", "object '%s' does not fit in its section", ty_strof(&c->t, e->name));
 		else if (e->sect == SEC_RODATA && writable_data(c, e->type, 0))
 			report(c, "data.type", "object '%s' is in .rodata, which is read-only, but its type %s lets it be written",
