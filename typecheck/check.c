@@ -187,6 +187,7 @@ typedef struct Ck {
 	uint32_t block;            /* entry index of the block being checked     */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
+	uint8_t *tdsort;           /* by entry: what a typedef's name stands for (name_sort) */
 	TyNames names;             /* the entries of each name                   */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
 	StrId *stubsym;            /* a module's: by import, its name                 */
@@ -885,8 +886,10 @@ static int narrow_store(Ck *c, const Access *a, TyId t)
 
 /*
 ** [mem.field] a record is reached at the exact offset of a field, with the
-** field's width; [mem.perm] a read needs r, a write w; [mem.uninit] a field
-** not yet written cannot be read; [mem.type] what is stored fits the field.
+** field's width; [mem.perm] a read needs r, a write w, of the field and of
+** every field around it (a record or array held inline in an ro field is
+** read-only, whatever its own fields say); [mem.uninit] a field not yet
+** written cannot be read; [mem.type] what is stored fits the field.
 */
 static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated)
 {
@@ -903,6 +906,8 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 		   into it leaves the rest unwritten, so it stays so) */
 		if ((flags & TF_UNINIT) && !a->write)
 			return report(c, "mem.uninit", "field '%s' is read before it is written", ty_strof(&c->t, fname)), 0;
+		if (!(flags & (a->write ? TF_W : TF_R)))
+			return report(c, "mem.perm", "field '%s' is %s, and so is all it holds", ty_strof(&c->t, fname), a->write ? "read-only" : "write-only"), 0;
 		TyId inner = 0, r = access_layout(c, fe, off - (int64_t)start, a, &inner);
 		if (r && inner && updated) *updated = 0;   /* no strong update through nested layouts */
 		return r;
@@ -2735,19 +2740,26 @@ static int check_typedefs(Ck *c)
 ** slot, a field, an element, a pointer's layout), a stack variable where a
 ** stack goes (rsp, the rest of a stack, sptr), a size variable in an index
 ** (S(e), an array's length, stack N, fuel N, a constraint); a type name's
-** arguments are at its parameters' sorts.  (A name's own sort, and a
-** variable no binder in sight binds, are left to the rules that use them.)
+** arguments are at its parameters' sorts, and the name itself stands for
+** what goes where it is (name_sort: `.typedef id[x: stack] = x` is a
+** stack, and id[s] is no element type).  (A variable no binder in sight
+** binds is left to the rules that use it.)
 **
 ** [type.bad] a type name in a declaration is defined by a .typedef and
 ** given as many arguments as it has parameters, whether or not an
-** instruction ever looks into it (a misspelt name is found at once).
+** instruction ever looks into it (a misspelt name is found at once).  A
+** type too deep (SORT_DEPTH), with too many binders around a part
+** (SORT_SCOPE) or one binder list naming a variable twice, is refused:
+** its sorts cannot be told, and no rule after this one looks at them.
 */
 enum { SORT_SCOPE = 64, SORT_DEPTH = 64 };
 typedef struct Sorts {
 	StrId name[SORT_SCOPE]; uint8_t sort[SORT_SCOPE]; int n;
 	StrId bad; TyId badty; int want, got;   /* type.sort */
 	TyId badname; int nparams;              /* type.bad: undefined (nparams -1) or given the wrong number of arguments */
+	int untold;                             /* type.bad: SORT_UNTOLD_* */
 } Sorts;
+enum { SORT_UNTOLD_DEEP = 1, SORT_UNTOLD_SCOPE, SORT_UNTOLD_TWICE, SORT_UNTOLD_NAME };
 
 /* The sort of a type of this kind, or 0 for a variable, a name and the parts of types. */
 static int kind_sort(int kind)
@@ -2762,12 +2774,54 @@ static int kind_sort(int kind)
 	}
 }
 
+/*
+** What a type name stands for: the sort of its typedef's body, which for a
+** bare variable is its parameter's, and for another name that name's; an
+** abstract type (no body) is a type.  SORT_NONE when the names go round in
+** a cycle or more than SORT_DEPTH deep (no type, stack or size at the
+** end), 0 when no .typedef defines the name (sort_walk reports that).
+** Worked out once a typedef, before the blocks (check_sorts); read-only
+** after, in every thread.
+*/
+enum { SORT_NONE = 4, SORT_BUSY = 5 };
+
+static int name_sort_at(Ck *c, StrId name, int depth);
+
+/* Of typedef entry e: kept in c->tdsort (SORT_BUSY while its body is looked at). */
+static int typedef_sort(Ck *c, uint32_t e, int depth)
+{
+	if (c->tdsort[e]) return c->tdsort[e] == SORT_BUSY ? SORT_NONE : c->tdsort[e];
+	TyId list = c->t.ent[e].type;
+	int np = 0, s = TK_TYPE;   /* (no type, no body: abstract) */
+	c->tdsort[e] = SORT_BUSY;
+	while (list && np < N(c, list)->nkids && N(c, K(c, list, np))->kind == TY_BINDER) np++;
+	if (list && np < N(c, list)->nkids) {
+		const TyNode *b = N(c, K(c, list, N(c, list)->nkids - 1));
+		s = kind_sort(b->kind) ? kind_sort(b->kind) : SORT_NONE;   /* (a free variable: typedef.closed) */
+		if (b->kind == TY_NAME) s = depth < SORT_DEPTH ? name_sort_at(c, b->name, depth + 1) : SORT_NONE;
+		for (int i = np; b->kind == TY_VAR && i-- > 0;)
+			if (N(c, K(c, list, i))->name == b->name) { s = N(c, K(c, list, i))->flags; break; }
+	}
+	c->tdsort[e] = (uint8_t)(s ? s : SORT_NONE);
+	return c->tdsort[e];
+}
+
+static int name_sort_at(Ck *c, StrId name, int depth)
+{
+	uint32_t e = name < c->o.ntdef ? c->o.tdef[name] : 0;
+	return e ? typedef_sort(c, e - 1, depth) : 0;
+}
+
+static int name_sort(Ck *c, TyId t)
+{
+	return name_sort_at(c, N(c, t)->name, 0);
+}
+
 static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth);
 
 /*
-** The binders among t's first kids into scope; how many, or -1 when there
-** are too many or one name is bound twice (which the rules that use the
-** type report: the sorts are then not for this walk to judge).
+** The binders among t's first kids into scope; how many, or -1 with
+** sc->untold when there are too many or one name is bound twice.
 */
 static int sort_bind(Ck *c, TyId t, Sorts *sc)
 {
@@ -2775,8 +2829,8 @@ static int sort_bind(Ck *c, TyId t, Sorts *sc)
 	while (k < N(c, t)->nkids && N(c, K(c, t, k))->kind == TY_BINDER) {
 		StrId v = N(c, K(c, t, k))->name;
 		for (int i = first; i < sc->n; i++)
-			if (sc->name[i] == v) return sc->n = first, -1;
-		if (sc->n == SORT_SCOPE) return sc->n = first, -1;
+			if (sc->name[i] == v) return sc->n = first, sc->bad = v, sc->untold = SORT_UNTOLD_TWICE, -1;
+		if (sc->n == SORT_SCOPE) return sc->n = first, sc->untold = SORT_UNTOLD_SCOPE, -1;
 		sc->name[sc->n] = v;
 		sc->sort[sc->n++] = (uint8_t)N(c, K(c, t, k))->flags;
 		k++;
@@ -2795,10 +2849,13 @@ static int sort_kids(Ck *c, TyId t, int from, int want, Sorts *sc, int depth)
 static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 {
 	int ok = 1, mark = sc->n, k;
-	if (!t || depth > SORT_DEPTH || --c->o.budget < 0) return 1;   /* (too deep to say: the rules that use it will) */
+	if (!t) return 1;
+	if (depth > SORT_DEPTH || --c->o.budget < 0) return sc->untold = SORT_UNTOLD_DEEP, 0;
 	const TyNode *n = N(c, t);
-	if (want && kind_sort(n->kind) && kind_sort(n->kind) != want) {
-		sc->badty = t, sc->want = want, sc->got = kind_sort(n->kind);
+	int is = n->kind == TY_NAME ? name_sort(c, t) : kind_sort(n->kind);
+	if (is == SORT_NONE) return sc->badty = t, sc->untold = SORT_UNTOLD_NAME, 0;
+	if (want && is && is != want) {
+		sc->badty = t, sc->want = want, sc->got = is;
 		return 0;
 	}
 	switch (n->kind) {
@@ -2835,12 +2892,13 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 	case TY_REG:
 		return sort_kids(c, t, 0, n->flags == R_RSP ? TK_STACK : TK_TYPE, sc, depth);
 	case TY_MU:
-		if (sc->n == SORT_SCOPE) return 1;
+		if (sc->n == SORT_SCOPE) return sc->untold = SORT_UNTOLD_SCOPE, 0;
 		sc->name[sc->n] = n->name, sc->sort[sc->n++] = TK_TYPE;
 		ok = sort_kids(c, t, 0, TK_TYPE, sc, depth);
 		break;
 	case TY_CODE: case TY_EXISTS:   /* their constraints, registers, clauses and body say their sorts */
-		if ((k = sort_bind(c, t, sc)) >= 0) ok = sort_kids(c, t, k, 0, sc, depth);
+		if ((k = sort_bind(c, t, sc)) < 0) return 0;
+		ok = sort_kids(c, t, k, 0, sc, depth);
 		break;
 	case TY_LIST:
 		return sort_kids(c, t, 0, 0, sc, depth);
@@ -2857,7 +2915,16 @@ static const char *sort_name(int s) { return s == TK_TYPE ? "type" : s == TK_STA
 static void sort_report(Ck *c, const char *bad, const char *sort, const char *where, const Sorts *sc)
 {
 	const TyNode *n = sc->badname ? N(c, sc->badname) : NULL;
-	if (n && sc->nparams < 0 && sc->want == TK_SIZE)
+	if (sc->untold == SORT_UNTOLD_DEEP)
+		report(c, bad, "%sa part is nested more than %d deep, or the type is too big: its sorts cannot be told", where, SORT_DEPTH);
+	else if (sc->untold == SORT_UNTOLD_SCOPE)
+		report(c, bad, "%smore than %d variables are bound around a part: its sorts cannot be told", where, SORT_SCOPE);
+	else if (sc->untold == SORT_UNTOLD_TWICE)
+		report(c, bad, "%sone list of binders binds '%s' twice", where, ty_strof(&c->t, sc->bad));
+	else if (sc->untold == SORT_UNTOLD_NAME)
+		report(c, bad, "%s%s stands for no type, stack or size: its .typedef names go round in a cycle, or more than %d deep",
+		       where, TYS(sc->badty), SORT_DEPTH);
+	else if (n && sc->nparams < 0 && sc->want == TK_SIZE)
 		report(c, bad, "%s'%s' is bound nowhere: a size there is a constant or a variable of a binder around it", where, ty_strof(&c->t, n->name));
 	else if (n && sc->nparams < 0)
 		report(c, bad, "%s'%s' is not a type name: no .typedef defines it", where, ty_strof(&c->t, n->name));
@@ -2902,9 +2969,6 @@ static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
 		while (i-- > 0 && sc.name[i] != N(c, w)->name) continue;
 		if (i < 0) return report(c, rule, "'%s' is bound nowhere here: no binder of the block's label and no .unpack before names it", TYS(w)), 0;
 	}
-	TyId e = N(c, w)->kind == TY_NAME ? X(c, w) : 0;   /* (a name: what it stands for, if it is defined) */
-	int k = e ? kind_sort(N(c, e)->kind) : 0;
-	if (k && k != sort) return report(c, rule, "%s is a %s where a %s goes", TYS(w), sort_name(k), sort_name(sort)), 0;
 	if (sort_walk(c, w, sort, &sc, 0)) return 1;
 	sort_report(c, rule, rule, "", &sc);
 	return 0;
@@ -2921,17 +2985,22 @@ static void check_sorts(Ck *c)
 	marks_init(&seen, c->t.nnode);
 	c->in = NULL;
 	c->off = -1;
+	c->tdsort = xcalloc(c->t.nent + 1, 1);
+	for (uint32_t i = 0; i < c->t.nent; i++)   /* every name's, before the blocks read them in threads */
+		if (c->t.ent[i].kind == E_TYPEDEF) typedef_sort(c, i, 0);
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		TyId t = e->type;
 		if (!t || (e->kind != E_TYPEDEF && marks_has(&seen, t))) continue;
 		Sorts sc = { .n = 0 };   /* (after the test: it zeroes some 300 bytes, for each entry that has a type to check) */
-		if (e->kind == E_TYPEDEF) {
-			if (sort_bind(c, t, &sc) < 0 || sc.n == N(c, t)->nkids) continue;   /* (abstract: no body) */
-			t = K(c, t, N(c, t)->nkids - 1);
-		} else marks_set(&seen, t);
 		c->o.budget = TYOPS_BUDGET;
-		if (sort_walk(c, t, e->kind == E_TYPEDEF ? 0 : TK_TYPE, &sc, 0)) continue;
+		if (e->kind == E_TYPEDEF) {
+			int k = sort_bind(c, t, &sc);
+			if (k == N(c, t)->nkids || (k >= 0 && sort_walk(c, K(c, t, k), 0, &sc, 0))) continue;   /* (k: abstract, no body) */
+		} else {
+			marks_set(&seen, t);
+			if (sort_walk(c, t, TK_TYPE, &sc, 0)) continue;
+		}
 		c->ent = e;
 		char where[300];
 		snprintf(where, sizeof where, "in the type of '%s', ", ty_strof(&c->t, e->name));
@@ -3744,6 +3813,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	free(c->annx);
 	free(c->local);
 	free(c->taken);
+	free(c->tdsort);
 	ty_names_free(&c->names);
 	free(c->relsym);
 	free(c->stubsym);

@@ -312,7 +312,7 @@ static TyId expand(TyOps *o, TyId id)
 		}
 		id = ty_subst(o, K(o, list, l->nkids - 1), &s);
 	}
-	return fail(o, "type abbreviations refer to each other in a cycle"), 0;
+	return fail(o, "type names stand for each other in a cycle, or more than 64 deep"), 0;
 }
 
 /* Types are hash-consed and the typedefs fixed, so an expansion is remembered by node. */
@@ -579,6 +579,14 @@ int ty_is_word(TyOps *o, TyId w)
 	}
 }
 
+/* Can a stack variable stand for this?  Only a stack: the empty one, t :: s, or a variable (one of the caller's stack variables). */
+static int is_stack(TyOps *o, TyId w)
+{
+	TyId e = ty_expand(o, w);
+	int k = e ? N(o, e)->kind : 0;
+	return k == TY_SNIL || k == TY_SCONS || k == TY_VAR;
+}
+
 static int unknown(TyOps *o, TyId a, TyId b, Subst *u, int *handled)
 {
 	const TyNode *n = N(o, b);
@@ -586,6 +594,7 @@ static int unknown(TyOps *o, TyId a, TyId b, Subst *u, int *handled)
 	*handled = j >= 0;
 	if (j < 0) return 0;
 	if (!u->val[j] && u->sort[j] == TK_TYPE && !ty_is_word(o, a)) return fail(o, "a type variable stands for a word (8 bytes), not this");
+	if (!u->val[j] && u->sort[j] == TK_STACK && !is_stack(o, a)) return fail(o, "a stack variable stands for a stack, not this");   /* (type.sort keeps one from where a type goes: this, in case) */
 	if (escapes(o, a)) return fail(o, "a variable of the target would stand for one bound inside the type");
 	if (!u->val[j]) { u->val[j] = a; return 1; }
 	return -1;   /* bound: compare with the value */

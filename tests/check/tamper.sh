@@ -158,7 +158,7 @@ f:
     mov rax, rsi
     ret
 EOT
-rebound pack_binder_twice coerce.pack "the type binds 'a' twice" b a 3 <<'EOT'
+rebound pack_binder_twice type.bad "in the type of 'pkg', one list of binders binds 'a' twice" b a 3 <<'EOT'
 .intel_syntax noprefix
 .typedef ret[s: stack] = code{ rax: int, rsp: s }
 .typedef pkg = exists[a: type, b: size]. *{ f: code[s: stack] { rdi: a, rsp: ret[s] :: s } ro, env: a ro }
