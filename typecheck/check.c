@@ -2704,6 +2704,86 @@ static int place_labels(Ck *c)
 	return c->errors ? -1 : 0;
 }
 
+/*
+** [typedef.cycle] a type name stands for a finite type: no .typedef names
+** itself, directly or through others (recursion is written `rec`).
+** `.typedef t = int :: t` would be a stack of no end, and a walk down it,
+** as a call's return makes, would never stop.  The typedefs that name one
+** another are a graph; those left over once every typedef whose names are
+** all done is done (Kahn's algorithm) are in a cycle or name one.  Each
+** body is walked once, each of its nodes once (types are DAGs), up to
+** CYCLE_STEPS of them.
+*/
+enum { CYCLE_STEPS = 1 << 16 };
+
+/*
+** The typedefs typedef d names, as edges (d, named): 0, or -1 when its body
+** is too big.  stack has room for every node (each is pushed once).
+*/
+static int typedef_names(Ck *c, uint32_t d, uint32_t *seen, uint32_t *named, TyId *stack, uint32_t **edge, uint32_t *nedge, unsigned *cap)
+{
+	uint32_t n = 0;
+	int steps = CYCLE_STEPS;
+	stack[n++] = c->t.ent[d].type;
+	seen[c->t.ent[d].type] = d + 1;
+	while (n > 0) {
+		TyId id = stack[--n];
+		const TyNode *x = N(c, id);
+		if (--steps < 0) return -1;
+		uint32_t j = x->kind == TY_NAME && x->name < c->o.ntdef ? c->o.tdef[x->name] : 0;
+		if (j && named[j - 1] != d + 1) {
+			named[j - 1] = d + 1;
+			*edge = xgrow(*edge, sizeof **edge, 2 * (size_t)*nedge + 2, cap);
+			(*edge)[2 * *nedge] = d, (*edge)[2 * *nedge + 1] = j - 1;
+			++*nedge;
+		}
+		for (int k = 0; k < x->nkids; k++) {
+			TyId kid = K(c, id, k);
+			if (seen[kid] == d + 1) continue;
+			seen[kid] = d + 1;
+			stack[n++] = kid;
+		}
+	}
+	return 0;
+}
+
+static void check_typedef_cycles(Ck *c)
+{
+	uint32_t ne = c->t.nent, nedge = 0, *edge = NULL;
+	unsigned cap = 0;
+	uint32_t *seen = xcalloc(c->t.nnode + 1, sizeof *seen), *named = xcalloc(ne + 1, sizeof *named);
+	TyId *stack = xmalloc(((size_t)c->t.nnode + 1) * sizeof *stack);
+	uint32_t *need = xcalloc(ne + 1, sizeof *need), *first = xcalloc(ne + 2, sizeof *first);
+	uint8_t *big = xcalloc(ne + 1, 1);
+	for (uint32_t d = 0; d < ne; d++)
+		if (c->t.ent[d].kind == E_TYPEDEF && c->t.ent[d].type && c->o.tdef[c->t.ent[d].name] == d + 1)
+			big[d] = typedef_names(c, d, seen, named, stack, &edge, &nedge, &cap) < 0;
+	/* need[d]: the typedefs d names not done yet; the users of u: user[first[u] .. first[u + 1]) */
+	for (uint32_t e = 0; e < nedge; e++) need[edge[2 * e]]++, first[edge[2 * e + 1] + 1]++;
+	for (uint32_t u = 0; u < ne; u++) first[u + 1] += first[u];
+	uint32_t *user = xmalloc(((size_t)nedge + 1) * sizeof *user), *fill = xmemdup(first, (ne + 1) * sizeof *first);
+	for (uint32_t e = 0; e < nedge; e++) user[fill[edge[2 * e + 1]]++] = edge[2 * e];
+	uint32_t *ready = seen, nready = 0;   /* (seen is done with) */
+	for (uint32_t d = 0; d < ne; d++)
+		if (!need[d]) ready[nready++] = d;
+	while (nready > 0) {
+		uint32_t d = ready[--nready];
+		for (uint32_t e = first[d]; e < first[d + 1]; e++)
+			if (!--need[user[e]]) ready[nready++] = user[e];
+	}
+	c->in = NULL;
+	c->off = -1;
+	for (uint32_t d = 0; d < ne; d++) {
+		if (!need[d] && !big[d]) continue;
+		c->ent = &c->t.ent[d];
+		if (big[d]) report(c, "typedef.cycle", "the body of '%s' is too big or too deep to look for a cycle in", ty_strof(&c->t, c->ent->name));
+		else report(c, "typedef.cycle", "'%s' is part of a cycle of type names, or names one: a name stands for a finite type (recursion is written rec)",
+		            ty_strof(&c->t, c->ent->name));
+	}
+	c->ent = NULL;
+	free(seen), free(named), free(stack), free(need), free(first), free(big), free(user), free(fill), free(edge);
+}
+
 /* [typedef.closed] every abbreviation's body uses only what it binds (tyops.c). */
 static int check_typedefs(Ck *c)
 {
@@ -2731,6 +2811,7 @@ static int check_typedefs(Ck *c)
 		            ty_strof(&c->t, e->name), ty_strof(&c->t, v));
 	}
 	c->ent = NULL;
+	if (!c->errors) check_typedef_cycles(c);
 	return c->errors ? -1 : 0;
 }
 
