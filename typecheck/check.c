@@ -188,6 +188,8 @@ typedef struct Ck {
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
 	uint8_t *tdsort;           /* by entry: what a typedef's name stands for (name_sort) */
+	uint64_t slots;            /* stack slots the blocks it checked made by sub rsp (adjust_rsp) */
+	int said_full;             /* reported that c->t is full (report)        */
 	TyNames names;             /* the entries of each name                   */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
 	StrId *stubsym;            /* a module's: by import, its name                 */
@@ -301,6 +303,12 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	c->errors++;
+	if (c->t.full) {   /* whatever failed once the table of types was full failed for want of room: that is said, once */
+		if (c->said_full) return 0;
+		c->said_full = 1;
+		rule = "type.bad";
+		snprintf(msg, sizeof msg, "the checker's table of types is full (%u types): the code makes too many to check", c->t.nnode);
+	}
 	Pos p = { 0, 0, 0 };
 	if (c->in) {
 		const TcSection *tx = &c->obj.sect[SEC_TEXT];
@@ -1775,12 +1783,36 @@ static void do_pop(Ck *c, const TcInst *in)
 	write_op(c, &in->op[0], t);
 }
 
-/* [stack.adjust] sub rsp, 8k pushes k unusable slots; add rsp, 8k pops k. */
+/*
+** [stack.rsp] sub rsp, 8k pushes k unusable slots; add rsp, 8k pops k.
+** Each slot is a type the checker makes: all the sub rsp of a file, in all
+** its blocks, make at most SLOTS_MIN + SLOTS_PER_BYTE a byte of .text of
+** them, so that a small file cannot make the checker take memory without
+** bound (2000 sub rsp, 65536 in one block took 646 MB before).  Each block
+** is checked once, so the count is the same however many threads check:
+** a thread that finds it too many stops, and the check in one thread that
+** follows reports it; threads that each stayed below it add up their
+** counts (check_threads).
+*/
+enum { SLOTS_MIN = 1 << 16, SLOTS_PER_BYTE = 4 };
+
+static uint64_t slots_allowed(const Ck *c)
+{
+	return SLOTS_MIN + SLOTS_PER_BYTE * (uint64_t)c->obj.sect[SEC_TEXT].n;
+}
+
 static void adjust_rsp(Ck *c, const TcInst *in)
 {
 	int64_t v = in->op[1].kind == TC_IMM ? in->op[1].val : -1;
 	if (in->size != S64 || v < 0 || (v & 7) || v > 65536) { report(c, "stack.rsp", "rsp may only change by a multiple of 8 up to 64 KiB"); return; }
 	if (!c->st.stack) { report(c, "stack.unknown", "the stack is unknown here"); return; }
+	if (in->mnem == MN_SUB && (c->slots += (uint64_t)v / 8) > slots_allowed(c)) {
+		c->st.live = 0;   /* (the block stops here; later blocks may go on, and are told once) */
+		if (c->slots - (uint64_t)v / 8 > slots_allowed(c)) { c->errors++; return; }
+		report(c, "stack.rsp", "the sub rsp instructions of this file make more than %llu stack slots in all (%d, and %d a byte of code): too many to check",
+		       (unsigned long long)slots_allowed(c), SLOTS_MIN, SLOTS_PER_BYTE);
+		return;
+	}
 	if (in->mnem == MN_SUB) deeper(c, v);
 	for (int64_t k = v / 8; k > 0; k--) {
 		if (in->mnem == MN_SUB) {
@@ -2763,7 +2795,7 @@ static void check_typedef_cycles(Ck *c)
 	for (uint32_t u = 0; u < ne; u++) first[u + 1] += first[u];
 	uint32_t *user = xmalloc(((size_t)nedge + 1) * sizeof *user), *fill = xmemdup(first, (ne + 1) * sizeof *first);
 	for (uint32_t e = 0; e < nedge; e++) user[fill[edge[2 * e + 1]]++] = edge[2 * e];
-	uint32_t *ready = seen, nready = 0;   /* (seen is done with) */
+	uint32_t *ready = xmalloc(((size_t)ne + 1) * sizeof *ready), nready = 0;
 	for (uint32_t d = 0; d < ne; d++)
 		if (!need[d]) ready[nready++] = d;
 	while (nready > 0) {
@@ -2781,7 +2813,7 @@ static void check_typedef_cycles(Ck *c)
 		            ty_strof(&c->t, c->ent->name));
 	}
 	c->ent = NULL;
-	free(seen), free(named), free(stack), free(need), free(first), free(big), free(user), free(fill), free(edge);
+	free(seen), free(named), free(stack), free(need), free(first), free(big), free(user), free(fill), free(edge), free(ready);
 }
 
 /* [typedef.closed] every abbreviation's body uses only what it binds (tyops.c). */
@@ -3585,6 +3617,7 @@ static Ck *ck_fork(const Ck *c)
 	w->lt_read = 0;
 	w->errors = 0;
 	w->ninsn = w->nblock = 0;
+	w->slots = 0;
 	w->first = 1;
 	w->sink = NULL;
 	return w;
@@ -3690,7 +3723,10 @@ static int check_parallel(Ck *c, uint32_t k)
 		if (w[i].how == RUN_CREW) tc_crew_wait(&w[i].job);   /* (or taken back, not run: w[i].c stays NULL) */
 		else if (w[i].how == RUN_THREAD) pthread_join(w[i].th, NULL);
 	int failed = 0;
-	for (uint32_t i = 0; i < k; i++) failed |= w[i].c && w[i].c->errors != 0;
+	uint64_t slots = 0;
+	for (uint32_t i = 0; i < k; i++)
+		if (w[i].c) failed |= w[i].c->errors != 0, slots += w[i].c->slots;
+	failed |= slots > slots_allowed(c);   /* (adjust_rsp: the one-thread check reports it) */
 	ok = ok && !failed && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
 	if (ok) c->nthreads = k;   /* (those the parts were shared among: one may have taken none) */
 	for (uint32_t i = 0; ok && i < k; i++) {
