@@ -389,8 +389,9 @@ static int plain_data(Ck *c, TyId t, int depth);
 ** worked out once: each constraint's sides as linear forms (side[2i],
 ** side[2i + 1]), and the facts a block of this type starts with.
 */
+enum { CONS_MAX = 32 };   /* constraints of a code type (and SUBST_MAX binders) */
 typedef struct Code {
-	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[32], reg[16], stack, need, fuel;
+	TyId id; int nb, nc, nr; TyId b[SUBST_MAX], cons[CONS_MAX], reg[16], stack, need, fuel;
 	uint8_t regs[16];          /* the registers with a type, nr of them */
 	uint16_t ints;             /* bit i: regs[i]'s type is int itself  */
 	Lin *side;
@@ -431,7 +432,7 @@ static int code_split(Ck *c, TyId k, Code *p)
 			break;
 		case TY_STACKREQ: p->need = K(c, x, 0); break;
 		case TY_FUELREQ: p->fuel = K(c, x, 0); break;
-		default: if (p->nc < 32) p->cons[p->nc++] = x; else return 0;
+		default: if (p->nc < CONS_MAX) p->cons[p->nc++] = x; else return 0;
 		}
 	}
 	return 1;
@@ -2705,7 +2706,15 @@ static int place_labels(Ck *c)
 		if (!code_of(c, e->type)) {
 			TyId k = X(c, e->type);
 			StrId two = k && N(c, k)->kind == TY_CODE ? twice(c, k) : 0;
+			int nb = 0, nc = 0;
+			for (int j = 0; k && N(c, k)->kind == TY_CODE && j < N(c, k)->nkids; j++) {
+				int kind = N(c, K(c, k, j))->kind;
+				nb += kind == TY_BINDER, nc += kind != TY_BINDER && kind != TY_REG && kind != TY_STACKREQ && kind != TY_FUELREQ;
+			}
 			if (two) report(c, "label.type", "the type of '%s' binds '%s' twice", ty_strof(&c->t, e->name), ty_strof(&c->t, two));
+			else if (nb > SUBST_MAX || nc > CONS_MAX)
+				report(c, "label.type", "the type of '%s' has %d binders and %d constraints: a code type has at most %d and %d",
+				       ty_strof(&c->t, e->name), nb, nc, SUBST_MAX, CONS_MAX);
 			else report(c, "label.type", "the type of '%s' is not a code type", ty_strof(&c->t, e->name));
 			continue;
 		}
