@@ -168,7 +168,6 @@ typedef struct TyTable {
 	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
 	TyId *fvar; uint32_t capfvar;               /* by made-up name k: its TY_VAR node [2k] and S(it) [2k+1], or 0 */
 	int forked;                                 /* ty_fork made it        */
-	uint32_t maxnode;                           /* nodes allowed (0: the most a table holds) */
 	int full;                                   /* a node was refused for want of room */
 } TyTable;
 
