@@ -2797,7 +2797,7 @@ static void check_typedef_cycles(Ck *c)
 	uint32_t *need = xcalloc(ne + 1, sizeof *need), *first = xcalloc(ne + 2, sizeof *first);
 	uint8_t *big = xcalloc(ne + 1, 1);
 	for (uint32_t d = 0; d < ne; d++)
-		if (c->t.ent[d].kind == E_TYPEDEF && c->t.ent[d].type && c->o.tdef[c->t.ent[d].name] == d + 1)
+		if (c->t.ent[d].kind == E_TYPEDEF && c->t.ent[d].type && c->t.ent[d].name < c->o.ntdef && c->o.tdef[c->t.ent[d].name] == d + 1)
 			big[d] = typedef_names(c, d, seen, named, stack, &edge, &nedge, &cap) < 0;
 	/* need[d]: the typedefs d names not done yet; the users of u: user[first[u] .. first[u + 1]) */
 	for (uint32_t e = 0; e < nedge; e++) need[edge[2 * e]]++, first[edge[2 * e + 1] + 1]++;
