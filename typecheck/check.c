@@ -400,6 +400,14 @@ typedef struct Code {
 	int64_t least;             /* `stack e`: e if a constant, else the most the constraints prove e is at least */
 } Code;
 
+/* How many binders lead q's kids: a code or exists type's variables, a typedef's parameters (0 for no type). */
+static int binders(Ck *c, TyId q)
+{
+	int nb = 0, nk = q ? N(c, q)->nkids : 0;
+	while (nb < nk && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+	return nb;
+}
+
 /*
 ** A name bound twice by one code or existential type (code[n: stack,
 ** n: size], or a hostile section) would be solved once, under the first
@@ -409,8 +417,8 @@ typedef struct Code {
 */
 static StrId twice(Ck *c, TyId q)
 {
-	int nb = 0, nk = N(c, q)->nkids;
-	while (nb < nk && nb <= SUBST_MAX && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+	int nb = binders(c, q);
+	if (nb > SUBST_MAX + 1) nb = SUBST_MAX + 1;   /* (the pairs are compared: a type of more is refused anyway) */
 	for (int i = 1; i < nb; i++)
 		for (int j = 0; j < i; j++)
 			if (N(c, K(c, q, i))->name == N(c, K(c, q, j))->name) return N(c, K(c, q, i))->name;
@@ -425,17 +433,17 @@ static int code_split(Ck *c, TyId k, Code *p)
 	for (int i = 0; i < N(c, k)->nkids; i++) {
 		TyId x = K(c, k, i);
 		switch (N(c, x)->kind) {
-		case TY_BINDER: if (p->nb < SUBST_MAX) p->b[p->nb++] = x; else return 0; break;
+		case TY_BINDER: if (p->nb < SUBST_MAX) p->b[p->nb] = x; p->nb++; break;
 		case TY_REG:
 			if (N(c, x)->flags == R_RSP) p->stack = K(c, x, 0);
 			else p->reg[N(c, x)->flags] = K(c, x, 0);
 			break;
 		case TY_STACKREQ: p->need = K(c, x, 0); break;
 		case TY_FUELREQ: p->fuel = K(c, x, 0); break;
-		default: if (p->nc < CONS_MAX) p->cons[p->nc++] = x; else return 0;
+		default: if (p->nc < CONS_MAX) p->cons[p->nc] = x; p->nc++;
 		}
 	}
-	return 1;
+	return p->nb <= SUBST_MAX && p->nc <= CONS_MAX;   /* (beyond: nb and nc still count them, for the message) */
 }
 
 /*
@@ -2185,8 +2193,7 @@ static int arg_sort(Ck *c, TyId w, int sort, const char *rule);
 
 static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 {
-	int nb = 0, nargs = args ? N(c, args)->nkids : 0, nk = N(c, q)->nkids;
-	while (nb < nk && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+	int nb = binders(c, q), nargs = args ? N(c, args)->nkids : 0, nk = N(c, q)->nkids;
 	if (nargs > nb || nb > SUBST_MAX || nk > 256) return report(c, rule, "%d arguments for %d variables", nargs, nb), 0;
 	StrId two = twice(c, q);
 	if (two) return report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, two)), 0;
@@ -2250,8 +2257,7 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 	case A_PACK: case A_UNPACK: {
 		TyId q = a->op == A_PACK ? target : e;
 		if (!q || N(c, q)->kind != TY_EXISTS) { report(c, rule, "%s is not an existential type", TYS(a->op == A_PACK ? type : v)); return; }
-		int nb = 0;
-		while (nb < N(c, q)->nkids && N(c, K(c, q, nb))->kind == TY_BINDER) nb++;
+		int nb = binders(c, q);
 		if (nargs != nb || nb > SUBST_MAX) { report(c, rule, "%d arguments for %d variables", nargs, nb); return; }
 		StrId two = twice(c, q);
 		if (two) { report(c, rule, "the type binds '%s' twice", ty_strof(&c->t, two)); return; }
@@ -2706,15 +2712,12 @@ static int place_labels(Ck *c)
 		if (!code_of(c, e->type)) {
 			TyId k = X(c, e->type);
 			StrId two = k && N(c, k)->kind == TY_CODE ? twice(c, k) : 0;
-			int nb = 0, nc = 0;
-			for (int j = 0; k && N(c, k)->kind == TY_CODE && j < N(c, k)->nkids; j++) {
-				int kind = N(c, K(c, k, j))->kind;
-				nb += kind == TY_BINDER, nc += kind != TY_BINDER && kind != TY_REG && kind != TY_STACKREQ && kind != TY_FUELREQ;
-			}
+			Code why;
+			code_split(c, k, &why);   /* (not a code type, or twice: both counts 0) */
 			if (two) report(c, "label.type", "the type of '%s' binds '%s' twice", ty_strof(&c->t, e->name), ty_strof(&c->t, two));
-			else if (nb > SUBST_MAX || nc > CONS_MAX)
+			else if (why.nb > SUBST_MAX || why.nc > CONS_MAX)
 				report(c, "label.type", "the type of '%s' has %d binders and %d constraints: a code type has at most %d and %d",
-				       ty_strof(&c->t, e->name), nb, nc, SUBST_MAX, CONS_MAX);
+				       ty_strof(&c->t, e->name), why.nb, why.nc, SUBST_MAX, CONS_MAX);
 			else report(c, "label.type", "the type of '%s' is not a code type", ty_strof(&c->t, e->name));
 			continue;
 		}
@@ -2914,9 +2917,8 @@ static int typedef_sort(Ck *c, uint32_t e, int depth)
 {
 	if (c->tdsort[e]) return c->tdsort[e] == SORT_BUSY ? SORT_NONE : c->tdsort[e];
 	TyId list = c->t.ent[e].type;
-	int np = 0, s = TK_TYPE;   /* (no type, no body: abstract) */
+	int np = binders(c, list), s = TK_TYPE;   /* (no type, no body: abstract) */
 	c->tdsort[e] = SORT_BUSY;
-	while (list && np < N(c, list)->nkids && N(c, K(c, list, np))->kind == TY_BINDER) np++;
 	if (list && np < N(c, list)->nkids) {
 		const TyNode *b = N(c, K(c, list, N(c, list)->nkids - 1));
 		s = kind_sort(b->kind) ? kind_sort(b->kind) : SORT_NONE;   /* (a free variable: typedef.closed) */
@@ -2991,8 +2993,7 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 	case TY_NAME: {
 		uint32_t e = n->name < c->o.ntdef ? c->o.tdef[n->name] : 0;
 		TyId list = e ? c->t.ent[e - 1].type : 0;
-		int np = 0;
-		while (list && np < N(c, list)->nkids && N(c, K(c, list, np))->kind == TY_BINDER) np++;
+		int np = binders(c, list);
 		if (!list || np != n->nkids) return sc->badname = t, sc->nparams = list ? np : -1, sc->want = want, 0;
 		for (int i = 0; ok && i < n->nkids; i++) {
 			int s = list && i < N(c, list)->nkids && N(c, K(c, list, i))->kind == TY_BINDER ? N(c, K(c, list, i))->flags : 0;
