@@ -913,6 +913,7 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 	uint64_t start;
 	if (off < 0) return report(c, "mem.field", "negative offset %lld into a record", (long long)off), 0;
 	TyId f = ty_field_at(&c->o, rec, (uint64_t)off, &start);
+	if (!f && c->o.err) return report(c, "mem.field", "cannot find the field at offset %lld of %s: %s", (long long)off, TYS(rec), c->o.err), 0;
 	if (!f) return report(c, "mem.field", "no field at offset %lld of %s", (long long)off, TYS(rec)), 0;
 	const TyNode *fn = N(c, f);
 	StrId fname = fn->name;

@@ -418,27 +418,30 @@ uint64_t ty_size(TyOps *o, TyId id)
 
 /*
 ** Fields are laid out in order, each at the next multiple of its alignment,
-** as C does.  A last field may be an array of unknown length.
+** as C does.  A last field may be an array of unknown length.  0 when no
+** field starts at or holds `off` (o->err NULL), or when the layout cannot
+** be worked out (o->err says why: too deep, too large).
 */
 TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 {
 	uint64_t at = 0;
 	int n = N(o, rec)->nkids;
+	o->err = NULL;
 	for (int i = 0; i < n; i++) {
 		TyId f = K(o, rec, i), ft = K(o, f, 0);
 		uint64_t a = align_of(o, ft, 0);
-		if (!a) return 0;
+		if (!a) return o->err ? 0 : (fail(o, "its layout cannot be worked out"), 0);
 		at = (at + a - 1) / a * a;
 		TyId e = ty_expand(o, ft);
 		int open = i == n - 1 && e && N(o, e)->kind == TY_ARRAY &&
 		           !lin_is_const(lin_of(o->t, K(o, e, 1)), NULL);
 		uint64_t s = open ? 0 : size_of(o, ft, 0);
 		if (off >= at && (open || off < at + s)) { *start = at; return f; }
-		if (!s && !open) return 0;
+		if (!s && !open) return o->err ? 0 : (fail(o, "a field of 0 bytes has no place in a record"), 0);
 		at += s;
 		if (at > (uint64_t)SIZE_LIMIT) return fail(o, "layout too large"), 0;   /* 65535 fields must not wrap */
 	}
-	return fail(o, "no field at this offset"), 0;
+	return 0;
 }
 
 /* ---- a <= b ---- */
