@@ -403,7 +403,7 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	} else if ((id = node_find(t, node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
 		return id;
 	}
-	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids))
+	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids) || (t->cap && ty_parts(t) + (uint64_t)nkids + 1 > t->cap))
 		return t->full = 1, 0;
 	/* kids may point into t->kid, which is about to move */
 	uintptr_t at = (uintptr_t)kids, base = (uintptr_t)t->kid;

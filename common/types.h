@@ -169,9 +169,12 @@ typedef struct TyTable {
 	TyId *fvar; uint32_t capfvar;               /* by made-up name k: its TY_VAR node [2k] and S(it) [2k+1], or 0 */
 	int forked;                                 /* ty_fork made it        */
 	int full;                                   /* a node was refused for want of room */
+	uint64_t cap;                               /* nodes and kids it may hold (0: as many as ids allow) */
 } TyTable;
 
 void ty_init(TyTable *t);
+/* What the table holds, for its cap: its nodes and their kids. */
+static inline uint64_t ty_parts(const TyTable *t) { return (uint64_t)t->nnode + t->nkid; }
 void ty_free(TyTable *t);
 /*
 ** A table for one thread of a check that runs in several: its own copy of

@@ -189,6 +189,7 @@ typedef struct Ck {
 	uint8_t *taken;            /* by entry: the label's address is taken     */
 	uint8_t *tdsort;           /* by entry: what a typedef's name stands for (name_sort) */
 	uint64_t slots;            /* stack slots the blocks it checked made by sub rsp (adjust_rsp) */
+	uint64_t made;             /* what the substitutions they asked for rebuilt (subst_charged) */
 	int said_full;             /* reported that c->t is full (report)        */
 	TyNames names;             /* the entries of each name                   */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
@@ -228,6 +229,26 @@ typedef struct Ck {
 } Ck;
 
 static const TyNode *N(Ck *c, TyId id) { return ty_get(&c->t, id); }
+
+/*
+** [type.size] Past what the type sections put there, the checker's table
+** of types holds at most GROW_MIN parts (a node, and each of its kids),
+** and GROW_PER_BYTE a byte of the file (its cap, set after loading): label
+** types of 20 bytes each that named a typedef of 30000 fields with an
+** argument of their own, 4000 of them in 900 KB, took 497 MB before, and
+** objects so typed 495 MB and 5 seconds.  A type that would not fit is
+** not made, and report says so, once.  What the table gains depends on
+** what it held, and threads hold tables of their own: a thread may take a
+** quarter of the bound, and should one run out (or the threads together
+** take more), the blocks are checked again in one thread, which alone
+** decides (check_parallel).
+*/
+enum { GROW_MIN = 1 << 22, GROW_PER_BYTE = 4 };
+
+static uint64_t grow_allowed(const Ck *c)
+{
+	return GROW_MIN + GROW_PER_BYTE * (uint64_t)c->obj.len;
+}
 static TyId K(Ck *c, TyId id, int i) { return ty_kid(&c->t, id, i); }
 static TyId X(Ck *c, TyId id) { return id ? ty_expand(&c->o, id) : 0; }
 static TyId mk(Ck *c, int kind, int flags, StrId name, int64_t v, const TyId *k, int n)
@@ -306,8 +327,9 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 	if (c->t.full) {   /* whatever failed once the table of types was full failed for want of room: that is said, once */
 		if (c->said_full) return 0;
 		c->said_full = 1;
-		rule = "type.bad";
-		snprintf(msg, sizeof msg, "the checker's table of types is full (%u types): the code makes too many to check", c->t.nnode);
+		rule = "type.size";
+		snprintf(msg, sizeof msg, "the types of this file take more than %llu parts (nodes and their kids) in the checker's table (%d, and %d a byte of the file, besides the type sections'): too many to check",
+		         (unsigned long long)grow_allowed(c), GROW_MIN, GROW_PER_BYTE);
 	}
 	Pos p = { 0, 0, 0 };
 	if (c->in) {
@@ -1620,6 +1642,7 @@ static void unknown_callee(Ck *c, TyId k, int call)
 
 static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule);
 static TyId names_to_vars(Ck *c, TyId id, int depth);
+static TyId subst_charged(Ck *c, TyId id, const Subst *s);
 
 /* The type of a branch's target, instantiated by a .inst [args] before it. */
 static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
@@ -1743,7 +1766,7 @@ static void do_call(Ck *c, const TcInst *in)
 		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
 		if (u.sort[i] == TK_SIZE) facts_add(&st->facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1));
 	}
-	TyId kret = ty_subst(&c->o, ret, &u);
+	TyId kret = subst_charged(c, ret, &u);
 	if (!(r = code_of(c, kret)) || r->nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
 	/* after it: the return address's registers, stack and constraints, with
 	   what was known; the stack below and this block's checks are as they were */
@@ -2144,11 +2167,48 @@ static void loc_set(Ck *c, const TyAnnot *a, TyId t)
 	else c->st.stack = set_slot(c, c->st.stack, a->disp / 8, t);
 }
 
+/*
+** [type.size] The substitutions the code asks for (.pack, .unpack, .inst,
+** .fold, .unfold, and a call's return type with the callee's variables)
+** rebuild at most MADE_MIN, and MADE_PER_BYTE a byte of the file, kid
+** slots and nodes in all (TyOps.made), so that a small file cannot make
+** the checker take memory or time without bound: a .pack of a record of
+** 30000 fields at each of 4000 instructions took 493 MB before.  What a
+** substitution rebuilds depends on the types and the substitution alone,
+** not on what the table holds, and each block is checked once, so the
+** count is the same however many threads check (as for stack slots,
+** adjust_rsp).  Once past the bound, the block stops, and it is said once.
+*/
+enum { MADE_MIN = 1 << 22, MADE_PER_BYTE = 4 };
+
+static uint64_t made_allowed(const Ck *c)
+{
+	return MADE_MIN + MADE_PER_BYTE * (uint64_t)c->obj.len;
+}
+
+static TyId subst_charged(Ck *c, TyId id, const Subst *s)
+{
+	uint64_t before = c->o.made;
+	TyId r = ty_subst(&c->o, id, s);
+	c->made += c->o.made - before;
+	return r;
+}
+
+/* After an instruction and its coercions: past the bound, the block stops (check_range). */
+static void made_check(Ck *c, uint64_t before)
+{
+	if (c->made <= made_allowed(c)) return;
+	c->st.live = 0;
+	if (before > made_allowed(c)) { c->errors++; return; }   /* (said already) */
+	report(c, "type.size", "the coercions and calls of this file rebuild more than %llu parts of types in all (%d, and %d a byte of the file): too many to check",
+	       (unsigned long long)made_allowed(c), MADE_MIN, MADE_PER_BYTE);
+}
+
 /* rec a. t  unrolls to  t[rec a. t / a]. */
 static TyId unroll(Ck *c, TyId mu)
 {
 	Subst s = { 1, { N(c, mu)->name }, { TK_TYPE }, { mu } };
-	return ty_subst(&c->o, K(c, mu, 0), &s);
+	return subst_charged(c, K(c, mu, 0), &s);
 }
 
 /*
@@ -2213,7 +2273,7 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 	TyId kids[256];
 	int n = 0;
 	for (int i = nargs; i < nk; i++) kids[n++] = K(c, q, i);
-	return ty_subst(&c->o, mk(c, TY_CODE, 0, 0, 0, kids, n), &s);
+	return subst_charged(c, mk(c, TY_CODE, 0, 0, 0, kids, n), &s);
 }
 
 static void coerce_at(Ck *c, const TyAnnot *a);
@@ -2294,9 +2354,9 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 			s.val[i] = w;
 		}
 		int nk = N(c, q)->nkids;
-		TyId body = ty_subst(&c->o, K(c, q, nk - 1), &s);
+		TyId body = subst_charged(c, K(c, q, nk - 1), &s);
 		for (int i = nb; i < nk - 1; i++) {
-			TyId k = ty_subst(&c->o, K(c, q, i), &s);
+			TyId k = subst_charged(c, K(c, q, i), &s);
 			Lin l0 = side(c, k, 0), l1 = side(c, k, 1);
 			if (a->op == A_UNPACK) facts_rel(&c->st.facts, l0, l1, N(c, k)->kind);
 			else if (!facts_prove_rel(&c->st.facts, l0, l1, N(c, k)->kind)) { report(c, rule, "cannot prove %s", TYS(k)); return; }
@@ -3546,9 +3606,11 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
 		c->ninsn++;
 		int before = c->errors;
+		uint64_t made = c->made;
 		for (uint32_t i = a; i < a1; i++)
 			if (!ann[c->annx[i]].edge || !label) coerce(c, &ann[c->annx[i]]);
 		if (c->errors == before) check_inst(c, in);   /* (after a failed coercion it would only echo it) */
+		made_check(c, made);
 		if (c->inst && c->errors == before) {   /* (not consumed: no branch, or an error came first) */
 			c->ann = c->inst;
 			report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call");
@@ -3629,6 +3691,8 @@ static Ck *ck_fork(const Ck *c)
 	w->errors = 0;
 	w->ninsn = w->nblock = 0;
 	w->slots = 0;
+	w->made = 0;
+	w->t.cap = ty_parts(&w->t) + grow_allowed(c) / 4;
 	w->first = 1;
 	w->sink = NULL;
 	return w;
@@ -3734,11 +3798,17 @@ static int check_parallel(Ck *c, uint32_t k)
 		if (w[i].how == RUN_CREW) tc_crew_wait(&w[i].job);   /* (or taken back, not run: w[i].c stays NULL) */
 		else if (w[i].how == RUN_THREAD) pthread_join(w[i].th, NULL);
 	int failed = 0;
-	uint64_t slots = 0;
+	uint64_t slots = 0, made = 0, grew = 0;
+	int big = 0;
 	for (uint32_t i = 0; i < k; i++)
-		if (w[i].c) failed |= w[i].c->errors != 0, slots += w[i].c->slots;
-	failed |= slots > slots_allowed(c);   /* (adjust_rsp: the one-thread check reports it) */
-	ok = ok && !failed && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
+		if (w[i].c) {
+			failed |= w[i].c->errors != 0, slots += w[i].c->slots, made += w[i].c->made;
+			grew += ty_parts(&w[i].c->t) - ty_parts(&c->t), big |= w[i].c->t.full;
+		}
+	failed |= slots > slots_allowed(c) || made > made_allowed(c);   /* (adjust_rsp, made_check: the one-thread check reports it) */
+	big |= grew > grow_allowed(c) / 4;   /* (room_for_code: a check in one thread decides) */
+	if (big) failed = 0;
+	ok = ok && !failed && !big && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
 	if (ok) c->nthreads = k;   /* (those the parts were shared among: one may have taken none) */
 	for (uint32_t i = 0; ok && i < k; i++) {
 		Ck *x = w[i].c;
@@ -3892,6 +3962,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	Lines lines;
 	if (load(c, path, image, len) == 0) {
 		lap(&t, &s->load);
+		c->t.cap = ty_parts(&c->t) + grow_allowed(c);   /* [type.size] */
 		ty_names_index(&c->t, &c->names);
 		if (c->obj.is_module) check_module_imports(c);
 		else check_object_imports(c);

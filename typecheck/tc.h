@@ -338,6 +338,9 @@ typedef struct TyOps {
 	struct SelfSum *self;/* the variables of recently compared types:     */
 	unsigned selfbits;   /* 2^selfbits of them (0: 2^TY_SELF_BITS)          */
 	int forked;          /* tyops_fork made it: tdef is the original's      */
+	uint64_t made;       /* kid slots and nodes ty_subst rebuilt, found in
+	                        the table or not: a function of the types and
+	                        the substitution alone (its callers charge it)  */
 } TyOps;
 
 void tyops_init(TyOps *o, TyTable *t);

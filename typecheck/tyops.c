@@ -37,6 +37,7 @@ void tyops_fork(TyOps *dst, const TyOps *src, TyTable *t)
 	dst->size = xmemdup(src->size, src->nsize * sizeof *src->size);
 	dst->align = xmemdup(src->align, src->nalign * sizeof *src->align);
 	dst->self = NULL;
+	dst->made = 0;
 }
 
 void tyops_free(TyOps *o)
@@ -207,6 +208,7 @@ static TyId subst(TyOps *o, TyId id, const Subst *s, uint32_t bits, int depth)
 		changed |= kp[i] != k;
 	}
 	n = N(o, id);   /* the node array may have moved */
+	if (changed) o->made += (uint64_t)nk + 1;
 	TyId r = changed ? ty_node(o->t, n->kind, n->flags, n->name, n->value, kp, nk) : id;
 	if (kp != kids) free(kp);
 	if (!r) fail(o, "type table is full");

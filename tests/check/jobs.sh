@@ -13,6 +13,8 @@
 #   Several large files in one run (the crew of helper threads, started
 #   once, checks the blocks of each): each answers as it does alone.
 #   A corrupt line table is refused alike, with or without bad blocks.
+#   Substitutions past the bound on rebuilt types ([type.size]), in blocks
+#   spread over threads: refused alike, with one message.
 set -u
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=134"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
@@ -119,4 +121,44 @@ for prof in user kernel; do
 done
 [ "$(cat m1.user)" = "" ] || { cat m1.user; fail "the module does not verify"; }
 grep -q "error: \[" m1.kernel || { cat m1.kernel; fail "the kernel profile does not refuse the module"; }
+# [type.size] .pack of a record of 20000 fields, twice in each of 150 blocks: what
+# the substitutions rebuild goes past the bound for a file of this size (the
+# same type each time: the table does not grow); each thread's part stays
+# below it, their sum does not, and the message is the same
+fields() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "f%d: int rw, ", i }'; }
+{ echo ".intel_syntax noprefix"
+  echo ".typedef ret[s: stack] = code{ rax: int, rsp: s }"
+  echo ".typedef E = exists[x: type]. *{ $(fields 20000)g: x ro }"
+  echo ".typedef R = *{ $(fields 20000)g: S(0) ro }"
+  awk -v nb=150 'BEGIN {
+    for (b = 0; b < nb; b++) {
+      print ".label g" b " : code[s: stack] { rdi: R, rsp: ret[s] :: s }"
+      print "g" b ":"
+      for (k = 0; k < 2; k++) { print "    mov rsi, rdi"; print "    .pack rsi, E, [?*[u8 ro; 1]]" }
+      print (b + 1 < nb ? "    jmp g" (b + 1) : "    mov eax, 0\n    ret")
+    }
+  }'
+} >pack.tal
+# and 400 labels whose types name a typedef of 20000 fields with an argument of
+# their own: the table of types would grow past the bound
+{ echo ".intel_syntax noprefix"
+  echo ".typedef ret[s: stack] = code{ rax: int, rsp: s }"
+  echo ".typedef Big[x: type] = *{ $(fields 20000)g: x ro }"
+  awk 'BEGIN { for (k = 0; k < 400; k++) {
+    print ".label g" k " : code[x" k ": type, s: stack] { rdi: Big[x" k "], rsp: ret[s] :: s }"
+    print "g" k ":"; print "    mov rax, qword ptr [rdi + 8]"; print "    ret" } }'
+} >grow.tal
+"$talas" -o pack.o pack.tal && "$talas" -o grow.o grow.tal || fail "pack.tal or grow.tal does not assemble"
+{ head -n 8 pack.tal; printf "    mov eax, 0\n    ret\n"; } >pack3.tal && "$talas" -o pack3.o pack3.tal || fail "pack3.tal does not assemble"
+"$talcheck" pack3.o 2>err.pack3 || { cat err.pack3; fail "2 packs of a record of 20000 fields are refused"; }
+for t in "pack:rebuild more than" "grow:take more than"; do
+  f=${t%%:*} want=${t#*:}
+  for j in 1 2 7; do
+    "$talcheck" -j $j -fdiagnostics-color=never $f.o >/dev/null 2>err.$f$j
+    r=$?
+    [ $r -eq 1 ] && [ "$(grep -c 'error: ' err.$f$j)" -eq 1 ] && grep -q "error: \[type.size\] .* $want " err.$f$j ||
+      { head -c 2000 err.$f$j; fail "$f.tal, -j $j: exit $r, or not one type.size error saying '$want'"; }
+    cmp -s err.${f}1 err.$f$j || fail "$f.tal, -j $j: other messages than -j 1"
+  done
+done
 echo "ok: jobs ($size-byte object, a module)"
