@@ -3237,7 +3237,7 @@ static int writable_data(Ck *c, TyId t, int depth)
 static void check_objects(Ck *c)
 {
 	c->in = NULL;
-	for (uint32_t i = 0; i < c->t.nent; i++) {
+	for (uint32_t i = 0; i < c->t.nent && !c->t.full; i++) {   /* (full: said once, and what follows would take long to fail) */
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_OBJECT) continue;
 		c->ent = e;
