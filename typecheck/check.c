@@ -933,8 +933,9 @@ static int narrow_store(Ck *c, const Access *a, TyId t)
 static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated)
 {
 	uint64_t start;
+	int at;
 	if (off < 0) return report(c, "mem.field", "negative offset %lld into a record", (long long)off), 0;
-	TyId f = ty_field_at(&c->o, rec, (uint64_t)off, &start);
+	TyId f = ty_field_at(&c->o, rec, (uint64_t)off, &start, &at);
 	if (!f && c->o.err) return report(c, "mem.field", "cannot find the field at offset %lld of %s: %s", (long long)off, TYS(rec), c->o.err), 0;
 	if (!f) return report(c, "mem.field", "no field at offset %lld of %s", (long long)off, TYS(rec)), 0;
 	const TyNode *fn = N(c, f);
@@ -964,14 +965,13 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 		if (!narrow_store(c, a, ft) && !ty_leq(&c->o, a->val, ft, NULL, &c->st.facts))
 			return report(c, "mem.type", "storing %s into field '%s' of type %s", TYS(a->val), ty_strof(&c->t, fname), TYS(ft)), 0;
 		if ((flags & TF_UNINIT) && updated) {
-			/* the field is written now: the pointer's type says so from here on */
+			/* the field is written now: the pointer's type says so from here on; the field at
+			   this position only, since equal fields are one node (a record may list it twice) */
 			int n = N(c, rec)->nkids;
 			TyId kids[256];
 			if (n > 256) return ft;
-			for (int i = 0; i < n; i++) {
-				TyId k = K(c, rec, i);
-				kids[i] = k == f ? mk(c, TY_FIELD, flags & ~TF_UNINIT, fname, 0, &ft, 1) : k;
-			}
+			for (int i = 0; i < n; i++) kids[i] = K(c, rec, i);
+			kids[at] = mk(c, TY_FIELD, flags & ~TF_UNINIT, fname, 0, &ft, 1);
 			*updated = mk(c, TY_RECORD, 0, 0, 0, kids, n);
 		}
 		return ft;

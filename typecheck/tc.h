@@ -364,8 +364,8 @@ static inline TyId ty_expand(TyOps *o, TyId id)
 TyId ty_subst(TyOps *o, TyId id, const Subst *s);
 /* Bytes a value or layout takes in memory; 0 with o->err if unknown. */
 uint64_t ty_size(TyOps *o, TyId id);
-/* The field of a record at byte offset `off`: its node, and its offset. */
-TyId ty_field_at(TyOps *o, TyId record, uint64_t off, uint64_t *start);
+/* The field of a record at byte offset `off`: its node, its offset and its position. */
+TyId ty_field_at(TyOps *o, TyId record, uint64_t off, uint64_t *start, int *index);
 /*
 ** Is `a` usable where `b` is expected?  Variables of b listed in u are
 ** unknowns, bound as they are met; facts decide equalities of indices.

@@ -422,9 +422,11 @@ uint64_t ty_size(TyOps *o, TyId id)
 ** Fields are laid out in order, each at the next multiple of its alignment,
 ** as C does.  A last field may be an array of unknown length.  0 when no
 ** field starts at or holds `off` (o->err NULL), or when the layout cannot
-** be worked out (o->err says why: too deep, too large).
+** be worked out (o->err says why: too deep, too large).  *index gets the
+** field's position: equal fields are one node, so a record may list one
+** node twice, and only the position tells which is meant.
 */
-TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
+TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start, int *index)
 {
 	uint64_t at = 0;
 	int n = N(o, rec)->nkids;
@@ -438,7 +440,7 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start)
 		int open = i == n - 1 && e && N(o, e)->kind == TY_ARRAY &&
 		           !lin_is_const(lin_of(o->t, K(o, e, 1)), NULL);
 		uint64_t s = open ? 0 : size_of(o, ft, 0);
-		if (off >= at && (open || off < at + s)) { *start = at; return f; }
+		if (off >= at && (open || off < at + s)) { *start = at, *index = i; return f; }
 		if (!s && !open) return o->err ? 0 : (fail(o, "a field of 0 bytes has no place in a record"), 0);
 		at += s;
 		if (at > (uint64_t)SIZE_LIMIT) return fail(o, "layout too large"), 0;   /* 65535 fields must not wrap */
