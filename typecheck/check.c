@@ -190,6 +190,9 @@ typedef struct Ck {
 	uint8_t *tdsort;           /* by entry: what a typedef's name stands for (name_sort) */
 	uint64_t slots;            /* stack slots the blocks it checked made by sub rsp (adjust_rsp) */
 	uint64_t made;             /* what the substitutions they asked for rebuilt (subst_charged) */
+	uint64_t steps, steps_max; /* steps the rules took (steps_take), and how many they may */
+	uint64_t facts_seen;       /* facts_work() when they were last counted             */
+	int too_big;               /* a thread's part went past steps_max (steps_check) */
 	int said_full;             /* reported that c->t is full (report)        */
 	TyNames names;             /* the entries of each name                   */
 	StrId *relsym;             /* by relocation: its symbol's name (0: a section) */
@@ -248,6 +251,47 @@ enum { GROW_MIN = 1 << 22, GROW_PER_BYTE = 4 };
 static uint64_t grow_allowed(const Ck *c)
 {
 	return GROW_MIN + GROW_PER_BYTE * (uint64_t)c->obj.len;
+}
+
+static int report(Ck *c, const char *rule, const char *fmt, ...);
+
+/*
+** [type.size] And the rules' work on types (TyOps.budget: each instruction
+** may take TYOPS_BUDGET steps) adds up to at most STEPS_MIN steps, and
+** STEPS_PER_BYTE a byte of the file: a .subsume between two records of
+** 640000 fields in all, before each of 1000 nops, in 21 KB, took 13
+** seconds before, and reads of the last of 65000 fields 10 seconds.  Some
+** steps are saved by what a table remembers, so threads may take more than
+** one thread: as for the table (grow_allowed), a thread may take a quarter,
+** and past that one thread decides.
+*/
+enum { STEPS_MIN = 1 << 24, STEPS_PER_BYTE = 64 };
+
+static uint64_t steps_allowed(const Ck *c)
+{
+	return STEPS_MIN + STEPS_PER_BYTE * (uint64_t)c->obj.len;
+}
+
+/* Count the steps taken since the budget was last set, and the prover's, and set the budget again. */
+static void steps_take(Ck *c)
+{
+	long used = TYOPS_BUDGET - c->o.budget;
+	uint64_t w = facts_work();
+	if (used > 0) c->steps += (uint64_t)used;
+	c->steps += 4 * (w - c->facts_seen);   /* (a step of the search takes about four of the others' time) */
+	c->facts_seen = w;
+	c->o.budget = TYOPS_BUDGET;
+}
+
+/* Past steps_max: 1, said once (a thread's part only stops: one thread decides). */
+static int steps_check(Ck *c, uint64_t before)
+{
+	if (c->steps <= c->steps_max) return 0;
+	if (c->steps_max < steps_allowed(c)) return c->too_big = 1;
+	if (before > c->steps_max) return c->errors++, 1;   /* (said already) */
+	report(c, "type.size", "checking the types of this file takes more than %llu steps (%d, and %d a byte of the file): too many to check",
+	       (unsigned long long)c->steps_max, STEPS_MIN, STEPS_PER_BYTE);
+	return 1;
 }
 static TyId K(Ck *c, TyId id, int i) { return ty_kid(&c->t, id, i); }
 static TyId X(Ck *c, TyId id) { return id ? ty_expand(&c->o, id) : 0; }
@@ -383,6 +427,7 @@ static const char *tyname(Ck *c, TyId id, char *buf, size_t cap)
 static TyId slot(Ck *c, TyId s, int64_t k)
 {
 	for (; k >= 0; k--) {
+		if (--c->o.budget < 0) return 0;   /* (each slot is a step: a walk per access) */
 		s = X(c, s);
 		if (!s || N(c, s)->kind != TY_SCONS) return 0;
 		if (k == 0) return K(c, s, 0);
@@ -391,13 +436,25 @@ static TyId slot(Ck *c, TyId s, int64_t k)
 	return 0;
 }
 
+/* Stack s with slot k replaced by t; 0 if it has no slot k, or it is too deep to walk (a step a slot). */
 static TyId set_slot(Ck *c, TyId s, int64_t k, TyId t)
 {
-	s = X(c, s);
-	if (!s || N(c, s)->kind != TY_SCONS) return 0;
-	if (k == 0) return mk2(c, TY_SCONS, t, K(c, s, 1));
-	TyId rest = set_slot(c, K(c, s, 1), k - 1, t);
-	return rest ? mk2(c, TY_SCONS, K(c, s, 0), rest) : 0;
+	if (k < 0 || k >= c->o.budget) return 0;
+	TyId few[64], *above = k <= 64 ? few : xmalloc((size_t)k * sizeof *above);   /* (not recursion: 2^20 slots are possible) */
+	TyId r = 0;
+	int64_t i;
+	c->o.budget -= k + 1;
+	for (i = 0; i < k; i++) {
+		s = X(c, s);
+		if (!s || N(c, s)->kind != TY_SCONS) break;
+		above[i] = K(c, s, 0);
+		s = K(c, s, 1);
+	}
+	s = i == k ? X(c, s) : 0;
+	if (s && N(c, s)->kind == TY_SCONS) r = mk2(c, TY_SCONS, t, K(c, s, 1));
+	while (r && i-- > 0) r = mk2(c, TY_SCONS, above[i], r);
+	if (above != few) free(above);
+	return r;
 }
 
 static TyId sing(Ck *c, Lin l);
@@ -1708,7 +1765,10 @@ static int64_t stack_slots(Ck *c, TyId s, TyId *end)
 {
 	int64_t n = 0;
 	TyId e;
-	while ((e = X(c, s)) && N(c, e)->kind == TY_SCONS) n++, s = K(c, e, 1);
+	while ((e = X(c, s)) && N(c, e)->kind == TY_SCONS) {
+		if (--c->o.budget < 0) return -1;   /* (each slot is a step) */
+		n++, s = K(c, e, 1);
+	}
 	*end = e ? e : s;
 	return n;
 }
@@ -1724,7 +1784,11 @@ static void depth_after_call(Ck *c, TyId before)
 {
 	if (c->st.stack == before) return;   /* the usual callee: it returns on the stack it was given */
 	TyId e0, e1;
-	int64_t n0 = stack_slots(c, before, &e0), n1 = stack_slots(c, c->st.stack, &e1);
+	int64_t n0 = stack_slots(c, before, &e0), n1 = n0 < 0 ? -1 : stack_slots(c, c->st.stack, &e1);
+	if (n0 < 0 || n1 < 0) {
+		report(c, "call.type", "the stack before or after the call has too many slots to count: its depth is unknown");
+		return;
+	}
 	if (e0 != e1) {
 		report(c, "call.type", "the stack after the call (%s) does not end as the stack before it (%s): its depth is unknown",
 		       TYS(c->st.stack), TYS(before));
@@ -2098,7 +2162,7 @@ static void do_muldiv(Ck *c, const TcInst *in)
 static void check_inst(Ck *c, const TcInst *in)
 {
 	c->in = in;
-	c->o.budget = TYOPS_BUDGET;
+	steps_take(c);
 	switch (in->mnem) {
 	case MN_NOP: break;
 	case MN_MOV: do_mov(c, in); break;
@@ -3241,7 +3305,8 @@ static void check_objects(Ck *c)
 		const TyEntry *e = &c->t.ent[i];
 		if (e->kind != E_OBJECT) continue;
 		c->ent = e;
-		c->o.budget = TYOPS_BUDGET;
+		uint64_t steps = c->steps;
+		steps_take(c);
 		c->o.err = NULL;
 		uint64_t size = 0;
 		int plain = plain_data(c, e->type, 0);
@@ -3255,6 +3320,8 @@ static void check_objects(Ck *c)
 		else if (e->sect == SEC_RODATA && writable_data(c, e->type, 0))
 			report(c, "data.type", "object '%s' is in .rodata, which is read-only, but its type %s lets it be written",
 			       ty_strof(&c->t, e->name), TYS(e->type));
+		steps_take(c);
+		if (steps_check(c, steps)) break;
 	}
 }
 
@@ -3588,7 +3655,8 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
 		uint32_t label = label_at(c, in->off);
-		c->o.budget = TYOPS_BUDGET;
+		uint64_t steps = c->steps;
+		steps_take(c);
 		if (label) {
 			const TyEntry *e = &c->t.ent[label - 1];
 			Subst u;
@@ -3611,6 +3679,9 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			if (!ann[c->annx[i]].edge || !label) coerce(c, &ann[c->annx[i]]);
 		if (c->errors == before) check_inst(c, in);   /* (after a failed coercion it would only echo it) */
 		made_check(c, made);
+		steps_take(c);
+		if (steps_check(c, steps)) c->st.live = 0;
+		if (c->too_big) break;
 		if (c->inst && c->errors == before) {   /* (not consumed: no branch, or an error came first) */
 			c->ann = c->inst;
 			report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call");
@@ -3693,6 +3764,10 @@ static Ck *ck_fork(const Ck *c)
 	w->slots = 0;
 	w->made = 0;
 	w->t.cap = ty_parts(&w->t) + grow_allowed(c) / 4;
+	w->steps = 0;
+	w->steps_max = steps_allowed(c) / 4;
+	w->facts_seen = facts_work();   /* (ck_fork runs in the thread that checks with the fork) */
+	w->too_big = 0;
 	w->first = 1;
 	w->sink = NULL;
 	return w;
@@ -3725,7 +3800,7 @@ static void check_parts(void *arg)
 		unsigned i = atomic_fetch_add(w->next, 1);
 		if (i >= w->np) break;
 		check_range(w->c, w->part[i].from, w->part[i].to);
-		if (w->c->errors) atomic_store(w->stop, 1);
+		if (w->c->errors || w->c->too_big) atomic_store(w->stop, 1);
 	}
 }
 
@@ -3798,15 +3873,16 @@ static int check_parallel(Ck *c, uint32_t k)
 		if (w[i].how == RUN_CREW) tc_crew_wait(&w[i].job);   /* (or taken back, not run: w[i].c stays NULL) */
 		else if (w[i].how == RUN_THREAD) pthread_join(w[i].th, NULL);
 	int failed = 0;
-	uint64_t slots = 0, made = 0, grew = 0;
+	uint64_t slots = 0, made = 0, grew = 0, steps = 0;
 	int big = 0;
 	for (uint32_t i = 0; i < k; i++)
 		if (w[i].c) {
 			failed |= w[i].c->errors != 0, slots += w[i].c->slots, made += w[i].c->made;
-			grew += ty_parts(&w[i].c->t) - ty_parts(&c->t), big |= w[i].c->t.full;
+			grew += ty_parts(&w[i].c->t) - ty_parts(&c->t), steps += w[i].c->steps;
+			big |= w[i].c->t.full || w[i].c->too_big;
 		}
 	failed |= slots > slots_allowed(c) || made > made_allowed(c);   /* (adjust_rsp, made_check: the one-thread check reports it) */
-	big |= grew > grow_allowed(c) / 4;   /* (room_for_code: a check in one thread decides) */
+	big |= grew > grow_allowed(c) / 4 || c->steps + steps > steps_allowed(c) / 4;   /* (grow_allowed, steps_allowed: one thread decides) */
 	if (big) failed = 0;
 	ok = ok && !failed && !big && atomic_load(&next) >= np;   /* (every part taken: none was left by a stop) */
 	if (ok) c->nthreads = k;   /* (those the parts were shared among: one may have taken none) */
@@ -3963,6 +4039,8 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 	if (load(c, path, image, len) == 0) {
 		lap(&t, &s->load);
 		c->t.cap = ty_parts(&c->t) + grow_allowed(c);   /* [type.size] */
+		c->steps_max = steps_allowed(c);
+		c->facts_seen = facts_work();
 		ty_names_index(&c->t, &c->names);
 		if (c->obj.is_module) check_module_imports(c);
 		else check_object_imports(c);

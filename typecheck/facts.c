@@ -183,9 +183,19 @@ static int plainly_nonneg(const Lin *l)
 */
 enum { PICK_MAX = 3 };
 
+/*
+** The work of the search, for the checker's count of steps ([type.size]):
+** each difference taken and each test of the rule, in this thread.
+*/
+static _Thread_local uint64_t work;
+
+uint64_t facts_work(void) { return work; }
+
+
 static int rule_holds(const Facts *f, const Lin *g, const int *pick, int n)
 {
 	int p[PICK_MAX];
+	work++;
 	memcpy(p, pick, (size_t)n * sizeof *p);
 	for (int i = 1; i < n; i++)          /* into index order */
 		for (int j = i; j > 0 && p[j - 1] > p[j]; j--) {
@@ -252,6 +262,7 @@ static void diff_term(Diff *d, StrId v, int64_t c)
 /* to = from - l */
 static void diff_sub(Diff *to, const Diff *from, const Lin *l)
 {
+	work++;
 	to->n = from->n;
 	for (int i = 0; i < from->n; i++) {
 		to->v[i] = from->v[i];

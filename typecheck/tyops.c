@@ -432,6 +432,7 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start, int *index)
 	int n = N(o, rec)->nkids;
 	o->err = NULL;
 	for (int i = 0; i < n; i++) {
+		if (--o->budget < 0) return fail(o, "types too large to measure"), 0;
 		TyId f = K(o, rec, i), ft = K(o, f, 0);
 		uint64_t a = align_of(o, ft, 0);
 		if (!a) return o->err ? 0 : (fail(o, "its layout cannot be worked out"), 0);
