@@ -2734,7 +2734,19 @@ static void check_symbol(Ck *c, const TcReloc *r, StrId name)
 	if (r->sect && r->value)
 		report(c, "reloc.symbol", "the relocation at .text+%#x is against the symbol of %s, whose value is %#llx: "
 		       "a section's symbol is at its start", r->offset, sect_name(r->sect), (unsigned long long)r->value);
-	if (!r->def) return;
+	const TyEntry *one;
+	int n = name ? named_count(c, name, &one) : 0;
+	if (n > 1) {   /* the rules look a name up as an object, a label or an import: all must be the one meant */
+		report(c, "reloc.symbol", "the relocation at .text+%#x is against '%s', which has %d types (labels, objects or imports): one would be checked and another reached",
+		       r->offset, r->sym, n);
+		return;
+	}
+	if (!r->def) {
+		if (n && one->kind != E_IMPORT)
+			report(c, "reloc.symbol", "the relocation at .text+%#x is against '%s', not defined in this object, but typed as one of its own %s",
+			       r->offset, r->sym, one->kind == E_LABEL ? "labels" : "objects");
+		return;
+	}
 	for (uint32_t e = ty_names_first(&c->names, name); e; e = c->names.next[e - 1]) {
 		const TyEntry *x = &c->t.ent[e - 1];
 		if (x->kind == E_IMPORT) {
@@ -3326,6 +3338,23 @@ static void check_objects(Ck *c)
 }
 
 /*
+** [reloc.symbol] a symbol is what a linker takes it for: no indirect
+** function (a linker calls it to find where a call to it goes), thread-
+** local or unique symbol, and none but a local one outside the sections
+** the checker reads (absolute or common, say).
+*/
+static const char *symbol_odd(const Elf64_Sym *s, size_t text)
+{
+	int t = ELF64_ST_TYPE(s->st_info), b = ELF64_ST_BIND(s->st_info);
+	if (t != STT_NOTYPE && t != STT_FUNC && t != STT_OBJECT && t != STT_SECTION && t != STT_FILE)
+		return "is an indirect function, a thread-local or another kind of symbol the checker does not read";
+	if (b != STB_LOCAL && b != STB_GLOBAL && b != STB_WEAK) return "has a binding the checker does not read";
+	if (b != STB_LOCAL && s->st_shndx != SHN_UNDEF && (s->st_shndx >= SHN_LORESERVE || !text))
+		return "is absolute or common, not in a section the checker reads";
+	return NULL;
+}
+
+/*
 ** [export] a global symbol in .text is an entry point other code may call:
 ** it needs a label type, like every place control may reach.
 */
@@ -3342,6 +3371,13 @@ static void check_globals(Ck *c)
 		for (size_t i = 1; i < n; i++) {   /* (as gelf_getsym reads them, without its copy: most are local) */
 			Elf64_Sym s;
 			memcpy(&s, (const char *)d->d_buf + i * sizeof s, sizeof s);
+			const char *odd = symbol_odd(&s, text);
+			if (odd) {
+				const char *name = elf_strptr(e, sh.sh_link, s.st_name);
+				c->in = NULL, c->ent = NULL, c->off = -1;
+				report(c, "reloc.symbol", "symbol %zu ('%s') %s", i, name ? name : "?", odd);
+				continue;
+			}
 			if (ELF64_ST_BIND(s.st_info) == STB_LOCAL || !text || s.st_shndx != text) continue;
 			const char *name = elf_strptr(e, sh.sh_link, s.st_name);
 			c->in = NULL;

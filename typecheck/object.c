@@ -40,6 +40,26 @@ static TcSection *slot(TcObject *o, const char *name)
 	return NULL;
 }
 
+/*
+** What a section the checker does not read would do once a system linker
+** (not tallink, which keeps only the sections above) links the object:
+** the checker's verdict holds only for the code and data it read.  So no
+** other section is loaded (allocated) or executable, relocates anything,
+** runs at start-up, or groups sections for the linker to drop: why one
+** would, or NULL.
+*/
+static const char *foreign_section(const GElf_Shdr *sh)
+{
+	switch (sh->sh_type) {
+	case SHT_REL: case SHT_RELA: return "holds relocations: only those of .rela.text are checked";
+	case SHT_INIT_ARRAY: case SHT_FINI_ARRAY: case SHT_PREINIT_ARRAY: return "holds code addresses a program calls at start or exit";
+	case SHT_GROUP: return "groups sections a linker may drop or keep";
+	}
+	if (sh->sh_flags & SHF_EXECINSTR) return "is executable: only .text is checked";
+	if (sh->sh_flags & SHF_ALLOC) return "is loaded with the program: only .text, .rodata, .data and .bss are checked";
+	return NULL;
+}
+
 static int by_offset(const void *a, const void *b)
 {
 	const TcReloc *x = a, *y = b;
@@ -67,6 +87,7 @@ static const char *read_reloc(TcObject *o, Elf_Data *rd, Elf_Data *sd, size_t ns
 	if (r.r_offset > UINT32_MAX) return "offset out of range";
 	const char *name = elf_strptr(o->elf, strtab, s.st_name);
 	if (!name) return "its symbol has no name";
+	if (s.st_shndx >= SHN_LORESERVE) return "its symbol is absolute or common, not in a section";
 	TcReloc *t = &o->rel[o->nrel++];
 	t->offset = (uint32_t)r.r_offset;
 	t->type = (uint32_t)GELF_R_TYPE(r.r_info);
@@ -436,6 +457,7 @@ int tc_open_image(TcObject *o, const char *path, const uint8_t *image, size_t le
 	if (!strscn || !gelf_getshdr(strscn, &strsh) || strsh.sh_type != SHT_STRTAB)
 		return fail(o, err, cap, "%s: no section name table", path);
 	Elf_Scn *rela = NULL;
+	uint64_t relinfo = 0;
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh)) return fail(o, err, cap, "%s: bad section header", path);
@@ -445,11 +467,16 @@ int tc_open_image(TcObject *o, const char *path, const uint8_t *image, size_t le
 			if (rela) return fail(o, err, cap, "%s: two sections named %s", path, name);
 			if (sh.sh_type != SHT_RELA) return fail(o, err, cap, "%s: bad .rela.text", path);
 			rela = scn;
+			relinfo = sh.sh_info;
 			continue;
 		}
 		TcSection *s = slot(o, name);
 		if (s && read_section(o, s, scn, &sh, err, cap, path, name) != 0) return -1;
+		if (!s && foreign_section(&sh)) return fail(o, err, cap, "%s: section %s %s", path, name, foreign_section(&sh));
 	}
+	if (o->sect[SEC_TEXT].flags & SHF_WRITE) return fail(o, err, cap, "%s: .text is writable", path);
+	if (rela && relinfo != o->sect[SEC_TEXT].index)
+		return fail(o, err, cap, "%s: .rela.text applies to section %llu, not to .text", path, (unsigned long long)relinfo);
 	if (rela && read_relocs(o, rela, err, cap, path) != 0) {
 		tc_close(o);
 		return -1;

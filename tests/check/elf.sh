@@ -95,6 +95,34 @@ EOF
 "$talas" -o call.o call.tal || { echo "FAIL: call.tal does not assemble"; exit 1; }
 "$talcheck" call.o || { echo "FAIL: call.o does not verify"; exit 1; }
 
+# ---- what a system linker would read otherwise ----
+# an object's verdict holds however it is linked: cc and ld read sections and
+# symbols tallink drops, so those that would change the code are refused
+# (each of these was verified before, and crashed once linked by cc)
+sym_at() {   # FILE NAME: the file offset of symbol NAME's Elf64_Sym
+  local i off
+  i=$(readelf -sW "$1" | awk -v n="$2" '$8 == n { sub(":", "", $1); print $1; exit }')
+  off=$(u "$1" 8 $(($(shdr "$1" .symtab) + SH_OFFSET)))
+  echo $((off + i * 24))
+}
+says() { grep -q "$2" err || fail "$1: no message saying '$2': $(head -2 err)"; }
+fresh ifunc.o call.o;  put ifunc.o $(($(sym_at ifunc.o g) + 4)) 1 $((16 + 10))   # GLOBAL, STT_GNU_IFUNC
+expect sym-ifunc ifunc.o 1;  says sym-ifunc "\[reloc.symbol\] symbol .* ('g') is an indirect function"
+fresh abs.o call.o;    put abs.o $(($(sym_at abs.o g) + 6)) 2 $((0xfff1))           # SHN_ABS
+expect sym-abs abs.o 2;      says sym-abs "its symbol is absolute or common"
+fresh relinfo.o rel.o; put relinfo.o $(($(shdr relinfo.o .rela.text) + 44)) 4 2      # sh_info: not .text's index
+expect rela-info relinfo.o 2; says rela-info ".rela.text applies to section 2, not to .text"
+h=$(shdr rel.o .rela.text)
+fresh relb.o rel.o;    put relb.o $((h + SH_NAME)) 4 $(($(u rel.o 4 $((h + SH_NAME))) + 6))   # named "text": a second RELA section
+expect rela-other relb.o 2;  says rela-other "section text holds relocations: only those of .rela.text are checked"
+printf '\x0f\x0b' >ud2.bin
+if objcopy --add-section .init=ud2.bin --set-section-flags .init=alloc,code,readonly,contents sum.o init.o; then
+  expect sect-init init.o 2; says sect-init "section .init is executable: only .text is checked"
+else fail "objcopy cannot add .init"; fi
+if objcopy --add-section .ctors=ud2.bin --set-section-flags .ctors=alloc,data,contents sum.o ctors.o; then
+  expect sect-alloc ctors.o 2; says sect-alloc "section .ctors is loaded with the program"
+else fail "objcopy cannot add .ctors"; fi
+
 # ---- not an object at all ----
 : >empty.o;                         expect empty empty.o 2
 printf 'hello, world\n' >text.o;    expect not-elf text.o 2

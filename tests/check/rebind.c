@@ -12,7 +12,10 @@
 ** writes a name twice: the tamper test).
 ** rebind IN OUT --entry KIND SECT OFFSET - the section with its first
 ** entry of kind KIND (E_* number) given that section and offset.
-** The tamper test uses it to make sections the assembler never writes (a
+** rebind IN OUT --rename-entry FROM TO - the section with its first entry
+** named FROM named TO, a string it already holds (a second entry of that
+** name, as talas never writes it: the ELF test).
+** The tamper test uses --entry to make sections the assembler never writes (a
 ** typedef whose body uses a variable its parameters do not bind).  Exit 0
 ** done, 2 otherwise.
 */
@@ -84,13 +87,25 @@ static int entry_at(TyTable *t, int kind, int sect, uint32_t offset)
 	return -1;
 }
 
+/* The first entry named from, named to instead: 0, or -1 if there is none. */
+static int rename_entry(TyTable *t, StrId from, StrId to)
+{
+	for (uint32_t i = 0; from && to && i < t->nent; i++)
+		if (t->ent[i].name == from) {
+			t->ent[i].name = to;
+			return 0;
+		}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0, twice = argc == 4 && strcmp(argv[3], "--export-twice") == 0;
 	int tdtwice = argc == 4 && strcmp(argv[3], "--typedef-twice") == 0, at = argc == 7 && strcmp(argv[3], "--entry") == 0;
+	int ren = argc == 6 && strcmp(argv[3], "--rename-entry") == 0;
 	if (argc != 6 && !back && !twice && !tdtwice && !at) {
 		fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice | "
-		        "rebind IN OUT --typedef-twice | rebind IN OUT --entry KIND SECT OFFSET\n");
+		        "rebind IN OUT --typedef-twice | rebind IN OUT --entry KIND SECT OFFSET | rebind IN OUT --rename-entry FROM TO\n");
 		return 2;
 	}
 	FILE *f = fopen(argv[1], "rb");
@@ -113,6 +128,13 @@ int main(int argc, char **argv)
 	if (at) {
 		if (entry_at(&t, atoi(argv[4]), atoi(argv[5]), (uint32_t)strtoul(argv[6], NULL, 0))) {
 			fprintf(stderr, "rebind: %s has no entry of kind %s\n", argv[1], argv[4]);
+			return 2;
+		}
+		return write_table(&t, argv[2]);
+	}
+	if (ren) {
+		if (rename_entry(&t, ty_str_find(&t, argv[4], strlen(argv[4])), ty_str_find(&t, argv[5], strlen(argv[5])))) {
+			fprintf(stderr, "rebind: %s has no entry %s, or no string %s\n", argv[1], argv[4], argv[5]);
 			return 2;
 		}
 		return write_table(&t, argv[2]);

@@ -223,5 +223,38 @@ placed typedef_at 1 0 8 2 "a typedef entry must have no section and no offset"
 placed import_sect 4 1 0 2 "an import entry must have no section"
 placed label_sect 2 2 0 2 "a label entry must be in .text"
 
+# a label and an object of one name (an edited section: talas refuses it): a
+# rip-relative write would be checked against the object and linked to the
+# code of the label, or a jump checked against the label and linked into data
+cat >clash.tal <<'EOF'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.object Y : { a: int rw }
+.label f : code[s: stack] { rdi: int, rsp: ret[s] :: s }
+.label X : code[s: stack] { rsp: ret[s] :: s }
+.globl X
+.data
+Y: .quad 0
+.text
+f:
+    mov qword ptr [rip + X], rdi
+    ret
+X:
+    ret
+EOF
+runs=$((runs + 1))
+if "$talas" -o clash.o clash.tal && objcopy --dump-section .tal.types=clash.types clash.o &&
+   "$rebind" clash.types clash2.types --rename-entry Y X && objcopy --update-section .tal.types=clash2.types clash.o clash2.o; then
+  "$talcheck" -fdiagnostics-color=never clash2.o >/dev/null 2>clash.err
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[reloc.symbol\] the relocation at .text+0x3 is against 'X', which has 2 types" clash.err; then
+    rejected=$((rejected + 1))
+  else
+    echo "FAIL: a label and an object named X: exit $rc"; head -3 clash.err; failures=$((failures + 1))
+  fi
+else
+  echo "FAIL: cannot make the object with a label and an object of one name"; failures=$((failures + 1))
+fi
+
 echo "tamper: $runs edited objects checked, $rejected rejected, $failures failures"
 [ $failures -eq 0 ]
