@@ -119,13 +119,16 @@ static void marks_init(Marks *m, size_t n)
 
 static void marks_set(Marks *m, size_t i) { m->w[i >> 6] |= UINT64_C(1) << (i & 63); }
 
-static int marks_has(const Marks *m, int64_t i)
+/* The small helpers the walk over the blocks calls at every instruction: kept inline, whatever else grows. */
+#define HOT static inline __attribute__((always_inline))
+
+HOT int marks_has(const Marks *m, int64_t i)
 {
 	return i >= 0 && (uint64_t)i < m->n && (m->w[i >> 6] >> (i & 63) & 1);
 }
 
 /* Bits set in x (without the popcnt instruction, which x86-64 does not promise). */
-static uint32_t pop64(uint64_t x)
+HOT uint32_t pop64(uint64_t x)
 {
 	x -= (x >> 1) & UINT64_C(0x5555555555555555);
 	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
@@ -145,7 +148,7 @@ static void marks_count(Marks *m)
 }
 
 /* Members below i (after marks_count). */
-static uint32_t marks_rank(const Marks *m, size_t i)
+HOT uint32_t marks_rank(const Marks *m, size_t i)
 {
 	return m->below[i >> 6] + pop64(m->w[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
 }
@@ -273,7 +276,7 @@ static uint64_t steps_allowed(const Ck *c)
 }
 
 /* Count the steps taken since the budget was last set, and the prover's, and set the budget again. */
-static void steps_take(Ck *c)
+HOT void steps_take(Ck *c)
 {
 	long used = TYOPS_BUDGET - c->o.budget;
 	uint64_t w = facts_work();
@@ -305,7 +308,7 @@ static TyId leaf(Ck *c, int kind)
 	return c->leafs[kind] ? c->leafs[kind] : (c->leafs[kind] = mk(c, kind, 0, 0, 0, NULL, 0));
 }
 /* The form kept for e: valid until the next lin_ref or lin_at. */
-static const Lin *lin_ref(Ck *c, TyId e)
+HOT const Lin *lin_ref(Ck *c, TyId e)
 {
 	unsigned h = e & (sizeof c->lin / sizeof *c->lin - 1);
 	if (!e || c->lin[h].id != e) {
@@ -534,7 +537,7 @@ static Lin side(Ck *c, TyId k, int i);
 
 static const Code *code_make(Ck *c, TyId k0);
 
-static inline const Code *code_of(Ck *c, TyId k0)
+HOT const Code *code_of(Ck *c, TyId k0)
 {
 	return k0 < c->ncode && c->code[k0] ? c->code[k0] : code_make(c, k0);   /* kept under the name too */
 }
@@ -2162,7 +2165,9 @@ static void do_muldiv(Ck *c, const TcInst *in)
 static void check_inst(Ck *c, const TcInst *in)
 {
 	c->in = in;
-	steps_take(c);
+	long used = TYOPS_BUDGET - c->o.budget;   /* (the coercions': steps_take, but for the prover's, counted after) */
+	if (used > 0) c->steps += (uint64_t)used;
+	c->o.budget = TYOPS_BUDGET;
 	switch (in->mnem) {
 	case MN_NOP: break;
 	case MN_MOV: do_mov(c, in); break;

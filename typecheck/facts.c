@@ -187,9 +187,8 @@ enum { PICK_MAX = 3 };
 ** The work of the search, for the checker's count of steps ([type.size]):
 ** each difference taken and each test of the rule, in this thread.
 */
-static _Thread_local uint64_t work;
-
-uint64_t facts_work(void) { return work; }
+_Thread_local uint64_t tc_facts_work;
+#define work tc_facts_work
 
 
 static int rule_holds(const Facts *f, const Lin *g, const int *pick, int n)

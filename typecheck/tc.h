@@ -313,7 +313,8 @@ void facts_rel(Facts *f, Lin a, Lin b, int rel);        /* rel: TY_CLT, TY_CLE, 
 int facts_prove(const Facts *f, Lin ge0);
 int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel);
 /* The prover's work so far in this thread (steps of its search): for a bound on it. */
-uint64_t facts_work(void);
+extern _Thread_local uint64_t tc_facts_work;
+static inline uint64_t facts_work(void) { return tc_facts_work; }
 
 /* ---- tyops.c: types as the checker sees them ---- */
 
