@@ -286,14 +286,28 @@ HOT void steps_take(Ck *c)
 	c->o.budget = TYOPS_BUDGET;
 }
 
+/*
+** A count of the whole file (stack slots, rebuilt parts, steps) after an
+** instruction, `before` it: 0 within its bound; past it, the block stops
+** there, and 1 the first time (the caller says so) or 2 after (an error
+** counted, said once).
+*/
+static int passed(Ck *c, uint64_t now, uint64_t before, uint64_t allowed)
+{
+	if (now <= allowed) return 0;
+	c->st.live = 0;
+	if (before > allowed) return c->errors++, 2;
+	return 1;
+}
+
 /* Past steps_max: 1, said once (a thread's part only stops: one thread decides). */
 static int steps_check(Ck *c, uint64_t before)
 {
 	if (c->steps <= c->steps_max) return 0;
-	if (c->steps_max < steps_allowed(c)) return c->too_big = 1;
-	if (before > c->steps_max) return c->errors++, 1;   /* (said already) */
-	report(c, "type.size", "checking the types of this file takes more than %llu steps (%d, and %d a byte of the file): too many to check",
-	       (unsigned long long)c->steps_max, STEPS_MIN, STEPS_PER_BYTE);
+	if (c->steps_max < steps_allowed(c)) return c->st.live = 0, c->too_big = 1;
+	if (passed(c, c->steps, before, c->steps_max) == 1)
+		report(c, "type.size", "checking the types of this file takes more than %llu steps (%d, and %d a byte of the file): too many to check",
+		       (unsigned long long)c->steps_max, STEPS_MIN, STEPS_PER_BYTE);
 	return 1;
 }
 static TyId K(Ck *c, TyId id, int i) { return ty_kid(&c->t, id, i); }
@@ -1906,13 +1920,12 @@ static void adjust_rsp(Ck *c, const TcInst *in)
 	int64_t v = in->op[1].kind == TC_IMM ? in->op[1].val : -1;
 	if (in->size != S64 || v < 0 || (v & 7) || v > 65536) { report(c, "stack.rsp", "rsp may only change by a multiple of 8 up to 64 KiB"); return; }
 	if (!c->st.stack) { report(c, "stack.unknown", "the stack is unknown here"); return; }
-	if (in->mnem == MN_SUB && (c->slots += (uint64_t)v / 8) > slots_allowed(c)) {
-		c->st.live = 0;   /* (the block stops here; later blocks may go on, and are told once) */
-		if (c->slots - (uint64_t)v / 8 > slots_allowed(c)) { c->errors++; return; }
+	int past = in->mnem == MN_SUB ? passed(c, c->slots + (uint64_t)v / 8, c->slots, slots_allowed(c)) : 0;
+	if (in->mnem == MN_SUB) c->slots += (uint64_t)v / 8;
+	if (past == 1)
 		report(c, "stack.rsp", "the sub rsp instructions of this file make more than %llu stack slots in all (%d, and %d a byte of code): too many to check",
 		       (unsigned long long)slots_allowed(c), SLOTS_MIN, SLOTS_PER_BYTE);
-		return;
-	}
+	if (past) return;   /* (the block stops here; later blocks may go on, and are told once) */
 	if (in->mnem == MN_SUB) deeper(c, v);
 	for (int64_t k = v / 8; k > 0; k--) {
 		if (in->mnem == MN_SUB) {
@@ -2165,9 +2178,7 @@ static void do_muldiv(Ck *c, const TcInst *in)
 static void check_inst(Ck *c, const TcInst *in)
 {
 	c->in = in;
-	long used = TYOPS_BUDGET - c->o.budget;   /* (the coercions': steps_take, but for the prover's, counted after) */
-	if (used > 0) c->steps += (uint64_t)used;
-	c->o.budget = TYOPS_BUDGET;
+	steps_take(c);   /* (the coercions' steps; this instruction's are counted after it, check_range) */
 	switch (in->mnem) {
 	case MN_NOP: break;
 	case MN_MOV: do_mov(c, in); break;
@@ -2266,11 +2277,9 @@ static TyId subst_charged(Ck *c, TyId id, const Subst *s)
 /* After an instruction and its coercions: past the bound, the block stops (check_range). */
 static void made_check(Ck *c, uint64_t before)
 {
-	if (c->made <= made_allowed(c)) return;
-	c->st.live = 0;
-	if (before > made_allowed(c)) { c->errors++; return; }   /* (said already) */
-	report(c, "type.size", "the coercions and calls of this file rebuild more than %llu parts of types in all (%d, and %d a byte of the file): too many to check",
-	       (unsigned long long)made_allowed(c), MADE_MIN, MADE_PER_BYTE);
+	if (passed(c, c->made, before, made_allowed(c)) == 1)
+		report(c, "type.size", "the coercions and calls of this file rebuild more than %llu parts of types in all (%d, and %d a byte of the file): too many to check",
+		       (unsigned long long)made_allowed(c), MADE_MIN, MADE_PER_BYTE);
 }
 
 /* rec a. t  unrolls to  t[rec a. t / a]. */
@@ -3721,7 +3730,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		if (c->errors == before) check_inst(c, in);   /* (after a failed coercion it would only echo it) */
 		made_check(c, made);
 		steps_take(c);
-		if (steps_check(c, steps)) c->st.live = 0;
+		steps_check(c, steps);
 		if (c->too_big) break;
 		if (c->inst && c->errors == before) {   /* (not consumed: no branch, or an error came first) */
 			c->ann = c->inst;

@@ -188,13 +188,12 @@ enum { PICK_MAX = 3 };
 ** each difference taken and each test of the rule, in this thread.
 */
 _Thread_local uint64_t tc_facts_work;
-#define work tc_facts_work
 
 
 static int rule_holds(const Facts *f, const Lin *g, const int *pick, int n)
 {
 	int p[PICK_MAX];
-	work++;
+	tc_facts_work++;
 	memcpy(p, pick, (size_t)n * sizeof *p);
 	for (int i = 1; i < n; i++)          /* into index order */
 		for (int j = i; j > 0 && p[j - 1] > p[j]; j--) {
@@ -261,7 +260,7 @@ static void diff_term(Diff *d, StrId v, int64_t c)
 /* to = from - l */
 static void diff_sub(Diff *to, const Diff *from, const Lin *l)
 {
-	work++;
+	tc_facts_work++;
 	to->n = from->n;
 	for (int i = 0; i < from->n; i++) {
 		to->v[i] = from->v[i];

@@ -472,7 +472,8 @@ int tc_open_image(TcObject *o, const char *path, const uint8_t *image, size_t le
 		}
 		TcSection *s = slot(o, name);
 		if (s && read_section(o, s, scn, &sh, err, cap, path, name) != 0) return -1;
-		if (!s && foreign_section(&sh)) return fail(o, err, cap, "%s: section %s %s", path, name, foreign_section(&sh));
+		const char *foreign = s ? NULL : foreign_section(&sh);
+		if (foreign) return fail(o, err, cap, "%s: section %s %s", path, name, foreign);
 	}
 	if (o->sect[SEC_TEXT].flags & SHF_WRITE) return fail(o, err, cap, "%s: .text is writable", path);
 	if (rela && relinfo != o->sect[SEC_TEXT].index)

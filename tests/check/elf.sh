@@ -115,6 +115,12 @@ expect rela-info relinfo.o 2; says rela-info ".rela.text applies to section 2, n
 h=$(shdr rel.o .rela.text)
 fresh relb.o rel.o;    put relb.o $((h + SH_NAME)) 4 $(($(u rel.o 4 $((h + SH_NAME))) + 6))   # named "text": a second RELA section
 expect rela-other relb.o 2;  says rela-other "section text holds relocations: only those of .rela.text are checked"
+fresh wtext.o sum.o;   put wtext.o $(($(shdr wtext.o .text) + 8)) 8 $((1 | 2 | 4))     # sh_flags: write, alloc, exec
+expect text-writable wtext.o 2; says text-writable ".text is writable"
+fresh group.o sum.o;   put group.o $(($(shdr group.o .note.GNU-stack) + SH_TYPE)) 4 17  # SHT_GROUP
+expect sect-group group.o 2;  says sect-group "section .note.GNU-stack groups sections a linker may drop or keep"
+fresh undef.o call.o;  put undef.o $(($(sym_at undef.o g) + 6)) 2 0                   # g undefined, typed as a label here
+expect sym-undef undef.o 1;  says sym-undef "against 'g', not defined in this object, but typed as one of its own labels"
 printf '\x0f\x0b' >ud2.bin
 if objcopy --add-section .init=ud2.bin --set-section-flags .init=alloc,code,readonly,contents sum.o init.o; then
   expect sect-init init.o 2; says sect-init "section .init is executable: only .text is checked"
