@@ -947,6 +947,31 @@ static TyId label_type(Ck *c, int64_t off)
 }
 
 /*
+** [import.site] (modules) A trap taken through a stub is reported where
+** its import's site says: a jump (a trap, a tail call) goes through a stub
+** of its own whose site is that jump's rel32 field, and a call through one
+** with none (its return address says where it was).  A site is only ever
+** read for a diagnostic, but an edited one would send the report to
+** another line.  The branch at `in`, whose field at `field` reaches a stub.
+*/
+static int stub_site_ok(Ck *c, const TcInst *in, uint32_t field)
+{
+	const TalModule *m = &c->obj.mod;
+	uint32_t i = (uint32_t)((in->op[0].val - m->stubs_off) / TALMOD_STUB_SIZE);   /* (module_field: a stub's start) */
+	uint32_t site = talmod_import_site(m, i);
+	if (in->mnem == MN_CALL && site != TALMOD_NO_SITE)
+		return report(c, "import.site", "the call goes through the stub of '%s', which is a jump's (site .text+%#x): a call's stub has no site",
+		              talmod_import_name(m, i), site), 0;
+	if (in->mnem != MN_CALL && site == TALMOD_NO_SITE)
+		return report(c, "import.site", "the jump goes through the stub of '%s', which is a call's (no site): a jump's stub has its own site",
+		              talmod_import_name(m, i)), 0;
+	if (in->mnem != MN_CALL && site != field)
+		return report(c, "import.site", "the jump goes through the stub of '%s', whose site is .text+%#x, not this jump's field at .text+%#x",
+		              talmod_import_name(m, i), site, field), 0;
+	return 1;
+}
+
+/*
 ** Where a branch or call goes: a label of this object, or (through a
 ** relocation) a symbol with a type: an import, or a typed label by name.
 */
@@ -962,6 +987,7 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 			return report(c, "jump.target", "the target is %lld bytes past '%s', not '%s' itself",
 			              (long long)(r->addend + 4), r->sym, r->sym), 0;
 		if (e->kind == E_LABEL) *entry = (uint32_t)(e - c->t.ent) + 1;
+		if (c->obj.is_module && e->kind == E_IMPORT && !stub_site_ok(c, in, r->offset)) return 0;
 		return e->type;
 	}
 	int64_t to = op->val;

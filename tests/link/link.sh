@@ -135,6 +135,19 @@ objcopy --dump-section .tal.types="$tmp/twice.types" "$tmp/entry_ok.o" && "$rebi
   && "$modpatch" "$tmp/usectx.tlm" types-raw "$tmp/offstub.types" "$tmp/p_offstub.tlm" && check_bad p_offstub import.host \
   && grep -q "the import 'tal_trap_stack' is at image offset 0x1, which is not a stub of its name" "$tmp/p_offstub.chk" \
   && pass "[import.host] a service's import entry off its stub" || fail "import.host: an import entry off its stub"
+# [import.site] a trap's stub names where its jump is; a call's stub names no place
+"$modpatch" "$tmp/multi.tlm" sites >"$tmp/multi.sites" && [ "$(cat "$tmp/multi.sites")" = "0 tal_trap_bounds 0x27" ] \
+  && pass "a trap's stub has its jump's site" || { cat "$tmp/multi.sites"; fail "the site of a trap's stub"; }
+"$modpatch" "$tmp/multi.tlm" site 0 0x10 "$tmp/p_site_moved.tlm" && check_bad p_site_moved import.site \
+  && grep -q "the jump goes through the stub of 'tal_trap_bounds', whose site is .text+0x10, not this jump's field at .text+0x27" "$tmp/p_site_moved.chk" \
+  && pass "[import.site] a trap's site moved elsewhere" || fail "import.site: a trap's site moved"
+"$modpatch" "$tmp/multi.tlm" site 0 none "$tmp/p_site_none.tlm" && check_bad p_site_none import.site \
+  && pass "[import.site] a trap's stub without a site" || fail "import.site: a trap's stub without a site"
+"$talas" -I "$runtime" -o "$tmp/ex_list.o" "$here/../../examples/list.tal" && link ex_list 0 ex_list.o && check_ok ex_list \
+  && "$modpatch" "$tmp/ex_list.tlm" sites >"$tmp/list.sites" && grep -q "^0 tal_alloc_pair none$" "$tmp/list.sites" \
+  && "$modpatch" "$tmp/ex_list.tlm" site 0 0x10 "$tmp/p_site_call.tlm" && check_bad p_site_call import.site \
+  && grep -q "a call's stub has no site" "$tmp/p_site_call.chk" \
+  && pass "[import.site] a call's stub given a site" || fail "import.site: a call's stub given a site"
 "$modpatch" "$tmp/usectx.tlm" types-out "$tmp/usectx.types" && "$modpatch" "$tmp/usectx.tlm" types-raw "$tmp/usectx.types" "$tmp/p_types.tlm" \
   && check_ok p_types && pass "the same type section, moved: accepted" || fail "the same type section, moved"
 link svcname 0 svcname.o && "$modpatch" "$tmp/usectx.tlm" types "$tmp/svcname.tlm" "$tmp/p_svcname.tlm" && check_bad p_svcname import.host \

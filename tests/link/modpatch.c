@@ -8,6 +8,9 @@
 ** names, one a line, in the order of the table.  modpatch IN types-out
 ** OUT - write the module's type section (its bytes only) to OUT; modpatch
 ** IN types-raw FILE OUT - the module with FILE's bytes as its type section.
+** modpatch IN sites - print each import's index, name and site (hex, or
+** "none"), one a line.  modpatch IN site I VALUE OUT - import I's site set
+** to VALUE (a number, or "none").
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +58,22 @@ static int one_module(int argc, char **argv)
 		unsigned char t[8], *e = in + m.exports_off;
 		memcpy(t, e, 8), memcpy(e, e + 8, 8), memcpy(e + 8, t, 8);
 		ok = write_file(argv[3], in, n);
+	} else if (argc == 3 && !strcmp(argv[2], "sites")) {
+		for (uint32_t i = 0; i < m.nimports; i++) {
+			uint32_t site = talmod_import_site(&m, i);
+			if (site == TALMOD_NO_SITE) printf("%u %s none\n", i, talmod_import_name(&m, i));
+			else printf("%u %s %#x\n", i, talmod_import_name(&m, i), site);
+		}
+		ok = 1;
+	} else if (argc == 6 && !strcmp(argv[2], "site")) {
+		unsigned long i = strtoul(argv[3], NULL, 0);
+		uint32_t v = !strcmp(argv[4], "none") ? TALMOD_NO_SITE : (uint32_t)strtoul(argv[4], NULL, 0);
+		if (i >= m.nimports) fprintf(stderr, "modpatch: no import %lu\n", i);
+		else {
+			unsigned char *p = in + m.imports_off + 8 * i + 4;   /* little-endian, as the format says */
+			for (int k = 0; k < 4; k++) p[k] = (unsigned char)(v >> 8 * k);
+			ok = write_file(argv[5], in, n);
+		}
 	} else if (argc == 4 && !strcmp(argv[2], "types-out")) {
 		ok = write_file(argv[3], in + m.types_off, m.types_size);
 	} else fprintf(stderr, "modpatch: want 'IN exports', 'IN types-out OUT', or 'IN swap-exports OUT' with two exports or more\n");
@@ -64,7 +83,7 @@ static int one_module(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 || argc == 4) return one_module(argc, argv);
+	if (argc == 3 || argc == 4 || (argc == 6 && !strcmp(argv[2], "site"))) return one_module(argc, argv);
 	if (argc != 5) { fprintf(stderr, "usage: modpatch IN iface|types|lines DONOR OUT | modpatch IN types-raw FILE OUT\n"); return 2; }
 	size_t n, dn;
 	unsigned char *in = slurp(argv[1], &n), *donor = slurp(argv[3], &dn);
