@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "as.h"
+#include "readfile.h"
 
 enum { MAX_SOURCE = 1 << 30 };
 
@@ -21,57 +23,37 @@ static void add_dep(Asm *as, const char *path)
 	as->deps[as->ndeps++] = memcpy(xmalloc(n), path, n);
 }
 
-static void io_error(Asm *as, Pos from, const char *path, const char *what)
+/* The open failed, or the reading (e: errno); at `from`, or fatal on the command line. */
+static void io_error(Asm *as, Pos from, const char *path, int std, int e)
 {
-	if (from.file) diag_error(as->diag, from, "%s '%s': %s", what, path, strerror(errno));
-	else diag_fatal(as->diag, "%s '%s': %s", what, path, strerror(errno));
+	int opening = !std && e != EISDIR && e != READ_ENOTREG && e != EFBIG && e != ENOMEM && e != EIO;
+	const char *what = opening ? "cannot open" : "cannot read";
+	if (from.file) diag_error(as->diag, from, "%s '%s': %s", what, path, read_error(e));
+	else diag_fatal(as->diag, "%s '%s': %s", what, path, read_error(e));
 }
 
-/* Read `path` ("-" is standard input) into the unit's arena. */
+/*
+** Read `path` ("-" is standard input, which may be a pipe) into the unit's
+** arena.  Any other path must name a regular file: a FIFO or a device is
+** refused, not waited on or read without end.
+*/
 int as_read(Asm *as, const char *path, Pos from, SrcFile *out)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!fp) { io_error(as, from, path, "cannot open"); return -1; }
-	struct stat st;
-	if (fstat(fileno(fp), &st) != 0) memset(&st, 0, sizeof st);
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		io_error(as, from, path, "cannot read");
-		if (fp != stdin) fclose(fp);
+	int std = strcmp(path, "-") == 0;
+	uint8_t *buf;
+	size_t len;
+	if ((std ? read_stream(STDIN_FILENO, MAX_SOURCE, &buf, &len) : read_whole(path, MAX_SOURCE, &buf, &len)) != 0) {
+		io_error(as, from, path, std, errno);
 		return -1;
 	}
-	/* a regular file is read in one go; a pipe grows the buffer */
-	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < MAX_SOURCE ? (size_t)st.st_size + 1 : 1 << 16;
-	size_t len = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap >= MAX_SOURCE) {
-				errno = EFBIG;
-				io_error(as, from, path, "cannot read");
-				free(buf);
-				if (fp != stdin) fclose(fp);
-				return -1;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		size_t want = cap - len - 1, n = fread(buf + len, 1, want, fp);
-		len += n;
-		if (n < want) break;   /* end of file, or an error ferror() reports */
-	}
-	int bad = ferror(fp);
-	if (fp != stdin) fclose(fp);
-	if (bad) { io_error(as, from, path, "cannot read"); free(buf); return -1; }
-	buf[len] = 0;
-	char *text = buf;   /* lives as long as the unit: diagnostics quote it */
+	char *text = (char *)buf;   /* lives as long as the unit: diagnostics quote it */
 	as->texts = xgrow(as->texts, sizeof *as->texts, as->ntexts + 1, &as->captexts);
 	as->texts[as->ntexts++] = text;
-	out->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	out->name = std ? "<stdin>" : path;
 	out->text = text;
 	out->len = len;
 	out->id = diag_source(as->diag, out->name, text, len);
-	if (fp != stdin) add_dep(as, path);
+	if (!std) add_dep(as, path);
 	return 0;
 }
 

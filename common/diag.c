@@ -2,14 +2,13 @@
 ** diag.c - GCC-style diagnostics with the source line and a caret.
 */
 #include "diag.h"
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arena.h"
+#include "readfile.h"
 
 enum { SHOW_MAX = 160 };   /* longest excerpt of a source line we print */
 
@@ -172,22 +171,13 @@ void diag_fatal(Diag *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A regular file's whole contents, or NULL. */
+/* A regular file's whole contents, or NULL: then no line of it is quoted. */
 static char *read_regular(const char *name, size_t *len)
 {
-	struct stat st;
-	int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	char *text = NULL;
+	uint8_t *text;
+	if (read_whole(name, 1 << 28, &text, len) == 0) return (char *)text;
 	*len = 0;
-	if (fd < 0) return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < (1 << 28)) {
-		text = xmalloc((size_t)st.st_size + 1);
-		ssize_t n = read(fd, text, (size_t)st.st_size);
-		if (n == st.st_size) *len = (size_t)n;
-		else { free(text); text = NULL; }
-	}
-	close(fd);
-	return text;
+	return NULL;
 }
 
 uint32_t diag_source_file(Diag *d, const char *name)

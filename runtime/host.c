@@ -13,7 +13,6 @@
 */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "hostint.h"
+#include "readfile.h"
 #include "sha256.h"
 #include "talsign.h"
 #include "tc.h"
@@ -205,19 +204,14 @@ bad:
 
 TalMod *talrt_load(TalRuntime *rt, const char *path, TalError *err)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) { talrt_fail(err, TALRT_EIO, "cannot open '%s': %s", path, strerror(errno)); return NULL; }
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)TALMOD_MAX_SIZE * 2) {
-		close(fd);
-		talrt_fail(err, TALRT_EIO, "'%s' is not a regular file of a module's size", path);
+	uint8_t *p;
+	size_t n;
+	if (read_whole(path, (size_t)TALMOD_MAX_SIZE * 2, &p, &n) != 0) {
+		if (errno == EFBIG) talrt_fail(err, TALRT_EIO, "'%s' is larger than a module", path);
+		else talrt_fail(err, TALRT_EIO, "cannot read '%s': %s", path, read_error(errno));
 		return NULL;
 	}
-	uint8_t *p = malloc((size_t)st.st_size + 1);
-	ssize_t got = p ? read(fd, p, (size_t)st.st_size) : -1;
-	close(fd);
-	if (got != st.st_size) { free(p); talrt_fail(err, TALRT_EIO, "cannot read '%s'", path); return NULL; }
-	TalMod *m = talrt_load_mem(rt, p, (size_t)st.st_size, err);
+	TalMod *m = talrt_load_mem(rt, p, n, err);
 	free(p);
 	return m;
 }

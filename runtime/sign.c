@@ -12,6 +12,7 @@
 ** without it (it would cost every check about 0.6 ms of loading).
 */
 #include "talsign.h"
+#include "readfile.h"
 #include "sha256.h"
 
 #include <dlfcn.h>
@@ -35,7 +36,7 @@
 ** type its header declares, found in libcrypto by load_crypto.
 */
 #define CRYPTO_FUNCTIONS(X) \
-	X(BIO_free) X(BIO_new_fp) X(BIO_new_mem_buf) X(CMS_ContentInfo_free) X(CMS_add1_signer) \
+	X(BIO_free) X(BIO_new_mem_buf) X(CMS_ContentInfo_free) X(CMS_add1_signer) \
 	X(CMS_final) X(CMS_sign) X(ERR_clear_error) X(ERR_peek_last_error) X(ERR_reason_error_string) \
 	X(EVP_PKEY_free) X(EVP_PKEY_get_base_id) X(EVP_sha256) X(PEM_read_bio_PrivateKey) \
 	X(PEM_read_bio_X509) X(X509_check_private_key) X(X509_free) X(i2d_CMS_ContentInfo)
@@ -97,29 +98,47 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* A PEM file opened for OpenSSL, or NULL with the system's reason in err. */
-static BIO *open_pem(const char *path, const char *what, char *err, size_t errcap)
+/* A key or certificate file is at most this big. */
+#define PEM_MAX (16u << 20)
+
+/* A PEM file's bytes, and OpenSSL's view of them. */
+typedef struct Pem { uint8_t *p; size_t n; BIO *b; } Pem;
+
+/* The bytes wiped, then freed: a key's do not stay behind in freed memory. */
+static void close_pem(Pem *f)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errcap, "cannot open the %s %s: %s", what, path, strerror(errno));
-		return NULL;
+	C.BIO_free(f->b);
+	if (f->p) explicit_bzero(f->p, f->n);
+	free(f->p);
+}
+
+/*
+** A PEM file read whole (a regular file: a FIFO or a device is refused, not
+** waited on) for OpenSSL to parse from memory.  0, or -1 with a message.
+*/
+static int open_pem(Pem *f, const char *path, const char *what, char *err, size_t errcap)
+{
+	f->p = NULL;
+	f->b = NULL;
+	if (read_whole(path, PEM_MAX, &f->p, &f->n) != 0) {
+		snprintf(err, errcap, "cannot read the %s %s: %s", what, path, read_error(errno));
+		return -1;
 	}
-	BIO *b = C.BIO_new_fp(f, BIO_CLOSE);
-	if (!b) {
-		fclose(f);
+	if (!(f->b = C.BIO_new_mem_buf(f->p, (int)f->n))) {   /* (n <= PEM_MAX) */
+		close_pem(f);
 		fail(err, errcap, "%s: out of memory", path);
+		return -1;
 	}
-	return b;
+	return 0;
 }
 
 /* The private key in a PEM file (unencrypted), or NULL with a message. */
 static EVP_PKEY *load_key(const char *path, char *err, size_t errcap)
 {
-	BIO *b = open_pem(path, "key", err, errcap);
-	if (!b) return NULL;
-	EVP_PKEY *k = C.PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
-	C.BIO_free(b);
+	Pem f;
+	if (open_pem(&f, path, "key", err, errcap) != 0) return NULL;
+	EVP_PKEY *k = C.PEM_read_bio_PrivateKey(f.b, NULL, no_passphrase, NULL);
+	close_pem(&f);
 	if (!k) fail(err, errcap, "%s: no unencrypted private key could be read", path);
 	else if (C.EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA && C.EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
 		snprintf(err, errcap, "%s: the key is neither an RSA nor an EC key", path);
@@ -132,10 +151,10 @@ static EVP_PKEY *load_key(const char *path, char *err, size_t errcap)
 /* The first certificate in a PEM file, or NULL with a message. */
 static X509 *load_cert(const char *path, char *err, size_t errcap)
 {
-	BIO *b = open_pem(path, "certificate", err, errcap);
-	if (!b) return NULL;
-	X509 *x = C.PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
-	C.BIO_free(b);
+	Pem f;
+	if (open_pem(&f, path, "certificate", err, errcap) != 0) return NULL;
+	X509 *x = C.PEM_read_bio_X509(f.b, NULL, no_passphrase, NULL);
+	close_pem(&f);
 	if (!x) fail(err, errcap, "%s: no certificate could be read", path);
 	return x;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "readfile.h"
 #include "talrt.h"
 #include "tc.h"
 #include "version.h"
@@ -57,23 +58,8 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* A file's bytes for @FILE. */
-static void *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	size_t cap = 4096, len = 0;
-	char *p = malloc(cap);
-	for (size_t got; p && (got = fread(p + len, 1, cap - len, f)) > 0;) {
-		len += got;
-		if (len == cap) { char *q = realloc(p, cap *= 2); if (!q) { free(p); p = NULL; } else p = q; }
-	}
-	int e = !p ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : 0;   /* (a directory opens, then fails to read: EISDIR) */
-	fclose(f);
-	if (e) { free(p); errno = e; return NULL; }
-	*n = len;
-	return p;
-}
+/* The most an @FILE holds: a regular file of at most this many bytes. */
+#define MAX_ARG_FILE ((size_t)1 << 30)
 
 /* One argument from the command line, as parameter p wants it: 0, -1 (not one), -2 (an @FILE unread). */
 static int parse_arg(const TalParam *p, const char *s, TalValue *v)
@@ -90,7 +76,12 @@ static int parse_arg(const TalParam *p, const char *s, TalValue *v)
 	if (p->kind == TALP_BYTES) {
 		v->kind = TALV_BYTES;
 		if (s[0] == '@') {
-			if (!(v->p = slurp(s + 1, &v->n))) { fprintf(stderr, "talrun: error: cannot read '%s': %s\n", s + 1, strerror(errno)); return -2; }
+			uint8_t *b;
+			if (read_whole(s + 1, MAX_ARG_FILE, &b, &v->n) != 0) {
+				fprintf(stderr, "talrun: error: cannot read '%s': %s\n", s + 1, read_error(errno));
+				return -2;
+			}
+			v->p = b;
 		} else {
 			v->n = strlen(s);
 			v->p = malloc(v->n + 1);

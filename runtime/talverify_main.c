@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "readfile.h"
 #include "sha256.h"
 #include "talsign.h"
 #include "version.h"
@@ -53,42 +54,6 @@ static int bad_usage(const char *msg, const char *arg)
 	return 2;
 }
 
-/*
-** The whole of a file, malloc'd (a buffer even for an empty file).  0, or -1
-** with errno set: EFBIG when it has more than `limit` bytes.
-*/
-static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outlen)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	int e = 0;
-	if (!f) return -1;
-	for (;;) {
-		if (n == cap) {
-			size_t want = cap ? 2 * cap : 1 << 16;
-			uint8_t *b = cap > limit ? NULL : realloc(buf, want > limit + 1 ? limit + 1 : want);
-			if (!b) { e = cap > limit ? EFBIG : ENOMEM; break; }
-			buf = b;
-			cap = want > limit + 1 ? limit + 1 : want;
-		}
-		errno = 0;
-		size_t k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (n > limit) { e = EFBIG; break; }
-		if (k == 0) { e = ferror(f) ? (errno ? errno : EIO) : 0; break; }
-	}
-	fclose(f);
-	if (e) {
-		free(buf);
-		errno = e;
-		return -1;
-	}
-	*out = buf;
-	*outlen = n;
-	return 0;
-}
-
 /* 64 hex digits into 32 bytes.  0 or -1. */
 static int parse_hex(const char *s, uint8_t out[32])
 {
@@ -107,8 +72,8 @@ static int digest_file(const char *path, uint8_t out[32])
 {
 	uint8_t *p;
 	size_t n;
-	if (read_file(path, TALMOD_MAX_SIZE, &p, &n)) {
-		fprintf(stderr, "talverify: error: cannot read the interface %s: %s\n", path, strerror(errno));
+	if (read_whole(path, TALMOD_MAX_SIZE, &p, &n)) {
+		fprintf(stderr, "talverify: error: cannot read the interface %s: %s\n", path, read_error(errno));
 		return 2;
 	}
 	sha256(p, n, out);
@@ -159,9 +124,9 @@ static int verify_one(const char *path, const Opts *o)
 	size_t n;
 	char why[1024];
 	TalSigned s;
-	if (read_file(path, MAX_FILE, &p, &n)) {
+	if (read_whole(path, MAX_FILE, &p, &n)) {
 		if (errno != EFBIG) {
-			fprintf(stderr, "talverify: error: cannot read %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "talverify: error: cannot read %s: %s\n", path, read_error(errno));
 			return 2;
 		}
 		fprintf(stderr, "%s: error: [%s] the file is larger than any signed module\n", path,

@@ -12,6 +12,7 @@
 ** shape makes every byte of the signature either checked or signed.
 */
 #include "talsign.h"
+#include "readfile.h"
 #include "sha256.h"
 
 #include <errno.h>
@@ -92,37 +93,6 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* The whole of a small file, malloc'd; 0, or -1 with errno set (EFBIG: too big). */
-static int slurp(const char *path, size_t limit, uint8_t **out, size_t *outlen)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0, cap = 0;
-	uint8_t *buf = NULL;
-	if (!f) return -1;
-	for (;;) {
-		if (n == cap) {
-			uint8_t *b = cap < limit ? realloc(buf, cap = cap ? 2 * cap : 4096) : NULL;
-			if (!b) { errno = cap >= limit ? EFBIG : ENOMEM; break; }
-			buf = b;
-		}
-		errno = 0;
-		size_t k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (k == 0) {
-			if (ferror(f)) break;
-			fclose(f);
-			*out = buf;
-			*outlen = n;
-			return 0;
-		}
-	}
-	int e = ferror(f) && !errno ? EIO : errno;
-	fclose(f);
-	free(buf);
-	errno = e;
-	return -1;
-}
-
 /*
 ** The certificates in the bytes of a file: PEM blocks named CERTIFICATE
 ** (other blocks skipped), or else one DER certificate and nothing more.
@@ -169,8 +139,8 @@ int taltrust_add_file(TalTrust *t, const char *pem_path, char *err, size_t errca
 {
 	uint8_t *p;
 	size_t n;
-	if (slurp(pem_path, 16u << 20, &p, &n)) {
-		snprintf(err, errcap, "cannot read the certificate %s: %s", pem_path, strerror(errno));
+	if (read_whole(pem_path, 16u << 20, &p, &n)) {
+		snprintf(err, errcap, "cannot read the certificate %s: %s", pem_path, read_error(errno));
 		return -1;
 	}
 	STACK_OF(X509) *got = parse_certs(p, n, pem_path, err, errcap);

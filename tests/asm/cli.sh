@@ -29,6 +29,19 @@ expect 2 "two inputs" "$talas" prog.tal broken.tal
 expect 2 "missing file" "$talas" -o x.o does-not-exist.tal
 grep -q "cannot open 'does-not-exist.tal'" err || bad "no message for a missing file"
 expect 2 "directory as input" "$talas" -o x.o inc
+# a FIFO or a device is refused at once: not waited on (a FIFO without a
+# writer), not read without end (/dev/zero); on the command line or included
+mkfifo fifo.tal
+expect 2 "a FIFO as input" timeout 10 "$talas" -o x.o fifo.tal
+grep -q "^talas: fatal error: cannot read 'fifo.tal': not a regular file$" err || bad "no message for a FIFO as input"
+expect 2 "a device as input" timeout 10 "$talas" -o x.o /dev/zero
+grep -q "cannot read '/dev/zero': not a regular file" err || bad "no message for a device as input"
+printf '.include "fifo.tal"\n' > inc_fifo.tal
+expect 1 "a FIFO included" timeout 10 "$talas" -o x.o inc_fifo.tal
+grep -q "^inc_fifo.tal:1:1: error: cannot read 'fifo.tal': not a regular file$" err || bad "no message for a FIFO included"
+printf '.interface "/dev/zero"\n' > inc_zero.tal
+expect 1 "a device included" timeout 10 "$talas" -o x.o inc_zero.tal
+grep -q "^inc_zero.tal:1:1: error: cannot read '/dev/zero': not a regular file$" err || bad "no message for a device included"
 expect 1 "include not found without -I" "$talas" -o x.o prog.tal
 expect 0 "include found with -I" "$talas" -I inc -o x.o prog.tal
 objdump -d x.o | grep -q 'mov    \$0x2a,%eax' || bad "the .equ from the include was not used"
@@ -69,6 +82,11 @@ grep -q "needs an argument" err || bad "no message for a missing option argument
 # standard input
 "$talas" -o stdin.o - < broken.tal 2>err; [ $? -eq 1 ] && grep -q '^<stdin>:1:5: error: unknown instruction' err && ok \
   || bad "errors from standard input"
+
+# a pipe on standard input is read to its end, however slowly its writer writes
+{ printf '.intel_syntax noprefix\n.include "defs.tal"\nf:\n'; sleep 1; printf '    mov eax, N\n    ret\n'; } \
+  | timeout 10 "$talas" -I inc -o piped.o - 2>err; [ $? -eq 0 ] && objdump -d piped.o | grep -q 'mov    \$0x2a,%eax' && ok \
+  || { bad "a pipe on standard input"; cat err; }
 
 # colour only when asked or on a terminal
 "$talas" -fdiagnostics-color=always -o x.o broken.tal 2>err; grep -q $'\033\[' err && ok || bad "no colour with =always"

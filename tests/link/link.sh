@@ -194,6 +194,22 @@ d4=$("$tallink" --host "$here/hosts/alt_ctx.tali" --interface-digest)
 [ $rc -eq 1 ] && grep -q "linked against another host interface" "$tmp/wrongif.err" && pass "talcheck refuses a module of another interface" || fail "talcheck --interface-digest mismatch (exit $rc)"
 "$talcheck" --interface-digest 1234 "$tmp/usectx.tlm" 2>/dev/null; [ $? -eq 2 ] && pass "bad digest: usage error" || fail "bad digest"
 
+# -- a host interface that is no regular file is refused at once: a FIFO is not
+# waited on, a device not read without end; named by --host or included
+mkfifo "$tmp/host.fifo"
+printf '.include "host.fifo"\n' >"$tmp/inc_fifo.tali"
+refused() {  # NAME EXIT REGEX ARGS... : tallink ARGS (in $tmp) exits EXIT within 10 s, says REGEX, writes nothing
+  local name=$1 want=$2 re=$3; shift 3
+  (cd "$tmp" && timeout 10 "$tallink" -fdiagnostics-color=never "$@") >"$tmp/$name.out" 2>"$tmp/$name.err"
+  local rc=$?
+  [ $rc -eq "$want" ] && grep -qE -- "$re" "$tmp/$name.err" && [ ! -e "$tmp/$name.tlm" ] \
+    && pass "$name: refused" || { cat "$tmp/$name.err"; fail "$name: tallink exit $rc, expected $want and: $re"; }
+}
+refused host_fifo 2 "^tallink: fatal error: cannot read 'host.fifo': not a regular file$" --host host.fifo -o host_fifo.tlm main.o vec.o
+refused host_zero 2 "cannot read '/dev/zero': not a regular file" --host /dev/zero -o host_zero.tlm main.o vec.o
+refused host_digest 2 "cannot read 'host.fifo': not a regular file" --host host.fifo --interface-digest
+refused host_include 1 "^\./inc_fifo.tali:1:1: error: cannot read '\./host.fifo': not a regular file$" --host ./inc_fifo.tali -o host_include.tlm main.o vec.o
+
 # -- the kernel profile: exports take the context first and integers after
 (cd "$tmp" && "$tallink" --host "$here/../../kernel-shim/tal_kernel.tali" -o kleak.tlm kleak.o) || fail "link kleak"
 "$talcheck" "$tmp/kleak.tlm" 2>/dev/null && pass "user profile: an integer in rdi is fine" || fail "kleak, user profile"

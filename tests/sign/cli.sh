@@ -11,10 +11,10 @@ rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 2
 failures=0 runs=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# run WANT PATTERN ARGS... - talverify ARGS exits with WANT and its stderr matches PATTERN
+# run WANT PATTERN ARGS... - talverify ARGS exits with WANT (within 10 s) and its stderr matches PATTERN
 run() {
   local want=$1 pattern=$2; shift 2
-  "$tv" "$@" >out 2>err; local rc=$?
+  timeout 10 "$tv" "$@" >out 2>err; local rc=$?
   runs=$((runs + 1))
   [ $rc -eq "$want" ] || { fail "talverify $* exited $rc, not $want"; cat err; return; }
   [ -z "$pattern" ] || grep -qE -- "$pattern" err || { fail "talverify $*: stderr does not match '$pattern':"; cat err; }
@@ -63,6 +63,14 @@ run 2 'not 64 hex digits' "${A[@]}" --interface-digest "${digest:1}" signed.tlm
 run 2 'not 64 hex digits' "${A[@]}" --interface-digest "${digest:1}g" signed.tlm
 run 2 'cannot read the interface nowhere.bin' "${A[@]}" --interface nowhere.bin signed.tlm
 run 2 'cannot read the certificate' --cert nowhere.crt --interface iface.bin signed.tlm
+# A FIFO or a device is refused at once: not waited on, not read without end.
+mkfifo fifo
+run 2 '^talverify: error: cannot read fifo: not a regular file$' "${A[@]}" --interface iface.bin fifo
+run 2 '^talverify: error: cannot read /dev/zero: not a regular file$' "${A[@]}" --interface iface.bin /dev/zero
+run 2 'cannot read the interface fifo: not a regular file' "${A[@]}" --interface fifo signed.tlm
+run 2 'cannot read the interface /dev/zero: not a regular file' "${A[@]}" --interface /dev/zero signed.tlm
+run 2 'cannot read the certificate fifo: not a regular file' --cert fifo --interface iface.bin signed.tlm
+run 2 'cannot read the certificate /dev/zero: not a regular file' --cert /dev/zero --interface iface.bin signed.tlm
 run 2 'no certificate in the file' --cert "$keys/a.key" --interface iface.bin signed.tlm
 run 2 'unknown option --frobnicate' "${A[@]}" --interface iface.bin --frobnicate signed.tlm
 run 2 'missing argument to --cert' --interface iface.bin signed.tlm --cert

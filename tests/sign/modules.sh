@@ -36,6 +36,22 @@ grep -q '^stats.signed.tlm: ok (verified by talcheck ' err || { fail "talverify 
 [ "$(head -c "$(wc -c <stats.tlm)" stats.signed.tlm | cmp - stats.tlm && echo same)" = same ] \
   || fail "the signed module does not start with the module"
 
+# A key or certificate that is no regular file is refused at once: a FIFO
+# is not waited on, a device not read without end; nothing is written.
+mkfifo fifo.pem
+refused() {  # WHAT ARGS... : talcheck ARGS exits 2 within 10 s, cannot read WHAT, not a regular file
+  local what=$1; shift
+  rm -f refused.tlm
+  timeout 10 "$bin/talcheck" "$@" -o refused.tlm stats.tlm 2>err; local rc=$?
+  [ $rc -eq 2 ] && grep -qF "cannot read the $what: not a regular file" err && [ ! -e refused.tlm ] \
+    || { fail "talcheck $*: exit $rc, expected 2 and 'cannot read the $what: not a regular file'"; cat err; }
+}
+refused "key fifo.pem" --sign fifo.pem --cert "$keys/a.crt"
+refused "key /dev/zero" --sign /dev/zero --cert "$keys/a.crt"
+refused "key fifo.pem" --sign fifo.pem
+refused "certificate fifo.pem" --sign "$keys/a.key" --cert fifo.pem
+refused "certificate /dev/zero" --sign "$keys/a.key" --cert /dev/zero
+
 "$test_sign" "$keys" files --only stats.tlm >out || { fail "test_sign on stats.tlm"; grep FAIL out | head -20; }
 tail -1 out
 echo "modules: $failures failures"
