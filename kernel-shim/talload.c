@@ -64,7 +64,7 @@ static void die(int code, const char *fmt, ...)
 static uint8_t *read_file(const char *path, size_t *len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO with no writer: no wait, refused below */
 	if (fd < 0) die(2, "cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 64 << 20)
 		die(2, "'%s' is not a regular file of a reasonable size", path);

@@ -133,6 +133,10 @@ flip() {   # flip FILE OFFSET: xor one byte with 1
 	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badstub "$m/badstub.ko"
 	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badentry "$m/badentry.ko"
 	"$ks/talload" fill "$ks/talcarrier.ko" "$m/ktest.signed.tlm" badgetpid "$m/badgetpid.ko"
+	# a FIFO for the module is refused at once, not waited on
+	mkfifo "$m/fifo.tlm"
+	rc=0; timeout 10 "$ks/talload" fill "$ks/talcarrier.ko" "$m/fifo.tlm" fifo "$m/fifo.ko" 2>"$m/fifo.err" || rc=$?
+	[ "$rc" -eq 2 ] && grep -q "not a regular file" "$m/fifo.err" && [ ! -e "$m/fifo.ko" ]
 	text=$(readelf -S -W "$ks/talcarrier.ko" | sed -n 's/.*\] \.tal\.text  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
 	[ -n "$text" ]
 	text=$((0x$text))
