@@ -6,7 +6,7 @@
 ** space, zero pages until used) and a copy of the data template.  A call
 ** switches to the instance's stack; a trap - a stub of a tal_trap_*
 ** service, a service that gives up (quota), or a hardware fault in the
-** module (division by zero, the stack's guard page) - unwinds to
+** module (a division error, the stack's guard page) - unwinds to
 ** talrt_call with siglongjmp and is reported with where it was taken.
 */
 #define _GNU_SOURCE

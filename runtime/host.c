@@ -239,6 +239,6 @@ int talrt_find_export(const TalMod *m, const char *name) { return talmod_find_ex
 
 const char *talrt_trap_name(int trap)
 {
-	static const char *const names[] = { "none", "bounds", "null", "division by zero", "stack", "quota", "fault" };
+	static const char *const names[] = { "none", "bounds", "null", "division error", "stack", "quota", "fault" };
 	return trap >= 0 && trap <= TALRT_TRAP_FAULT ? names[trap] : "?";
 }

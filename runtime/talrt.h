@@ -9,7 +9,7 @@
 ** interface (runtime/tal_host.tali, built into the library).  Calls run at
 ** native speed on the instance's own stack; host services are direct calls
 ** through the module's stubs.  A run-time check that fails in the module,
-** a division by zero, the stack limit or the memory quota ends the call
+** a division error, the stack limit or the memory quota ends the call
 ** with a trap: its kind and where it was taken (code offset, source
 ** file:line from the module's line table).  Nothing verified code does can
 ** crash the host process.
@@ -56,7 +56,8 @@ enum {
 	TALRT_TRAP_NONE = 0,
 	TALRT_TRAP_BOUNDS,      /* a bounds check jumped to tal_trap_bounds          */
 	TALRT_TRAP_NULL,        /* a null check jumped to tal_trap_null               */
-	TALRT_TRAP_DIV,         /* division by zero (or a tal_trap_div check)         */
+	TALRT_TRAP_DIV,         /* a divisor of 0 or a quotient too large (the CPU's
+	                           fault), or a tal_trap_div check                  */
 	TALRT_TRAP_STACK,       /* the stack limit: a check, or the guard page        */
 	TALRT_TRAP_QUOTA,       /* the instance's memory quota is used up             */
 	TALRT_TRAP_FAULT        /* any other fault inside the module                  */

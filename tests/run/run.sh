@@ -94,7 +94,9 @@ expect 1 '' "${C[@]}" "$tmp/deep.tlm" deep 100000000 && stderr_has 'deep.tal:10:
 expect 1 '' "${C[@]}" --stack 65536 "$tmp/deep.tlm" deep 100000 && stderr_has 'trap: stack' && pass "stack trap with a small stack" || fail "stack trap with a small stack"
 expect 0 0 "${C[@]}" "$tmp/hog.tlm" hog 10 && expect 1 '' "${C[@]}" "$tmp/hog.tlm" hog 100000 && stderr_has 'hog.tal:18:5: trap: quota' \
   && expect 1 '' "${C[@]}" --quota 1000000 "$tmp/hog.tlm" hog 20 && pass "quota trap at the allocation" || fail "quota trap at the allocation"
-expect 0 3 "${C[@]}" "$tmp/divz.tlm" quot 10 3 && expect 1 '' "${C[@]}" "$tmp/divz.tlm" quot 10 0 && stderr_has 'divz.tal:9:5: trap: division by zero' && pass "division trap" || fail "division trap"
+expect 0 3 "${C[@]}" "$tmp/divz.tlm" quot 10 3 && expect 1 '' "${C[@]}" "$tmp/divz.tlm" quot 10 0 && stderr_has 'divz.tal:10:5: trap: division error' && pass "division trap" || fail "division trap"
+expect 0 -3 "${C[@]}" "$tmp/divz.tlm" squot -7 2 && expect 1 '' "${C[@]}" "$tmp/divz.tlm" squot -9223372036854775808 -1 \
+  && stderr_has 'divz.tal:[0-9]+:5: trap: division error' && pass "a quotient too large: a division error, not one by zero" || fail "idiv overflow trap"
 
 # -- refusals, each with its exit code
 expect 11 '' "${C[@]}" "$tmp/sum.unsigned.tlm" sum 1 && stderr_has 'refused: .*not signed' && pass "unsigned: 11" || fail "unsigned: 11"
