@@ -49,7 +49,7 @@ static int is_size(Px *x, TyId id)
 	return 0;
 }
 
-/* The return: code{ rax: an integer, rsp: s } :: s, for the stack variable s; rax must be there. */
+/* The return: code{ rax: an integer, rsp: s } :: s, for the stack variable s; rax and rsp must be there. */
 static int check_return(Px *x, TyId st)
 {
 	st = X(x, st);
@@ -57,13 +57,14 @@ static int check_return(Px *x, TyId st)
 	TyId r = X(x, K(x, st, 0)), rest = K(x, st, 1);
 	if (N(x, rest)->kind != TY_VAR || N(x, rest)->name != x->stack) return bad(x, "%s", "the export uses its caller's stack");
 	if (!r || N(x, r)->kind != TY_CODE) return bad(x, "%s", "the return address is not code");
-	int rax = 0;
+	int rax = 0, rsp = 0;
 	for (int i = 0; i < N(x, r)->nkids; i++) {
 		TyId k = K(x, r, i);
 		if (N(x, k)->kind != TY_REG) return bad(x, "%s", "the return type has parameters of its own");
 		if (N(x, k)->flags == R_RSP) {
 			TyId s = K(x, k, 0);
 			if (N(x, s)->kind != TY_VAR || N(x, s)->name != x->stack) return bad(x, "%s", "the export does not return to its caller's stack");
+			rsp = 1;
 		} else if (N(x, k)->flags == R_RAX) {
 			TyId t = X(x, K(x, k, 0));
 			int kind = t ? N(x, t)->kind : 0;
@@ -72,6 +73,9 @@ static int check_return(Px *x, TyId st)
 			rax = 1;
 		}
 	}
+	/* (a return type silent about rsp lets the export return on any stack: the host's frame is above the
+	   return address, and it would take its own stack pointer from words the module wrote) */
+	if (!rsp) return bad(x, "%s", "the export does not return to its caller's stack (its return type says nothing of rsp)");
 	/* (rax: any, or no rax, would hand the caller whatever rax holds: an address of the host's, say) */
 	return rax ? 0 : bad(x, "%s", "the export returns no integer in rax");
 }

@@ -2674,6 +2674,23 @@ static void module_fields(Ck *c)
 	}
 }
 
+/* The code type of the return address at the top of p's stack, or NULL. */
+static const Code *return_code(Ck *c, const Code *p)
+{
+	TyId st = p->stack ? X(c, p->stack) : 0;
+	return st && N(c, st)->kind == TY_SCONS ? code_of(c, K(c, st, 0)) : NULL;
+}
+
+/* p's stack is ret :: s, s a stack variable p binds, and ret (q) returns to s: it names rsp, and gives it s. */
+static int returns_to_caller(Ck *c, const Code *p, const Code *q)
+{
+	TyId rest = X(c, K(c, X(c, p->stack), 1)), back = q->stack ? X(c, q->stack) : 0;
+	int bound = 0;
+	for (int i = 0; rest && N(c, rest)->kind == TY_VAR && i < p->nb; i++)
+		bound |= N(c, p->b[i])->name == N(c, rest)->name && N(c, p->b[i])->flags == TK_STACK;
+	return bound && !q->nb && back == rest;
+}
+
 /*
 ** [export.kernel] (kernel profile) the kernel shim passes its context in rdi
 ** and the caller's integers in rsi..r9, and hands rax back to the caller: an
@@ -2705,19 +2722,33 @@ static void check_kernel_export(Ck *c, const TyEntry *e, TyId k)
 			return;
 		}
 	}
-	TyId st = p->stack ? X(c, p->stack) : 0, ret = st && N(c, st)->kind == TY_SCONS ? K(c, st, 0) : 0;
-	const Code *q = ret ? code_of(c, ret) : NULL;
+	const Code *q = return_code(c, p);
 	if (!q || !q->reg[R_RAX] || !is_intlike(c, q->reg[R_RAX])) {
 		report(c, "export.kernel", "'%s' must return an integer in rax", name);
 		return;
 	}
-	/* rsp: ret :: s, ret returning to s: above the return address is the shim's frame, which no type may describe */
-	TyId rest = X(c, K(c, st, 1)), back = q->stack ? X(c, q->stack) : 0;
-	int bound = 0;
-	for (int i = 0; rest && N(c, rest)->kind == TY_VAR && i < p->nb; i++) bound |= N(c, p->b[i])->name == N(c, rest)->name;
-	if (!bound || q->nb || back != rest)
+	if (!returns_to_caller(c, p, q))
 		report(c, "export.kernel", "'%s' must have the stack ret :: s, its return address on its caller's stack s, and return to s: "
 		       "above the return address is the kernel's frame, which no type may describe (it has %s)", name, TYS(p->stack));
+}
+
+/*
+** [export.return] (user profile) A host calls an entry point from a frame
+** of its own, at the top of the instance's stack, and goes back to that
+** frame by the entry's ret: so the entry's stack is ret :: s, for a stack
+** variable s it binds, and ret's type returns to s (rsp: s).  A return
+** type silent about rsp would let the entry return on a stack of its
+** choosing, and one returning with slots left, or a stack with slots above
+** the return address, would hand the host words the module wrote where it
+** keeps its own stack pointer.
+*/
+static void check_user_export(Ck *c, const TyEntry *e, TyId k)
+{
+	const Code *p = code_of(c, k), *q = p ? return_code(c, p) : NULL;
+	if (p && (!q || !returns_to_caller(c, p, q)))
+		report(c, "export.return", "'%s' must have the stack ret :: s, its return address on its caller's stack s, with ret returning to s "
+		       "(rsp: s): a host returns through it to a frame of its own (%s%s)", ty_strof(&c->t, e->name),
+		       p->stack ? "it has " : "its type says nothing of rsp", p->stack ? TYS(p->stack) : "");
 }
 
 /* [export.type] each entry point of the module's export table is an exported, typed label. */
@@ -2737,6 +2768,8 @@ static void check_module_exports(Ck *c)
 			report(c, "export.type", "the entry point '%s' at .text+%#x has no label type", name, off);
 		else if (c->kernel)
 			check_kernel_export(c, e, e->type ? e->type : label_type(c, off));
+		else
+			check_user_export(c, e, e->type ? e->type : label_type(c, off));
 	}
 	c->ent = NULL;
 	c->off = -1;

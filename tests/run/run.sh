@@ -123,6 +123,19 @@ for e in give_ctx give_block give_code give_stale; do
   expect 19 '' "${C[@]}" "$tmp/noint.tlm" $e && stderr_has 'no integer in rax|other than an integer in rax' || ok=0
 done
 [ $ok = 1 ] && pass "exports that return no integer in rax (any, or none): 19" || fail "exports that return no integer in rax: 19"
+# exports that do not return to the stack they were called on: talcheck refuses them ([export.return]);
+# signed unverified, so does the host (19), before it would take its stack pointer from the module's words
+"$B/talas" -o "$tmp/retstack.o" "$here/src/retstack.tal" && "$B/tallink" -I "$top/runtime" -o "$tmp/retstack.unsigned.tlm" "$tmp/retstack.o" \
+  && { "$B/talcheck" "$tmp/retstack.unsigned.tlm" >"$tmp/retstack.chk" 2>&1; [ $? -eq 1 ]; } \
+  && [ "$(grep -c 'error: \[export.return\]' "$tmp/retstack.chk")" -eq 3 ] \
+  && pass "[export.return] exports that return elsewhere than to their caller's stack: rejected" || { cat "$tmp/retstack.chk"; fail "export.return"; }
+ok=1
+"$B/tests/run/signraw" "$tmp/key.pem" "$tmp/cert.pem" "$tmp/retstack.unsigned.tlm" "$tmp/retstack.tlm" || ok=0
+expect 19 '' "${C[@]}" "$tmp/retstack.tlm" pivot 0x4141414141414141 && stderr_has "says nothing of rsp" || ok=0
+for e in leaves above; do
+  expect 19 '' "${C[@]}" "$tmp/retstack.tlm" $e 1 && stderr_has "does not return to its caller's stack|uses its caller's stack" || ok=0
+done
+[ $ok = 1 ] && pass "the host refuses such exports by itself: 19" || fail "the host refuses exports that return elsewhere: 19"
 expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error" || fail "no certificate: usage error"
 expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2" || fail "missing file: 2"
 expect 2 '' "${C[@]}" "$tmp/checksum.tlm" adler32 "@$tmp" && stderr_has "cannot read '$tmp'" && pass "a directory for @FILE: 2" || fail "a directory for @FILE: 2"
