@@ -2760,16 +2760,17 @@ static void check_module_exports(Ck *c)
 		const char *name = talmod_export_name(m, i);
 		uint32_t off = talmod_export_offset(m, i);
 		const TyEntry *e = entry_named(c, name, E_EXPORT, E_EXPORT);
+		TyId k = label_type(c, off);   /* (an export declared without a type has its label's) */
 		c->ent = e;
 		c->off = off;
 		if (!e || e->sect != SEC_TEXT || e->offset != off)
 			report(c, "export.type", "the entry point '%s' at .text+%#x is not declared as an export there", name, off);
-		else if (!label_type(c, off))
+		else if (!k)
 			report(c, "export.type", "the entry point '%s' at .text+%#x has no label type", name, off);
 		else if (c->kernel)
-			check_kernel_export(c, e, e->type ? e->type : label_type(c, off));
+			check_kernel_export(c, e, e->type ? e->type : k);
 		else
-			check_user_export(c, e, e->type ? e->type : label_type(c, off));
+			check_user_export(c, e, e->type ? e->type : k);
 	}
 	c->ent = NULL;
 	c->off = -1;
