@@ -2399,6 +2399,8 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 	TyId v = loc_get(c, a);
 	if (!v) { report(c, rule, "the place has no value"); return; }
 	TyId type = names_to_vars(c, a->type, 0), args = names_to_vars(c, a->args, 0);
+	/* [type.sort] what .fold, .subsume and .pack give the place is a type, in the block's scope */
+	if (type && (a->op == A_FOLD || a->op == A_SUBSUME || a->op == A_PACK) && !arg_sort(c, type, TK_TYPE, rule)) return;
 	TyId e = X(c, v), target = type ? X(c, type) : 0;
 	int nargs = args ? N(c, args)->nkids : 0;
 	switch (a->op) {
@@ -3078,8 +3080,9 @@ static int check_typedefs(Ck *c)
 ** (S(e), an array's length, stack N, fuel N, a constraint); a type name's
 ** arguments are at its parameters' sorts, and the name itself stands for
 ** what goes where it is (name_sort: `.typedef id[x: stack] = x` is a
-** stack, and id[s] is no element type).  (A variable no binder in sight
-** binds is left to the rules that use it.)
+** stack, and id[s] is no element type).  So is what a coercion writes:
+** the arguments of .inst and .pack, and the type .fold, .subsume and
+** .pack give (arg_sort).
 **
 ** [type.bad] a type name in a declaration is defined by a .typedef and
 ** given as many arguments as it has parameters, whether or not an
@@ -3087,6 +3090,11 @@ static int check_typedefs(Ck *c)
 ** type too deep (SORT_DEPTH), with too many binders around a part
 ** (SORT_SCOPE) or one binder list naming a variable twice, is refused:
 ** its sorts cannot be told, and no rule after this one looks at them.
+** A variable in a declaration is bound by a binder around it (a code
+** type's, an exists's, a rec's), and one in a coercion by those or by
+** the block's label and its .unpacks (Sorts.closed): a free one would be
+** a parameter nobody instantiates, and talas never writes one (in a
+** typedef's body, it is [typedef.closed]).
 */
 enum { SORT_SCOPE = 64, SORT_DEPTH = 64 };
 typedef struct Sorts {
@@ -3094,8 +3102,9 @@ typedef struct Sorts {
 	StrId bad; TyId badty; int want, got;   /* type.sort */
 	TyId badname; int nparams;              /* type.bad: undefined (nparams -1) or given the wrong number of arguments */
 	int untold;                             /* type.bad: SORT_UNTOLD_* */
+	int closed;                             /* a variable not in scope is SORT_UNTOLD_FREE */
 } Sorts;
-enum { SORT_UNTOLD_DEEP = 1, SORT_UNTOLD_SCOPE, SORT_UNTOLD_TWICE, SORT_UNTOLD_NAME };
+enum { SORT_UNTOLD_DEEP = 1, SORT_UNTOLD_SCOPE, SORT_UNTOLD_TWICE, SORT_UNTOLD_NAME, SORT_UNTOLD_FREE };
 
 /* The sort of a type of this kind, or 0 for a variable, a name and the parts of types. */
 static int kind_sort(int kind)
@@ -3198,9 +3207,10 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 		for (int i = sc->n; i-- > 0;)
 			if (sc->name[i] == n->name) {
 				if (want && sc->sort[i] != want) sc->bad = n->name, sc->want = want, sc->got = sc->sort[i], ok = 0;
-				break;
+				return ok;
 			}
-		return ok;
+		if (sc->closed) return sc->bad = n->name, sc->untold = SORT_UNTOLD_FREE, 0;
+		return 1;
 	case TY_NAME: {
 		uint32_t e = n->name < c->o.ntdef ? c->o.tdef[n->name] : 0;
 		TyId list = e ? c->t.ent[e - 1].type : 0;
@@ -3255,6 +3265,8 @@ static void sort_report(Ck *c, const char *bad, const char *sort, const char *wh
 		report(c, bad, "%smore than %d variables are bound around a part: its sorts cannot be told", where, SORT_SCOPE);
 	else if (sc->untold == SORT_UNTOLD_TWICE)
 		report(c, bad, "%sone list of binders binds '%s' twice", where, ty_strof(&c->t, sc->bad));
+	else if (sc->untold == SORT_UNTOLD_FREE)
+		report(c, bad, "%s'%s' is bound nowhere: no binder around it binds it", where, ty_strof(&c->t, sc->bad));
 	else if (sc->untold == SORT_UNTOLD_NAME)
 		report(c, bad, "%s%s stands for no type, stack or size: its .typedef names go round in a cycle, or more than %d deep",
 		       where, TYS(sc->badty), SORT_DEPTH);
@@ -3295,7 +3307,7 @@ static void block_scope(Ck *c, Sorts *sc)
 */
 static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
 {
-	Sorts sc = { .n = 0 };
+	Sorts sc = { .closed = 1 };
 	if (sort < TK_TYPE || sort > TK_SIZE) return 1;
 	block_scope(c, &sc);
 	if (N(c, w)->kind == TY_VAR) {
@@ -3333,6 +3345,7 @@ static void check_sorts(Ck *c)
 			if (k == N(c, t)->nkids || (k >= 0 && sort_walk(c, K(c, t, k), 0, &sc, 0))) continue;   /* (k: abstract, no body) */
 		} else {
 			marks_set(&seen, t);
+			sc.closed = 1;
 			if (sort_walk(c, t, TK_TYPE, &sc, 0)) continue;
 		}
 		c->ent = e;

@@ -127,6 +127,28 @@ else
   echo "FAIL: cannot rename the parameter of t"; failures=$((failures + 1))
 fi
 
+# A label type with a variable that no binder binds: its binder a is
+# renamed f (a string the section holds), so rdi's type a is free.  It
+# would be a parameter no jump or call ever gives (talas binds every
+# variable it writes), and it is refused before any instruction.
+cat > free.tal <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.text
+.label f : code[s: stack, a: type] { rdi: a, rsp: ret[s] :: s }
+f:
+    mov rax, rdi
+    xor eax, eax
+    ret
+EOT
+"$talas" -o free.o free.tal && objcopy --dump-section .tal.types=free.types free.o
+if "$rebind" free.types free2.types a f 1 && objcopy --update-section .tal.types=free2.types free.o free2.o; then
+  "$talcheck" -fdiagnostics-color=never free2.o 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[type.bad\] in the type of 'f', 'a' is bound nowhere" err; then :; else echo "FAIL: label type with a free variable: exit $rc"; cat err; failures=$((failures + 1)); fi
+else
+  echo "FAIL: cannot rename the binder a of f"; failures=$((failures + 1))
+fi
+
 # Coercions listed last instruction first (talas lists them in order; those
 # at one instruction keep theirs): each still applies where it is, so the
 # list example verifies as before.
