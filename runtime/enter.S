@@ -11,11 +11,16 @@
 
 /*
 ** int64_t tal_enter(void *entry, const uint64_t regs[6], void *stack_top)
-** Saves the callee-saved registers on the host stack, keeps the host rsp
-** at the top of the instance stack (above the entry's frame: its type's
-** abstract stack tail, which verified code can neither read nor write),
-** loads rdi..r9 and calls the entry.
+** Saves the callee-saved registers on the host stack and the host rsp in
+** the running call's TalCall (talrt_current, thread-local: no module can
+** write it), switches to the instance stack 16 bytes below its top (above
+** the entry's frame: its type's abstract stack tail), loads rdi..r9 and
+** calls the entry.  After the call, rsp comes back from the TalCall, not
+** from anything on the instance stack: whatever the module left there,
+** the host's frame is its own.  talrt_call runs one call a thread at a
+** time (EBUSY), so one slot a thread is enough.
 */
+	.set TALCALL_HOST_SP, 16        /* offsetof(TalCall, host_sp): hostint.h asserts it */
 	.globl tal_enter
 	.hidden tal_enter
 	.type tal_enter, @function
@@ -28,10 +33,10 @@ tal_enter:
 	push r13
 	push r14
 	push r15
-	mov rax, rsp
-	mov rsp, rdx
-	push rax                        /* the host rsp, at stack_top - 8 */
-	sub rsp, 8                      /* rsp = stack_top - 16: aligned as before a C call */
+	mov rax, qword ptr [rip + talrt_current@gottpoff]
+	mov rax, qword ptr fs:[rax]
+	mov qword ptr [rax + TALCALL_HOST_SP], rsp
+	lea rsp, [rdx - 16]             /* aligned as before a C call */
 	mov r11, rdi
 	mov rdi, qword ptr [rsi]
 	mov rdx, qword ptr [rsi + 16]
@@ -40,8 +45,9 @@ tal_enter:
 	mov r9, qword ptr [rsi + 40]
 	mov rsi, qword ptr [rsi + 8]
 	call r11
-	add rsp, 8
-	pop rsp
+	mov rcx, qword ptr [rip + talrt_current@gottpoff]
+	mov rcx, qword ptr fs:[rcx]
+	mov rsp, qword ptr [rcx + TALCALL_HOST_SP]
 	pop r15
 	pop r14
 	pop r13

@@ -61,10 +61,12 @@ struct TalInstance {
 typedef struct TalCall {
 	TalInstance *in;
 	int64_t pid;                    /* tal_getpid's answer, at offset 8 (enter.S) */
+	uintptr_t host_sp;              /* tal_enter's rsp on the host stack, at offset 16 (enter.S) */
 	sigjmp_buf jb;
 	int trap;
 	uintptr_t pc;                   /* where it was taken, if known            */
 } TalCall;
+_Static_assert(offsetof(TalCall, pid) == 8 && offsetof(TalCall, host_sp) == 16, "enter.S reads TalCall at these offsets");
 
 /* Fill *e (if any) with code and a message; returns code. */
 int talrt_fail(TalError *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

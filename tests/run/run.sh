@@ -138,6 +138,15 @@ for e in leaves above; do
   expect 19 '' "${C[@]}" "$tmp/retstack.tlm" $e 1 && stderr_has "does not return to its caller's stack|uses its caller's stack" || ok=0
 done
 [ $ok = 1 ] && pass "the host refuses such exports by itself: 19" || fail "the host refuses exports that return elsewhere: 19"
+# exports that return with a stack other than their own (refused by talcheck), signed unverified:
+# the host takes its stack pointer back from its own thread-local record, so it goes on unharmed
+ok=1
+"$B/talas" -o "$tmp/slip.o" "$here/src/slip.tal" && "$B/tallink" -I "$top/runtime" -o "$tmp/slip.unsigned.tlm" "$tmp/slip.o" \
+  && { "$B/talcheck" "$tmp/slip.unsigned.tlm" >"$tmp/slip.chk" 2>&1; [ $? -eq 1 ]; } \
+  && "$B/tests/run/signraw" "$tmp/key.pem" "$tmp/cert.pem" "$tmp/slip.unsigned.tlm" "$tmp/slip.tlm" || ok=0
+expect 0 7 "${C[@]}" "$tmp/slip.tlm" low 7 || ok=0
+expect 0 4702111234474983745 "${C[@]}" "$tmp/slip.tlm" smash 0x4141414141414141 || ok=0
+[ $ok = 1 ] && pass "an export that returns on another stack leaves the host's frame alone" || fail "an export that returns on another stack"
 expect 2 '' "$tmp/sum.tlm" sum 1 && pass "no certificate: usage error" || fail "no certificate: usage error"
 expect 2 '' "${C[@]}" "$tmp/nothere.tlm" sum 1 && pass "missing file: 2" || fail "missing file: 2"
 expect 2 '' "${C[@]}" "$tmp/checksum.tlm" adler32 "@$tmp" && stderr_has "cannot read '$tmp'" && pass "a directory for @FILE: 2" || fail "a directory for @FILE: 2"
