@@ -116,7 +116,7 @@ static TyId tname(Lexer *lx, ASM_YYLTYPE loc, Word w, TList args);
 static TyId tconst(Lexer *lx, ASM_YYLTYPE loc, int64_t v);
 static StrId wstr(Lexer *lx, Word w) { return ty_str(&lx->as->types, w.s, (size_t)w.len); }
 static TList in_scope(Lexer *lx, TList binders);
-static TyId bound_once(Lexer *lx, ASM_YYLTYPE loc, TList earlier, TyId b);
+static TyId named_once(Lexer *lx, ASM_YYLTYPE loc, TList earlier, TyId b, int field);
 static void scope_pop(Lexer *lx, uint32_t n) { lx->nscope -= n; }
 static void scope_push(Lexer *lx, StrId name);
 static void decl(Lexer *lx, ASM_YYLTYPE loc, int kind, Word name, TyId type);
@@ -384,7 +384,7 @@ qualifier
 binders : %empty { $$ = tl_empty(lx); } | binders1 ;
 binders1
 	: binder                { $$ = tl_one(lx, $1); }
-	| binders1 ',' binder   { $$ = tl_add(lx, $1, bound_once(lx, @3, $1, $3)); }
+	| binders1 ',' binder   { $$ = tl_add(lx, $1, named_once(lx, @3, $1, $3, 0)); }
 	;
 /* binder: name [':' kind] */
 binder
@@ -431,7 +431,7 @@ clause
 fields : %empty { $$ = tl_empty(lx); } | fields1 | fields1 ',' ;
 fields1
 	: field                 { $$ = tl_one(lx, $1); }
-	| fields1 ',' field     { $$ = tl_add(lx, $1, $3); }
+	| fields1 ',' field     { $$ = tl_add(lx, $1, named_once(lx, @3, $1, $3, 1)); }
 	;
 field
 	: NAME ':' type perm uninit { $$ = tnode1(lx, @1, TY_FIELD, $4 | $5, wstr(lx, $1), $3); }
@@ -1033,14 +1033,19 @@ static void scope_push(Lexer *lx, StrId name)
 	lx->scope[lx->nscope++] = name;
 }
 
-/* A list of binders names each variable once: the checker refuses a type that binds one twice. */
-static TyId bound_once(Lexer *lx, ASM_YYLTYPE loc, TList earlier, TyId b)
+/*
+** A list of binders names each variable once (the checker refuses a type
+** that binds one twice), and a record each field: a field is reached by
+** its offset, so a second one of the same name is a mistake that no
+** access would tell.  `field`: b is a record's field, else a binder.
+*/
+static TyId named_once(Lexer *lx, ASM_YYLTYPE loc, TList earlier, TyId b, int field)
 {
 	StrId name = b ? ty_get(&lx->as->types, b)->name : 0;
 	for (uint32_t i = 0; name && i < earlier.n; i++) {
 		TyId e = lx->tstk[earlier.start + i];
 		if (e && ty_get(&lx->as->types, e)->name == name) {
-			ERR(loc, "'%s' is bound twice in one list of binders", ty_strof(&lx->as->types, name));
+			ERR(loc, field ? "a record names its field '%s' twice" : "'%s' is bound twice in one list of binders", ty_strof(&lx->as->types, name));
 			break;
 		}
 	}

@@ -15,6 +15,9 @@
 ** rebind IN OUT --rename-entry FROM TO - the section with its first entry
 ** named FROM named TO, a string it already holds (a second entry of that
 ** name, as talas never writes it: the ELF test).
+** rebind IN OUT --rename-field FROM TO - the section with every field
+** named FROM named TO (a record that names one field twice, as talas
+** never writes it).
 ** The tamper test uses --entry to make sections the assembler never writes (a
 ** typedef whose body uses a variable its parameters do not bind).  Exit 0
 ** done, 2 otherwise.
@@ -98,14 +101,41 @@ static int rename_entry(TyTable *t, StrId from, StrId to)
 	return -1;
 }
 
+/*
+** Every field named from, named to instead, in a new table *dst (t's
+** entries and annotations copied over it, so that fields now equal are
+** one node, as a section must have them): how many were renamed.
+*/
+static int rename_field(TyTable *t, StrId from, StrId to, TyTable *dst)
+{
+	int n = 0;
+	for (TyId i = 1; from && to && i < t->nnode; i++)
+		if (t->node[i].kind == TY_FIELD && t->node[i].name == from) t->node[i].name = to, n++;
+	ty_init(dst);
+	TyId *map = calloc(t->nnode, sizeof *map);
+	if (!map) return 0;
+	for (uint32_t i = 0; i < t->nent; i++) {
+		TyEntry e = ty_copy_entry(dst, t, &t->ent[i], map, NULL);
+		ty_add_entry(dst, &e);
+	}
+	for (uint32_t i = 0; i < t->nann; i++) {
+		TyAnnot a = t->ann[i];
+		a.type = ty_copy(dst, t, a.type, map, NULL);
+		a.args = ty_copy(dst, t, a.args, map, NULL);
+		ty_add_annot(dst, &a);
+	}
+	free(map);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0, twice = argc == 4 && strcmp(argv[3], "--export-twice") == 0;
 	int tdtwice = argc == 4 && strcmp(argv[3], "--typedef-twice") == 0, at = argc == 7 && strcmp(argv[3], "--entry") == 0;
-	int ren = argc == 6 && strcmp(argv[3], "--rename-entry") == 0;
+	int ren = argc == 6 && strcmp(argv[3], "--rename-entry") == 0, renf = argc == 6 && strcmp(argv[3], "--rename-field") == 0;
 	if (argc != 6 && !back && !twice && !tdtwice && !at) {
 		fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice | "
-		        "rebind IN OUT --typedef-twice | rebind IN OUT --entry KIND SECT OFFSET | rebind IN OUT --rename-entry FROM TO\n");
+		        "rebind IN OUT --typedef-twice | rebind IN OUT --entry KIND SECT OFFSET | rebind IN OUT --rename-entry FROM TO | rebind IN OUT --rename-field FROM TO\n");
 		return 2;
 	}
 	FILE *f = fopen(argv[1], "rb");
@@ -138,6 +168,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return write_table(&t, argv[2]);
+	}
+	if (renf) {
+		TyTable d;
+		if (!rename_field(&t, ty_str_find(&t, argv[4], strlen(argv[4])), ty_str_find(&t, argv[5], strlen(argv[5])), &d)) {
+			fprintf(stderr, "rebind: %s has no field %s, or no string %s\n", argv[1], argv[4], argv[5]);
+			return 2;
+		}
+		ty_free(&t);
+		return write_table(&d, argv[2]);
 	}
 	if (tdtwice) {
 		if (typedef_twice(&t)) { fprintf(stderr, "rebind: %s has fewer than two typedefs\n", argv[1]); return 2; }

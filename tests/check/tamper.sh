@@ -149,6 +149,45 @@ else
   echo "FAIL: cannot rename the binder a of f"; failures=$((failures + 1))
 fi
 
+# A record that names one field twice, as talas refuses to write: equal
+# fields are one node in the table of types, and must still be tracked
+# by position.  Writing field 0 once cleared `uninit` on both, and field
+# 1, never written, was read (a signed module so read 0 as a pointer and
+# stepped out of bounds with it).  The y field of each is renamed x.
+# dupu: field 1 is read before it is written; dupi: each is written, then
+# both are read.
+cat > dupu.tal <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.label f : code[s: stack] { rdi: *{ x: int rw uninit, y: int rw uninit }, rsp: ret[s] :: s }
+f:
+    mov qword ptr [rdi], 1
+    mov rax, qword ptr [rdi + 8]
+    ret
+EOT
+cat > dupi.tal <<'EOT'
+.intel_syntax noprefix
+.typedef ret[s: stack] = code{ rax: int, rsp: s }
+.label f : code[s: stack] { rdi: *{ x: int rw uninit, y: int rw uninit }, rsp: ret[s] :: s }
+f:
+    mov qword ptr [rdi + 8], 2
+    mov qword ptr [rdi], 1
+    mov rax, qword ptr [rdi + 8]
+    add rax, qword ptr [rdi]
+    ret
+EOT
+for d in dupu dupi; do
+  if "$talas" -o $d.o $d.tal && objcopy --dump-section .tal.types=$d.types $d.o && "$rebind" $d.types $d.2.types --rename-field y x &&
+     objcopy --update-section .tal.types=$d.2.types $d.o $d.2.o && "$(dirname "$talas")/taldump" $d.2.o 2>/dev/null | grep -qF '{x: int rw uninit, x: int rw uninit}'; then
+    "$talcheck" -fdiagnostics-color=never $d.2.o 2>err; rc=$?
+    if [ $d = dupu ]; then
+      if [ $rc -eq 1 ] && grep -q "\[mem.uninit\] field 'x' is read before it is written" err; then :; else echo "FAIL: a field named twice, read unwritten: exit $rc"; cat err; failures=$((failures + 1)); fi
+    elif [ $rc -ne 0 ]; then echo "FAIL: a field named twice, each written: exit $rc"; cat err; failures=$((failures + 1)); fi
+  else
+    echo "FAIL: cannot make $d's record name x twice"; failures=$((failures + 1))
+  fi
+done
+
 # Coercions listed last instruction first (talas lists them in order; those
 # at one instruction keep theirs): each still applies where it is, so the
 # list example verifies as before.
