@@ -3090,6 +3090,9 @@ static int check_typedefs(Ck *c)
 ** type too deep (SORT_DEPTH), with too many binders around a part
 ** (SORT_SCOPE) or one binder list naming a variable twice, is refused:
 ** its sorts cannot be told, and no rule after this one looks at them.
+** A typedef's list is its parameters and one body: every use of the name
+** takes the last part, and this check must see the same.  An exists's
+** body is a type.
 ** A variable in a declaration is bound by a binder around it (a code
 ** type's, an exists's, a rec's), and one in a coercion by those or by
 ** the block's label and its .unpacks (Sorts.closed): a free one would be
@@ -3240,9 +3243,14 @@ static int sort_walk(Ck *c, TyId t, int want, Sorts *sc, int depth)
 		sc->name[sc->n] = n->name, sc->sort[sc->n++] = TK_TYPE;
 		ok = sort_kids(c, t, 0, TK_TYPE, sc, depth);
 		break;
-	case TY_CODE: case TY_EXISTS:   /* their constraints, registers, clauses and body say their sorts */
+	case TY_CODE:   /* its constraints, registers and clauses say their sorts */
 		if ((k = sort_bind(c, t, sc)) < 0) return 0;
 		ok = sort_kids(c, t, k, 0, sc, depth);
+		break;
+	case TY_EXISTS:   /* its constraints say theirs; its body is a type */
+		if ((k = sort_bind(c, t, sc)) < 0) return 0;
+		for (int i = k; ok && i < n->nkids; i++)
+			ok = sort_walk(c, K(c, t, i), i == n->nkids - 1 ? TK_TYPE : 0, sc, depth + 1);
 		break;
 	case TY_LIST:
 		return sort_kids(c, t, 0, 0, sc, depth);
@@ -3341,8 +3349,13 @@ static void check_sorts(Ck *c)
 		Sorts sc = { .n = 0 };   /* (after the test: it zeroes some 300 bytes, for each entry that has a type to check) */
 		c->o.budget = TYOPS_BUDGET;
 		if (e->kind == E_TYPEDEF) {
-			int k = sort_bind(c, t, &sc);
-			if (k == N(c, t)->nkids || (k >= 0 && sort_walk(c, K(c, t, k), 0, &sc, 0))) continue;   /* (k: abstract, no body) */
+			int k = sort_bind(c, t, &sc), nk = N(c, t)->nkids;
+			if (k >= 0 && k < nk - 1) {   /* its uses take the last part for the body: there is one */
+				c->ent = e;
+				report(c, "type.bad", "the .typedef of '%s' has %d parts after its parameters, not one body", ty_strof(&c->t, e->name), nk - k);
+				continue;
+			}
+			if (k == nk || (k >= 0 && sort_walk(c, K(c, t, k), 0, &sc, 0))) continue;   /* (k: abstract, no body) */
 		} else {
 			marks_set(&seen, t);
 			sc.closed = 1;

@@ -18,6 +18,9 @@
 ** rebind IN OUT --rename-field FROM TO - the section with every field
 ** named FROM named TO (a record that names one field twice, as talas
 ** never writes it).
+** rebind IN OUT --typedef-extra - the section with an int put between the
+** parameters and the body of its first typedef that has a body (a list
+** of two parts after its parameters, as talas never writes it).
 ** The tamper test uses --entry to make sections the assembler never writes (a
 ** typedef whose body uses a variable its parameters do not bind).  Exit 0
 ** done, 2 otherwise.
@@ -128,14 +131,33 @@ static int rename_field(TyTable *t, StrId from, StrId to, TyTable *dst)
 	return n;
 }
 
+/* The first typedef with a body given an int before it: 0, or -1 if there is none. */
+static int typedef_extra(TyTable *t)
+{
+	for (uint32_t i = 0; i < t->nent; i++) {
+		TyId l = t->ent[i].type;
+		if (t->ent[i].kind != E_TYPEDEF || !l || t->node[l].kind != TY_LIST) continue;
+		int nk = t->node[l].nkids, nb = 0;
+		while (nb < nk && t->node[ty_kid(t, l, nb)].kind == TY_BINDER) nb++;
+		if (nb == nk || nk >= 64) continue;
+		TyId kids[65];
+		for (int k = 0; k < nk; k++) kids[k + (k == nk - 1)] = ty_kid(t, l, k);
+		kids[nk - 1] = ty_node(t, TY_INT, 0, 0, 0, NULL, 0);
+		t->ent[i].type = ty_node(t, TY_LIST, 0, 0, 0, kids, nk + 1);
+		return 0;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	int back = argc == 4 && strcmp(argv[3], "--backwards") == 0, twice = argc == 4 && strcmp(argv[3], "--export-twice") == 0;
+	int tdextra = argc == 4 && strcmp(argv[3], "--typedef-extra") == 0;
 	int tdtwice = argc == 4 && strcmp(argv[3], "--typedef-twice") == 0, at = argc == 7 && strcmp(argv[3], "--entry") == 0;
 	int ren = argc == 6 && strcmp(argv[3], "--rename-entry") == 0, renf = argc == 6 && strcmp(argv[3], "--rename-field") == 0;
-	if (argc != 6 && !back && !twice && !tdtwice && !at) {
+	if (argc != 6 && !back && !twice && !tdtwice && !tdextra && !at) {
 		fprintf(stderr, "usage: rebind IN OUT FROM TO SORT | rebind IN OUT --backwards | rebind IN OUT --export-twice | "
-		        "rebind IN OUT --typedef-twice | rebind IN OUT --entry KIND SECT OFFSET | rebind IN OUT --rename-entry FROM TO | rebind IN OUT --rename-field FROM TO\n");
+		        "rebind IN OUT --typedef-twice | rebind IN OUT --typedef-extra | rebind IN OUT --entry KIND SECT OFFSET | rebind IN OUT --rename-entry FROM TO | rebind IN OUT --rename-field FROM TO\n");
 		return 2;
 	}
 	FILE *f = fopen(argv[1], "rb");
@@ -177,6 +199,10 @@ int main(int argc, char **argv)
 		}
 		ty_free(&t);
 		return write_table(&d, argv[2]);
+	}
+	if (tdextra) {
+		if (typedef_extra(&t)) { fprintf(stderr, "rebind: %s has no typedef with a body\n", argv[1]); return 2; }
+		return write_table(&t, argv[2]);
 	}
 	if (tdtwice) {
 		if (typedef_twice(&t)) { fprintf(stderr, "rebind: %s has fewer than two typedefs\n", argv[1]); return 2; }

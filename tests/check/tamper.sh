@@ -188,6 +188,17 @@ for d in dupu dupi; do
   fi
 done
 
+# A typedef whose list holds two parts after its parameters (an int put
+# before ret's body): the checks of declarations looked at the first,
+# every use at the last, so the body went unchecked for sorts and names.
+if objcopy --dump-section .tal.types=sum.types sum.o && "$rebind" sum.types sum.extra.types --typedef-extra &&
+   objcopy --update-section .tal.types=sum.extra.types sum.o sum.extra.o; then
+  "$talcheck" -fdiagnostics-color=never sum.extra.o 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[type.bad\] the .typedef of 'ret' has 2 parts after its parameters" err; then :; else echo "FAIL: typedef with two bodies: exit $rc"; cat err; failures=$((failures + 1)); fi
+else
+  echo "FAIL: cannot give ret a second body"; failures=$((failures + 1))
+fi
+
 # Coercions listed last instruction first (talas lists them in order; those
 # at one instruction keep theirs): each still applies where it is, so the
 # list example verifies as before.
