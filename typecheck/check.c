@@ -3798,6 +3798,12 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			Subst u;
 			for (uint32_t i = a; c->st.live && i < a1; i++)
 				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
+			if (c->inst) {   /* [coerce.inst] on the way into a label, no branch takes it */
+				c->ann = c->inst;
+				report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call, not on the way into a label");
+				c->ann = NULL;
+				c->inst = NULL;
+			}
 			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
 			if (c->st.live) site(c, label, 0);
 			if (off >= to) { c->st.live = 0; break; }   /* (the first run checks below that off is to) */
