@@ -9,7 +9,9 @@
 ** Nothing in the file is believed before the step that checks it.  The
 ** shape check matters: OpenSSL ignores some fields the signature does not
 ** cover (versions, algorithm parameters, the content type), and an exact
-** shape makes every byte of the signature either checked or signed.
+** shape makes every byte of the signature either checked or signed.  (An
+** ECDSA value (r, s) also verifies as (r, n - s): the kernel takes both,
+** and so does this; docs/signing.md.)
 */
 #include "talsign.h"
 #include "readfile.h"
