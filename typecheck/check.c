@@ -3766,6 +3766,15 @@ static void check_fuel(Ck *c)
 	free(g.first); free(g.to); free(g.w);
 }
 
+/* [coerce.inst] the pending .inst [arguments] applies to no branch: reported at its line, and dropped. */
+static void inst_unused(Ck *c, const char *where)
+{
+	c->ann = c->inst;
+	report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call%s", where);
+	c->ann = NULL;
+	c->inst = NULL;
+}
+
 /*
 ** Block after block, in the order of the code, from .text offset `from`
 ** (a typed label, or 0): a label starts a block; the annotations at an
@@ -3798,12 +3807,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			Subst u;
 			for (uint32_t i = a; c->st.live && i < a1; i++)
 				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
-			if (c->inst) {   /* [coerce.inst] on the way into a label, no branch takes it */
-				c->ann = c->inst;
-				report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call, not on the way into a label");
-				c->ann = NULL;
-				c->inst = NULL;
-			}
+			if (c->inst) inst_unused(c, ", not on the way into a label");   /* no branch takes it */
 			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
 			if (c->st.live) site(c, label, 0);
 			if (off >= to) { c->st.live = 0; break; }   /* (the first run checks below that off is to) */
@@ -3824,11 +3828,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		steps_take(c);
 		steps_check(c, steps);
 		if (c->too_big) break;
-		if (c->inst && c->errors == before) {   /* (not consumed: no branch, or an error came first) */
-			c->ann = c->inst;
-			report(c, "coerce.inst", ".inst [arguments] must come right before a jump or call");
-			c->ann = NULL;
-		}
+		if (c->inst && c->errors == before) inst_unused(c, "");   /* (not consumed: no branch, or an error came first) */
 		c->inst = NULL;
 		if (c->errors != before) {
 			c->st.live = 0;   /* one error per block: what follows would only echo it */

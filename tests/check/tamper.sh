@@ -101,12 +101,24 @@ else
   echo "FAIL: fresh.types does not hold the string rax_1 once"; failures=$((failures + 1))
 fi
 
+# rebound NAME RULE MESSAGE REBIND-ARGS..., the program on stdin: assembled,
+# its type section rewritten by rebind, and rejected under RULE with MESSAGE.
+rebound() {
+  local name=$1 rule=$2 msg=$3; shift 3
+  cat > "$name.tal"
+  "$talas" -o "$name.o" "$name.tal" && objcopy --dump-section .tal.types="$name.types" "$name.o" &&
+  "$rebind" "$name.types" "$name.2.types" "$@" && objcopy --update-section .tal.types="$name.2.types" "$name.o" "$name.2.o" ||
+    { echo "FAIL: $name: cannot rewrite the section"; failures=$((failures + 1)); return; }
+  "$talcheck" -fdiagnostics-color=never "$name.2.o" 2>err; rc=$?
+  if [ $rc -eq 1 ] && grep -q "\[$rule\] $msg" err; then :; else echo "FAIL: $name: exit $rc"; cat err; failures=$((failures + 1)); fi
+}
+
 # A typedef whose body uses a variable it does not bind.  Its name would
 # hide n from the unknowns of a jump: a's rdx (code over a's n) would reach
 # b, where t[1] reads as code over b's n, and be called with b's array of
 # length 1.  talas binds every variable it writes, so the parameter n of t
 # (the only binder "n: type") is renamed s in the section.
-cat > open.tal <<'EOT'
+rebound open typedef.closed "the body of 't' uses 'n'" n s 1 <<'EOT'
 .intel_syntax noprefix
 .typedef ret[s: stack] = code{ rax: int, rsp: s }
 .typedef t[n: type] = code[s: stack]{ rdi: *[u64 ro; n], rsp: ret[s] :: s }
@@ -119,19 +131,12 @@ a:
 b:
     jmp rdx
 EOT
-"$talas" -o open.o open.tal && objcopy --dump-section .tal.types=open.types open.o
-if "$rebind" open.types open2.types n s 1 && objcopy --update-section .tal.types=open2.types open.o open2.o; then
-  "$talcheck" -fdiagnostics-color=never open2.o 2>err; rc=$?
-  if [ $rc -eq 1 ] && grep -q "\[typedef.closed\] the body of 't' uses 'n'" err; then :; else echo "FAIL: typedef with a free variable: exit $rc"; cat err; failures=$((failures + 1)); fi
-else
-  echo "FAIL: cannot rename the parameter of t"; failures=$((failures + 1))
-fi
 
 # A label type with a variable that no binder binds: its binder a is
 # renamed f (a string the section holds), so rdi's type a is free.  It
 # would be a parameter no jump or call ever gives (talas binds every
 # variable it writes), and it is refused before any instruction.
-cat > free.tal <<'EOT'
+rebound free type.bad "in the type of 'f', 'a' is bound nowhere" a f 1 <<'EOT'
 .intel_syntax noprefix
 .typedef ret[s: stack] = code{ rax: int, rsp: s }
 .text
@@ -141,13 +146,6 @@ f:
     xor eax, eax
     ret
 EOT
-"$talas" -o free.o free.tal && objcopy --dump-section .tal.types=free.types free.o
-if "$rebind" free.types free2.types a f 1 && objcopy --update-section .tal.types=free2.types free.o free2.o; then
-  "$talcheck" -fdiagnostics-color=never free2.o 2>err; rc=$?
-  if [ $rc -eq 1 ] && grep -q "\[type.bad\] in the type of 'f', 'a' is bound nowhere" err; then :; else echo "FAIL: label type with a free variable: exit $rc"; cat err; failures=$((failures + 1)); fi
-else
-  echo "FAIL: cannot rename the binder a of f"; failures=$((failures + 1))
-fi
 
 # A record that names one field twice, as talas refuses to write: equal
 # fields are one node in the table of types, and must still be tracked
@@ -191,13 +189,7 @@ done
 # A typedef whose list holds two parts after its parameters (an int put
 # before ret's body): the checks of declarations looked at the first,
 # every use at the last, so the body went unchecked for sorts and names.
-if objcopy --dump-section .tal.types=sum.types sum.o && "$rebind" sum.types sum.extra.types --typedef-extra &&
-   objcopy --update-section .tal.types=sum.extra.types sum.o sum.extra.o; then
-  "$talcheck" -fdiagnostics-color=never sum.extra.o 2>err; rc=$?
-  if [ $rc -eq 1 ] && grep -q "\[type.bad\] the .typedef of 'ret' has 2 parts after its parameters" err; then :; else echo "FAIL: typedef with two bodies: exit $rc"; cat err; failures=$((failures + 1)); fi
-else
-  echo "FAIL: cannot give ret a second body"; failures=$((failures + 1))
-fi
+rebound sum_extra type.bad "the .typedef of 'ret' has 2 parts after its parameters" --typedef-extra < "$examples/sum.tal"
 
 # Coercions listed last instruction first (talas lists them in order; those
 # at one instruction keep theirs): each still applies where it is, so the
@@ -214,14 +206,6 @@ fi
 # already: sections hold each node once).  In a label type, a jump would solve n
 # once, as a stack variable never checked to be a size, while the block
 # assumes the size below 2^48; in a package, which witness would a be?
-rebound() {   # name rule message from to sort, the program on stdin
-  cat > "$1.tal"
-  "$talas" -o "$1.o" "$1.tal" && objcopy --dump-section .tal.types="$1.types" "$1.o" &&
-  "$rebind" "$1.types" "$1.2.types" "$4" "$5" "$6" && objcopy --update-section .tal.types="$1.2.types" "$1.o" "$1.2.o" ||
-    { echo "FAIL: $1: cannot rewrite the section"; failures=$((failures + 1)); return; }
-  "$talcheck" -fdiagnostics-color=never "$1.2.o" 2>err; rc=$?
-  if [ $rc -eq 1 ] && grep -q "\[$2\] $3" err; then :; else echo "FAIL: $1: exit $rc"; cat err; failures=$((failures + 1)); fi
-}
 rebound binder_twice label.type "the type of 'f' binds 'n' twice" q n 2 <<'EOT'
 .intel_syntax noprefix
 .typedef ret[s: stack] = code{ rax: int, rsp: s }
