@@ -318,6 +318,10 @@ static int put(const Enc *e, const Inst *in, uint8_t *out, int *fat, int *fsize)
 	const Operand *o = e->o >= 0 ? &in->op[e->o] : NULL;
 	int n = 0, rex = 0, force = 0;
 	int rel = r->form == F_REL8 || r->form == F_REL32;
+	if (r->flags & X_FIXED) {   /* endbr64: its bytes are the row's, whole */
+		*fat = -1, *fsize = 0;
+		return x86_fixed_bytes(r, out);
+	}
 	if (e->size == S16 && r->form != F_NONE) out[n++] = 0x66;
 	if (e->size == S64 && !(r->flags & X_D64) && !rel && r->form != F_IB && r->form != F_I)
 		rex |= 8;

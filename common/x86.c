@@ -129,6 +129,15 @@ int x86_lookup_reg(const char *s, int len, int *size)
 ** Rows of one mnemonic are contiguous in x86.def (checked here), so a
 ** mnemonic's rows are a range.  Built once from the constant table.
 */
+int x86_fixed_bytes(const X86Row *r, uint8_t out[4])
+{
+	int n = 0;
+	out[n++] = 0xf3;
+	for (int i = 0; i < r->oplen && i < 2; i++) out[n++] = r->op[i];
+	out[n++] = (uint8_t)(0xc0 | (r->ext & 7) << 3 | 2);
+	return n;
+}
+
 int x86_rows_of(int mnem, int *first)
 {
 	static int start[MN_COUNT], count[MN_COUNT], ready;

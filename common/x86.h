@@ -67,7 +67,8 @@ enum {
 	X_SRC16 = 1 << 5,  /* rm source is 16-bit (movzx, movsx)               */
 	X_SRC32 = 1 << 6,  /* rm source is 32-bit (movsxd)                     */
 	X_IMMU  = 1 << 7,  /* imm8 is unsigned (shift and rotate counts)       */
-	X_ALIAS = 1 << 8   /* another operand order of an earlier row; not decoded */
+	X_ALIAS = 1 << 8,  /* another operand order of an earlier row; not decoded */
+	X_FIXED = 1 << 9   /* fixed bytes: f3, the opcode, then ModRM mod 3, reg ext, rm 2 (endbr64) */
 };
 
 typedef struct X86Row {
@@ -102,6 +103,9 @@ int x86_lookup_mnem(const char *s, int len, int *cc);
 
 /* The rows of a mnemonic: *first is set to the index of its first row, the count is returned. */
 int x86_rows_of(int mnem, int *first);
+
+/* The bytes of an X_FIXED row (4: f3, the opcode, its ModRM), for the encoder and the decoder alike. */
+int x86_fixed_bytes(const X86Row *r, uint8_t out[4]);
 
 /* Register name lookup: returns the register number and sets *size, or -1. */
 int x86_lookup_reg(const char *s, int len, int *size);

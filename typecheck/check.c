@@ -1143,15 +1143,55 @@ static Lin reg_lin(Ck *c, int r)
 ** hand would let ret close a loop the graph of jumps and calls cannot see.
 ** 1 when t may be written there (reported otherwise).
 */
-static int stack_writable(Ck *c, TyId t)
+static int may_be_code(Ck *c, TyId t)
 {
-	if (!c->kernel) return 1;
 	TyId e = X(c, t);
 	for (int depth = 0; e && N(c, e)->kind == TY_MU && depth < 8; depth++) e = X(c, K(c, e, 0));
 	int k = e ? N(c, e)->kind : TY_CODE;
-	if (k != TY_CODE && k != TY_EXISTS && k != TY_VAR && k != TY_MU) return 1;
+	return k == TY_CODE || k == TY_EXISTS || k == TY_VAR || k == TY_MU;
+}
+
+static int stack_writable(Ck *c, TyId t)
+{
+	if (!c->kernel || !may_be_code(c, t)) return 1;
 	report(c, "fuel.indirect", "%s is or may be code, which the kernel profile does not let a block put on the stack (a ret through it would close a loop no fuel check sees)", TYS(t));
 	return 0;
+}
+
+/*
+** [ibt.target] (kernel) A processor that tracks indirect branches stops
+** the kernel when a jump or call through a register or memory lands on
+** anything but endbr64.  Code becomes a value only by lea of a label or an
+** import, and the only code on the stack is the return addresses calls
+** pushed ([fuel.indirect] above).  So: a label whose address is taken
+** starts with endbr64; a host service's address (its stub, a plain jmp)
+** is not taken; and a return address (after its call: no endbr64 there)
+** is read from the stack by ret alone, never into a register or memory.
+** 1 when the value may be had (reported otherwise).
+*/
+static int stack_readable(Ck *c, TyId t)
+{
+	if (!c->kernel || !may_be_code(c, t)) return 1;
+	report(c, "ibt.target", "%s is or may be a return address, which the kernel profile lets only ret read from the stack "
+	       "(a jump or call through it would land on no endbr64)", TYS(t));
+	return 0;
+}
+
+/* [ibt.target] (kernel) the code at .text offset `off`, whose address lea takes, starts with endbr64. */
+static int lands(Ck *c, const TyEntry *e, uint32_t off)
+{
+	if (!c->kernel) return 1;
+	const TcSection *tx = &c->obj.sect[SEC_TEXT];
+	uint8_t b[4];
+	int first, n = x86_rows_of(MN_ENDBR64, &first) ? x86_fixed_bytes(&x86_rows[first], b) : 0;
+	if (e && e->kind == E_IMPORT)
+		return report(c, "ibt.target", "the kernel profile takes no host service's address ('%s' is a stub, which does not start with endbr64): call it directly",
+		              ty_strof(&c->t, e->name)), 0;
+	if (n && off <= tx->n && tx->n - off >= (size_t)n && !memcmp(tx->p + off, b, (size_t)n)) return 1;
+	uint32_t v = e ? 0 : label_at(c, off);
+	const char *name = e ? ty_strof(&c->t, e->name) : v ? ty_strof(&c->t, c->t.ent[v - 1].name) : "";
+	return report(c, "ibt.target", "the address of '%s' is taken, but it does not start with endbr64: "
+	              "on a processor that tracks indirect branches, a jump or call to it would stop the kernel", name), 0;
 }
 
 /*
@@ -1177,7 +1217,7 @@ static TyId access_stack(Ck *c, const TcOp *m, Access *a)
 		return a->val;
 	}
 	if (a->width != 8) return int_bits(c, s, "reading part of") ? leaf(c, TY_INT) : 0;
-	return s;
+	return stack_readable(c, s) ? s : 0;
 }
 
 /*
@@ -1918,6 +1958,7 @@ static void do_pop(Ck *c, const TcInst *in)
 	TyId s = X(c, c->st.stack);
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "stack.frame", "nothing on the stack to pop (%s)", TYS(c->st.stack)); return; }
 	TyId t = K(c, s, 0);
+	if (!stack_readable(c, t)) return;
 	c->st.stack = K(c, s, 1);
 	c->st.depth -= 8;
 	write_op(c, &in->op[0], t);
@@ -2107,6 +2148,7 @@ static void do_lea(Ck *c, const TcInst *in)
 			const TyEntry *d = e ? NULL : reloc_entry(c, r, E_OBJECT, E_OBJECT);
 			TyId k = e ? X(c, e->type) : 0;
 			if (e && k && N(c, k)->kind == TY_CODE) {
+				if (!lands(c, e, e->offset)) return;
 				t = e->type;
 				if (e->kind == E_LABEL) c->taken[e - c->t.ent] = 1;
 			} else if (e && plain_data(c, e->type, 0) > 0) t = mk1(c, TY_PTR, 0, e->type);
@@ -2119,6 +2161,7 @@ static void do_lea(Ck *c, const TcInst *in)
 		else {
 			int64_t to = (int64_t)in->off + in->len + m->val;
 			t = label_type(c, to);
+			if (t && !lands(c, NULL, (uint32_t)to)) return;
 			if (t) c->taken[label_at(c, to) - 1] = 1;
 		}
 		if (!t) {
@@ -2206,7 +2249,7 @@ static void check_inst(Ck *c, const TcInst *in)
 	c->in = in;
 	steps_take(c);   /* (the coercions' steps; this instruction's are counted after it, check_range) */
 	switch (in->mnem) {
-	case MN_NOP: break;
+	case MN_NOP: case MN_ENDBR64: break;   /* [endbr] no effect on the state */
 	case MN_MOV: do_mov(c, in); break;
 	case MN_MOVZX: case MN_MOVSX: case MN_MOVSXD: {
 		TyId t = read_op(c, &in->op[1], in->op[1].size);

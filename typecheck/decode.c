@@ -8,6 +8,8 @@
 ** rules, each enforced by the function named:
 **
 **   Layout      [66] [REX] opcode [ModRM [SIB] [disp8|disp32]] [imm|rel]
+**   fixed()     X_FIXED rows are their exact bytes (endbr64: f3 0f 1e fa),
+**               tried first at an f3; no other f3 is one.
 **   prefixes()  At most one 66 and at most one REX, the REX right before
 **               the opcode.  Any other prefix byte (f0 lock, f2/f3 rep,
 **               26 2e 36 3e 64 65 segment overrides, 67 address size), a
@@ -189,7 +191,7 @@ static void build_once(void)
 {
 	build_roles();
 	for (int i = 0; i < x86_nrows; i++)
-		if (!(x86_rows[i].flags & X_ALIAS) && enter(i)) { cache.state = -1; return; }
+		if (!(x86_rows[i].flags & (X_ALIAS | X_FIXED)) && enter(i)) { cache.state = -1; return; }
 	cache.state = 1;
 }
 
@@ -706,11 +708,36 @@ static void dec_init(Dec *d, const uint8_t *code, size_t n, size_t off, char *er
 	d->err = err, d->cap = errcap;
 }
 
+/*
+** An X_FIXED row whose bytes (x86_fixed_bytes) are all at d: endbr64, f3
+** 0f 1e fa, and nothing else with its f3 (which prefixes() refuses).
+*/
+static int fixed(Dec *d, TcInst *out)
+{
+	for (int i = 0; i < x86_nrows; i++) {
+		const X86Row *r = &x86_rows[i];
+		uint8_t b[4];
+		int n = (r->flags & X_FIXED) ? x86_fixed_bytes(r, b) : 0;
+		if (!n || d->n - d->pos < (size_t)n || memcmp(d->code + d->pos, b, (size_t)n)) continue;
+		d->pos += (size_t)n;
+		out->off = (uint32_t)d->off;
+		out->len = (uint8_t)n;
+		out->mnem = r->mnem;
+		out->row = (uint16_t)i;
+		return n;
+	}
+	return 0;
+}
+
 /* The rules at the top, in order; `out` stays all zero on failure. */
 static int decode(Dec *d, TcInst *out)
 {
 	memset(out, 0, sizeof *out);
 	if (build() < 0) return reject(d, "internal error: the instruction table breaks the decoder's rules");
+	if (d->pos < d->n && d->code[d->pos] == 0xf3) {
+		int n = fixed(d, out);
+		if (n) return n;
+	}
 	if (prefixes(d)) return -1;
 	const Cands *c = opcode(d);
 	if (!c) return -1;

@@ -23,7 +23,8 @@
 **
 ** sweep: no prefix or 66, no REX or any of the 16, every opcode of the
 ** one-byte and 0f maps, every ModRM byte, then operand bytes from a few
-** fixed tails (4.5 million encodings); checked as in random mode.
+** fixed tails (4.5 million encodings); then f3 before every opcode and
+** ModRM byte (endbr64's prefix); checked as in random mode.
 **
 ** Every instruction we accept is also re-encoded with talas's encoder
 ** (as_encode) and decoded back: it must be one talas can write, meaning the
@@ -613,6 +614,19 @@ static int sweep(void)
 					n++;
 					bad += (unsigned long)attempt(&g, b, len, 0, &acc, &zonly);
 				}
+	for (int op = 0; op < 512; op++)   /* f3 before every opcode and ModRM: endbr64 (f3 0f 1e fa) alone is ours */
+		for (int modrm = 0; modrm < 256; modrm++) {
+			uint8_t b[20];
+			int len = 0;
+			b[len++] = 0xf3;
+			if (op >= 256) b[len++] = 0x0f;
+			b[len++] = (uint8_t)op;
+			b[len++] = (uint8_t)modrm;
+			memcpy(b + len, tails[k++ & 3], 12);
+			len = len + 12 > 16 ? 16 : len + 12;
+			n++;
+			bad += (unsigned long)attempt(&g, b, len, 0, &acc, &zonly);
+		}
 	printf("zydis.sweep: %lu encodings: %lu accepted by us, %s", n, acc, bad ? "" : "all identical to Zydis");
 	if (bad) printf("%lu differ", bad);
 	printf(" (66 90 = nop: %lu); %lu accepted by Zydis only\n", xchg_ax_ax, zonly);

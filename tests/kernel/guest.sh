@@ -52,9 +52,10 @@ expect "add the signing certificate" 0 "trusted" /t/talload addcert /t/cert.der
 
 # ---- a signed module, invoked from an unprivileged process ----
 expect "load a signed module" 0 "kt: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
-expect "list" 0 "^kt	12 exports" /t/talload list
+expect "list" 0 "^kt	13 exports" /t/talload list
 as_user "kt_add 2 40" 0 "^42$" /t/talload call kt kt_add 2 40
 as_user "kt_add -5 3" 0 "^-2$" /t/talload call kt kt_add -5 3
+as_user "kt_twice 21 (an indirect call onto endbr64)" 0 "^42$" /t/talload call kt kt_twice 21
 pid_out=$(su -s /bin/sh nobody -c 'echo $$; exec /t/talload call kt kt_pid' 2>&1)
 set -- $pid_out
 if [ "$#" = 2 ] && [ "$1" = "$2" ]; then ok "kt_pid is the invoker's pid ($1)"; else fail "kt_pid: $pid_out"; fi

@@ -209,6 +209,7 @@ static void test_control_stack(void **state)
 	EXPECT("eb 10", MN_JMP, F_REL8, 0xeb, 0, L(0x12));
 	EXPECT0("c3", MN_RET, F_NONE, 0xc3, 0);
 	EXPECT0("90", MN_NOP, F_NONE, 0x90, 0);
+	EXPECT0("f3 0f 1e fa", MN_ENDBR64, F_NONE, 0x1e, 0);
 	EXPECT0("99", MN_CDQ, F_NONE, 0x99, S32);
 	EXPECT0("48 99", MN_CQO, F_NONE, 0x99, S64);
 	EXPECT("91", MN_XCHG, F_ACC_O, 0x90, S32, R(R_RCX, S32), R(R_RAX, S32));
@@ -264,6 +265,12 @@ static void test_prefixes(void **state)
 	reject_with("f2 48 01 c8", "rep prefix");
 	reject_with("f3 48 01 c8", "rep prefix");
 	reject_with("f3 90", "rep prefix");
+	/* endbr64 is its four bytes: not endbr32, not the hint nop without f3, no prefix between */
+	reject_with("f3 0f 1e fb", "rep prefix");
+	reject_with("0f 1e fa", "hint nop");
+	reject_with("f3 48 0f 1e fa", "rep prefix");
+	reject_with("66 f3 0f 1e fa", "rep prefix");
+	reject_with("f3 0f 1e", "rep prefix");
 	static const char *const seg[] = { "26", "2e", "36", "3e", "64", "65" };
 	for (int i = 0; i < 6; i++) {
 		char hex[32];
