@@ -2191,6 +2191,11 @@ static void do_lea(Ck *c, const TcInst *in)
 		}
 		t = ok ? sing(c, l) : leaf(c, TY_INT);
 	}
+	/* a 32-bit destination would keep the address's low bits, as an integer */
+	if (in->size != S64 && !is_intlike(c, t)) {
+		report(c, "addr.bits", "lea of an address into %s: the bits of an address are not an integer", x86_reg_name(in->op[0].reg, in->size));
+		return;
+	}
 	write_reg(c, in->op[0].reg, in->size, t);
 }
 
