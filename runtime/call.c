@@ -96,7 +96,7 @@ TalInstance *talrt_instantiate(TalMod *m, const TalLimits *lim, TalError *err)
 void talrt_destroy(TalInstance *in)
 {
 	if (!in) return;
-	if (in->busy) abort();   /* a host bug: destroying an instance in a call */
+	if (__atomic_load_n(&in->busy, __ATOMIC_ACQUIRE)) abort();   /* a host bug: destroying an instance in a call */
 	talrt_close_dirs(in);
 	munmap(in->stack, in->stack_len);
 	munmap(in->heap, in->heap_map);
@@ -183,12 +183,32 @@ static void install_handlers(void)
 	sigaction(SIGTRAP, &sa, &old_trap);
 }
 
-/* Faults on the instance stack need another stack to be handled on. */
+/*
+** Faults on the instance stack need another stack to be handled on: the
+** thread's own when it has one of ALT_STACK bytes or more, else one the
+** library maps, and gives back when the thread ends (alt_key).
+*/
 static __thread void *alt_stack;
+static pthread_key_t alt_key;
+static int alt_key_ok;
+
+static void alt_stack_free(void *p)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE }, cur;
+	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p && sigaltstack(&ss, NULL) != 0) return;   /* (in use: kept) */
+	munmap(p, ALT_STACK);
+}
+
+static void alt_key_make(void)
+{
+	alt_key_ok = pthread_key_create(&alt_key, alt_stack_free) == 0;
+}
 
 static int thread_setup(TalError *err)
 {
+	static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 	pthread_once(&handlers_once, install_handlers);
+	pthread_once(&key_once, alt_key_make);
 	if (alt_stack) return 0;
 	stack_t ss, old;
 	if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_size >= ALT_STACK) {
@@ -200,7 +220,12 @@ static int thread_setup(TalError *err)
 	ss.ss_sp = alt_stack;
 	ss.ss_size = ALT_STACK;
 	ss.ss_flags = 0;
-	if (sigaltstack(&ss, NULL) != 0) return talrt_fail(err, TALRT_ENOMEM, "sigaltstack: %s", strerror(errno));
+	if (sigaltstack(&ss, NULL) != 0) {
+		munmap(alt_stack, ALT_STACK);
+		alt_stack = NULL;
+		return talrt_fail(err, TALRT_ENOMEM, "sigaltstack: %s", strerror(errno));
+	}
+	if (alt_key_ok) pthread_setspecific(alt_key, alt_stack);   /* given back when the thread ends */
 	return 0;
 }
 
@@ -259,14 +284,22 @@ int talrt_call(TalInstance *in, int export, const TalValue *args, int nargs, Tal
 	TalParam p[6];
 	uint64_t regs[6] = { 0 };
 	memset(res, 0, sizeof *res);
-	if (in->busy || talrt_current) return talrt_fail(err, TALRT_EBUSY, "a call is already running on this instance or thread");
-	int np = talrt_export_params(in->mod, export, p, err);
-	if (np < 0) return err ? err->code : TALRT_ETYPE;
-	if (marshal(in, p, np, args, nargs, regs, err) != 0 || thread_setup(err) != 0) return err ? err->code : TALRT_EARGS;
+	/* the instance is claimed at once, atomically: two threads that both
+	   found it free would run on one stack, each overwriting the other's
+	   return addresses with what it pushes */
+	int free_ = 0;
+	if (talrt_current || !__atomic_compare_exchange_n(&in->busy, &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return talrt_fail(err, TALRT_EBUSY, "a call is already running on this instance or thread");
+	int rc = 0, np = talrt_export_params(in->mod, export, p, err);
+	if (np < 0) rc = err ? err->code : TALRT_ETYPE;
+	else if (marshal(in, p, np, args, nargs, regs, err) != 0 || thread_setup(err) != 0) rc = err ? err->code : TALRT_EARGS;
+	if (rc) {
+		__atomic_store_n(&in->busy, 0, __ATOMIC_RELEASE);
+		return rc;
+	}
 	void *entry = in->mod->image + talmod_export_offset(&in->mod->mod, (uint32_t)export);
 	void *top = in->stack + in->stack_len - in->guard;
 	TalCall c = { .in = in, .pid = in->pid };
-	in->busy = 1;
 	talrt_current = &c;
 	/* no mask to save: the handlers run with SA_NODEFER, so none is changed */
 	if (sigsetjmp(c.jb, 0) == 0) {
@@ -276,6 +309,6 @@ int talrt_call(TalInstance *in, int export, const TalValue *args, int nargs, Tal
 		trap_position(in->mod, c.pc, res);
 	}
 	talrt_current = NULL;
-	in->busy = 0;
+	__atomic_store_n(&in->busy, 0, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -3,7 +3,7 @@
 ** instances at once, calls from several threads, traps that leave the
 ** instance usable, and refusals through the library's error codes.
 **
-**   test_host CERT SUM.tlm DEEP.tlm HOG.tlm UNSIGNED.tlm
+**   test_host CERT SUM.tlm DEEP.tlm HOG.tlm UNSIGNED.tlm HELLO.tlm RACE.tlm
 */
 #include <pthread.h>
 #include <stdint.h>
@@ -44,6 +44,53 @@ static void *worker(void *arg)
 }
 
 /*
+** Two threads calling one instance at once: each call runs alone, or is
+** refused with TALRT_EBUSY.  (smash pushes 0x4141 over and over: on the
+** stack spin runs on, it would take the place of spin's return addresses.)
+*/
+typedef struct Racer { TalInstance *in; int export, which, ran, busy, bad; pthread_barrier_t *start; } Racer;
+
+static void *racer(void *arg)
+{
+	Racer *x = arg;
+	TalValue a[2] = { { .kind = TALV_INT, .i = x->which ? 0x4141 : 2000 }, { .kind = TALV_INT, .i = 2000 } };
+	TalResult r;
+	TalError err;
+	pthread_barrier_wait(x->start);
+	for (long k = 0; x->ran < 300 && k < 20000000; k++) {
+		int rc = talrt_call(x->in, x->export, a, x->which ? 2 : 1, &r, &err);
+		if (rc == TALRT_EBUSY) x->busy++;
+		else if (rc != 0 || r.trap || r.value != 0) x->bad++;
+		else x->ran++;
+	}
+	return NULL;
+}
+
+/* The process's address space, in KiB (VmSize), or -1. */
+static long vm_size(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmSize: %ld", &kb) == 1) break;
+	if (f) fclose(f);
+	return kb;
+}
+
+/* A thread that makes one call (a host with a thread per request). */
+static void *one_call(void *arg)
+{
+	Racer *x = arg;
+	TalValue a = { .kind = TALV_INT, .i = 1 };
+	TalResult r;
+	TalError err;
+	if (talrt_call(x->in, x->export, &a, 1, &r, &err) != 0 || r.trap) x->bad++;
+	else x->ran++;
+	return NULL;
+}
+
+/*
 ** The image lies between two inaccessible pages: /proc/self/maps has a
 ** mapping with no access that ends where it starts, and one that starts
 ** where it ends.
@@ -66,7 +113,7 @@ static int image_guarded(const TalMod *m)
 
 int main(int argc, char **argv)
 {
-	if (argc != 7) { fprintf(stderr, "usage: test_host CERT SUM DEEP HOG UNSIGNED HELLO\n"); return 2; }
+	if (argc != 8) { fprintf(stderr, "usage: test_host CERT SUM DEEP HOG UNSIGNED HELLO RACE\n"); return 2; }
 	TalError err;
 	TalRuntime *rt = talrt_new(&err);
 	CHECK(rt, "talrt_new: %s", err.msg);
@@ -160,6 +207,36 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 		CHECK(jobs[i].bad == 0, "thread %d: %d bad calls", i, jobs[i].bad);
 	}
+	/* two threads, one instance */
+	TalMod *race = talrt_load(rt, argv[7], &err);
+	CHECK(race, "load race: %s", race ? "" : err.msg);
+	TalInstance *one = race ? talrt_instantiate(race, NULL, &err) : NULL;
+	if (one) {
+		pthread_barrier_t start;
+		pthread_barrier_init(&start, NULL, 2);
+		Racer x[2];
+		for (int i = 0; i < 2; i++) {
+			x[i] = (Racer){ one, talrt_find_export(race, i ? "smash" : "spin"), i, 0, 0, 0, &start };
+			pthread_create(&t[i], NULL, racer, &x[i]);
+		}
+		for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&start);
+		printf("one instance, two threads: spin ran %d calls (%d refused busy), smash %d (%d)\n", x[0].ran, x[0].busy, x[1].ran, x[1].busy);
+		for (int i = 0; i < 2; i++)
+			CHECK(x[i].bad == 0 && x[i].ran > 0, "one instance, two threads: %s ran %d calls, %d bad, %d refused busy",
+			      i ? "smash" : "spin", x[i].ran, x[i].bad, x[i].busy);
+		/* 400 threads one after another, a call each: the signal stack each
+		   was given (64 KiB) goes when it ends (25 MiB of address space would not) */
+		Racer y = { one, talrt_find_export(race, "spin"), 0, 0, 0, 0, NULL };
+		long before = vm_size();
+		for (int i = 0; i < 400; i++)
+			if (pthread_create(&t[0], NULL, one_call, &y) == 0) pthread_join(t[0], NULL);
+		long grew = vm_size() - before;
+		CHECK(y.ran == 400 && y.bad == 0, "400 threads, a call each: %d ran, %d bad", y.ran, y.bad);
+		CHECK(before > 0 && grew < 4096, "400 threads, a call each: the address space grew by %ld KiB", grew);
+		talrt_destroy(one);
+	}
+	talrt_unload(race);
 	talrt_unload(sum);
 	talrt_unload(deep);
 	talrt_unload(hog);
