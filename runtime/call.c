@@ -189,13 +189,14 @@ static void install_handlers(void)
 ** library maps, and gives back when the thread ends (alt_key).
 */
 static __thread void *alt_stack;
+static __thread stack_t alt_old;   /* the thread's own before, too small: given back at its end */
 static pthread_key_t alt_key;
 static int alt_key_ok;
 
 static void alt_stack_free(void *p)
 {
-	stack_t ss = { .ss_flags = SS_DISABLE }, cur;
-	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p && sigaltstack(&ss, NULL) != 0) return;   /* (in use: kept) */
+	stack_t cur;
+	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p && sigaltstack(&alt_old, NULL) != 0) return;   /* (in use: kept) */
 	munmap(p, ALT_STACK);
 }
 
@@ -211,10 +212,12 @@ static int thread_setup(TalError *err)
 	pthread_once(&key_once, alt_key_make);
 	if (alt_stack) return 0;
 	stack_t ss, old;
-	if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_size >= ALT_STACK) {
+	if (sigaltstack(NULL, &old) != 0) old = (stack_t){ .ss_flags = SS_DISABLE };
+	if (!(old.ss_flags & SS_DISABLE) && old.ss_size >= ALT_STACK) {
 		alt_stack = old.ss_sp;   /* the host's own: big enough */
 		return 0;
 	}
+	alt_old = old.ss_flags & SS_DISABLE ? (stack_t){ .ss_flags = SS_DISABLE } : old;
 	alt_stack = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (alt_stack == MAP_FAILED) { alt_stack = NULL; return talrt_fail(err, TALRT_ENOMEM, "cannot map a signal stack"); }
 	ss.ss_sp = alt_stack;
