@@ -125,10 +125,7 @@ int x86_lookup_reg(const char *s, int len, int *size)
 	return -1;
 }
 
-/*
-** Rows of one mnemonic are contiguous in x86.def (checked here), so a
-** mnemonic's rows are a range.  Built once from the constant table.
-*/
+/* endbr64's bytes: f3, the row's opcode, then ModRM mod 3, reg ext, rm 2 (X_FIXED). */
 int x86_fixed_bytes(const X86Row *r, uint8_t out[4])
 {
 	int n = 0;
@@ -138,6 +135,10 @@ int x86_fixed_bytes(const X86Row *r, uint8_t out[4])
 	return n;
 }
 
+/*
+** Rows of one mnemonic are contiguous in x86.def (checked here), so a
+** mnemonic's rows are a range.  Built once from the constant table.
+*/
 int x86_rows_of(int mnem, int *first)
 {
 	static int start[MN_COUNT], count[MN_COUNT], ready;

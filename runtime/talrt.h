@@ -14,9 +14,10 @@
 ** file:line from the module's line table).  Nothing verified code does can
 ** crash the host process.
 **
-** Several modules and instances may be live at once.  One thread may call
-** into one instance at a time; calls on different threads into different
-** instances are independent.
+** Several modules and instances may be live at once.  An instance runs
+** one call at a time: a call made while another runs on it, from any
+** thread, is refused (TALRT_EBUSY) before it touches the instance; calls
+** on different threads into different instances are independent.
 */
 #ifndef TAL_TALRT_H
 #define TAL_TALRT_H

@@ -1135,14 +1135,7 @@ static Lin reg_lin(Ck *c, int r)
 	return lin_at(c, K(c, t, 0));
 }
 
-/*
-** [fuel.indirect] (kernel) No code is written to the stack: not code, nor
-** what may turn out to be code (a type variable, an existential package,
-** a recursive type around code).  So every return address there was made
-** by a call, and a ret uses each at most once: a return address pushed by
-** hand would let ret close a loop the graph of jumps and calls cannot see.
-** 1 when t may be written there (reported otherwise).
-*/
+/* Code, or what may turn out to be code: a type variable, an existential package, a recursive type around code. */
 static int may_be_code(Ck *c, TyId t)
 {
 	TyId e = X(c, t);
@@ -1151,6 +1144,14 @@ static int may_be_code(Ck *c, TyId t)
 	return k == TY_CODE || k == TY_EXISTS || k == TY_VAR || k == TY_MU;
 }
 
+/*
+** [fuel.indirect] (kernel) No code is written to the stack: not code, nor
+** what may turn out to be code (a type variable, an existential package,
+** a recursive type around code).  So every return address there was made
+** by a call, and a ret uses each at most once: a return address pushed by
+** hand would let ret close a loop the graph of jumps and calls cannot see.
+** 1 when t may be written there (reported otherwise).
+*/
 static int stack_writable(Ck *c, TyId t)
 {
 	if (!c->kernel || !may_be_code(c, t)) return 1;
@@ -2254,7 +2255,7 @@ static void check_inst(Ck *c, const TcInst *in)
 	c->in = in;
 	steps_take(c);   /* (the coercions' steps; this instruction's are counted after it, check_range) */
 	switch (in->mnem) {
-	case MN_NOP: case MN_ENDBR64: break;   /* [endbr] no effect on the state */
+	case MN_NOP: case MN_ENDBR64: break;   /* no effect on the state */
 	case MN_MOV: do_mov(c, in); break;
 	case MN_MOVZX: case MN_MOVSX: case MN_MOVSXD: {
 		TyId t = read_op(c, &in->op[1], in->op[1].size);
