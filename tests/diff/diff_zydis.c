@@ -587,7 +587,10 @@ static int randomized(uint64_t seed, unsigned long count, const char *path)
 ** tails that make SIB bytes with and without base and index, and
 ** displacements and immediates with the sign bit set or clear.
 */
-static int sweep(void)
+typedef struct Sweep { const Guard *g; unsigned long n, acc, zonly, bad, k; } Sweep;
+
+/* The prefixes pre, then every opcode of both maps, every ModRM byte, and a tail of the few fixed ones. */
+static void sweep_prefixed(Sweep *w, const uint8_t *pre, int np)
 {
 	static const uint8_t tails[4][12] = {
 		{ 0x24, 0x80, 0xff, 0xff, 0x7f, 0x01, 0x02, 0x03, 0x84, 0x05, 0x06, 0x07 },
@@ -595,42 +598,40 @@ static int sweep(void)
 		{ 0x65, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0 },
 		{ 0xe5, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff },
 	};
-	Guard g;
-	if (guard_init(&g, 64)) return perror("diff_zydis: mmap"), 2;
-	unsigned long n = 0, acc = 0, zonly = 0, bad = 0, k = 0;
-	for (int p66 = 0; p66 < 2; p66++)
-		for (int rex = 0x3f; rex <= 0x4f; rex++)
-			for (int op = 0; op < 512; op++)
-				for (int modrm = 0; modrm < 256; modrm++) {
-					uint8_t b[20];
-					int len = 0;
-					if (p66) b[len++] = 0x66;
-					if (rex >= 0x40) b[len++] = (uint8_t)rex;
-					if (op >= 256) b[len++] = 0x0f;
-					b[len++] = (uint8_t)op;
-					b[len++] = (uint8_t)modrm;
-					memcpy(b + len, tails[k++ & 3], 12);
-					len = len + 12 > 16 ? 16 : len + 12;
-					n++;
-					bad += (unsigned long)attempt(&g, b, len, 0, &acc, &zonly);
-				}
-	for (int op = 0; op < 512; op++)   /* f3 before every opcode and ModRM: endbr64 (f3 0f 1e fa) alone is ours */
+	for (int op = 0; op < 512; op++)
 		for (int modrm = 0; modrm < 256; modrm++) {
 			uint8_t b[20];
-			int len = 0;
-			b[len++] = 0xf3;
+			int len = np;
+			memcpy(b, pre, (size_t)np);
 			if (op >= 256) b[len++] = 0x0f;
 			b[len++] = (uint8_t)op;
 			b[len++] = (uint8_t)modrm;
-			memcpy(b + len, tails[k++ & 3], 12);
+			memcpy(b + len, tails[w->k++ & 3], 12);
 			len = len + 12 > 16 ? 16 : len + 12;
-			n++;
-			bad += (unsigned long)attempt(&g, b, len, 0, &acc, &zonly);
+			w->n++;
+			w->bad += (unsigned long)attempt(w->g, b, len, 0, &w->acc, &w->zonly);
 		}
-	printf("zydis.sweep: %lu encodings: %lu accepted by us, %s", n, acc, bad ? "" : "all identical to Zydis");
-	if (bad) printf("%lu differ", bad);
-	printf(" (66 90 = nop: %lu); %lu accepted by Zydis only\n", xchg_ax_ax, zonly);
-	return bad ? 1 : 0;
+}
+
+static int sweep(void)
+{
+	Guard g;
+	if (guard_init(&g, 64)) return perror("diff_zydis: mmap"), 2;
+	Sweep w = { &g, 0, 0, 0, 0, 0 };
+	for (int p66 = 0; p66 < 2; p66++)
+		for (int rex = 0x3f; rex <= 0x4f; rex++) {
+			uint8_t pre[2];
+			int np = 0;
+			if (p66) pre[np++] = 0x66;
+			if (rex >= 0x40) pre[np++] = (uint8_t)rex;
+			sweep_prefixed(&w, pre, np);
+		}
+	static const uint8_t f3[1] = { 0xf3 };   /* f3 before every opcode and ModRM: endbr64 (f3 0f 1e fa) alone is ours */
+	sweep_prefixed(&w, f3, 1);
+	printf("zydis.sweep: %lu encodings: %lu accepted by us, %s", w.n, w.acc, w.bad ? "" : "all identical to Zydis");
+	if (w.bad) printf("%lu differ", w.bad);
+	printf(" (66 90 = nop: %lu); %lu accepted by Zydis only\n", xchg_ax_ax, w.zonly);
+	return w.bad ? 1 : 0;
 }
 
 /* The mode from the command line. */
