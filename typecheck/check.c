@@ -475,7 +475,8 @@ static TyId set_slot(Ck *c, TyId s, int64_t k, TyId t)
 }
 
 static TyId sing(Ck *c, Lin l);
-static int is_size(const Facts *f, Lin l);
+static int is_size(const Facts *f, const Lin *l);
+static void facts_size(Facts *f, StrId v);
 static int plain_data(Ck *c, TyId t, int depth);
 
 /* ---- entering a label ---- */
@@ -572,7 +573,8 @@ static int64_t least_need(Ck *c, TyId need, const Facts *f)
 	if (!e.ok) return 0;
 	while (lo < hi) {   /* e >= lo is proven (or lo is 0); e >= hi + 1 is not, or past NEED_MAX */
 		int64_t mid = lo + (hi - lo + 1) / 2;
-		if (facts_prove_rel(f, lin_const(mid), e, TY_CLE)) lo = mid;
+		Lin m = lin_const(mid);
+		if (facts_prove_rel(f, &m, &e, TY_CLE)) lo = mid;
 		else hi = mid - 1;
 	}
 	return lo;
@@ -597,12 +599,12 @@ static const Code *code_make(Ck *c, TyId k0)
 		f->gen = f->sum = 0;
 		for (int i = 0; i < p->nb; i++)
 			if (N(c, p->b[i])->flags == TK_SIZE)
-				facts_add(f, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(N(c, p->b[i])->name), -1));
+				facts_size(f, N(c, p->b[i])->name);
 		p->sidex = arena_alloc(&c->arena, (size_t)(2 * p->nc + 1) * sizeof *p->sidex);
 		for (int i = 0; i < p->nc; i++) {
 			p->side[2 * i] = side(c, p->cons[i], 0);
 			p->side[2 * i + 1] = side(c, p->cons[i], 1);
-			facts_rel(f, p->side[2 * i], p->side[2 * i + 1], N(c, p->cons[i])->kind);
+			facts_rel(f, &p->side[2 * i], &p->side[2 * i + 1], N(c, p->cons[i])->kind);
 		}
 		for (int i = 0; i < 2 * p->nc; i++)
 			for (int t = 0; t < LIN_MAX; t++) {
@@ -748,12 +750,13 @@ static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *
 			              TYS(stack), TYS(want), c->o.err ? c->o.err : "types differ");
 	}
 	for (int i = 0; i < u->n; i++)
-		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(&st->facts, lin_at(c, u->val[i])))
+		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(&st->facts, lin_ref(c, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
 			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
 		int kind = N(c, p->cons[i])->kind;
-		if (!facts_prove_rel(&st->facts, lin_subst(c, p, 2 * i, u), lin_subst(c, p, 2 * i + 1, u), kind)) {
+		Lin l0 = lin_subst(c, p, 2 * i, u), l1 = lin_subst(c, p, 2 * i + 1, u);
+		if (!facts_prove_rel(&st->facts, &l0, &l1, kind)) {
 			TyId k = ty_subst(&c->o, p->cons[i], u);
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
 		}
@@ -1087,7 +1090,7 @@ static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
 	TyId et = K(c, arr, 0), len = K(c, arr, 1);
 	int perm = N(c, arr)->flags;
 	Lin n = lin_at(c, len);
-	if (!facts_prove(&c->st.facts, idx) || !facts_prove_rel(&c->st.facts, idx, n, TY_CLT)) {
+	if (!facts_prove(&c->st.facts, &idx) || !facts_prove_rel(&c->st.facts, &idx, &n, TY_CLT)) {
 		char ib[256];
 		lin_print(&c->t, idx, ib, sizeof ib);
 		return report(c, "mem.bounds", "cannot prove the index (%s) is within [0, %s) of %s", ib, TYS(len), TYS(arr)), 0;
@@ -1416,10 +1419,20 @@ static TyId lin_ty(Ck *c, Lin l)
 ** objects are); so a few of them added, or one times 4096, cannot wrap
 ** around 64 bits, and what the facts say of them is what the machine does.
 */
-static int is_size(const Facts *f, Lin l)
+static int is_size(const Facts *f, const Lin *l)
 {
-	if (l.ok && !l.n) return l.k >= 0 && l.k < SIZE_LIMIT;   /* what the facts say of a constant */
-	return l.ok && facts_prove(f, l) && facts_prove(f, lin_add(lin_const(SIZE_LIMIT - 1), l, -1));
+	if (l->ok && !l->n) return l->k >= 0 && l->k < SIZE_LIMIT;   /* what the facts say of a constant */
+	if (!l->ok || !facts_prove(f, l)) return 0;
+	Lin below = lin_const(SIZE_LIMIT - 1);
+	lin_addto(&below, l, -1);   /* 2^48 - 1 - l >= 0 */
+	return facts_prove(f, &below);
+}
+
+/* The fact v < 2^48 (v >= 0 goes without saying: the prover's variables are sizes). */
+static void facts_size(Facts *f, StrId v)
+{
+	Lin l = lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1);
+	facts_add(f, &l);
 }
 
 /* A singleton S(l) when l is provably a size, else int. */
@@ -1428,7 +1441,7 @@ static TyId sing(Ck *c, Lin l)
 	int small = l.ok && !l.n && l.k >= 0 && l.k < (int64_t)(sizeof c->small / sizeof *c->small);
 	if (small && c->small[l.k]) return c->small[l.k];   /* hash-consed: the node it gave before */
 	if (small) return c->small[l.k] = mk1(c, TY_SING, 0, lin_ty(c, l));
-	if (!is_size(&c->st.facts, l)) return leaf(c, TY_INT);
+	if (!is_size(&c->st.facts, &l)) return leaf(c, TY_INT);
 	/* the node for l, as lin_ty and mk1 gave it last time: a form's terms in its order */
 	uint64_t h = (lin_hash(&l) >> 40) & (sizeof c->sing / sizeof *c->sing - 1);
 	Lin *m = &c->sing[h].l;
@@ -1669,7 +1682,7 @@ static void refine(Ck *c, State *st, int cc, int taken)
 {
 	FlagInfo *f = &st->flags;
 	if (f->kind == FL_CMP) {
-		Lin a = f->a, b = f->b;
+		const Lin *a = &f->a, *b = &f->b;   /* (in st->flags; facts_rel writes st->facts) */
 		int c2 = taken ? cc : cc ^ 1;      /* the negation flips the low bit */
 		switch (c2) {
 		case CC_B: facts_rel(&st->facts, a, b, TY_CLT); break;
@@ -1912,7 +1925,7 @@ static void do_call(Ck *c, const TcInst *in)
 		if (u.val[i]) continue;
 		StrId v = ty_fresh(&c->o, ty_strof(&c->t, u.name[i]));
 		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
-		if (u.sort[i] == TK_SIZE) facts_add(&st->facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(v), -1));
+		if (u.sort[i] == TK_SIZE) facts_size(&st->facts, v);
 	}
 	TyId kret = subst_charged(c, ret, &u);
 	if (!(r = code_of(c, kret)) || r->nb) { report(c, "call.type", "the return address type %s is not a plain code type", TYS(kret)); return; }
@@ -1923,8 +1936,8 @@ static void do_call(Ck *c, const TcInst *in)
 	st->stack = r->stack;
 	memset(&st->flags, 0, sizeof st->flags);
 	st->ccok = 0;   /* the callee's flags */
-	for (int i = 0; i < r->nc; i++)
-		facts_rel(&st->facts, side(c, r->cons[i], 0), side(c, r->cons[i], 1), N(c, r->cons[i])->kind);
+	for (int i = 0; i < r->nc; i++)   /* (the sides code_make worked out) */
+		facts_rel(&st->facts, &r->side[2 * i], &r->side[2 * i + 1], N(c, r->cons[i])->kind);
 	depth_after_call(c, before);
 	st->live = 1;
 }
@@ -2220,11 +2233,13 @@ static int kernel_div(Ck *c, const TcInst *in)
 		return report(c, "div.zero", "only div of rdx:rax by a register can be proven not to fault (no idiv, no 8-bit or memory divisor)"), 1;
 	Lin v = reg_lin(c, d->reg), hi = reg_lin(c, R_RDX);
 	int64_t k;
-	if (!v.ok || !facts_prove(&c->st.facts, lin_add(v, lin_const(1), -1)))
+	Lin v1 = lin_add(v, lin_const(1), -1);   /* v - 1 >= 0 */
+	if (!v.ok || !facts_prove(&c->st.facts, &v1))
 		return report(c, "div.zero", "cannot prove the divisor %s is at least 1: compare it and jump to a trap first", x86_reg_name(d->reg, S64)), 1;
 	/* a 32- or 16-bit div divides by the low bits only: 2^32 is at least 1, and its low 32 bits are 0 */
 	int bits = in->size == S32 ? 32 : in->size == S16 ? 16 : 0;
-	if (bits && !facts_prove(&c->st.facts, lin_add(lin_const(((int64_t)1 << bits) - 1), v, -1)))
+	Lin below = lin_add(lin_const(bits ? ((int64_t)1 << bits) - 1 : 0), v, -1);   /* 2^bits - 1 - v >= 0 */
+	if (bits && !facts_prove(&c->st.facts, &below))
 		return report(c, "div.zero", "cannot prove the divisor %s is below 2^%d: a %d-bit div divides by its low %d bits, which may be 0",
 		              x86_reg_name(d->reg, S64), bits, bits, bits), 1;
 	if (!hi.ok || !lin_is_const(hi, &k) || k != 0)
@@ -2418,7 +2433,7 @@ static TyId inst_code(Ck *c, TyId q, TyId args, const char *rule)
 		s.sort[i] = N(c, K(c, q, i))->flags;
 		s.val[i] = K(c, args, i);
 		if (!arg_sort(c, s.val[i], s.sort[i], rule)) return 0;
-		if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, s.val[i])))
+		if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_ref(c, s.val[i])))
 			return report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(s.val[i])), 0;
 		if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, s.val[i]))
 			return report(c, rule, "%s is not a word (8 bytes) a type variable can stand for", TYS(s.val[i])), 0;
@@ -2496,10 +2511,10 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 				}
 				c->said[c->nalias] = said, c->meant[c->nalias] = fresh, c->msort[c->nalias++] = (uint8_t)s.sort[i];
 				if (s.sort[i] == TK_SIZE)
-					facts_add(&c->st.facts, lin_add(lin_const(SIZE_LIMIT - 1), lin_var(fresh), -1));
+					facts_size(&c->st.facts, fresh);
 			} else if (!arg_sort(c, w, s.sort[i], rule)) {
 				return;
-			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_at(c, w))) {
+			} else if (s.sort[i] == TK_SIZE && !is_size(&c->st.facts, lin_ref(c, w))) {
 				report(c, rule, "cannot prove that %s is a size (0 <= it < 2^48)", TYS(w));
 				return;
 			} else if (s.sort[i] == TK_TYPE && !ty_is_word(&c->o, w)) {
@@ -2513,8 +2528,8 @@ static void coerce_at(Ck *c, const TyAnnot *a)
 		for (int i = nb; i < nk - 1; i++) {
 			TyId k = subst_charged(c, K(c, q, i), &s);
 			Lin l0 = side(c, k, 0), l1 = side(c, k, 1);
-			if (a->op == A_UNPACK) facts_rel(&c->st.facts, l0, l1, N(c, k)->kind);
-			else if (!facts_prove_rel(&c->st.facts, l0, l1, N(c, k)->kind)) { report(c, rule, "cannot prove %s", TYS(k)); return; }
+			if (a->op == A_UNPACK) facts_rel(&c->st.facts, &l0, &l1, N(c, k)->kind);
+			else if (!facts_prove_rel(&c->st.facts, &l0, &l1, N(c, k)->kind)) { report(c, rule, "cannot prove %s", TYS(k)); return; }
 		}
 		if (a->op == A_UNPACK) loc_set(c, a, body);
 		else if (!ty_leq(&c->o, v, body, NULL, &c->st.facts)) { report(c, rule, "%s does not fit %s (%s)", TYS(v), TYS(body), c->o.err); return; }

@@ -136,29 +136,50 @@ static uint64_t new_gen(void)
 	return gen_next++;
 }
 
-void facts_add(Facts *f, Lin l)
+/*
+** The fact written in f->f[f->n], the slot past the last (there is one:
+** n < FACTS_MAX), joins them unless it is not ok or one of them already.
+** Facts are made where they go rather than copied there (facts_rel).
+*/
+static void facts_commit(Facts *f)
 {
-	if (!l.ok || f->n == FACTS_MAX) return;
+	const Lin *l = &f->f[f->n];
+	if (!l->ok) return;
 	for (int i = 0; i < f->n; i++)
-		if (lin_identical(&f->f[i], &l)) return;
-	f->f[f->n++] = l;
+		if (lin_identical(&f->f[i], l)) return;
+	f->n++;
 	f->gen = new_gen();
-	f->sum = (f->sum ^ lin_hash(&l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
+	f->sum = (f->sum ^ lin_hash(l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
+}
+
+void facts_add(Facts *f, const Lin *l)
+{
+	if (!l->ok || f->n == FACTS_MAX) return;
+	f->f[f->n] = *l;
+	facts_commit(f);
 }
 
 static const Lin one = {.ok = 1, .k = 1};
 
-/* a < b, a <= b, a == b as facts. */
-void facts_rel(Facts *f, Lin a, Lin b, int rel)
+/* The slot past f's last fact set to a - b, or NULL when f is full. */
+static Lin *facts_diff(Facts *f, const Lin *a, const Lin *b)
 {
-	Lin d = b;
-	lin_addto(&d, &a, -1);                  /* b - a */
-	if (rel == TY_CLT) lin_addto(&d, &one, -1);
-	if (rel == TY_CLT || rel == TY_CLE || rel == TY_CEQ) facts_add(f, d);
-	if (rel == TY_CEQ) {
-		lin_addto(&a, &b, -1);              /* a - b */
-		facts_add(f, a);
-	}
+	if (f->n == FACTS_MAX) return NULL;
+	Lin *d = &f->f[f->n];
+	*d = *a;
+	lin_addto(d, b, -1);
+	return d;
+}
+
+/* a < b, a <= b, a == b as facts. */
+void facts_rel(Facts *f, const Lin *a, const Lin *b, int rel)
+{
+	if (rel != TY_CLT && rel != TY_CLE && rel != TY_CEQ) return;
+	Lin *d = facts_diff(f, b, a);           /* b - a */
+	if (!d) return;
+	if (rel == TY_CLT) lin_addto(d, &one, -1);
+	facts_commit(f);
+	if (rel == TY_CEQ && facts_diff(f, a, b)) facts_commit(f);   /* a - b */
 }
 
 /*
@@ -395,61 +416,72 @@ static struct Memo *memo_of(const Facts *f, const Lin *g, int *hit)
 	return m;
 }
 
-static int prove(const Facts *f, Lin g);
+static int prove(const Facts *f, const Lin *g);
 
-int facts_prove(const Facts *f, Lin g)
+int facts_prove(const Facts *f, const Lin *g)
 {
 	int hit;
-	if (!g.ok) return 0;
-	if (plainly_nonneg(&g)) return 1;     /* most goals need no fact */
+	if (!g->ok) return 0;
+	if (plainly_nonneg(g)) return 1;      /* most goals need no fact */
 	if (!f->gen) return prove(f, g);
-	struct Memo *m = memo_of(f, &g, &hit);
+	struct Memo *m = memo_of(f, g, &hit);
 	if (hit) return m->ans;
 	int ans = prove(f, g);
-	m->gen = f->gen, m->sum = f->sum, m->n = f->n, m->g = g, m->ans = ans;
+	m->gen = f->gen, m->sum = f->sum, m->n = f->n, m->g = *g, m->ans = ans;
 	if (f->n <= MEMO_FACTS) memcpy(m->f, f->f, (size_t)f->n * sizeof *f->f);
 	return ans;
 }
 
-static int prove(const Facts *f, Lin g)
+static int prove(const Facts *f, const Lin *g)
 {
 	const int64_t big = INT64_C(1) << 56;
 	for (int i = 0; i < f->n; i++)        /* many others are a fact: the rule with it alone */
-		if (lin_identical(&f->f[i], &g) && usable(&g)) return 1;
+		if (lin_identical(&f->f[i], g) && usable(g)) return 1;
 	Search s;
 	s.f = f;
-	s.g = &g;
+	s.g = g;
 	s.usable = 0;
-	for (int i = 0; g.k <= big && g.k >= -big && i < f->n; i++)
+	for (int i = 0; g->k <= big && g->k >= -big && i < f->n; i++)
 		if (usable(&f->f[i])) s.usable |= UINT64_C(1) << i;
 	/* most others one fact or two: tried first, then the search; the
 	   newest facts first, as a bound the code just tested is the usual one */
 	for (int i = f->n - 1; i >= 0; i--) {
 		if (!(s.usable >> i & 1)) continue;
-		if (no_negative(&g, &f->f[i], NULL) && rule_holds(f, &g, &i, 1)) return 1;
+		if (no_negative(g, &f->f[i], NULL) && rule_holds(f, g, &i, 1)) return 1;
 		for (int j = 0; j < i; j++) {
 			int p[2] = { j, i };
-			if ((s.usable >> j & 1) && no_negative(&g, &f->f[j], &f->f[i]) && rule_holds(f, &g, p, 2)) return 1;
+			if ((s.usable >> j & 1) && no_negative(g, &f->f[j], &f->f[i]) && rule_holds(f, g, p, 2)) return 1;
 		}
 	}
 	s.d[0].n = 0;
-	s.d[0].k = g.k;
-	for (int i = 0; i < g.n; i++) diff_term(&s.d[0], g.v[i], g.c[i]);
+	s.d[0].k = g->k;
+	for (int i = 0; i < g->n; i++) diff_term(&s.d[0], g->v[i], g->c[i]);
 	return search(&s, 0, 0);
 }
 
-int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel)
+int facts_prove_rel(const Facts *f, const Lin *a, const Lin *b, int rel)
 {
-	Lin d = b;
+	Lin d = *b, e;
 	switch (rel) {
-	case TY_CLT: lin_addto(&d, &a, -1); lin_addto(&d, &one, -1); return facts_prove(f, d);
-	case TY_CLE: lin_addto(&d, &a, -1); return facts_prove(f, d);
-	case TY_CEQ: lin_addto(&d, &a, -1); return facts_prove(f, d) && facts_prove(f, lin_add(a, b, -1));
+	case TY_CLT: lin_addto(&d, a, -1); lin_addto(&d, &one, -1); return facts_prove(f, &d);
+	case TY_CLE: lin_addto(&d, a, -1); return facts_prove(f, &d);
+	case TY_CEQ:
+		lin_addto(&d, a, -1);                /* b - a */
+		if (!facts_prove(f, &d)) return 0;
+		e = *a;
+		lin_addto(&e, b, -1);                /* a - b */
+		return facts_prove(f, &e);
 	case TY_CNE: {
-		Lin e = lin_add(a, b, -1);
 		int64_t k;
-		return (lin_is_const(e, &k) && k != 0) ||
-		       facts_prove(f, lin_add(e, lin_const(1), -1)) || facts_prove(f, lin_add(lin_const(-1), e, -1));
+		e = *a;
+		lin_addto(&e, b, -1);                /* a - b */
+		if (lin_is_const(e, &k) && k != 0) return 1;
+		d = e;
+		lin_addto(&d, &one, -1);             /* a - b - 1 */
+		if (facts_prove(f, &d)) return 1;
+		d = lin_const(-1);
+		lin_addto(&d, &e, -1);               /* b - a - 1 */
+		return facts_prove(f, &d);
 	}
 	}
 	return 0;

@@ -308,10 +308,11 @@ static inline uint64_t lin_hash(const Lin *l)
 	return h;
 }
 void lin_print(const TyTable *t, Lin l, char *buf, size_t cap);
-void facts_add(Facts *f, Lin ge0);
-void facts_rel(Facts *f, Lin a, Lin b, int rel);        /* rel: TY_CLT, TY_CLE, TY_CEQ */
-int facts_prove(const Facts *f, Lin ge0);
-int facts_prove_rel(const Facts *f, Lin a, Lin b, int rel);
+/* Forms by address: passed by value, each is 64 bytes copied, often just after it was written. */
+void facts_add(Facts *f, const Lin *ge0);
+void facts_rel(Facts *f, const Lin *a, const Lin *b, int rel);        /* rel: TY_CLT, TY_CLE, TY_CEQ */
+int facts_prove(const Facts *f, const Lin *ge0);
+int facts_prove_rel(const Facts *f, const Lin *a, const Lin *b, int rel);
 /* The prover's work so far in this thread (steps of its search): for a bound on it. */
 extern _Thread_local uint64_t tc_facts_work;
 static inline uint64_t facts_work(void) { return tc_facts_work; }

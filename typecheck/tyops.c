@@ -619,7 +619,8 @@ static int idx_eq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f)
 	if (!bb) return 0;
 	if (mentions(o, bb, u, 0)) return fail(o, "cannot tell what a size variable of the target stands for");
 	if (a == bb) return 1;
-	if (!facts_prove_rel(f, lin_of(o->t, a), lin_of(o->t, bb), TY_CEQ))
+	Lin la = lin_of(o->t, a), lb = lin_of(o->t, bb);
+	if (!facts_prove_rel(f, &la, &lb, TY_CEQ))
 		return fail(o, "sizes not proven equal");
 	return 1;
 }

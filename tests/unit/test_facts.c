@@ -272,7 +272,7 @@ static void rnd_facts(Facts *f)
 			f->f[f->n] = f->f[below(f->n)];     /* a duplicate */
 			f->n++;
 		} else {
-			facts_add(f, rnd_lin());
+			facts_add(f, (Lin[]){ rnd_lin() });
 		}
 	}
 }
@@ -296,7 +296,7 @@ static void test_prove_random(void **state)
 		new_pool();
 		rnd_facts(&f);
 		Lin g = rnd_goal(&f);
-		int want = ref_prove(&f, g), got = facts_prove(&f, g);
+		int want = ref_prove(&f, g), got = facts_prove(&f, &g);
 		if (want != got) {
 			printf("case %ld: facts_prove %d, reference %d\n", t, got, want);
 			show("goal", &g);
@@ -322,7 +322,7 @@ static void test_prove_rel_random(void **state)
 		Lin a = rnd_goal(&f), b = rnd_lin();
 		if (below(2)) b = add(a, lin_const(below(5) - 2), 1);
 		int rel = rels[below(4)];
-		if (facts_prove_rel(&f, a, b, rel) != ref_prove_rel(&f, a, b, rel))
+		if (facts_prove_rel(&f, &a, &b, rel) != ref_prove_rel(&f, a, b, rel))
 			fail_msg("case %ld: facts_prove_rel differs from the reference", t);
 	}
 }
@@ -353,7 +353,7 @@ static void test_prove_memo(void **state)
 		}
 		for (int k = 0; k < SETS * GOALS * 4; k++) {
 			int s = (int)below(SETS), i = (int)below(GOALS);
-			if (facts_prove(&f[s], g[s][i]) != want[s][i])
+			if (facts_prove(&f[s], &g[s][i]) != want[s][i])
 				fail_msg("round %ld: set %d goal %d: facts_prove differs from the reference", round, s, i);
 		}
 	}
@@ -362,7 +362,7 @@ static void test_prove_memo(void **state)
 /* g from f: the reference's answer is want, and facts_prove's too */
 static void expect_at(const Facts *f, Lin g, int want, int line)
 {
-	int r = ref_prove(f, g), p = facts_prove(f, g);
+	int r = ref_prove(f, g), p = facts_prove(f, &g);
 	if (r != want || p != want) fail_msg("line %d: reference %d, facts_prove %d, expected %d", line, r, p, want);
 }
 #define expect(f, g, want) expect_at((f), (g), (want), __LINE__)
@@ -392,28 +392,28 @@ static void test_prove_edges(void **state)
 	g = add(g, lin_var(z), -1);
 	Lin f1 = add(add(lin_const(0), lin_var(x), -1), lin_var(z), -1);   /* -x - z */
 	f.n = 0;
-	facts_add(&f, f1);
+	facts_add(&f, (Lin[]){ f1 });
 	expect(&f, g, 0);
 	f.n = 0;
-	facts_add(&f, lin_var(10));
-	facts_add(&f, f1);
+	facts_add(&f, (Lin[]){ lin_var(10) });
+	facts_add(&f, (Lin[]){ f1 });
 	expect(&f, g, 1);
 
 	/* (big - y - w) - (-w - 2) is beyond 2^56 before f1 comes; the other way round it is not */
 	Lin fa = add(lin_const(-2), lin_var(w), -1), fb = add(lin_const(big - 1), lin_var(y), -1);
 	g = add(add(lin_const(big), lin_var(y), -1), lin_var(w), -1);
 	f.n = 0;
-	facts_add(&f, fa);
-	facts_add(&f, fb);
+	facts_add(&f, (Lin[]){ fa });
+	facts_add(&f, (Lin[]){ fb });
 	expect(&f, g, 0);
 	f.n = 0;
-	facts_add(&f, fb);
-	facts_add(&f, fa);
+	facts_add(&f, (Lin[]){ fb });
+	facts_add(&f, (Lin[]){ fa });
 	expect(&f, g, 1);
 
 	/* a fact lin_add refuses (a coefficient beyond 4096) proves nothing */
 	f.n = 0;
-	facts_add(&f, add(add(lin_const(1), lin_var(x), -4096), lin_var(x), -904));
+	facts_add(&f, (Lin[]){ add(add(lin_const(1), lin_var(x), -4096), lin_var(x), -904) });
 	assert_int_equal(f.n, 1);
 	expect(&f, add(lin_const(1), lin_var(x), -1), 0);
 	expect(&f, lin_var(x), 1);
@@ -433,8 +433,8 @@ static void test_prove_edges(void **state)
 
 	/* a goal's constant beyond 2^56: only with no facts */
 	f.n = 0;
-	facts_add(&f, lin_const(1));
-	facts_add(&f, add(lin_const(SIZE_LIMIT - 1), lin_var(x), -1));
+	facts_add(&f, (Lin[]){ lin_const(1) });
+	facts_add(&f, (Lin[]){ add(lin_const(SIZE_LIMIT - 1), lin_var(x), -1) });
 	expect(&f, lin_const(big * 4), 1);
 	expect(&f, add(lin_const(big * 4), lin_var(x), -1), 0);
 	expect(&f, add(lin_const(big), lin_var(x), -1), 1);
@@ -443,9 +443,9 @@ static void test_prove_edges(void **state)
 
 	/* three facts, each needed */
 	f.n = 0;
-	facts_add(&f, add(lin_var(x), lin_var(y), -1));     /* y <= x */
-	facts_add(&f, add(lin_var(y), lin_var(z), -1));     /* z <= y */
-	facts_add(&f, add(lin_var(z), lin_var(w), -1));     /* w <= z */
+	facts_add(&f, (Lin[]){ add(lin_var(x), lin_var(y), -1) });     /* y <= x */
+	facts_add(&f, (Lin[]){ add(lin_var(y), lin_var(z), -1) });     /* z <= y */
+	facts_add(&f, (Lin[]){ add(lin_var(z), lin_var(w), -1) });     /* w <= z */
 	expect(&f, add(lin_var(x), lin_var(w), -1), 1);
 	expect(&f, add(add(lin_var(x), lin_var(w), -1), lin_const(1), -1), 0);
 }
