@@ -975,6 +975,23 @@ static int stub_site_ok(Ck *c, const TcInst *in, uint32_t field)
 }
 
 /*
+** [fuel.resume] (kernel) Run out of a slice of its fuel, an invocation may
+** go on: the kernel shim hands out fuel a slice at a time and, at
+** tal_trap_fuel, gives the module the next slice (and the processor to
+** other tasks) and resumes it after the jump.  So the only jump there is
+** the jb right after a count-down, whose not-taken path the rest of the
+** block was checked on; any other jump or call there would go on past a
+** check that failed.
+*/
+static int fuel_resume_ok(Ck *c, const TcInst *in, const char *import)
+{
+	if (!c->kernel || strcmp(import, "tal_trap_fuel") != 0) return 1;
+	if (in->mnem == MN_JCC && in->cc == CC_B && c->st.flags.kind == FL_FUEL) return 1;
+	return report(c, "fuel.resume", "only the jb right after counting fuel down (sub qword ptr [...], 1) may go to tal_trap_fuel: "
+	              "the kernel shim may give more fuel there and go on after the jump"), 0;
+}
+
+/*
 ** Where a branch or call goes: a label of this object, or (through a
 ** relocation) a symbol with a type: an import, or a typed label by name.
 */
@@ -991,6 +1008,7 @@ static TyId target_type(Ck *c, const TcInst *in, const TcOp *op, uint32_t *entry
 			              (long long)(r->addend + 4), r->sym, r->sym), 0;
 		if (e->kind == E_LABEL) *entry = (uint32_t)(e - c->t.ent) + 1;
 		if (c->obj.is_module && e->kind == E_IMPORT && !stub_site_ok(c, in, r->offset)) return 0;
+		if (e->kind == E_IMPORT && !fuel_resume_ok(c, in, r->sym)) return 0;
 		return e->type;
 	}
 	int64_t to = op->val;
