@@ -11,7 +11,9 @@
  * a `call rel32` to a carrier's fixed stub, which jumps to tal_ktrap_<kind>
  * here: the return address that call pushed says which stub it was.
  * tal_ktrap_record (C) records the trap and returns the saved stack
- * pointer; from there tal_kenter's epilogue returns to its caller.
+ * pointer; from there tal_kenter's epilogue returns to its caller.  The
+ * fuel trap may instead give the module its next slice of fuel and
+ * return to it (tal_ktrap_fuel, below).
  *
  * The trap entries are exported from talshim_main.c (so that they get
  * symbol versions).  Not run through objtool (kernel-shim/Makefile): tal_ktrap_common jumps
@@ -21,6 +23,7 @@
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 #include <asm/percpu.h>
+#include <asm/processor-flags.h>
 #include "talshim_uapi.h"
 
 	.text
@@ -97,5 +100,45 @@ SYM_FUNC_END(tal_ktrap_\name)
 	TRAP stack, TAL_TRAP_STACK
 	TRAP null, TAL_TRAP_NULL
 	TRAP div, TAL_TRAP_DIV
-	TRAP fuel, TAL_TRAP_FUEL
+
+/*
+ * The fuel trap: the module ran out of a slice of its fuel.  Its registers
+ * and flags are all live (the jb's path not taken goes on with them), so
+ * they are kept across tal_ktrap_refuel (C), which gives back where the
+ * module goes on with the next slice (after the jb, in place of the stub's
+ * return address), or 0: then it is the trap.  Going on, CF is clear, as
+ * on the jb's path not taken.
+ */
+SYM_FUNC_START(tal_ktrap_fuel)
+	pushfq
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	movq	80(%rsp), %rdi		/* the stub's return address */
+	call	tal_ktrap_refuel
+	testq	%rax, %rax
+	jz	1f
+	movq	%rax, 80(%rsp)
+	andq	$~X86_EFLAGS_CF, 72(%rsp)
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	popfq
+	RET
+1:	addq	$80, %rsp
+	movl	$TAL_TRAP_FUEL, %edi
+	jmp	tal_ktrap_common
+SYM_FUNC_END(tal_ktrap_fuel)
 

@@ -33,5 +33,6 @@ void tal_kraise(int kind);
 struct tal_inv;
 long tal_kenter(void *entry, const u64 regs[6], struct tal_inv *inv);
 unsigned long tal_ktrap_record(int kind, unsigned long ret);
+unsigned long tal_ktrap_refuel(unsigned long ret);
 
 #endif

@@ -13,7 +13,8 @@
  * where /dev/tal (TAL_IOC_INVOKE) finds its exports.
  *
  * An invocation runs on the caller's kernel stack through tal_kenter
- * (tal_kenter.S), preemptible like the rest of its task (fuel bounds it).
+ * (tal_kenter.S).  Fuel bounds it, and comes in slices, between which it
+ * lets other tasks run (tal_ktrap_refuel).
  * A trap stub ends it: tal_ktrap_* unwinds to tal_kenter's caller with
  * the saved stack pointer of the invocation, found by task.
  */
@@ -71,6 +72,7 @@ struct tal_inv {
 		unsigned long stack_limit;
 		unsigned long steps;	/* fuel: counted down by the module */
 	} ctx;
+	unsigned long fuel_left;	/* beyond ctx.steps (tal_ktrap_refuel) */
 	struct tal_kmod *km;
 	int trap;
 	u32 offset;
@@ -157,10 +159,16 @@ static struct tal_inv *tal_current_inv(void)
 	return inv;
 }
 
-/* Fuel per invocation: loops and recursions a module may go round. */
+/*
+ * Fuel per invocation: loops and recursions a module may go round.  It
+ * is handed out TAL_FUEL_SLICE at a time (tal_ktrap_refuel), so that an
+ * invocation lets other tasks run, and ends if its task is killed, at
+ * least that often.
+ */
 static unsigned long tal_fuel = 1UL << 24;
 module_param_named(fuel, tal_fuel, ulong, 0644);
 MODULE_PARM_DESC(fuel, "fuel per invocation (default 16777216)");
+#define TAL_FUEL_SLICE	(1UL << 16)
 
 /* Memory a module may allocate per invocation (tal_alloc_bytes). */
 static unsigned long tal_quota = 1UL << 20;
@@ -425,6 +433,24 @@ static int tal_svc_index(const char *name)
 }
 
 /*
+ * The site (.text offset of the rel32 field) of the jump whose stub (a
+ * `call rel32`) pushed ret, or TAL_NO_OFFSET.
+ */
+static u32 tal_stub_site(const struct tal_inv *inv, unsigned long ret)
+{
+	const TalModule *m = &inv->km->mod;
+	unsigned long stubs = (unsigned long)inv->km->image + m->stubs_off, at = ret - 5;
+	u32 i;
+
+	if (at < stubs || (at - stubs) % TALMOD_STUB_SIZE != 0)
+		return TAL_NO_OFFSET;
+	i = (at - stubs) / TALMOD_STUB_SIZE;
+	if (i >= m->nimports || talmod_import_site(m, i) == TALMOD_NO_SITE)
+		return TAL_NO_OFFSET;
+	return talmod_import_site(m, i);
+}
+
+/*
  * From tal_ktrap_common (tal_kenter.S): record the trap and, from the
  * return address the module's trap stub (a `call rel32`) pushed, which
  * jump it was; give back the stack pointer to unwind to.
@@ -432,24 +458,44 @@ static int tal_svc_index(const char *name)
 unsigned long tal_ktrap_record(int kind, unsigned long ret)
 {
 	struct tal_inv *inv = tal_current_inv();
-	const TalModule *m;
-	unsigned long stubs, at;
-	u32 i;
 
 	BUG_ON(!inv);	/* a trap stub run outside an invocation */
-	m = &inv->km->mod;
 	inv->trap = kind;
-	inv->offset = TAL_NO_OFFSET;
-	if (!ret)	/* from a service (tal_kraise): no jump site */
-		return inv->sp;
-	stubs = (unsigned long)inv->km->image + m->stubs_off;
-	at = ret - 5;
-	if (at >= stubs && (at - stubs) % TALMOD_STUB_SIZE == 0) {
-		i = (at - stubs) / TALMOD_STUB_SIZE;
-		if (i < m->nimports && talmod_import_site(m, i) != TALMOD_NO_SITE)
-			inv->offset = talmod_import_site(m, i);
-	}
+	inv->offset = ret ? tal_stub_site(inv, ret) : TAL_NO_OFFSET;	/* 0: from a service (tal_kraise) */
 	return inv->sp;
+}
+
+/*
+ * From tal_ktrap_fuel (tal_kenter.S): the module ran out of its slice of
+ * fuel.  The verifier's [fuel.resume] made every jump to tal_trap_fuel
+ * the `jb` (0f 82 rel32) right after a count-down, whose path not taken
+ * the rest of the block was checked on.  So while the invocation has
+ * fuel beyond the slice, and its task is not being killed, the module
+ * gets the next slice, less the unit the count-down that ran out takes,
+ * the task lets others run (cond_resched: a kernel without full
+ * preemption would not take the processor from the module), and the
+ * module goes on after the jb.  Gives back where, or 0 for the trap.
+ */
+unsigned long tal_ktrap_refuel(unsigned long ret)
+{
+	struct tal_inv *inv = tal_current_inv();
+	const u8 *text;
+	unsigned long n;
+	u32 site;
+
+	BUG_ON(!inv);	/* a trap stub run outside an invocation */
+	if (!inv->fuel_left || inv->ctx.steps != ~0UL || fatal_signal_pending(current))
+		return 0;
+	site = tal_stub_site(inv, ret);
+	text = inv->km->image;
+	if (site == TAL_NO_OFFSET || site < 2 || (u64)site + 4 > inv->km->mod.text_size ||
+	    text[site - 2] != 0x0f || text[site - 1] != 0x82)
+		return 0;
+	n = min(inv->fuel_left, TAL_FUEL_SLICE);
+	inv->fuel_left -= n;
+	inv->ctx.steps = n - 1;
+	cond_resched();
+	return (unsigned long)text + site + 4;
 }
 
 /* ---- registration (the carrier's init and exit) ---- */
@@ -859,7 +905,7 @@ static long tal_run(struct tal_invoke_buf *b)
 	struct tal_kmod *km;
 	struct tal_inv inv = { 0 };
 	u64 regs[6] = { 0 };
-	unsigned long base;
+	unsigned long base, fuel;
 	void *entry;
 	long result = 0;
 	int e;
@@ -896,7 +942,9 @@ static long tal_run(struct tal_invoke_buf *b)
 	entry = (void *)(km->image - TAL_KSTUB_AREA + TAL_KENTRY_OFF + e * TAL_KENTRY_SIZE);
 	BUILD_BUG_ON(offsetof(struct tal_inv, ctx.stack_limit) != TAL_INV_LIMIT);
 	base = (unsigned long)task_stack_page(current);
-	inv.ctx.steps = tal_fuel;	/* (ctx.stack_limit: tal_kenter) */
+	fuel = READ_ONCE(tal_fuel);	/* (a module parameter: may change meanwhile) */
+	inv.ctx.steps = min(fuel, TAL_FUEL_SLICE);	/* (ctx.stack_limit: tal_kenter) */
+	inv.fuel_left = fuel - inv.ctx.steps;
 	inv.km = km;
 	if (current_stack_pointer - base < TAL_STACK_NEED) {
 		result = -E2BIG;	/* not the stack a module is promised */

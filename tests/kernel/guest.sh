@@ -52,7 +52,7 @@ expect "add the signing certificate" 0 "trusted" /t/talload addcert /t/cert.der
 
 # ---- a signed module, invoked from an unprivileged process ----
 expect "load a signed module" 0 "kt: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
-expect "list" 0 "^kt	13 exports" /t/talload list
+expect "list" 0 "^kt	14 exports" /t/talload list
 as_user "kt_add 2 40" 0 "^42$" /t/talload call kt kt_add 2 40
 as_user "kt_add -5 3" 0 "^-2$" /t/talload call kt kt_add -5 3
 as_user "kt_twice 21 (an indirect call onto endbr64)" 0 "^42$" /t/talload call kt kt_twice 21
@@ -83,6 +83,32 @@ case "$rooms" in
 esac
 as_user "kt_spin: a runaway loop is stopped by the fuel" 1 "ktest.tal:[0-9]+:[0-9]+: trap: fuel at code offset 0x" /t/talload call kt kt_spin
 as_user "a call after a trap" 0 "^7$" /t/talload call kt kt_add 3 4
+# fuel comes in slices of 65536: a call goes on from one to the next and
+# traps when the whole is spent, at the same unit as in one piece
+# (kt_count n counts n + 1 units down)
+for f in 131072 200001; do
+	echo $f > /sys/module/talshim/parameters/fuel
+	expect "fuel $f: kt_count $((f - 1)) goes on across slices" 0 "^$((f - 1))$" /t/talload call kt kt_count $((f - 1))
+	expect "fuel $f: kt_count $f runs out" 1 "trap: fuel at code offset 0x" /t/talload call kt kt_count $f
+done
+echo 16777216 > /sys/module/talshim/parameters/fuel
+# a caller killed during a call that would run for days: the call ends
+# at its next slice, and the module is free again
+echo 1099511627776 > /sys/module/talshim/parameters/fuel
+su -s /bin/sh nobody -c "exec /t/talload call kt kt_spin" >/tmp/killed 2>&1 &
+n=0
+until /t/talload list 2>/dev/null | grep -qE '^kt	.*	1 running'; do
+	n=$((n + 1)); [ $n -gt 1200 ] && break
+	usleep 50000 2>/dev/null || sleep 1
+done
+kill -9 $(pidof talload) 2>/dev/null
+n=0
+while /t/talload list 2>/dev/null | grep -qE '^kt	.*	[1-9][0-9]* running'; do
+	n=$((n + 1)); [ $n -gt 400 ] && break
+	usleep 50000 2>/dev/null || sleep 1
+done
+echo 16777216 > /sys/module/talshim/parameters/fuel
+if [ $n -le 400 ]; then wait; ok "a killed caller's call ends at its next slice of fuel: $(cat /tmp/killed)"; else fail "a killed caller's call still runs 20 s on"; fi
 # buffers: copied in before the call, the writable ones back after it
 printf 'abc' > /tmp/abc; chmod 666 /tmp/abc
 as_user "kt_bufsum @FILE: the module reads a copy of the caller's buffer" 0 "^294$" /t/talload call kt kt_bufsum @/tmp/abc
