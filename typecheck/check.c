@@ -1582,20 +1582,26 @@ static void write_op(Ck *c, const TcOp *op, TyId t)
 /* ---- instructions ---- */
 
 /* An int compared becomes S(v) for a fresh v: what the compare learns is about v. */
-static Lin cmp_lin(Ck *c, const TcOp *op, TyId t)
+static int cmp_lin(Ck *c, const TcOp *op, TyId t, Lin *out)
 {
-	Lin bad = lin_const(0);
-	bad.ok = 0;
-	if (op->kind == TC_IMM) return op->val >= 0 ? lin_const(op->val) : bad;
+	if (op->kind == TC_IMM) {
+		if (op->val < 0) return 0;
+		*out = lin_const(op->val);
+		return 1;
+	}
 	TyId e = X(c, t);
-	if (!e) return bad;
-	if (N(c, e)->kind == TY_SING) return lin_at(c, K(c, e, 0));
+	if (!e) return 0;
+	if (N(c, e)->kind == TY_SING) {
+		*out = *lin_ref(c, K(c, e, 0));
+		return out->ok;
+	}
 	if (op->kind == TC_REG && op->size == S64 && is_intlike(c, e) && N(c, e)->kind != TY_ANY) {
 		StrId v = ty_fresh(&c->o, x86_reg_name(op->reg, S64));
 		c->st.reg[op->reg] = mk1(c, TY_SING, 0, mk(c, TY_VAR, 0, v, 0, NULL, 0));
-		return lin_var(v);
+		*out = lin_var(v);
+		return 1;
 	}
-	return bad;
+	return 0;
 }
 
 /*
@@ -1679,11 +1685,10 @@ static void do_cmp(Ck *c, const TcInst *in)
 	if (!int_bits(c, a, "comparing") || !int_bits(c, b, "comparing")) return;
 	c->st.ccok = CC_ALL;
 	if (in->mnem == MN_TEST || in->size != S64) return;
-	Lin la = cmp_lin(c, &in->op[0], a), lb = cmp_lin(c, &in->op[1], b);
-	if (!la.ok || !lb.ok) return;
+	/* into the flags (of kind FL_NONE until both are made); each may name its register */
+	int oka = cmp_lin(c, &in->op[0], a, &c->st.flags.a), okb = cmp_lin(c, &in->op[1], b, &c->st.flags.b);
+	if (!oka || !okb) return;
 	c->st.flags.kind = FL_CMP;
-	c->st.flags.a = la;
-	c->st.flags.b = lb;
 }
 
 /*
