@@ -5,8 +5,10 @@
  *
  * CLOOP_IOC_RUN on /dev/cloop (misc device, root only) runs n iterations
  * of task_tgid_vnr(current) and returns their sum and the time the loop
- * took (ktime_get_ns).  The loop runs as the shim runs an invocation: in
- * the ioctl, on the caller's kernel stack, with preemption disabled.
+ * took (ktime_get_ns).  The loop runs as the shim runs an invocation, in
+ * the ioctl on the caller's kernel stack, but with preemption disabled:
+ * nothing reschedules it, where the verified loop may let other tasks
+ * run between its slices of fuel (one every 65536 rounds).
  *
  * For the breakdown of the difference, CLOOP_SVC runs the same loop
  * calling talshim.ko's tal_ksvc_getpid() (a direct call: the module is
