@@ -2261,10 +2261,12 @@ static int kernel_div(Ck *c, const TcInst *in)
 		return report(c, "div.zero", "cannot prove the divisor %s is at least 1: compare it and jump to a trap first", x86_reg_name(d->reg, S64)), 1;
 	/* a 32- or 16-bit div divides by the low bits only: 2^32 is at least 1, and its low 32 bits are 0 */
 	int bits = in->size == S32 ? 32 : in->size == S16 ? 16 : 0;
-	Lin below = lin_add(lin_const(bits ? ((int64_t)1 << bits) - 1 : 0), v, -1);   /* 2^bits - 1 - v >= 0 */
-	if (bits && !facts_prove(&c->st.facts, &below))
-		return report(c, "div.zero", "cannot prove the divisor %s is below 2^%d: a %d-bit div divides by its low %d bits, which may be 0",
-		              x86_reg_name(d->reg, S64), bits, bits, bits), 1;
+	if (bits) {
+		Lin below = lin_add(lin_const(((int64_t)1 << bits) - 1), v, -1);   /* 2^bits - 1 - v >= 0 */
+		if (!facts_prove(&c->st.facts, &below))
+			return report(c, "div.zero", "cannot prove the divisor %s is below 2^%d: a %d-bit div divides by its low %d bits, which may be 0",
+			              x86_reg_name(d->reg, S64), bits, bits, bits), 1;
+	}
 	if (!hi.ok || !lin_is_const(hi, &k) || k != 0)
 		return report(c, "div.zero", "rdx must be 0 (xor edx, edx) so the quotient fits"), 1;
 	return 0;
