@@ -170,6 +170,51 @@ module_param_named(fuel, tal_fuel, ulong, 0644);
 MODULE_PARM_DESC(fuel, "fuel per invocation (default 16777216)");
 #define TAL_FUEL_SLICE	(1UL << 16)
 
+/*
+ * stack_probe (off by default; for measuring, not for production): each
+ * call paints the free part of the task's stack, from just above its
+ * lowest word (the end marker) up to a little below tal_run's frame, and
+ * once the call is over finds the lowest word no longer painted.
+ * stack_peak is the most, in bytes below tal_run's stack pointer, that
+ * any call has used since it was last set to 0: the module, tal_kenter,
+ * the services, the trap and refuel paths, and whatever interrupts pushed
+ * meanwhile.  What TAL_STACK_NEED promises is that it stays below that.
+ * (A word written with the paint's value is missed: the peak can be short
+ * by the words below it that were written with that value, no more.)
+ */
+static bool tal_stack_probe;
+module_param_named(stack_probe, tal_stack_probe, bool, 0644);
+MODULE_PARM_DESC(stack_probe, "measure each call's stack use into stack_peak (slow; default off)");
+static unsigned long tal_stack_peak;
+module_param_named(stack_peak, tal_stack_peak, ulong, 0644);
+MODULE_PARM_DESC(stack_peak, "most stack a call has used, in bytes below the shim's frame (with stack_probe)");
+#define TAL_STACK_PAINT	0x7a1f5c3e9d2b4a68UL
+#define TAL_PAINT_GAP	512	/* left unpainted below tal_run's frame: the painter's own */
+
+static noinline void tal_stack_paint(unsigned long *lo, unsigned long *hi)
+{
+	while (lo < hi)
+		*lo++ = TAL_STACK_PAINT;
+}
+
+/* Bytes below `top` written since tal_stack_paint(lo, ...): into stack_peak. */
+static noinline void tal_stack_measure(const unsigned long *lo, unsigned long top)
+{
+	unsigned long used, old;
+
+	while ((unsigned long)lo < top && *lo == TAL_STACK_PAINT)
+		lo++;
+	used = top - (unsigned long)lo;
+	old = READ_ONCE(tal_stack_peak);
+	while (used > old) {
+		unsigned long was = cmpxchg(&tal_stack_peak, old, used);
+
+		if (was == old)
+			break;
+		old = was;
+	}
+}
+
 /* Memory a module may allocate per invocation (tal_alloc_bytes). */
 static unsigned long tal_quota = 1UL << 20;
 module_param_named(quota, tal_quota, ulong, 0644);
@@ -905,7 +950,7 @@ static long tal_run(struct tal_invoke_buf *b)
 	struct tal_kmod *km;
 	struct tal_inv inv = { 0 };
 	u64 regs[6] = { 0 };
-	unsigned long base, fuel;
+	unsigned long base, fuel, top = 0;
 	void *entry;
 	long result = 0;
 	int e;
@@ -957,7 +1002,13 @@ static long tal_run(struct tal_invoke_buf *b)
 	result = tal_running_add(&inv);
 	if (result)
 		goto out;
+	if (READ_ONCE(tal_stack_probe)) {
+		top = current_stack_pointer;
+		tal_stack_paint((unsigned long *)base + 8, (unsigned long *)(top - TAL_PAINT_GAP));
+	}
 	req->result = tal_kenter(entry, regs, &inv);
+	if (top)
+		tal_stack_measure((unsigned long *)base + 8, top);
 	tal_running_del();
 
 	req->trap = inv.trap;

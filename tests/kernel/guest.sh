@@ -52,7 +52,7 @@ expect "add the signing certificate" 0 "trusted" /t/talload addcert /t/cert.der
 
 # ---- a signed module, invoked from an unprivileged process ----
 expect "load a signed module" 0 "kt: loaded" /t/talload load /t/talcarrier.ko /t/ktest.signed.tlm kt
-expect "list" 0 "^kt	14 exports" /t/talload list
+expect "list" 0 "^kt	15 exports" /t/talload list
 as_user "kt_add 2 40" 0 "^42$" /t/talload call kt kt_add 2 40
 as_user "kt_add -5 3" 0 "^-2$" /t/talload call kt kt_add -5 3
 as_user "kt_twice 21 (an indirect call onto endbr64)" 0 "^42$" /t/talload call kt kt_twice 21
@@ -81,6 +81,39 @@ case "$rooms" in
 *[!0-9\ ]*|*" "?*" "*|"") fail "kt_room: the room above the stack limit differs between calls (or failed): $rooms" ;;
 *) ok "kt_room: the same room above the stack limit at 12 calls: $rooms" ;;
 esac
+# how much of the task's stack calls use at their deepest (stack_probe):
+# all of it must stay within the TAL_STACK_NEED bytes (13440) the shim
+# makes sure are there before a call
+need=13440
+# peak WHAT CMD...: CMD's call, measured alone; prints its peak
+peak() {
+	what=$1
+	shift
+	echo 0 > /sys/module/talshim/parameters/stack_peak
+	"$@" > $T 2>&1
+	p=$(cat /sys/module/talshim/parameters/stack_peak)
+	last=$p
+	if [ "$p" -gt 0 ] && [ "$p" -le $need ]; then ok "stack probe: $what: $p of $need bytes"; else fail "stack probe: $what: $p bytes (of $need): $(head -n 1 $T)"; fi
+}
+echo 1 > /sys/module/talshim/parameters/stack_probe
+levels=${rooms% }
+# kt_deepfuel's slice runs out at its deepest level's fuel checks when it first burns n units (ktest.tal)
+n=$((65552 - 32 * levels))
+expect "kt_deepfuel: the shim refuels a call at the bottom of what it may use" 0 "^$levels$" /t/talload call kt kt_deepfuel $n
+peak "the module's deepest frames, which write nothing below their last check" /t/talload call kt kt_deepfuel 0
+bottom=$last
+peak "refuelled there (tal_ktrap_refuel, cond_resched)" /t/talload call kt kt_deepfuel $n
+if [ "$last" -ge $((bottom + 8192)) ]; then ok "stack probe: the refuel path ran 8 KiB below the module's deepest check"; else fail "stack probe: the refuel path did not run at the bottom ($last bytes; the deepest check at $bottom)"; fi
+# the same with the processors busy, so that the refuel there gives the
+# processor up now and then (a context switch on that stack): 3 slices
+# before the deepest level's, 20 calls, the highest of them
+(while :; do :; done) & hog1=$!
+(while :; do :; done) & hog2=$!
+peak "refuelled there among busy tasks (20 calls)" sh -c "for i in \$(seq 20); do /t/talload call kt kt_deepfuel $((n + 3 * 65536)) || exit 1; done"
+kill $hog1 $hog2
+peak "the file services called there (kt_deepdir)" /t/talload call kt kt_deepdir 100000
+peak "the stack trap (kt_rec)" /t/talload call kt kt_rec 100000
+echo 0 > /sys/module/talshim/parameters/stack_probe
 as_user "kt_spin: a runaway loop is stopped by the fuel" 1 "ktest.tal:[0-9]+:[0-9]+: trap: fuel at code offset 0x" /t/talload call kt kt_spin
 as_user "a call after a trap" 0 "^7$" /t/talload call kt kt_add 3 4
 # fuel comes in slices of 65536: a call goes on from one to the next and
