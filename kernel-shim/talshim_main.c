@@ -178,7 +178,7 @@ MODULE_PARM_DESC(fuel, "fuel per invocation (default 16777216)");
  * stack_peak is the most, in bytes below tal_run's stack pointer, that
  * any call has used since it was last set to 0: the module, tal_kenter,
  * the services, the trap and refuel paths, and whatever interrupts pushed
- * meanwhile.  What TAL_STACK_NEED promises is that it stays below that.
+ * meanwhile.  TAL_STACK_NEED is what it must stay within.
  * (A word written with the paint's value is missed: the peak can be short
  * by the words below it that were written with that value, no more.)
  */

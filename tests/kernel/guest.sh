@@ -97,6 +97,7 @@ peak() {
 }
 echo 1 > /sys/module/talshim/parameters/stack_probe
 levels=${rooms% }
+case $levels in ''|*[!0-9]*) levels=0 ;; esac   # (kt_room failed: reported above)
 # kt_deepfuel's slice runs out at its deepest level's fuel checks when it first burns n units (ktest.tal)
 n=$((65552 - 32 * levels))
 expect "kt_deepfuel: the shim refuels a call at the bottom of what it may use" 0 "^$levels$" /t/talload call kt kt_deepfuel $n
