@@ -178,15 +178,30 @@ static inline int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n,
 	return tc_decode_memo_fill(m, code, n, off, out, err, errcap);
 }
 
-/* Bring the memo entry for the instruction at code[off] into the cache: a hint, nothing more. */
+/*
+** A hint to bring a line into the cache, nothing more.  GCC 12 drops
+** __builtin_prefetch from an inline function that has no other effect
+** (tc_decode_memo_prefetch compiled to nothing), so on x86-64 the
+** instruction is written out.
+*/
+static inline void tc_prefetch(const void *p)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p);
+#endif
+}
+
+/* Bring the memo entry for the instruction at code[off] into the cache. */
 static inline void tc_decode_memo_prefetch(const TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off)
 {
 	uint64_t w0;
 	if (off > n || n - off < 8) return;
 	memcpy(&w0, code + off, 8);
 	const TcMemoEntry *e = &m->e[tc_memo_slot(m, w0)];
-	__builtin_prefetch(e);
-	__builtin_prefetch((const char *)(e + 1) - 1);   /* an entry may span two lines */
+	tc_prefetch(e);
+	tc_prefetch((const char *)(e + 1) - 1);   /* an entry may span two lines */
 }
 
 /* Intel-syntax text of a decoded instruction, for diagnostics. */
