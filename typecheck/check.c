@@ -71,13 +71,6 @@ typedef struct State {
 	Facts facts;       /* last: only its first facts.n entries are copied */
 } State;
 
-/* Only the facts in use are copied: a state is copied at every branch. */
-static void state_copy(State *d, const State *s)
-{
-	memcpy(d, s, offsetof(State, facts.f));
-	memcpy(d->facts.f, s->facts.f, (size_t)s->facts.n * sizeof *s->facts.f);
-}
-
 /*
 ** What makes the stack known to be there: the block's label declares
 ** `stack N` (the budget is N), or the block checked rsp against the limit
@@ -1734,6 +1727,33 @@ static void refine(Ck *c, State *st, int cc, int taken)
 	}
 }
 
+/*
+** What refine may change in a state: facts only added (f[n] on), so n
+** and the names of the set; the fuel and stack guards; one register.  A
+** conditional jump refines its state for the taken side, enters the
+** target, and puts these back, rather than copying the whole state.
+*/
+typedef struct Refined {
+	int n, fueled, checked, reg;
+	uint64_t gen, sum;
+	int64_t cdepth, budget;
+	TyId regty;
+} Refined;
+
+static Refined refined_save(const State *st)
+{
+	int r = st->flags.kind == FL_TEST ? st->flags.reg : 0;
+	return (Refined){ st->facts.n, st->fueled, st->checked, r, st->facts.gen, st->facts.sum, st->cdepth, st->budget, st->reg[r] };
+}
+
+static void refined_restore(State *st, const Refined *w)
+{
+	st->facts.n = w->n, st->facts.gen = w->gen, st->facts.sum = w->sum;
+	st->fueled = w->fueled, st->checked = w->checked;
+	st->cdepth = w->cdepth, st->budget = w->budget;
+	st->reg[w->reg] = w->regty;
+}
+
 static void site_run_add(Ck *c, Site *p, unsigned n)
 {
 	c->runs = xgrow(c->runs, sizeof *c->runs, (size_t)c->nruns + 1, &c->capruns);
@@ -1870,12 +1890,12 @@ static void do_jcc(Ck *c, const TcInst *in)
 	Subst u;
 	if (!flags_readable(c, in->cc)) return;
 	TyId k = branch_target(c, in, &to);
-	State taken;
-	state_copy(&taken, &c->st);
-	refine(c, &taken, in->cc, 1);
 	if (k) {
 		site(c, to, 0);
-		enter(c, &taken, k, taken.stack, &u, "branch");
+		Refined was = refined_save(&c->st);
+		refine(c, &c->st, in->cc, 1);
+		enter(c, &c->st, k, c->st.stack, &u, "branch");
+		refined_restore(&c->st, &was);
 	}
 	refine(c, &c->st, in->cc, 0);
 }
