@@ -68,7 +68,7 @@ typedef struct State {
 	int live;          /* control reaches the next instruction         */
 	unsigned ccok;     /* bit cc: the flags condition cc reads may be read ([addr.bits]) */
 	FlagInfo flags;    /* past flags.kind, only what its kind sets is read */
-	Facts facts;       /* last: only its first facts.n entries are copied */
+	Facts facts;       /* last: only its first facts.n entries are in use (and written) */
 } State;
 
 /*
