@@ -3083,30 +3083,43 @@ static int place_labels(Ck *c)
 enum { CYCLE_STEPS = 1 << 16 };
 
 /*
-** The typedefs typedef d names, as edges (d, named): 0, or -1 when its body
-** is too big.  stack has room for every node (each is pushed once).
+** The typedefs that typedef td[i] names, as edges (i, j) between positions
+** in td (the entries that define a typedef, in table order): 0, or -1 when
+** its body is too big.  stack has room for every node (each is pushed
+** once).  Only typedefs have a place here: a file of many labels and few
+** typedefs does not pay for its labels.
 */
-static int typedef_names(Ck *c, uint32_t d, uint32_t *seen, uint32_t *named, TyId *stack, uint32_t **edge, uint32_t *nedge, unsigned *cap)
+static int typedef_names(Ck *c, const uint32_t *td, uint32_t nt, uint32_t i, uint32_t *seen, uint32_t *named, TyId *stack,
+                         uint32_t **edge, uint32_t *nedge, unsigned *cap)
 {
 	uint32_t n = 0;
 	int steps = CYCLE_STEPS;
-	stack[n++] = c->t.ent[d].type;
-	seen[c->t.ent[d].type] = d + 1;
+	TyId body = c->t.ent[td[i]].type;
+	stack[n++] = body;
+	seen[body] = i + 1;
 	while (n > 0) {
 		TyId id = stack[--n];
 		const TyNode *x = N(c, id);
 		if (--steps < 0) return -1;
-		uint32_t j = x->kind == TY_NAME && x->name < c->o.ntdef ? c->o.tdef[x->name] : 0;
-		if (j && named[j - 1] != d + 1) {
-			named[j - 1] = d + 1;
-			*edge = xgrow(*edge, sizeof **edge, 2 * (size_t)*nedge + 2, cap);
-			(*edge)[2 * *nedge] = d, (*edge)[2 * *nedge + 1] = j - 1;
-			++*nedge;
+		uint32_t e = x->kind == TY_NAME && x->name < c->o.ntdef ? c->o.tdef[x->name] : 0;   /* 1 + the defining entry */
+		if (e) {
+			uint32_t lo = 0, hi = nt;   /* its place in td (it is there: tdef names only the entry that defines) */
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo) / 2;
+				if (td[mid] < e - 1) lo = mid + 1;
+				else hi = mid;
+			}
+			if (lo < nt && td[lo] == e - 1 && named[lo] != i + 1) {
+				named[lo] = i + 1;
+				*edge = xgrow(*edge, sizeof **edge, 2 * (size_t)*nedge + 2, cap);
+				(*edge)[2 * *nedge] = i, (*edge)[2 * *nedge + 1] = lo;
+				++*nedge;
+			}
 		}
 		for (int k = 0; k < x->nkids; k++) {
 			TyId kid = K(c, id, k);
-			if (seen[kid] == d + 1) continue;
-			seen[kid] = d + 1;
+			if (seen[kid] == i + 1) continue;
+			seen[kid] = i + 1;
 			stack[n++] = kid;
 		}
 	}
@@ -3115,39 +3128,43 @@ static int typedef_names(Ck *c, uint32_t d, uint32_t *seen, uint32_t *named, TyI
 
 static void check_typedef_cycles(Ck *c)
 {
-	uint32_t ne = c->t.nent, nedge = 0, *edge = NULL;
-	unsigned cap = 0;
-	uint32_t *seen = xcalloc(c->t.nnode + 1, sizeof *seen), *named = xcalloc(ne + 1, sizeof *named);
+	uint32_t ne = c->t.nent, nt = 0, nedge = 0, *edge = NULL, *td = NULL;
+	unsigned cap = 0, captd = 0;
+	for (uint32_t d = 0; d < ne; d++)
+		if (c->t.ent[d].kind == E_TYPEDEF && c->t.ent[d].type && c->t.ent[d].name < c->o.ntdef && c->o.tdef[c->t.ent[d].name] == d + 1) {
+			td = xgrow(td, sizeof *td, (size_t)nt + 1, &captd);
+			td[nt++] = d;
+		}
+	if (!nt) return;
+	uint32_t *seen = xcalloc(c->t.nnode + 1, sizeof *seen), *named = xcalloc(nt, sizeof *named);
 	TyId *stack = xmalloc(((size_t)c->t.nnode + 1) * sizeof *stack);
-	uint32_t *need = xcalloc(ne + 1, sizeof *need), *first = xcalloc(ne + 2, sizeof *first);
-	uint8_t *big = xcalloc(ne + 1, 1);
-	for (uint32_t d = 0; d < ne; d++)
-		if (c->t.ent[d].kind == E_TYPEDEF && c->t.ent[d].type && c->t.ent[d].name < c->o.ntdef && c->o.tdef[c->t.ent[d].name] == d + 1)
-			big[d] = typedef_names(c, d, seen, named, stack, &edge, &nedge, &cap) < 0;
-	/* need[d]: the typedefs d names not done yet; the users of u: user[first[u] .. first[u + 1]) */
+	uint32_t *need = xcalloc(nt, sizeof *need), *first = xcalloc(nt + 1, sizeof *first);
+	uint8_t *big = xcalloc(nt, 1);
+	for (uint32_t i = 0; i < nt; i++) big[i] = typedef_names(c, td, nt, i, seen, named, stack, &edge, &nedge, &cap) < 0;
+	/* need[i]: the typedefs i names not done yet; the users of u: user[first[u] .. first[u + 1]) */
 	for (uint32_t e = 0; e < nedge; e++) need[edge[2 * e]]++, first[edge[2 * e + 1] + 1]++;
-	for (uint32_t u = 0; u < ne; u++) first[u + 1] += first[u];
-	uint32_t *user = xmalloc(((size_t)nedge + 1) * sizeof *user), *fill = xmemdup(first, (ne + 1) * sizeof *first);
+	for (uint32_t u = 0; u < nt; u++) first[u + 1] += first[u];
+	uint32_t *user = xmalloc(((size_t)nedge + 1) * sizeof *user), *fill = xmemdup(first, (nt + 1) * sizeof *first);
 	for (uint32_t e = 0; e < nedge; e++) user[fill[edge[2 * e + 1]]++] = edge[2 * e];
-	uint32_t *ready = xmalloc(((size_t)ne + 1) * sizeof *ready), nready = 0;
-	for (uint32_t d = 0; d < ne; d++)
-		if (!need[d]) ready[nready++] = d;
+	uint32_t *ready = xmalloc(nt * sizeof *ready), nready = 0;
+	for (uint32_t i = 0; i < nt; i++)
+		if (!need[i]) ready[nready++] = i;
 	while (nready > 0) {
-		uint32_t d = ready[--nready];
-		for (uint32_t e = first[d]; e < first[d + 1]; e++)
+		uint32_t i = ready[--nready];
+		for (uint32_t e = first[i]; e < first[i + 1]; e++)
 			if (!--need[user[e]]) ready[nready++] = user[e];
 	}
 	c->in = NULL;
 	c->off = -1;
-	for (uint32_t d = 0; d < ne; d++) {
-		if (!need[d] && !big[d]) continue;
-		c->ent = &c->t.ent[d];
-		if (big[d]) report(c, "typedef.cycle", "the body of '%s' is too big or too deep to look for a cycle in", ty_strof(&c->t, c->ent->name));
+	for (uint32_t i = 0; i < nt; i++) {
+		if (!need[i] && !big[i]) continue;
+		c->ent = &c->t.ent[td[i]];
+		if (big[i]) report(c, "typedef.cycle", "the body of '%s' is too big or too deep to look for a cycle in", ty_strof(&c->t, c->ent->name));
 		else report(c, "typedef.cycle", "'%s' is part of a cycle of type names, or names one: a name stands for a finite type (recursion is written rec)",
 		            ty_strof(&c->t, c->ent->name));
 	}
 	c->ent = NULL;
-	free(seen), free(named), free(stack), free(need), free(first), free(big), free(user), free(fill), free(edge), free(ready);
+	free(seen), free(named), free(stack), free(need), free(first), free(big), free(user), free(fill), free(edge), free(ready), free(td);
 }
 
 /* [typedef.closed] every abbreviation's body uses only what it binds (tyops.c). */
