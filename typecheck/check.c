@@ -3917,6 +3917,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 	TcInst buf;
 	uint32_t off;
 	c->st.live = 0;
+	steps_take(c);   /* (then after each instruction, and before skipping one: each one's work, label and all, from a full budget) */
 	for (off = from; off < tx->n; off += buf.len) {
 		const TcInst *in = inst_at(c, off, &buf);
 		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
@@ -3927,7 +3928,6 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
 		uint32_t label = label_at(c, in->off);
 		uint64_t steps = c->steps;
-		steps_take(c);
 		if (label) {
 			const TyEntry *e = &c->t.ent[label - 1];
 			Subst u;
@@ -3943,7 +3943,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			c->block = label;
 			c->nblock++;
 		}
-		if (!c->st.live) continue;   /* no typed path reaches it: never runs */
+		if (!c->st.live) { steps_take(c); continue; }   /* no typed path reaches it: never runs */
 		c->ninsn++;
 		int before = c->errors;
 		uint64_t made = c->made;
