@@ -75,11 +75,14 @@ void arena_init(Arena *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* n bytes, 16-byte aligned, as they come. */
-static void *arena_raw(Arena *a, size_t n)
+/*
+** n bytes at a multiple of `align` (a power of two, at most 16), as they
+** come: a string takes its own bytes, not a multiple of 16.
+*/
+static void *arena_raw(Arena *a, size_t n, size_t align)
 {
-	n = (n + 15) & ~(size_t)15;
-	if ((size_t)(a->end - a->cur) < n) {
+	size_t pad = (size_t)-(uintptr_t)a->cur & (align - 1);
+	if ((size_t)(a->end - a->cur) < n || (size_t)(a->end - a->cur) - n < pad) {
 		size_t block = a->total < BLOCK_MIN ? BLOCK_MIN : a->total > BLOCK ? BLOCK : a->total;
 		size_t size = n > block / 4 ? n + sizeof(ArenaBlock) + 16 : block;
 		ArenaBlock *b = xmalloc(size);
@@ -89,22 +92,23 @@ static void *arena_raw(Arena *a, size_t n)
 		a->cur = (char *)b + ((sizeof *b + 15) & ~(size_t)15);
 		a->end = (char *)b + size;
 		a->total += size;
+		pad = 0;
 	}
-	void *p = a->cur;
-	a->cur += n;
+	void *p = a->cur + pad;
+	a->cur += pad + n;
 	return p;
 }
 
 void *arena_alloc(Arena *a, size_t n)
 {
-	void *p = arena_raw(a, n);
-	memset(p, 0, n);   /* (the padding after it is no allocation's) */
+	void *p = arena_raw(a, n, 16);
+	memset(p, 0, n);
 	return p;
 }
 
 char *arena_strdup(Arena *a, const char *s, size_t n)
 {
-	char *p = arena_raw(a, n + 1);   /* every byte written below */
+	char *p = arena_raw(a, n + 1, 1);   /* every byte written below */
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;

@@ -15,7 +15,7 @@ typedef struct Arena { ArenaBlock *head; char *cur, *end; size_t total; } Arena;
 
 void arena_init(Arena *a);
 void *arena_alloc(Arena *a, size_t n);          /* zeroed, 16-byte aligned */
-char *arena_strdup(Arena *a, const char *s, size_t n);
+char *arena_strdup(Arena *a, const char *s, size_t n);   /* n bytes and a NUL, packed: no alignment */
 void arena_free(Arena *a);
 
 void *xmalloc(size_t n);

@@ -241,8 +241,12 @@ static unsigned rd_u8(Rd *r, const char *what)
 /* An unsigned LEB128 of at most 10 bytes, shortest form, at most `max`. */
 static uint64_t rd_uleb_long(Rd *r, uint64_t max, const char *what);
 
-/* One byte, the most numbers, here; the rest in rd_uleb_long. */
-static inline uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
+/*
+** One byte, the most numbers, here; the rest in rd_uleb_long.  Always
+** inline: a type section of many labels reads six numbers an entry, and
+** the calls were an eighth of its decoding's instructions.
+*/
+static inline __attribute__((always_inline)) uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
 {
 	if (!r->bad && r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)
 		return r->p[r->pos++];
