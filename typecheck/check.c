@@ -68,7 +68,8 @@ typedef struct State {
 	int live;          /* control reaches the next instruction         */
 	unsigned ccok;     /* bit cc: the flags condition cc reads may be read ([addr.bits]) */
 	FlagInfo flags;    /* past flags.kind, only what its kind sets is read */
-	Facts facts;       /* last: only its first facts.n entries are in use (and written) */
+	Facts facts;       /* last: only its first facts.n entries are in use (and written, but for
+	                      the slot after them, where facts_rel makes a fact before it joins) */
 } State;
 
 /*
