@@ -156,6 +156,7 @@ static void str_resize(TyTable *t, uint32_t cap)
 /* Room in the arrays by string id (text, length) for `need` strings. */
 static void str_room(TyTable *t, size_t need)
 {
+	if (need <= t->capstr) return;   /* (the usual case: the section's count was made room for) */
 	uint32_t old = t->capstr;
 	t->str = xgrow(t->str, sizeof *t->str, need, &t->capstr);
 	if (t->capstr != old)
@@ -472,7 +473,7 @@ void ty_names_free(TyNames *x)
 /* Entries are kept in the order the unit declares them. */
 void ty_add_entry(TyTable *t, const TyEntry *e)
 {
-	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)t->nent + 1, &t->capent);
+	if (t->nent >= t->capent) t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)t->nent + 1, &t->capent);
 	t->ent[t->nent++] = *e;
 }
 

@@ -229,7 +229,7 @@ static size_t left(const Rd *r)
 }
 
 /* One byte, or an error at the end of the input. */
-static unsigned rd_u8(Rd *r, const char *what)
+static inline __attribute__((always_inline)) unsigned rd_u8(Rd *r, const char *what)
 {
 	if (r->bad)
 		return 0;
@@ -242,22 +242,24 @@ static unsigned rd_u8(Rd *r, const char *what)
 static uint64_t rd_uleb_long(Rd *r, uint64_t max, const char *what);
 
 /*
-** One byte, the most numbers, here; the rest in rd_uleb_long.  Always
-** inline: a type section of many labels reads six numbers an entry, and
-** the calls were an eighth of its decoding's instructions.
+** Up to three bytes, the most numbers (ids, offsets, lines), here, from
+** one load of the next eight; the rest in rd_uleb_long.  Always inline: a
+** type section of many labels reads six numbers an entry.  The byte that
+** ends a number is the first with its high bit clear; a form of two or
+** three bytes is the shortest only when its last byte is not 0.
 */
 static inline __attribute__((always_inline)) uint64_t rd_uleb(Rd *r, uint64_t max, const char *what)
 {
-	if (!r->bad && r->pos < r->n && r->p[r->pos] < 0x80 && r->p[r->pos] <= max)
-		return r->p[r->pos++];
-	/* two or three bytes, shortest form (the last is not 0): most ids and offsets */
-	if (!r->bad && r->pos < r->n && r->n - r->pos >= 2 && (r->p[r->pos] & 0x80)) {
-		const uint8_t *q = r->p + r->pos;
-		uint64_t v = (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7;
-		int len = q[1] - 1u < 0x7fu ? 2 : (q[1] & 0x80) && r->n - r->pos >= 3 && q[2] - 1u < 0x7fu ? 3 : 0;
-		if (len == 3) v |= (uint64_t)q[2] << 14;
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !r->bad && r->n - r->pos >= 8) {   /* (pos <= n always) */
+		uint64_t w, v = 0;
+		unsigned len = 0;
+		memcpy(&w, r->p + r->pos, 8);
+		uint64_t ends = ~w & 0x808080;   /* the first three bytes' stop bits */
+		if (ends & 0x80) v = w & 0x7f, len = 1;
+		else if (ends & 0x8000) v = (w & 0x7f) | (w >> 1 & 0x3f80), len = (w >> 8 & 0xff) ? 2 : 0;
+		else if (ends & 0x800000) v = (w & 0x7f) | (w >> 1 & 0x3f80) | (w >> 2 & 0x1fc000), len = (w >> 16 & 0xff) ? 3 : 0;
 		if (len && v <= max) {
-			r->pos += (size_t)len;
+			r->pos += len;
 			return v;
 		}
 	}

@@ -651,6 +651,38 @@ static void test_leb(void **state)
 	free(b.p);
 }
 
+/*
+** Numbers at each boundary of one, two, three and four bytes of LEB128
+** read back as written: entries' offsets, lines and columns, with the rest
+** of the section after them (eight bytes or more: the reader's fast path)
+** and at its end.
+*/
+static void test_leb_boundaries(void **state)
+{
+	static const uint32_t v[] = { 0, 1, 127, 128, 129, 255, 256, 16383, 16384, 16385, (1u << 21) - 1, 1u << 21,
+	                              (1u << 21) + 1, (1u << 28) - 1, 1u << 28, UINT32_MAX - 1, UINT32_MAX };
+	enum { N = sizeof v / sizeof *v };
+	TyTable a, b;
+	Buf buf = { 0 };
+	char err[256];
+	ty_init(&a);
+	StrId name = ty_str(&a, "f", 1), file = ty_str(&a, "main.s", 6);
+	for (int i = 0; i < N; i++)
+		ty_add_entry(&a, &(TyEntry){ E_LABEL, SEC_TEXT, name, v[i], 0, file, v[N - 1 - i], v[i] });
+	ty_encode(&a, &buf);
+	ty_init(&b);
+	assert_int_equal(ty_decode(&b, buf.p, buf.n, err, sizeof err), 0);
+	assert_int_equal(b.nent, N);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(b.ent[i].offset, v[i]);
+		assert_int_equal(b.ent[i].line, v[N - 1 - i]);
+		assert_int_equal(b.ent[i].col, v[i]);
+	}
+	ty_free(&a);
+	ty_free(&b);
+	free(buf.p);
+}
+
 static void test_reject_header(void **state)
 {
 	Buf b = full_bytes();
@@ -813,6 +845,30 @@ static void test_reject_leb(void **state)
 	hdr(&b, "TALT", TY_FORMAT_VERSION);
 	buf_put(&b, "\x80\x00\0\0\0", 5);
 	reject(&b, "offset 8: string count is not in its shortest form");
+	free(b.p);
+	/* the same with eight bytes or more to read (the reader's fast path), in two and three bytes */
+	b = (Buf){ 0 };
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
+	buf_put(&b, "\x80\x00\0\0\0\0\0\0\0\0", 10);
+	reject(&b, "offset 8: string count is not in its shortest form");
+	free(b.p);
+	b = (Buf){ 0 };
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
+	buf_put(&b, "\x81\x80\x00\0\0\0\0\0\0\0", 10);
+	reject(&b, "offset 8: string count is not in its shortest form");
+	free(b.p);
+	/* two- and three-byte names past the strings, with eight bytes or more after them */
+	b = (Buf){ 0 };
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
+	buf_put(&b, "\1\1x\0\1\1\0", 7);   /* string 1 "x", no nodes, one entry: E_TYPEDEF, SEC_NONE */
+	buf_put(&b, "\x82\x01\0\0\0\0\0\0\0\0", 10);   /* name 130 */
+	reject(&b, "offset 15: entry name 130 is out of range");
+	free(b.p);
+	b = (Buf){ 0 };
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
+	buf_put(&b, "\1\1x\0\1\1\0", 7);
+	buf_put(&b, "\x80\x80\x01\0\0\0\0\0\0\0", 10);   /* name 16384 */
+	reject(&b, "offset 15: entry name 16384 is out of range");
 	free(b.p);
 	/* a field that does not fit 32 bits: entry offset 2^32 */
 	b = (Buf){ 0 };
@@ -1336,6 +1392,7 @@ int main(void)
 		cmocka_unit_test(test_print_kinds),
 		cmocka_unit_test(test_print_bounded),
 		cmocka_unit_test(test_leb),
+		cmocka_unit_test(test_leb_boundaries),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_reject_header),
 		cmocka_unit_test(test_reject_truncated),
