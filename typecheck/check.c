@@ -847,28 +847,34 @@ static void ememo_free(EntryMemo *m)
 	free(m);   /* (the facts are in the arena) */
 }
 
+/* What the target's variables stand for goes to u, unless u is NULL (a jump, a fall-through, a return: only a call reads them). */
 static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
 {
 	const Code *p = code_of(c, target);
 	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
-	unknowns(c, p, u);
 	TyId block = c->block ? c->t.ent[c->block - 1].type : 0;
 	uint64_t key = entry_key(p, st, target, stack, block, call);
 	EntryMemo *m = &c->ememo[key >> c->eshift];
 	if (m->key == key && entry_hit(c, m, p, st, target, stack, block, call)) {
-		memcpy(u->val, m->val, (size_t)u->n * sizeof *u->val);
+		if (u) {
+			unknowns(c, p, u);
+			memcpy(u->val, m->val, (size_t)u->n * sizeof *u->val);
+		}
 		c->o.budget -= m->cost;
 		return 1;
 	}
+	Subst own;
+	if (!u) u = &own;
+	unknowns(c, p, u);
 	long before = c->o.budget;
 	if (!enter_rule(c, p, st, stack, u, what, call)) return 0;
 	entry_keep(&c->arena, m, key, p, st, target, stack, block, call, u, before - c->o.budget);
 	return 1;
 }
 
-static int enter(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what)
+static int enter(Ck *c, const State *st, TyId target, TyId stack, const char *what)
 {
-	return enter2(c, st, target, stack, u, what, 0);
+	return enter2(c, st, target, stack, NULL, what, 0);
 }
 
 /* ---- what an operand designates ---- */
@@ -1874,12 +1880,11 @@ static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 static void do_jmp(Ck *c, const TcInst *in)
 {
 	uint32_t to;
-	Subst u;
 	TyId k = branch_target(c, in, &to);
 	if (k) {
 		site(c, to, 0);
 		if (!to) unknown_callee(c, k, 0);
-		enter(c, &c->st, k, c->st.stack, &u, "jump");
+		enter(c, &c->st, k, c->st.stack, "jump");
 	}
 	c->st.live = 0;
 }
@@ -1888,14 +1893,13 @@ static void do_jmp(Ck *c, const TcInst *in)
 static void do_jcc(Ck *c, const TcInst *in)
 {
 	uint32_t to;
-	Subst u;
 	if (!flags_readable(c, in->cc)) return;
 	TyId k = branch_target(c, in, &to);
 	if (k) {
 		site(c, to, 0);
 		Refined was = refined_save(&c->st);
 		refine(c, &c->st, in->cc, 1);
-		enter(c, &c->st, k, c->st.stack, &u, "branch");
+		enter(c, &c->st, k, c->st.stack, "branch");
 		refined_restore(&c->st, &was);
 	}
 	refine(c, &c->st, in->cc, 0);
@@ -1989,7 +1993,6 @@ static void do_call(Ck *c, const TcInst *in)
 /* [ret] the top of the stack is a code type the state (below it) fits. */
 static void do_ret(Ck *c)
 {
-	Subst u;
 	TyId s = X(c, c->st.stack);
 	if (!s || N(c, s)->kind != TY_SCONS) { report(c, "ret.type", "no return address on the stack (%s)", TYS(c->st.stack)); return; }
 	TyId k = K(c, s, 0), ke = X(c, k);
@@ -1998,7 +2001,7 @@ static void do_ret(Ck *c)
 	c->st.depth -= 8;
 	unknown_callee(c, k, 0);
 	c->st.depth += 8;
-	enter(c, &c->st, k, K(c, s, 1), &u, "return");
+	enter(c, &c->st, k, K(c, s, 1), "return");
 	c->st.live = 0;
 }
 
@@ -3931,11 +3934,10 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		uint64_t steps = c->steps;
 		if (label) {
 			const TyEntry *e = &c->t.ent[label - 1];
-			Subst u;
 			for (uint32_t i = a; c->st.live && i < a1; i++)
 				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
 			if (c->inst) inst_unused(c, ", not on the way into a label");   /* no branch takes it */
-			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, &u, "fall-through");
+			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, "fall-through");
 			if (c->st.live) site(c, label, 0);
 			if (off >= to) { c->st.live = 0; break; }   /* (the first run checks below that off is to) */
 			const Code *p = code_of(c, e->type);
