@@ -826,50 +826,32 @@ static void test_reject_counts(void **state)
 	free(b.p);
 }
 
-static void test_reject_leb(void **state)
+/* Expect a section of a header and then `n` bytes to be rejected with `want` in the message. */
+static void reject_body(const char *bytes, size_t n, const char *want)
 {
 	Buf b = { 0 };
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
+	buf_put(&b, bytes, n);
+	reject(&b, want);
+	free(b.p);
+}
+
+static void test_reject_leb(void **state)
+{
+	Buf b;
 	/* 11 bytes */
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 11);
-	reject(&b, "offset 8: string count overflows 64 bits");
-	free(b.p);
+	reject_body("\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 11, "offset 8: string count overflows 64 bits");
 	/* 10 bytes with bits above 64 */
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x03", 10);
-	reject(&b, "overflows 64 bits");
-	free(b.p);
+	reject_body("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x03", 10, "overflows 64 bits");
 	/* not the shortest form */
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\x80\x00\0\0\0", 5);
-	reject(&b, "offset 8: string count is not in its shortest form");
-	free(b.p);
+	reject_body("\x80\x00\0\0\0", 5, "offset 8: string count is not in its shortest form");
 	/* the same with eight bytes or more to read (the reader's fast path), in two and three bytes */
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\x80\x00\0\0\0\0\0\0\0\0", 10);
-	reject(&b, "offset 8: string count is not in its shortest form");
-	free(b.p);
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\x81\x80\x00\0\0\0\0\0\0\0", 10);
-	reject(&b, "offset 8: string count is not in its shortest form");
-	free(b.p);
-	/* two- and three-byte names past the strings, with eight bytes or more after them */
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\1\1x\0\1\1\0", 7);   /* string 1 "x", no nodes, one entry: E_TYPEDEF, SEC_NONE */
-	buf_put(&b, "\x82\x01\0\0\0\0\0\0\0\0", 10);   /* name 130 */
-	reject(&b, "offset 15: entry name 130 is out of range");
-	free(b.p);
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\1\1x\0\1\1\0", 7);
-	buf_put(&b, "\x80\x80\x01\0\0\0\0\0\0\0", 10);   /* name 16384 */
-	reject(&b, "offset 15: entry name 16384 is out of range");
-	free(b.p);
+	reject_body("\x80\x00\0\0\0\0\0\0\0\0", 10, "offset 8: string count is not in its shortest form");
+	reject_body("\x81\x80\x00\0\0\0\0\0\0\0", 10, "offset 8: string count is not in its shortest form");
+	/* two- and three-byte names past the strings, with eight bytes or more after them:
+	   string 1 "x", no nodes, one entry (E_TYPEDEF, SEC_NONE) named 130, then 16384 */
+	reject_body("\1\1x\0\1\1\0\x82\x01\0\0\0\0\0\0\0\0", 17, "offset 15: entry name 130 is out of range");
+	reject_body("\1\1x\0\1\1\0\x80\x80\x01\0\0\0\0\0\0\0", 17, "offset 15: entry name 16384 is out of range");
 	/* a field that does not fit 32 bits: entry offset 2^32 */
 	b = (Buf){ 0 };
 	hdr(&b, "TALT", TY_FORMAT_VERSION);
@@ -879,18 +861,9 @@ static void test_reject_leb(void **state)
 	reject(&b, "offset 14: entry offset 4294967296 is out of range");
 	free(b.p);
 	/* constants: 10-byte SLEB with bad top byte; not the shortest form */
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\0\1\x17\0\0", 5);      /* TY_ICONST */
-	buf_put(&b, "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x7e\0\0\0", 13);
-	reject(&b, "offset 13: constant overflows 64 bits");
-	free(b.p);
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\0\1\x17\0\0", 5);
-	buf_put(&b, "\xff\x7f\0\0\0", 5);    /* -1 in two bytes */
-	reject(&b, "constant is not in its shortest form");
-	free(b.p);
+	reject_body("\0\1\x17\0\0" "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x7e\0\0\0", 18,   /* TY_ICONST */
+	            "offset 13: constant overflows 64 bits");
+	reject_body("\0\1\x17\0\0" "\xff\x7f\0\0\0", 10, "constant is not in its shortest form");   /* -1 in two bytes */
 	/* displacement beyond int32 */
 	b = (Buf){ 0 };
 	hdr(&b, "TALT", TY_FORMAT_VERSION);
