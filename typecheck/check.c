@@ -714,9 +714,9 @@ static Lin lin_subst(Ck *c, const Code *p, int i, const Subst *u)
 **         state(rsp) <= type(rsp); the target's constraints follow from
 **         the facts  =>  control may go there.
 ** The target's variables are solved on the way (u).  `stack` is what the
-** target sees at rsp.
+** target sees at rsp; f, the facts of st the proofs are made from.
 */
-static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *u, const char *what, int call)
+static int enter_rule(Ck *c, const Code *p, const State *st, const Facts *f, TyId stack, Subst *u, const char *what, int call)
 {
 	for (int i = 0; i < p->nr; i++) {
 		int r = p->regs[i];
@@ -726,7 +726,7 @@ static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *
 		if (!have)
 			return report(c, "jump.type", "%s: %s has no value; the target expects %s", what,
 			              x86_reg_name(r, S64), TYS(p->reg[r]));
-		if (!ty_leq(&c->o, have, p->reg[r], u, &st->facts))
+		if (!ty_leq(&c->o, have, p->reg[r], u, f))
 			return report(c, "jump.type", "%s: %s is %s; the target expects %s (%s)", what,
 			              x86_reg_name(r, S64), TYS(have), TYS(p->reg[r]), c->o.err ? c->o.err : "types differ");
 	}
@@ -739,18 +739,18 @@ static int enter_rule(Ck *c, const Code *p, const State *st, TyId stack, Subst *
 	}
 	if (want) {
 		if (!stack) return report(c, "jump.type", "%s: the stack is unknown here; the target expects %s", what, TYS(want));
-		if (!ty_leq(&c->o, stack, want, u, &st->facts))
+		if (!ty_leq(&c->o, stack, want, u, f))
 			return report(c, "jump.type", "%s: the stack is %s; the target expects %s (%s)", what,
 			              TYS(stack), TYS(want), c->o.err ? c->o.err : "types differ");
 	}
 	for (int i = 0; i < u->n; i++)
-		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(&st->facts, lin_ref(c, u->val[i])))
+		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(f, lin_ref(c, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
 			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
 		int kind = N(c, p->cons[i])->kind;
 		Lin l0 = lin_subst(c, p, 2 * i, u), l1 = lin_subst(c, p, 2 * i + 1, u);
-		if (!facts_prove_rel(&st->facts, &l0, &l1, kind)) {
+		if (!facts_prove_rel(f, &l0, &l1, kind)) {
 			TyId k = ty_subst(&c->o, p->cons[i], u);
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
 		}
@@ -786,27 +786,27 @@ typedef struct EntryMemo {
 	long cost;
 } EntryMemo;
 
-static uint64_t entry_key(const Code *p, const State *st, TyId target, TyId stack, TyId block, int call)
+static uint64_t entry_key(const Code *p, const State *st, const Facts *f, TyId target, TyId stack, TyId block, int call)
 {
 	uint64_t h = ((uint64_t)target << 32 | stack) * 0x9e3779b97f4a7c15u;
 	h = (h ^ ((uint64_t)block << 1 | (uint64_t)call)) * 0xff51afd7ed558ccdu;
 	for (int i = 0; i < p->nr; i++)
 		if (!(p->ints >> i & 1)) h = (h ^ st->reg[p->regs[i]]) * 0x9e3779b97f4a7c15u;
-	h = (h ^ st->facts.sum ^ (uint64_t)st->facts.n << 56) * 0xff51afd7ed558ccdu;
+	h = (h ^ f->sum ^ (uint64_t)f->n << 56) * 0xff51afd7ed558ccdu;
 	return h | 1;
 }
 
-static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call)
+static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, const Facts *f, TyId target, TyId stack, TyId block, int call)
 {
 	if (m->target != target || m->stack != stack || m->block != block || m->call != call ||
-	    m->nf != st->facts.n || m->cost > c->o.budget)
+	    m->nf != f->n || m->cost > c->o.budget)
 		return 0;
 	for (int i = 0; i < p->nr; i++) {
 		TyId have = st->reg[p->regs[i]];
 		if (p->ints >> i & 1 ? !have || !ty_is_int(N(c, have)->kind) : m->reg[i] != have)   /* ty_leq's rule for int */
 			return 0;
 	}
-	return !memcmp(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
+	return !memcmp(m->f, f->f, (size_t)m->nf * sizeof *m->f);   /* Lin has no padding */
 }
 
 /*
@@ -817,19 +817,19 @@ static int entry_hit(Ck *c, const EntryMemo *m, const Code *p, const State *st, 
 */
 enum { EMEMO_FACTS_MIN = 8 };
 
-static void entry_keep(Arena *a, EntryMemo *m, uint64_t key, const Code *p, const State *st, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
+static void entry_keep(Arena *a, EntryMemo *m, uint64_t key, const Code *p, const State *st, const Facts *f, TyId target, TyId stack, TyId block, int call, const Subst *u, long cost)
 {
 	m->key = key;
 	m->target = target, m->stack = stack, m->block = block, m->call = call;
 	for (int i = 0; i < p->nr; i++) m->reg[i] = st->reg[p->regs[i]];
-	if (!m->f || (unsigned)st->facts.n > m->capf) {
+	if (!m->f || (unsigned)f->n > m->capf) {
 		unsigned cap = EMEMO_FACTS_MIN;
-		while (cap < (unsigned)st->facts.n) cap *= 2;
+		while (cap < (unsigned)f->n) cap *= 2;
 		m->f = arena_alloc(a, cap * sizeof *m->f);
 		m->capf = cap;
 	}
-	m->nf = st->facts.n;
-	memcpy(m->f, st->facts.f, (size_t)m->nf * sizeof *m->f);
+	m->nf = f->n;
+	memcpy(m->f, f->f, (size_t)m->nf * sizeof *m->f);
 	memcpy(m->val, u->val, (size_t)u->n * sizeof *u->val);
 	m->cost = cost;
 }
@@ -847,29 +847,108 @@ static void ememo_free(EntryMemo *m)
 	free(m);   /* (the facts are in the arena) */
 }
 
-/* What the target's variables stand for goes to u, unless u is NULL (a jump, a fall-through, a return: only a call reads them). */
+/*
+** The facts an entry is first worked out from (a mask of st's): all but
+** those with a variable of the checker's own (a compared int's: cmp_lin)
+** that no other fact has and that is in no singleton a register the
+** target types holds.  Such a fact is of no use to a proof of the entry's
+** goals unless the variable is elsewhere (on the stack, in a type that is
+** no singleton), and many states that leave a block have one: a value
+** compared, branched on and then left behind (cmp r10, 117; jae skip).
+** Left out, the facts of one loop are those of every other loop of its
+** shape, and its entry is answered from the memo.  Past 16 facts, all.
+*/
+_Static_assert(FACTS_MAX < 64, "a set of facts is a mask of 64 bits, with room for all of them");
+static uint64_t facts_all(const Facts *f) { return (UINT64_C(1) << f->n) - 1; }
+
+static uint64_t entry_facts(Ck *c, const Code *p, const State *st)
+{
+	const Facts *f = &st->facts;
+	uint64_t keep = facts_all(f);
+	StrId pin[16 * LIN_MAX];
+	int npin = -1;   /* not yet gathered */
+	if (f->n > 16) return keep;
+	for (int i = 0; i < f->n; i++)
+		for (int j = 0; j < f->f[i].n; j++) {
+			StrId v = f->f[i].v[j];
+			if (v < TY_FRESH) continue;
+			int lone = 1;
+			for (int k = 0; lone && k < f->n; k++)
+				if (k != i)
+					for (int t = 0; lone && t < f->f[k].n; t++) lone = f->f[k].v[t] != v;
+			if (lone && npin < 0) {
+				npin = 0;
+				for (int r = 0; r < p->nr; r++) {
+					TyId e = p->ints >> r & 1 ? 0 : X(c, st->reg[p->regs[r]]);
+					if (!e || N(c, e)->kind != TY_SING) continue;
+					const Lin *l = lin_ref(c, K(c, e, 0));
+					for (int t = 0; t < l->n; t++) pin[npin++] = l->v[t];
+				}
+			}
+			for (int k = 0; lone && k < npin; k++) lone = pin[k] != v;
+			if (lone) keep &= ~(UINT64_C(1) << i);
+		}
+	return keep;
+}
+
+/* An entry answered before, from facts f: 1, with what the target's variables stand for in u (unless NULL), charged as before. */
+static int entry_known(Ck *c, const Code *p, const State *st, const Facts *f, TyId target, TyId stack, TyId block, int call, Subst *u)
+{
+	uint64_t key = entry_key(p, st, f, target, stack, block, call);
+	EntryMemo *m = &c->ememo[key >> c->eshift];
+	if (m->key != key || !entry_hit(c, m, p, st, f, target, stack, block, call)) return 0;
+	if (u) {
+		unknowns(c, p, u);
+		memcpy(u->val, m->val, (size_t)u->n * sizeof *u->val);
+	}
+	c->o.budget -= m->cost;
+	return 1;
+}
+
+/* The entry worked out from facts f (reported if it fails, unless quiet); kept when it succeeds. */
+static int entry_work(Ck *c, const Code *p, const State *st, const Facts *f, TyId target, TyId stack, TyId block, int call, Subst *u, const char *what, int quiet)
+{
+	Subst own;
+	if (!u) u = &own;
+	unknowns(c, p, u);
+	long before = c->o.budget;
+	int first = c->first, errors = c->errors;
+	if (quiet) c->first = 1;   /* (report then only counts) */
+	int ok = enter_rule(c, p, st, f, stack, u, what, call);
+	c->first = first;
+	if (quiet && !ok) {   /* as if not tried, but for the work, which counts */
+		c->errors = errors;
+		if (before > c->o.budget) c->steps += (uint64_t)(before - c->o.budget);
+		c->o.budget = before;
+	}
+	if (!ok) return 0;
+	uint64_t key = entry_key(p, st, f, target, stack, block, call);
+	entry_keep(&c->arena, &c->ememo[key >> c->eshift], key, p, st, f, target, stack, block, call, u, before - c->o.budget);
+	return 1;
+}
+
+/*
+** What the target's variables stand for goes to u, unless u is NULL (a
+** jump, a fall-through, a return: only a call reads them).  An entry is
+** worked out from fewer facts first (entry_facts), then, if that fails,
+** from all: a proof from some of the facts is a proof from all of them,
+** so only the work differs, and what is reported is what the facts give.
+*/
 static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
 {
 	const Code *p = code_of(c, target);
 	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
 	TyId block = c->block ? c->t.ent[c->block - 1].type : 0;
-	uint64_t key = entry_key(p, st, target, stack, block, call);
-	EntryMemo *m = &c->ememo[key >> c->eshift];
-	if (m->key == key && entry_hit(c, m, p, st, target, stack, block, call)) {
-		if (u) {
-			unknowns(c, p, u);
-			memcpy(u->val, m->val, (size_t)u->n * sizeof *u->val);
-		}
-		c->o.budget -= m->cost;
-		return 1;
+	if (entry_known(c, p, st, &st->facts, target, stack, block, call, u)) return 1;
+	uint64_t keep = entry_facts(c, p, st);
+	if (keep != facts_all(&st->facts)) {
+		Facts less;
+		facts_subset(&st->facts, keep, &less);
+		if (entry_known(c, p, st, &less, target, stack, block, call, u) ||
+		    entry_work(c, p, st, &less, target, stack, block, call, u, what, 1))
+			return 1;
 	}
-	Subst own;
-	if (!u) u = &own;
-	unknowns(c, p, u);
-	long before = c->o.budget;
-	if (!enter_rule(c, p, st, stack, u, what, call)) return 0;
-	entry_keep(&c->arena, m, key, p, st, target, stack, block, call, u, before - c->o.budget);
-	return 1;
+	return entry_work(c, p, st, &st->facts, target, stack, block, call, u, what, 0);
 }
 
 static int enter(Ck *c, const State *st, TyId target, TyId stack, const char *what)

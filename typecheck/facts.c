@@ -141,6 +141,12 @@ static uint64_t new_gen(void)
 ** n < FACTS_MAX), joins them unless it is not ok or one of them already.
 ** Facts are made where they go rather than copied there (facts_rel).
 */
+/* A set's sum once l joins it: a hash of its facts in order (0 for none). */
+static uint64_t sum_with(uint64_t sum, const Lin *l)
+{
+	return (sum ^ lin_hash(l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
+}
+
 static void facts_commit(Facts *f)
 {
 	const Lin *l = &f->f[f->n];
@@ -149,7 +155,20 @@ static void facts_commit(Facts *f)
 		if (lin_identical(&f->f[i], l)) return;
 	f->n++;
 	f->gen = new_gen();
-	f->sum = (f->sum ^ lin_hash(l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
+	f->sum = sum_with(f->sum, l);
+}
+
+void facts_subset(const Facts *f, uint64_t keep, Facts *out)
+{
+	out->n = 0;
+	out->sum = 0;
+	for (int i = 0; i < f->n; i++)
+		if (keep >> i & 1) {
+			out->f[out->n] = f->f[i];
+			out->sum = sum_with(out->sum, &f->f[i]);
+			out->n++;
+		}
+	out->gen = new_gen();
 }
 
 void facts_add(Facts *f, const Lin *l)

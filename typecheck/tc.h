@@ -326,6 +326,12 @@ void lin_print(const TyTable *t, Lin l, char *buf, size_t cap);
 /* Forms by address: passed by value, each is 64 bytes copied, often just after it was written. */
 void facts_add(Facts *f, const Lin *ge0);
 void facts_rel(Facts *f, const Lin *a, const Lin *b, int rel);        /* rel: TY_CLT, TY_CLE, TY_CEQ */
+/*
+** The facts of f that bit i of `keep` selects, in their order, as a set of
+** their own in out (its sum is the one facts_add would give it): what they
+** prove, f proves.
+*/
+void facts_subset(const Facts *f, uint64_t keep, Facts *out);
 int facts_prove(const Facts *f, const Lin *ge0);
 int facts_prove_rel(const Facts *f, const Lin *a, const Lin *b, int rel);
 /* The prover's work so far in this thread (steps of its search): for a bound on it. */
