@@ -136,17 +136,17 @@ static uint64_t new_gen(void)
 	return gen_next++;
 }
 
-/*
-** The fact written in f->f[f->n], the slot past the last (there is one:
-** n < FACTS_MAX), joins them unless it is not ok or one of them already.
-** Facts are made where they go rather than copied there (facts_rel).
-*/
 /* A set's sum once l joins it: a hash of its facts in order (0 for none). */
 static uint64_t sum_with(uint64_t sum, const Lin *l)
 {
 	return (sum ^ lin_hash(l)) * UINT64_C(0x9e3779b97f4a7c15) + 1;
 }
 
+/*
+** The fact written in f->f[f->n], the slot past the last (there is one:
+** n < FACTS_MAX), joins them unless it is not ok or one of them already.
+** Facts are made where they go rather than copied there (facts_rel).
+*/
 static void facts_commit(Facts *f)
 {
 	const Lin *l = &f->f[f->n];
