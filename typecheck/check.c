@@ -2697,20 +2697,33 @@ static int decode_all(Ck *c)
 }
 
 /*
-** The instruction at an offset where decode_all found one starts.  The
-** decoder is a function of the bytes, so it decodes again; if it did not,
-** that is reported, and the caller stops.
+** The instruction at an offset where decode_all found one starts, when
+** the memo has no copy of it.  The decoder is a function of the bytes, so
+** it decodes again; if it did not, that is reported, and the caller stops.
+** Out of line: the hit, which inst_from tries first, is most instructions.
 */
-static const TcInst *inst_at(Ck *c, uint32_t off, TcInst *in)
+static __attribute__((noinline)) const TcInst *inst_decode(Ck *c, uint32_t off, TcInst *in)
 {
 	const TcSection *tx = &c->obj.sect[SEC_TEXT];
 	char err[256];
-	if (tc_decode_memo(c->memo, tx->p, tx->n, off, in, err, sizeof err) > 0) return in;
+	if (tc_decode_memo_fill(c->memo, tx->p, tx->n, off, in, err, sizeof err) > 0) return in;
 	c->in = NULL;
 	c->off = off;
 	report(c, "decode", "internal error: .text+%#x decoded before but not now: %s", off, err);
 	c->off = -1;
 	return NULL;
+}
+
+/* The instruction at off from e, the decoder memo's entry for it (tc_decode_memo_entry), or decoded. */
+HOT const TcInst *inst_from(Ck *c, uint32_t off, const TcMemoEntry *e, TcInst *in)
+{
+	return tc_decode_memo_hit(e, c->obj.sect[SEC_TEXT].p, off, in) ? in : inst_decode(c, off, in);
+}
+
+HOT const TcInst *inst_at(Ck *c, uint32_t off, TcInst *in)
+{
+	const TcSection *tx = &c->obj.sect[SEC_TEXT];
+	return inst_from(c, off, tc_decode_memo_entry(c->memo, tx->p, tx->n, off), in);
 }
 
 /* Does the instruction have a 32-bit field the linker may fill: rel32 or [rip + disp32]? */
@@ -4001,10 +4014,11 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 	uint32_t off;
 	c->st.live = 0;
 	steps_take(c);   /* (then after each instruction, and before skipping one: each one's work, label and all, from a full budget) */
+	const TcMemoEntry *next = tc_decode_memo_entry(c->memo, tx->p, tx->n, from);
 	for (off = from; off < tx->n; off += buf.len) {
-		const TcInst *in = inst_at(c, off, &buf);
-		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_at reported it */
-		tc_decode_memo_prefetch(c->memo, tx->p, tx->n, off + in->len);   /* the next one, while this is checked */
+		const TcInst *in = inst_from(c, off, next, &buf);
+		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_from reported it */
+		next = tc_decode_memo_prefetch(c->memo, tx->p, tx->n, off + in->len);   /* the next one's, while this is checked */
 		if (c->first) marks_set(&c->starts, off);   /* the first run's decode_all */
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;

@@ -754,6 +754,8 @@ static int decode(Dec *d, TcInst *out)
 	out->cc = (r->flags & X_CC) ? (uint8_t)(d->opc & 15) : 0;
 	out->size = (uint8_t)w;
 	out->row = (uint16_t)ri;
+	for (int i = 0; i < out->nops; i++)
+		if (out->op[i].kind == TC_REL) out->rel = (uint8_t)(i + 1);
 	return out->len;
 }
 
@@ -883,8 +885,7 @@ int tc_decode_memo_fill(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t o
 	memcpy(e->w, p, (size_t)len);
 	e->in = *out;              /* kept relative to offset 0 */
 	e->in.off = 0;
-	for (int i = 0; i < out->nops; i++)
-		if (out->op[i].kind == TC_REL) e->in.op[i].val -= (int64_t)off;
+	if (out->rel) e->in.op[out->rel - 1].val -= (int64_t)off;
 	return len;
 }
 

@@ -81,6 +81,7 @@ typedef struct TcInst {
 	uint8_t mnem, cc;  /* MN_* and condition code (x86.h)                     */
 	uint8_t nops;
 	uint8_t size;      /* operation width in bytes (0 when none)              */
+	uint8_t rel;       /* 1 + the index of the TC_REL operand; 0: none        */
 	uint16_t row;      /* index of its row in x86_rows                        */
 	TcOp op[3];
 } TcInst;
@@ -161,21 +162,8 @@ static inline int tc_memo_hit(const TcMemoEntry *e, uint64_t w0, uint64_t w1, si
 		return 0;
 	*out = e->in;
 	out->off = (uint32_t)off;
-	for (int i = 0; i < out->nops; i++)
-		if (out->op[i].kind == TC_REL) out->op[i].val += (int64_t)off;
+	if (out->rel) out->op[out->rel - 1].val += (int64_t)off;
 	return 1;
-}
-
-/* The hit with 16 bytes to read, inline; the rest in tc_decode_memo_fill. */
-static inline int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
-{
-	if (off <= n && n - off >= 16) {
-		uint64_t w0, w1;
-		memcpy(&w0, code + off, 8);
-		memcpy(&w1, code + off + 8, 8);
-		if (tc_memo_hit(&m->e[tc_memo_slot(m, w0)], w0, w1, 16, off, out)) return out->len;
-	}
-	return tc_decode_memo_fill(m, code, n, off, out, err, errcap);
 }
 
 /*
@@ -193,15 +181,41 @@ static inline void tc_prefetch(const void *p)
 #endif
 }
 
-/* Bring the memo entry for the instruction at code[off] into the cache. */
-static inline void tc_decode_memo_prefetch(const TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off)
+/* The memo's entry for the instruction at code[off], or NULL when fewer than 16 bytes are left there. */
+static inline const TcMemoEntry *tc_decode_memo_entry(const TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off)
 {
 	uint64_t w0;
-	if (off > n || n - off < 8) return;
+	if (off > n || n - off < 16) return NULL;
 	memcpy(&w0, code + off, 8);
-	const TcMemoEntry *e = &m->e[tc_memo_slot(m, w0)];
-	tc_prefetch(e);
-	tc_prefetch((const char *)(e + 1) - 1);   /* an entry may span two lines */
+	return &m->e[tc_memo_slot(m, w0)];
+}
+
+/* The same, brought into the cache (for the next instruction, while this one is checked). */
+static inline const TcMemoEntry *tc_decode_memo_prefetch(const TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off)
+{
+	const TcMemoEntry *e = tc_decode_memo_entry(m, code, n, off);
+	if (e) {
+		tc_prefetch(e);
+		tc_prefetch((const char *)(e + 1) - 1);   /* an entry may span two lines */
+	}
+	return e;
+}
+
+/* e, tc_decode_memo_entry's for code[off], holds that instruction: 1, with it copied to out; else 0 (tc_decode_memo_fill). */
+static inline int tc_decode_memo_hit(const TcMemoEntry *e, const uint8_t *code, size_t off, TcInst *out)
+{
+	uint64_t w0, w1;
+	if (!e) return 0;
+	memcpy(&w0, code + off, 8);
+	memcpy(&w1, code + off + 8, 8);
+	return tc_memo_hit(e, w0, w1, 16, off, out);
+}
+
+/* The hit with 16 bytes to read, inline; the rest in tc_decode_memo_fill. */
+static inline int tc_decode_memo(TcDecodeMemo *m, const uint8_t *code, size_t n, size_t off, TcInst *out, char *err, size_t errcap)
+{
+	if (tc_decode_memo_hit(tc_decode_memo_entry(m, code, n, off), code, off, out)) return out->len;
+	return tc_decode_memo_fill(m, code, n, off, out, err, errcap);
 }
 
 /* Intel-syntax text of a decoded instruction, for diagnostics. */
