@@ -100,6 +100,10 @@ static void same_inst(const TcInst *g, const TcInst *w)
 	assert_int_equal(g->nops, w->nops);
 	assert_int_equal(g->size, w->size);
 	assert_int_equal(g->row, w->row);
+	int rel = 0;   /* which operand is the branch target, as w's operands say */
+	for (int i = 0; i < w->nops; i++)
+		if (w->op[i].kind == TC_REL) rel = i + 1;
+	assert_int_equal(g->rel, rel);
 	for (int i = 0; i < 3; i++) {
 		const TcOp *a = &g->op[i], *b = &w->op[i];
 		assert_int_equal(a->kind, b->kind);
@@ -530,7 +534,7 @@ static int memo_agrees(TcDecodeMemo *m, const uint8_t *code, size_t len, size_t 
 	int kb = tc_decode_memo(m, code, len, off, &b, eb, sizeof eb);
 	assert_int_equal(ka, kb);
 	assert_string_equal(ea, eb);
-	if (ka > 0) same_inst(&a, &b);
+	if (ka > 0) same_inst(&a, &b), assert_int_equal(a.rel, b.rel);
 	return ka > 0;
 }
 
