@@ -851,9 +851,10 @@ static void ememo_free(EntryMemo *m)
 ** The facts an entry is first worked out from (a mask of st's): all but
 ** those with a variable of the checker's own (a compared int's, cmp_lin;
 ** one a call left abstract; one .unpack made) that no other fact has and
-** that is in no singleton a register the target types holds.  Such a fact is of no use to a proof of the entry's
-** goals unless the variable is elsewhere (on the stack, in a type that is
-** no singleton), and many states that leave a block have one: a value
+** that is in no singleton a register the target types holds.  Such a
+** fact is of no use to a proof of the entry's goals unless the variable
+** is elsewhere (on the stack, in a type that is no singleton), and many
+** states that leave a block have one: a value
 ** compared, branched on and then left behind (cmp r10, 117; jae skip).
 ** Left out, the facts of one loop are those of every other loop of its
 ** shape, and its entry is answered from the memo.  Past 16 facts, all.
