@@ -242,6 +242,17 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 	return id;
 }
 
+/* A string's sort key: its first 16 bytes (at most len), zero past its end, as big-endian words. */
+static void sort_key(uint64_t key[2], const char *s, size_t len)
+{
+	unsigned char b[16] = { 0 };
+	memcpy(b, s, len < 16 ? len : 16);
+	for (int w = 0; w < 2; w++) {
+		key[w] = 0;
+		for (int i = 0; i < 8; i++) key[w] = key[w] << 8 | b[8 * w + i];
+	}
+}
+
 StrId ty_str_sorted(TyTable *t, const char *s, size_t len)
 {
 	if (len == 0 || len >= UINT32_MAX || t->nstr != t->nsorted + 1 || t->nstr >= TY_FRESH || t->forked)
@@ -249,7 +260,46 @@ StrId ty_str_sorted(TyTable *t, const char *s, size_t len)
 	if (t->nsorted && ty_str_order(t->str[t->nsorted], t->strlen_[t->nsorted], s, len) >= 0)
 		return 0;
 	t->nsorted++;
+	sort_key(t->lastkey, s, len);
 	return str_add(t, s, len);
+}
+
+/* Some byte of v is zero. */
+static int has_zero_byte(uint64_t v)
+{
+	return ((v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080)) != 0;
+}
+
+/*
+** Between strings without a NUL byte, ty_str_order is the order of their
+** keys (sort_key) when one has at most 15 bytes: where the keys first
+** differ, either both bytes are the strings' own, or the shorter string's
+** key has its zero and the other string a byte that is not (so it is a
+** prefix of the other, and comes first); and keys that do not differ are
+** of equal strings, a zero past the end of both.
+*/
+StrId ty_str_sorted_short(TyTable *t, const char *s, size_t len)
+{
+	if (len == 0 || len > 15 || t->nstr != t->nsorted + 1 || t->nstr >= TY_FRESH || t->forked || t->nstr >= t->capstr)
+		return 0;
+	uint64_t w[2], keep[2];   /* little-endian: byte i of the string is bits 8i..8i+7 of w[i / 8] */
+	memcpy(w, s, 16);
+	keep[0] = len >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << 8 * len) - 1;
+	keep[1] = len <= 8 ? 0 : (UINT64_C(1) << 8 * (len - 8)) - 1;
+	w[0] &= keep[0];
+	w[1] &= keep[1];
+	if (has_zero_byte(w[0] | ~keep[0]) || has_zero_byte(w[1] | ~keep[1]))
+		return 0;   /* a NUL byte */
+	uint64_t k0 = __builtin_bswap64(w[0]), k1 = __builtin_bswap64(w[1]);
+	if (t->nsorted && (k0 < t->lastkey[0] || (k0 == t->lastkey[0] && k1 <= t->lastkey[1])))
+		return 0;
+	t->lastkey[0] = k0;
+	t->lastkey[1] = k1;
+	t->nsorted++;
+	StrId id = t->nstr++;
+	t->str[id] = arena_strdup16(&t->strmem, w, len);
+	t->strlen_[id] = (uint32_t)len;
+	return id;
 }
 
 StrId ty_str_fresh(TyTable *t, const char *hint)

@@ -160,6 +160,7 @@ typedef struct TyTable {
 	TyId *kid; uint32_t nkid, capkid;
 	char **str; uint32_t *strlen_; uint32_t nstr, capstr;  /* str[0] = "" */
 	uint32_t nsorted;                           /* strings 1..nsorted: in order, not in shash */
+	uint64_t lastkey[2];                        /* string nsorted's first 16 bytes, zero past its end, as big-endian words */
 	uint32_t *hash; uint32_t caphash;           /* node hash-cons table  */
 	uint64_t *shash; uint32_t capshash;         /* string intern table   */
 	TyEntry *ent; uint32_t nent, capent;
@@ -199,6 +200,14 @@ int ty_str_order(const char *a, size_t alen, const char *b, size_t blen);
 ** id, or 0 when it is empty or out of order.
 */
 StrId ty_str_sorted(TyTable *t, const char *s, size_t len);
+/*
+** The same for a string of 1 to 15 bytes with 16 bytes readable at s (the
+** bytes past len not the string's), which most names are, without a call
+** to compare or copy it; 0 also when it holds a NUL byte or the arrays
+** must grow, and then nothing changed: the caller goes on as for a longer
+** string.
+*/
+StrId ty_str_sorted_short(TyTable *t, const char *s, size_t len);
 void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings (up to 2^20 at once) without growing the arrays */
 const char *ty_strof(const TyTable *t, StrId s);
 /*

@@ -398,6 +398,13 @@ static void rd_strings(Rd *r, TyTable *t)
 	ty_str_reserve(t, count);
 	for (uint64_t i = 0; i < count && !r->bad; i++) {
 		size_t at = r->pos, len = 0;
+		if (r->n - at >= 17) {   /* a length of one byte, then 16 bytes to read: most names */
+			len = r->p[at];
+			if (len - 1 < 15 && ty_str_sorted_short(t, (const char *)r->p + at + 1, len)) {
+				r->pos = at + 1 + len;
+				continue;
+			}
+		}
 		const char *s = rd_string(r, &len, "string");
 		if (r->bad)
 			break;

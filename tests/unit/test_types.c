@@ -1054,6 +1054,82 @@ static void test_strings_order(void **state)
 	free(b.p);
 }
 
+/*
+** The reader's path for names of 1 to 15 bytes (ty_str_sorted_short, which
+** compares and copies 16 bytes at once) gives what ty_str_sorted gives for
+** the same string after the same one, or leaves it to that (0, nothing
+** changed) when the string holds a NUL: random pairs over a few bytes
+** (NUL, 1, letters, 0x80, 0xff), often one a prefix of the other, with the
+** string before it short or long.
+*/
+static void test_strings_short_path(void **state)
+{
+	static const unsigned char alpha[] = { 0, 1, 'a', 'b', 0x80, 0xff };
+	uint64_t seed = 12345;
+	for (int round = 0; round < 20000; round++) {
+		char prev[24], next[40];   /* next: 16 bytes readable past its start, whatever its length */
+		size_t plen, nlen;
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		plen = 1 + (seed >> 33) % 20;
+		nlen = 1 + (seed >> 43) % 15;
+		for (size_t i = 0; i < sizeof prev; i++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			prev[i] = (char)alpha[1 + (seed >> 40) % 5];   /* the string before holds no NUL */
+		}
+		memcpy(next, prev, sizeof prev);   /* often a prefix, or with a byte changed */
+		memset(next + sizeof prev, 'q', sizeof next - sizeof prev);
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		size_t at = (seed >> 35) % 16;
+		if ((seed >> 20) % 3) next[at] = (char)alpha[(seed >> 50) % 6];
+		int first = (seed >> 10) % 8 == 0;
+		TyTable a, b;
+		ty_init(&a);
+		ty_init(&b);
+		ty_str_reserve(&a, 4);
+		ty_str_reserve(&b, 4);
+		if (!first) {
+			assert_int_equal(ty_str_sorted(&a, prev, plen), 1);
+			assert_int_equal(ty_str_sorted(&b, prev, plen), 1);
+		}
+		StrId slow = ty_str_sorted(&a, next, nlen), fast = ty_str_sorted_short(&b, next, nlen);
+		if (fast) {
+			assert_int_equal(fast, slow);
+			assert_int_equal(b.strlen_[fast], nlen);
+			assert_memory_equal(b.str[fast], next, nlen);
+			assert_int_equal(b.str[fast][nlen], 0);
+			assert_int_equal(b.nsorted, a.nsorted);
+			assert_memory_equal(b.lastkey, a.lastkey, sizeof a.lastkey);
+		} else {
+			assert_true(memchr(next, 0, nlen) || !slow);   /* refused for a NUL (the reader's to report), else as the slow path */
+			assert_int_equal(b.nstr, first ? 1 : 2);
+		}
+		ty_free(&a);
+		ty_free(&b);
+	}
+}
+
+/*
+** In a section long enough for that path, a repeat or a string out of
+** order, and one with a NUL byte, get the same messages at the same
+** offsets.
+*/
+static void test_strings_short_path_rejects(void **state)
+{
+	const char *dup[] = { "alpha", "beta", "beta", "gamma", "delta", "epsilon", "zeta" };
+	Buf b = strings_section(dup, 7);
+	reject(&b, "offset 20: string 3 does not come after string 2 in byte order");
+	free(b.p);
+	const char *back[] = { "alpha", "beta", "gam", "gal", "delta", "epsilon", "zeta" };
+	b = strings_section(back, 7);
+	reject(&b, "offset 24: string 4 does not come after string 3 in byte order");
+	free(b.p);
+	b = (Buf){ 0 };
+	hdr(&b, "TALT", TY_FORMAT_VERSION);
+	buf_put(&b, "\4\5alpha\4b\0ta\5gamma\5delta\0\0\0", 28);
+	reject(&b, "offset 15: string contains a NUL byte");
+	free(b.p);
+}
+
 /* ty_encode writes the strings in byte order, whatever order they were interned in, and renumbers every use. */
 static void test_strings_encoded_in_order(void **state)
 {
@@ -1358,6 +1434,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_strings_short_path),
+		cmocka_unit_test(test_strings_short_path_rejects),
 		cmocka_unit_test(test_hashcons),
 		cmocka_unit_test(test_fresh_vars),
 		cmocka_unit_test(test_node_rejects),
