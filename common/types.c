@@ -271,7 +271,8 @@ static int has_zero_byte(uint64_t v)
 }
 
 /*
-** Between strings without a NUL byte, ty_str_order is the order of their
+** Between strings without a NUL byte (the reader refuses any other before
+** it orders them: rd_strings), ty_str_order is the order of their
 ** keys (sort_key) when one has at most 15 bytes: where the keys first
 ** differ, either both bytes are the strings' own, or the shorter string's
 ** key has its zero and the other string a byte that is not (so it is a
