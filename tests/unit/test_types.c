@@ -1123,11 +1123,7 @@ static void test_strings_short_path_rejects(void **state)
 	b = strings_section(back, 7);
 	reject(&b, "offset 24: string 4 does not come after string 3 in byte order");
 	free(b.p);
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\4\5alpha\4b\0ta\5gamma\5delta\0\0\0", 28);
-	reject(&b, "offset 15: string contains a NUL byte");
-	free(b.p);
+	reject_body("\4\5alpha\4b\0ta\5gamma\5delta\0\0\0", 28, "offset 15: string contains a NUL byte");
 }
 
 /* ty_encode writes the strings in byte order, whatever order they were interned in, and renumbers every use. */
@@ -1161,22 +1157,10 @@ static void test_strings_encoded_in_order(void **state)
 static void test_reject_dups_and_trailing(void **state)
 {
 	char err[256];
-	Buf b = { 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\2\1x\1x\0\0\0", 8);
-	reject(&b, "offset 11: string 2 does not come after string 1 in byte order");
-	free(b.p);
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\1\0\0\0\0", 5);
-	reject(&b, "offset 9: string 1 is empty");
-	free(b.p);
-	b = (Buf){ 0 };
-	hdr(&b, "TALT", TY_FORMAT_VERSION);
-	buf_put(&b, "\1\3a\0b\0\0\0", 8);
-	reject(&b, "offset 9: string contains a NUL byte");
-	free(b.p);
-	b = nodes(2, "\1\0\0\0" "\1\0\0\0", 8);
+	reject_body("\2\1x\1x\0\0\0", 8, "offset 11: string 2 does not come after string 1 in byte order");
+	reject_body("\1\0\0\0\0", 5, "offset 9: string 1 is empty");
+	reject_body("\1\3a\0b\0\0\0", 8, "offset 9: string contains a NUL byte");
+	Buf b = nodes(2, "\1\0\0\0" "\1\0\0\0", 8);
 	reject(&b, "offset 16: node 2 repeats node 1");
 	free(b.p);
 	b = nodes(3, "\x17\0\0\5\0" "\x17\0\0\6\0" "\x17\0\0\5\0", 15);
