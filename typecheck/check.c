@@ -4016,6 +4016,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 	c->st.live = 0;
 	steps_take(c);   /* (then after each instruction, and before skipping one: each one's work, label and all, from a full budget) */
 	const TcMemoEntry *next = tc_decode_memo_entry(c->memo, tx->p, tx->n, from);
+	size_t at_label = marks_next(&c->labels, from);   /* the next labelled offset: label_at in order */
 	for (off = from; off < tx->n; off += buf.len) {
 		const TcInst *in = inst_from(c, off, next, &buf);
 		if (!in) { c->st.live = 0; break; }   /* not after decode_all: inst_from reported it */
@@ -4024,7 +4025,12 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
-		uint32_t label = label_at(c, in->off);
+		if (in->off > at_label) at_label = marks_next(&c->labels, in->off);   /* (one inside the last instruction) */
+		uint32_t label = 0;
+		if (in->off == at_label) {
+			label = c->lab[marks_rank(&c->labels, at_label)];
+			at_label = marks_next(&c->labels, at_label + 1);
+		}
 		uint64_t steps = c->steps;
 		if (label) {
 			const TyEntry *e = &c->t.ent[label - 1];
