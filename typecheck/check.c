@@ -4025,7 +4025,7 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 		c->in = in;
 		while (a < na && ann[c->annx[a]].offset < in->off) a++;
 		for (a1 = a; a1 < na && ann[c->annx[a1]].offset == in->off; a1++) continue;
-		if (in->off > at_label) at_label = marks_next(&c->labels, in->off);   /* (one inside the last instruction) */
+		if (in->off > at_label) at_label = marks_next(&c->labels, in->off);   /* (it was inside the instruction before) */
 		uint32_t label = 0;
 		if (in->off == at_label) {
 			label = c->lab[marks_rank(&c->labels, at_label)];
