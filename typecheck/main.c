@@ -81,7 +81,11 @@ typedef struct Opts {
 ** measured on a fault costs about 1.8 us: checking the 400k-instruction
 ** benchmark took some 20% less when run again in the same process, its
 ** pages already there.  Checking a file of N bytes takes about WARM_FACTOR
-** * N bytes of heap (that benchmark: 27 MB for 9.4 MB).  So that much (up
+** * N bytes of heap (that benchmark, module or object: about 18 MB for
+** 9.4 MB, its peak resident size less the file's buffer and the program's
+** own, measured without warming).  No more: the helper is a member of the
+** crew, and while it faults in pages nobody uses it does not check blocks
+** (with 3 * N, it joined them some 4 ms late).  So that much (up
 ** to WARM_MAX) is taken from the system in one block and handed back to
 ** malloc, which is told to keep it (no trimming, no mmap for blocks under
 ** 32 MiB, one arena for every thread); the helper faults its pages in
@@ -92,7 +96,7 @@ typedef struct Opts {
 ** malloc settings.  glibc and Linux 5.14 or later; elsewhere, or with
 ** TALCHECK_NO_WARM in the environment (to measure), no warming.
 */
-enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 3, WARM_MAX = 30 << 20 };
+enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 2, WARM_MAX = 30 << 20 };
 
 typedef struct Warm { uintptr_t lo, hi; } Warm;
 
