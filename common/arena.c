@@ -52,7 +52,7 @@ void *xmemdup(const void *p, size_t n)
 	return q;
 }
 
-void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
+void *xgrow_to(void *p, size_t sz, size_t need, unsigned *cap)
 {
 	size_t c = *cap;
 	if (need <= c) return p;
@@ -62,10 +62,10 @@ void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
 	return xrealloc(p, c * sz);
 }
 
-void *xgrowz(void *p, size_t sz, size_t need, unsigned *cap)
+void *xgrowz_to(void *p, size_t sz, size_t need, unsigned *cap)
 {
 	unsigned old = *cap;
-	p = xgrow(p, sz, need, cap);
+	p = xgrow_to(p, sz, need, cap);
 	memset((char *)p + (size_t)old * sz, 0, (size_t)(*cap - old) * sz);
 	return p;
 }

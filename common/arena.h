@@ -34,8 +34,17 @@ void *xzalloc(size_t n, size_t m);
 void *xmemdup(const void *p, size_t n);
 void *xrealloc(void *p, size_t n);
 /* Grow *p (n elements of size sz, capacity *cap) to hold at least need elements. */
-void *xgrow(void *p, size_t sz, size_t need, unsigned *cap);
+void *xgrow_to(void *p, size_t sz, size_t need, unsigned *cap);
 /* The same, with the elements past the old capacity zeroed: for arrays indexed by id. */
-void *xgrowz(void *p, size_t sz, size_t need, unsigned *cap);
+void *xgrowz_to(void *p, size_t sz, size_t need, unsigned *cap);
+/* Most calls find room: that test inline, the growing out of line. */
+static inline void *xgrow(void *p, size_t sz, size_t need, unsigned *cap)
+{
+	return need <= *cap ? p : xgrow_to(p, sz, need, cap);
+}
+static inline void *xgrowz(void *p, size_t sz, size_t need, unsigned *cap)
+{
+	return need <= *cap ? p : xgrowz_to(p, sz, need, cap);
+}
 
 #endif
