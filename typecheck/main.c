@@ -80,12 +80,17 @@ typedef struct Opts {
 ** memory costs a page fault, and on the machine bench/check.sh was
 ** measured on a fault costs about 1.8 us: checking the 400k-instruction
 ** benchmark took some 20% less when run again in the same process, its
-** pages already there.  Checking a file of N bytes takes about WARM_FACTOR
-** * N bytes of heap (that benchmark, module or object: about 18 MB for
-** 9.4 MB, its peak resident size less the file's buffer and the program's
-** own, measured without warming).  No more: the helper is a member of the
-** crew, and while it faults in pages nobody uses it does not check blocks
-** (with 3 * N, it joined them some 4 ms late).  So that much (up
+** pages already there.  Checking a file of N bytes in threads takes about
+** WARM_CREW * N bytes of heap (that benchmark, module or object: about 18
+** MB for 9.4 MB, its peak resident size less the file's buffer and the
+** program's own, measured without warming), and in one thread a little
+** more.  With a crew, no more than that is warmed: the helper is a member,
+** and while it faults in pages nobody uses it does not check blocks (with
+** 3 * N, it joined them some 4 ms late).  Without one (-j 1, or one
+** processor) the helper is a thread of its own on a processor the checker
+** does not use, and warms WARM_ALONE * N, for the one-thread run's stack
+** check at the end (with 2 * N, it took 2 ms longer, its pages faulted in
+** as it went).  So that much (up
 ** to WARM_MAX) is taken from the system in one block and handed back to
 ** malloc, which is told to keep it (no trimming, no mmap for blocks under
 ** 32 MiB, one arena for every thread); the helper faults its pages in
@@ -96,7 +101,7 @@ typedef struct Opts {
 ** malloc settings.  glibc and Linux 5.14 or later; elsewhere, or with
 ** TALCHECK_NO_WARM in the environment (to measure), no warming.
 */
-enum { WARM_FILE_MIN = 256 << 10, WARM_FACTOR = 2, WARM_MAX = 30 << 20 };
+enum { WARM_FILE_MIN = 256 << 10, WARM_CREW = 2, WARM_ALONE = 3, WARM_MAX = 30 << 20 };
 
 typedef struct Warm { uintptr_t lo, hi; } Warm;
 
@@ -126,13 +131,13 @@ static void *warm_thread(void *arg)
 	return NULL;
 }
 
-static void heap_warm(size_t size)
+static void heap_warm(size_t size, size_t factor)
 {
 #if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && defined(M_ARENA_MAX)
 	static Warm w;
 	static TcJob job = { .fn = warm_pages, .arg = &w };
 	if (getenv("TALCHECK_NO_WARM")) return;
-	size_t want = size > WARM_MAX / WARM_FACTOR ? WARM_MAX : size * WARM_FACTOR;
+	size_t want = size > WARM_MAX / factor ? WARM_MAX : size * factor;
 	long page = sysconf(_SC_PAGESIZE);
 	if (page <= 0 || !mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, INT32_MAX) || !mallopt(M_ARENA_MAX, 1)) return;
 	char *q = malloc(want);
@@ -143,7 +148,7 @@ static void heap_warm(size_t size)
 	pthread_t th;
 	if (w.hi > w.lo && !tc_crew_run(&job) && !pthread_create(&th, NULL, warm_thread, &w)) pthread_detach(th);
 #else
-	(void)size;
+	(void)size, (void)factor;
 #endif
 }
 
@@ -155,7 +160,7 @@ static void helpers(const char *path, int jobs)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long want = jobs > 0 && jobs < cpus ? jobs : cpus;   /* (-j 0: one thread per processor) */
 	if (want > 1) tc_crew_start((unsigned)want - 1);
-	heap_warm((size_t)sb.st_size);
+	heap_warm((size_t)sb.st_size, want > 1 ? WARM_CREW : WARM_ALONE);
 }
 
 static int bad_usage(const char *msg, const char *arg)
