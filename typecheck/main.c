@@ -87,11 +87,11 @@ typedef struct Opts {
 ** more.  With a crew, no more than that is warmed: the helper is a member,
 ** and while it faults in pages nobody uses it does not check blocks (with
 ** 3 * N, it joined them some 4 ms late).  Without one (-j 1, or one
-** processor) the helper is a thread of its own on a processor the checker
-** does not use, and warms WARM_ALONE * N, for the one-thread run's stack
-** check at the end (with 2 * N, it took 2 ms longer, its pages faulted in
-** as it went).  So that much (up
-** to WARM_MAX) is taken from the system in one block and handed back to
+** processor) the helper is a thread of its own, on a processor the
+** checker does not use when there is one, and warms WARM_ALONE * N: the
+** one-thread run takes a little more heap, and with 2 * N its stack check
+** at the end took 2 ms longer, its pages faulted in as it went.  So that
+** much (up to WARM_MAX) is taken from the system in one block and handed back to
 ** malloc, which is told to keep it (no trimming, no mmap for blocks under
 ** 32 MiB, one arena for every thread); the helper faults its pages in
 ** (MADV_POPULATE_WRITE, which writes nothing) while this thread reads and
