@@ -86,6 +86,7 @@ int talmod_parse(TalModule *m, const uint8_t *p, size_t len, char *err, size_t e
 ** of a file (talcheck); talmod_parse then checks them.
 */
 #define TALMOD_REGIONS 8
+enum { TALMOD_REGION_LINES = 3 };   /* the line table's index among them */
 void talmod_regions(const uint8_t *p, uint64_t off[TALMOD_REGIONS], uint64_t len[TALMOD_REGIONS]);
 
 /* Import i's name, export i's name and offset (after talmod_parse succeeded). */

@@ -175,6 +175,7 @@ typedef struct Ck {
 	TyTable t;
 	LineTable lt;              /* decoded at the first report (load checks it) */
 	int lt_read;
+	TcLater *later;             /* the line table, still to be read from the file (Lines), or NULL */
 	TyOps o;
 	TcDecodeMemo *memo;        /* for decoding .text again after decode_all  */
 	Marks starts;              /* .text offsets where an instruction starts  */
@@ -4306,26 +4307,38 @@ static void check_blocks(Ck *c)
 ** loads, before anything it reports; the first, whose verdict stands only
 ** when it found nothing, checks it last, beside check_stack, on a member
 ** of the crew when one is free (a job that reads the section's bytes and
-** nothing else).  A corrupt table gets the same message either way.
+** nothing else).  A corrupt table gets the same message either way.  Of
+** a module read in parts (tc_read_checked), the job first reads the table
+** from the file (tc_read_later): no one else reads those bytes until the
+** job is done.
 */
-typedef struct Lines { TcJob job; const uint8_t *p; size_t n; int r, handed; char err[512]; } Lines;
+typedef struct Lines { TcJob job; TcLater *later; const uint8_t *p; size_t n; int r, handed; char err[512]; } Lines;
 
 static void lines_check(void *arg)
 {
 	Lines *l = arg;
+	if (l->later && tc_read_later(l->later) != 0) { l->r = -1; return; }
 	l->r = lt_check(l->p, l->n, l->err, sizeof l->err);
 }
 
 static void lines_start(Ck *c, Lines *l)
 {
-	*l = (Lines){ .job = { .fn = lines_check, .arg = l }, .p = c->obj.lines.p, .n = c->obj.lines.n };
+	*l = (Lines){ .job = { .fn = lines_check, .arg = l }, .later = c->later, .p = c->obj.lines.p, .n = c->obj.lines.n };
 	l->handed = tc_crew_run(&l->job);
+}
+
+/* The file's line table could not be read (tc_read_later): -1, reported. */
+static int later_failed(Diag *d, const char *path, const TcLater *later)
+{
+	diag_fatal(d, "cannot read '%s': %s", path, strerror(later->err));
+	return -1;
 }
 
 /* Once the check is done (here, if no member took it): 0, or -1 with the table's fault reported when nothing else was. */
 static int lines_finish(Ck *c, Lines *l)
 {
 	if (!l->handed || !tc_crew_wait(&l->job)) lines_check(l);   /* (not handed, or taken back) */
+	if (l->later && l->later->err) return later_failed(c->d, c->path, l->later);
 	if (l->r == 0 || c->errors) return 0;   /* (errors: the second run reports, the table first if it is at fault) */
 	diag_fatal(c->d, "%s: corrupt type section: %s", c->path, l->err);
 	return -1;
@@ -4394,10 +4407,11 @@ static void lap(double *t, double *to)
 }
 
 /* One run over the file: the errors, or -1 if it could not be read (reported). */
-static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, int first, TcStats *stats)
+static int check_run(const char *path, const uint8_t *image, size_t len, TcLater *later, Diag *d, const TcSink *sink, int profile, int first, TcStats *stats)
 {
 	Ck *c = xcalloc(1, sizeof *c);
 	c->path = path;
+	c->later = later;
 	c->d = d;
 	c->sink = sink;
 	c->kernel = profile == TC_PROFILE_KERNEL;
@@ -4485,11 +4499,17 @@ static int check_run(const char *path, const uint8_t *image, size_t len, Diag *d
 ** message, and the order of the messages, is the same whatever the
 ** threads did.  A file that cannot be read is reported by the first.
 */
-int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, TcStats *stats)
+static int check_image(const char *path, const uint8_t *image, size_t len, TcLater *later, Diag *d, const TcSink *sink, int profile, TcStats *stats)
 {
 	if (stats) memset(stats, 0, sizeof *stats);
-	int r = check_run(path, image, len, d, sink, profile, 1, stats);
-	return r > 0 ? check_run(path, image, len, d, sink, profile, 0, stats) : r;
+	int r = check_run(path, image, len, later, d, sink, profile, 1, stats);
+	if (r > 0 && later && tc_read_later(later) != 0) return later_failed(d, path, later);   /* (the first run stopped before it) */
+	return r > 0 ? check_run(path, image, len, NULL, d, sink, profile, 0, stats) : r;
+}
+
+int tc_check_image(const char *path, const uint8_t *image, size_t len, Diag *d, const TcSink *sink, int profile, TcStats *stats)
+{
+	return check_image(path, image, len, NULL, d, sink, profile, stats);
 }
 
 int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, uint8_t **image, size_t *len, TcStats *stats)
@@ -4500,12 +4520,14 @@ int tc_check_object(const char *path, Diag *d, const TcSink *sink, int profile, 
 	double t = stats ? now_ms() : 0;
 	if (image) *image = NULL, *len = 0;
 	if (stats) memset(stats, 0, sizeof *stats);
-	if ((image ? tc_read : tc_read_checked)(path, &p, &n, err, sizeof err) != 0) {
+	TcLater later = { .fd = -1 };
+	if ((image ? tc_read(path, &p, &n, err, sizeof err) : tc_read_checked(path, &p, &n, &later, err, sizeof err)) != 0) {
 		diag_fatal(d, "%s", err);
 		return -1;
 	}
 	double read = stats ? now_ms() - t : 0;
-	int r = tc_check_image(path, p, n, d, sink, profile, stats);
+	int r = check_image(path, p, n, later.fd >= 0 ? &later : NULL, d, sink, profile, stats);
+	tc_later_drop(&later);
 	if (stats) stats->read = read, stats->total += read;
 	if (image) *image = p, *len = n;
 	else tc_unread(p, n);

@@ -224,9 +224,10 @@ static int read_exact(int fd, uint8_t *buf, size_t n, uint64_t off)
 ** The parts of an unsigned module that checking reads (tc_read_checked):
 ** 1 with them in a buffer of page_up(size + 1) bytes, zero elsewhere; 0
 ** when the file is not one (the caller reads it whole); -1 on an I/O error.
-** Its headers and its last bytes tell, read first on their own.
+** Its headers and its last bytes tell, read first on their own.  Its line
+** table is left to `later` (which then keeps fd), read by tc_read_later.
 */
-static int read_module_parts(int fd, size_t size, uint8_t **out)
+static int read_module_parts(int fd, size_t size, uint8_t **out, TcLater *later)
 {
 	static const uint8_t ident[] = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB };
 	uint8_t head[TALMOD_HDR_OFF + TALMOD_HDR_SIZE], tail[TALSIG_MAGIC_LEN];
@@ -245,10 +246,28 @@ static int read_module_parts(int fd, size_t size, uint8_t **out)
 	talmod_regions(head, off, len);
 	int r = read_at(fd, p, size, shoff, (uint64_t)shnum * shent) ? -1 : 1;   /* for libelf, though a module's are not used */
 	for (int i = 0; r > 0 && i < TALMOD_REGIONS; i++)
-		if (read_at(fd, p, size, off[i], len[i])) r = -1;
-	if (r > 0) *out = p;
-	else munmap(p, page_up(size + 1));
+		if (i != TALMOD_REGION_LINES && read_at(fd, p, size, off[i], len[i])) r = -1;
+	if (r > 0) {
+		*out = p;
+		*later = (TcLater){ .fd = fd, .p = p, .size = size, .off = off[TALMOD_REGION_LINES], .len = len[TALMOD_REGION_LINES] };
+	} else munmap(p, page_up(size + 1));
 	return r;
+}
+
+int tc_read_later(TcLater *l)
+{
+	if (l->fd < 0) return l->err ? -1 : 0;
+	int r = read_at(l->fd, l->p, l->size, l->off, l->len);
+	l->err = r ? errno : 0;
+	close(l->fd);
+	l->fd = -1;
+	return r;
+}
+
+void tc_later_drop(TcLater *l)
+{
+	if (l->fd >= 0) close(l->fd);
+	l->fd = -1;
 }
 
 /*
@@ -256,9 +275,10 @@ static int read_module_parts(int fd, size_t size, uint8_t **out)
 ** only, and a caller that goes on to sign signs exactly the bytes checked,
 ** whatever happens to the file meanwhile.  A path names a regular file;
 ** opening a FIFO must not wait for a writer.  With `parts`, of an
-** unsigned module only what checking reads (tc_read_checked).
+** unsigned module only what checking reads (tc_read_checked), its line
+** table left to `later`.
 */
-static int read_file(const char *path, int parts, uint8_t **out, size_t *len, char *err, size_t cap)
+static int read_file(const char *path, TcLater *later, uint8_t **out, size_t *len, char *err, size_t cap)
 {
 	struct stat st;
 	uint8_t *p = NULL;
@@ -271,11 +291,10 @@ static int read_file(const char *path, int parts, uint8_t **out, size_t *len, ch
 	if (S_ISDIR(st.st_mode)) { snprintf(err, cap, "%s: is a directory", path); goto fail; }
 	if (!S_ISREG(st.st_mode)) { snprintf(err, cap, "%s: not a regular file", path); goto fail; }
 	if ((uint64_t)st.st_size > TC_FILE_MAX) goto too_big;
-	if (parts) {
-		int r = read_module_parts(fd, (size_t)st.st_size, &p);
+	if (later) {
+		int r = read_module_parts(fd, (size_t)st.st_size, &p, later);
 		if (r < 0) { snprintf(err, cap, "cannot read '%s': %s", path, strerror(errno)); goto fail; }
-		if (r > 0) {
-			close(fd);
+		if (r > 0) {   /* (fd is later's now) */
 			*out = p;
 			*len = (size_t)st.st_size;
 			return 0;
@@ -319,12 +338,13 @@ fail:
 
 int tc_read(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
 {
-	return read_file(path, 0, out, len, err, cap);
+	return read_file(path, NULL, out, len, err, cap);
 }
 
-int tc_read_checked(const char *path, uint8_t **out, size_t *len, char *err, size_t cap)
+int tc_read_checked(const char *path, uint8_t **out, size_t *len, TcLater *later, char *err, size_t cap)
 {
-	return read_file(path, 1, out, len, err, cap);
+	*later = (TcLater){ .fd = -1 };
+	return read_file(path, later, out, len, err, cap);
 }
 
 /* What talas writes: an ELF64 little-endian x86-64 relocatable object. */

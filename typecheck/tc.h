@@ -269,8 +269,20 @@ int tc_read(const char *path, uint8_t **p, size_t *n, char *err, size_t errcap);
 ** ELF symbol table, which only describes it to other tools and which the
 ** checker never looks at) left zero, never read; any other file whole, as
 ** tc_read reads it.  Given back with tc_unread.
+**
+** A module's line table is left for later (the file stays open, in
+** *later): checking reads it only at its end, where a member of the crew
+** reads it beside the stack check, so that it does not hold the reading
+** up.  tc_read_later reads it into its place in the buffer, once (then
+** nothing): 0, or -1 with later->err (errno); short, when the file shrank
+** meanwhile, the rest stays zero, as with the other regions.
+** tc_later_drop closes the file without reading.  Nothing is left when
+** later->fd is -1 (any other file).
 */
-int tc_read_checked(const char *path, uint8_t **p, size_t *n, char *err, size_t errcap);
+typedef struct TcLater { int fd, err; uint8_t *p; size_t size; uint64_t off, len; } TcLater;
+int tc_read_checked(const char *path, uint8_t **p, size_t *n, TcLater *later, char *err, size_t errcap);
+int tc_read_later(TcLater *l);
+void tc_later_drop(TcLater *l);
 void tc_unread(uint8_t *p, size_t n);
 
 /*
@@ -462,7 +474,7 @@ typedef struct TcStats {
 	uint64_t code;       /* bytes of .text                                  */
 	unsigned threads;    /* threads the blocks were checked in (the last run) */
 	unsigned runs;
-	double read;         /* reading the file (tc_check_object)              */
+	double read;         /* reading the file (tc_check_object), but for a module's line table, read in `after` */
 	double load;         /* the ELF headers and the type sections           */
 	double before;       /* names, labels, relocations, sorts, exports, data */
 	double blocks_ms;    /* the blocks                                      */

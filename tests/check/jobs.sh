@@ -12,7 +12,8 @@
 #   examples' stats and vec), verified and refused alike in 1 and 4 threads.
 #   Several large files in one run (the crew of helper threads, started
 #   once, checks the blocks of each): each answers as it does alone.
-#   A corrupt line table is refused alike, with or without bad blocks.
+#   A corrupt line table is refused alike, with or without bad blocks, in
+#   an object and in a module (whose line table is read last, by a helper).
 #   Substitutions past the bound on rebuilt types ([type.size]), in blocks
 #   spread over threads: refused alike, with one message.
 set -u
@@ -108,7 +109,24 @@ for f in big bad; do
     [ $r -eq 2 ] && [ "$(wc -l <err.lines)" -eq 1 ] && grep -q "$f-lines.o: corrupt type section: .*magic" err.lines ||
       { cat err.lines; fail "$f.o with a corrupt line table, -j $j: exit $r, or not the one message"; }
   done
+  # linked: the module is read in parts, its line table last (tc_read_later)
+  "$tallink" -I "$src/runtime" -o $f.tlm $f.o || fail "cannot link $f.o"
+  mlines=$(readelf -S -W $f.tlm | sed -n 's/^ *\[ *[0-9]*\] \.tal\.lines \{1,\}[A-Z]\{1,\} \{1,\}[0-9a-f]\{1,\} \([0-9a-f]\{1,\}\) .*/\1/p')
+  [ -n "$mlines" ] || fail "no .tal.lines in $f.tlm"
+  cp $f.tlm $f-lines.tlm
+  printf 'XXXX' | dd of=$f-lines.tlm bs=1 seek=$((16#$mlines)) conv=notrunc status=none
+  for j in 1 default; do
+    opt=(-j "$j"); [ "$j" = default ] && opt=()
+    "$talcheck" "${opt[@]}" $f-lines.tlm >/dev/null 2>err.lines
+    r=$?
+    [ $r -eq 2 ] && [ "$(wc -l <err.lines)" -eq 1 ] && grep -q "$f-lines.tlm: corrupt type section: .*magic" err.lines ||
+      { cat err.lines; fail "$f.tlm with a corrupt line table, -j $j: exit $r, or not the one message"; }
+  done
 done
+"$talcheck" big.tlm || fail "big.tlm does not verify"
+"$talcheck" -fdiagnostics-color=never bad.tlm >/dev/null 2>err.badm
+[ $? -eq 1 ] && grep -q "error: \[mem.bounds\]" err.badm && grep -q "bad.tal:[0-9]*:" err.badm ||
+  { cat err.badm; fail "bad.tlm: not refused, or its message has no source line"; }
 # a module: the user profile verifies it, the kernel profile refuses it
 "$talas" -I "$src/runtime" -o s.o "$src/examples/stats.tal" && "$talas" -I "$src/runtime" -o v.o "$src/examples/vec.tal" &&
   "$tallink" -I "$src/runtime" -o m.tlm s.o v.o || fail "cannot link the module"

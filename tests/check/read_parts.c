@@ -5,7 +5,10 @@
 **     headers, the regions its module header names, the ELF section
 **     table), and the rest is zero: the ELF symbol and string tables,
 **     which are not zero in the file, are not read; the parts check alike;
-**   - an object, and a module with a signature trailer, are read whole.
+**   - its line table is left for later (zero until tc_read_later reads
+**     it, once; a second call reads nothing);
+**   - an object, and a module with a signature trailer, are read whole,
+**     nothing left for later.
 */
 #include <gelf.h>
 #include <stdio.h>
@@ -17,13 +20,21 @@
 static int failed;
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL: read_parts: " __VA_ARGS__); fputc('\n', stderr); failed = 1; } } while (0)
 
-static void read_both(const char *path, uint8_t **whole, size_t *nw, uint8_t **parts, size_t *np)
+static void read_both(const char *path, uint8_t **whole, size_t *nw, uint8_t **parts, size_t *np, TcLater *later)
 {
 	char err[512];
-	if (tc_read(path, whole, nw, err, sizeof err) || tc_read_checked(path, parts, np, err, sizeof err)) {
+	if (tc_read(path, whole, nw, err, sizeof err) || tc_read_checked(path, parts, np, later, err, sizeof err)) {
 		fprintf(stderr, "read_parts: %s\n", err);
 		exit(2);
 	}
+}
+
+/* p[off, off + len) is all zero (clamped to n). */
+static int zero(const uint8_t *p, size_t n, uint64_t off, uint64_t len)
+{
+	for (uint64_t k = off; k < off + len && k < n; k++)
+		if (p[k]) return 0;
+	return 1;
 }
 
 /* p[off, off + len) is the same in both (clamped to n). */
@@ -47,10 +58,16 @@ static void module(const char *path)
 {
 	uint8_t *w, *p;
 	size_t nw, np;
-	read_both(path, &w, &nw, &p, &np);
+	TcLater later;
+	read_both(path, &w, &nw, &p, &np, &later);
 	CHECK(nw == np, "%s: %zu bytes read whole, %zu in parts", path, nw, np);
 	uint64_t off[TALMOD_REGIONS], len[TALMOD_REGIONS];
 	talmod_regions(w, off, len);
+	uint64_t lo = off[TALMOD_REGION_LINES], ll = len[TALMOD_REGION_LINES];
+	CHECK(later.fd >= 0 && later.off == lo && later.len == ll, "%s: the line table is not left for later", path);
+	CHECK(ll > 0 && !zero(w, nw, lo, ll) && zero(p, np, lo, ll), "%s: the line table was read at once", path);
+	CHECK(tc_read_later(&later) == 0 && later.fd < 0, "%s: the line table could not be read later", path);
+	CHECK(tc_read_later(&later) == 0, "%s: a second read_later failed", path);
 	CHECK(same(w, p, nw, 0, TALMOD_HDR_OFF + TALMOD_HDR_SIZE), "%s: the headers differ", path);
 	for (int i = 0; i < TALMOD_REGIONS; i++) CHECK(same(w, p, nw, off[i], len[i]), "%s: region %d differs", path, i);
 	/* every other byte is zero in the parts; the symbol table's are not all zero in the file */
@@ -80,8 +97,10 @@ static void whole(const char *path)
 {
 	uint8_t *w, *p;
 	size_t nw, np;
-	read_both(path, &w, &nw, &p, &np);
+	TcLater later;
+	read_both(path, &w, &nw, &p, &np, &later);
 	CHECK(nw == np && !memcmp(w, p, nw), "%s: not read whole", path);
+	CHECK(later.fd < 0 && tc_read_later(&later) == 0, "%s: a part left for later", path);
 	tc_unread(w, nw);
 	tc_unread(p, np);
 }
