@@ -185,6 +185,7 @@ typedef struct Ck {
 	uint32_t block;            /* entry index of the block being checked     */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
+	uint8_t *stackn;           /* by entry: a label whose type says `stack N` (place_labels) */
 	uint8_t *tdsort;           /* by entry: what a typedef's name stands for (name_sort) */
 	uint64_t slots;            /* stack slots the blocks it checked made by sub rsp (adjust_rsp) */
 	uint64_t made;             /* what the substitutions they asked for rebuilt (subst_charged) */
@@ -3122,6 +3123,7 @@ static int place_labels(Ck *c)
 	size_t n = c->obj.sect[SEC_TEXT].n;
 	c->local = xzalloc(c->t.nent + 1, sizeof *c->local);   /* read before written, by threads */
 	c->taken = xcalloc(c->t.nent + 1, sizeof *c->taken);
+	c->stackn = xcalloc(c->t.nent + 1, sizeof *c->stackn);
 	marks_init(&c->labels, n);
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
@@ -3143,6 +3145,7 @@ static int place_labels(Ck *c)
 		}
 		if (marks_has(&c->labels, e->offset)) { report(c, "label.place", "two types for the label at .text+%#x", e->offset); continue; }
 		marks_set(&c->labels, e->offset);
+		c->stackn[i] = code_of(c, e->type)->need != 0;
 	}
 	marks_count(&c->labels);
 	c->lab = xzalloc(c->t.nent + 1, sizeof *c->lab);
@@ -3786,13 +3789,13 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 			else if (w + need[to] > best) best = w + need[to];
 		}
 	}
-	/* a label with nothing to report (no cycle, no `stack N`, address not taken) is not looked at again */
+	/* a label with nothing to report (no cycle, no `stack N`, address not taken) is not looked at again;
+	   every label passed place_labels (else no stack check), which marked those with `stack N` */
 	for (uint32_t x = 0; x < k; x++) {
 		uint32_t v = comp[x];
 		const TyEntry *en = &c->t.ent[v];
-		const Code *p = en->kind == E_LABEL ? code_of(c, en->type) : NULL;
-		need[v] = p && p->need ? declared(c, en->type) : best;
-		if (en->kind == E_LABEL && (grows || (p && p->need) || c->taken[v])) stack_report(c, v, p, best, grows);
+		need[v] = c->stackn[v] ? declared(c, en->type) : best;
+		if (en->kind == E_LABEL && (grows || c->stackn[v] || c->taken[v])) stack_report(c, v, code_of(c, en->type), best, grows);
 	}
 }
 
@@ -3888,15 +3891,18 @@ static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
 	free(index); free(low); free(which); free(stk); free(call);
 }
 
+/* An edge of the graph for the stack bound, or (fuel) for the fuel bound. */
+static int site_kept(const Site *s, int fuel) { return fuel ? !s->fueled : !s->guarded; }
+
 /*
-** The sites `keep` accepts as edges, bucketed by the label they leave (in
+** The sites site_kept accepts as edges, bucketed by the label they leave (in
 ** check order within one): label v's are first[v] .. first[v + 1] - 1,
 ** each with its target and the bytes it adds (the depth, and 8 for a
 ** call's return address), so that the walks never look at the sites.
 ** first[v] is counted up to the end of v's bucket, and comes back down to
 ** its start as the bucket is filled from the back.
 */
-static Graph site_graph(Ck *c, int (*keep)(const Site *))
+static Graph site_graph(Ck *c, int fuel)
 {
 	uint32_t n = c->t.nent;
 	size_t m = 0;
@@ -3904,13 +3910,13 @@ static Graph site_graph(Ck *c, int (*keep)(const Site *))
 	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((m + 1) * sizeof *g.to), xmalloc((m + 1) * sizeof *g.w) };
 	for (unsigned r = 0; r <= c->nruns; r++) {
 		SiteRun run = site_run(c, r);
-		for (unsigned s = 0; s < run.n; s++) g.first[run.p[s].from - 1] += keep(&run.p[s]) != 0;   /* from is 1-based */
+		for (unsigned s = 0; s < run.n; s++) g.first[run.p[s].from - 1] += site_kept(&run.p[s], fuel);   /* from is 1-based */
 	}
 	for (uint32_t v = 1; v <= n; v++) g.first[v] += g.first[v - 1];
 	for (unsigned r = c->nruns + 1; r-- > 0;) {
 		SiteRun run = site_run(c, r);
 		for (unsigned s = run.n; s-- > 0;)
-			if (keep(&run.p[s])) {
+			if (site_kept(&run.p[s], fuel)) {
 				uint32_t e = --g.first[run.p[s].from - 1];
 				g.to[e] = run.p[s].to - 1;
 				g.w[e] = site_bytes(&run.p[s]);
@@ -3918,9 +3924,6 @@ static Graph site_graph(Ck *c, int (*keep)(const Site *))
 	}
 	return g;
 }
-
-static int unguarded(const Site *s) { return !s->guarded; }
-static int unfueled(const Site *s) { return !s->fueled; }
 
 /*
 ** [stack.entry] a host enters a module's entry point with rsp at or above
@@ -3949,7 +3952,7 @@ static void check_entries(Ck *c, const int64_t *need)
 static void check_stack(Ck *c)
 {
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
-	Graph g = site_graph(c, unguarded);
+	Graph g = site_graph(c, 0);
 	int64_t *need = xcalloc(g.n + 1, sizeof *need);
 	components(c, &g, stack_component, need);
 	check_guarded(c, need);
@@ -3985,7 +3988,7 @@ static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t
 */
 static void check_fuel(Ck *c)
 {
-	Graph g = site_graph(c, unfueled);
+	Graph g = site_graph(c, 1);
 	components(c, &g, fuel_component, NULL);
 	free(g.first); free(g.to); free(g.w);
 }
@@ -4477,6 +4480,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	free(c->annx);
 	free(c->local);
 	free(c->taken);
+	free(c->stackn);
 	free(c->tdsort);
 	ty_names_free(&c->names);
 	free(c->relsym);
