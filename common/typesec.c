@@ -22,6 +22,7 @@ enum {
 	MAXNODE = 1 << 24,  /* as in types.c: node ids stay below this */
 	MAXKIDS = 65535,
 	NODEMIN = 4,        /* fewest bytes of a node, entry, annotation, row */
+	NODE_RESERVE_MAX = 1 << 20,   /* nodes made room for before they are read */
 	ENTMIN = 8,
 	ANNMIN = 10,
 	ROWMIN = 4
@@ -465,6 +466,8 @@ static void rd_nodes(Rd *r, TyTable *t)
 	TyId *kids = NULL;
 	uint32_t cap = 0;
 	uint64_t count = rd_count(r, NODEMIN, MAXNODE - 1, "node count");
+	if (!r->bad)   /* room for them at once, not by doubling as they come (a count the bytes left can hold) */
+		ty_node_reserve(t, count < NODE_RESERVE_MAX ? count : NODE_RESERVE_MAX);
 	for (uint64_t i = 0; i < count && !r->bad; i++)
 		rd_node(r, t, &kids, &cap);
 	free(kids);
