@@ -4,7 +4,10 @@
 # the size of the code; compared with Zydis decoding the same machine code
 # and with wasm-validate checking a comparable WebAssembly module.  talcheck
 # runs as by default (threads when the code is large) and, for the largest
-# program, in one thread as well (-j 1).
+# program, in one thread as well (-j 1).  The programs' functions come in
+# a few shapes whose label types are the very same types; the largest
+# program is also timed with each function's binders named apart
+# (gen_check ... distinct), so that every function has types of its own.
 #
 #   bench/check.sh               talas and talcheck from build/ in the repo
 #
@@ -92,6 +95,12 @@ big=$tmp/p${sizes[$last]}
 "$tallink" -I "$root/runtime" -o "$big.tlm" "$big.o" 2>"$tmp/link.err" || { head -n 5 "$tmp/link.err" >&2; fail "tallink failed on the largest program"; }
 "$talcheck" -fdiagnostics-color=never "$big.tlm" >/dev/null 2>"$tmp/link.err" || { head -n 8 "$tmp/link.err" >&2; fail "talcheck rejected the module"; }
 printf '  the %s program linked into a module (tallink): %d bytes, verified\n' "$(lbl "${sizes[$last]}")" "$(wc -c <"$big.tlm")"
+# The same program with each function's binders named apart: types of its own.
+dis=$tmp/d${sizes[$last]}
+"$tmp/gen_check" tal "${sizes[$last]}" "$seed" distinct >"$dis.tal" 2>/dev/null || die "gen_check failed"
+"$talas" -o "$dis.o" "$dis.tal" 2>"$tmp/dis.err" && "$tallink" -I "$root/runtime" -o "$dis.tlm" "$dis.o" 2>>"$tmp/dis.err" &&
+	"$talcheck" -fdiagnostics-color=never "$dis.tlm" >/dev/null 2>>"$tmp/dis.err" || { head -n 8 "$tmp/dis.err" >&2; fail "the program with distinct types did not assemble, link or verify"; }
+printf '  the same with every function'"'"'s binders named apart (distinct types), as a module: %d bytes, verified\n' "$(wc -c <"$dis.tlm")"
 
 # The WebAssembly counterpart of the largest program, if wabt is there.
 wasm=0
@@ -124,6 +133,9 @@ cmds+=("$(printf '%q -j 1 %q' "$talcheck" "$big.o")")
 module=${#cmds[@]}
 names+=("talcheck module $(lbl "${sizes[$last]}")")
 cmds+=("$(printf '%q %q' "$talcheck" "$big.tlm")")
+distinct=${#cmds[@]}
+names+=("talcheck module distinct $(lbl "${sizes[$last]}")")
+cmds+=("$(printf '%q %q' "$talcheck" "$dis.tlm")")
 if [ "$wasm" -eq 1 ]; then
 	names+=("wasm-validate")
 	cmds+=("$(printf 'wasm-validate %q' "$tmp/m.wasm")")
@@ -178,6 +190,8 @@ awk -v s="$(lbl "${sizes[$last]}")" -v t="$t_one" -v d="${sd[$one]}" -v r="$rate
 	'BEGIN { printf "  %-8s in one thread (-j 1): %.4f s%s, %.0f instructions/s; by default (%s processors) %.2fx faster\n", s, t, (d == "-" ? "" : sprintf(" ± %.4f", d)), r, p, t / b }'
 awk -v s="$(lbl "${sizes[$last]}")" -v t="${mean[$module]}" -v d="${sd[$module]}" -v i="${insns[$last]}" \
 	'BEGIN { printf "  %-8s linked into a module: %.4f s%s, %.0f instructions/s\n", s, t, (d == "-" ? "" : sprintf(" ± %.4f", d)), i / t }'
+awk -v s="$(lbl "${sizes[$last]}")" -v t="${mean[$distinct]}" -v d="${sd[$distinct]}" -v i="${insns[$last]}" -v m="${mean[$module]}" \
+	'BEGIN { printf "  %-8s a module with distinct types: %.4f s%s, %.0f instructions/s (%.1fx the time of the shared types)\n", s, t, (d == "-" ? "" : sprintf(" ± %.4f", d)), i / t, t / m }'
 if [ "$last" -gt 0 ]; then
 	awk -v a="${mean[0]}" -v b="$t_big" -v ia="${insns[0]}" -v ib="${insns[$last]}" 'BEGIN {
 		r = b / a; x = ib / ia
@@ -235,7 +249,7 @@ have_time=0
 if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$tmp/mem" "$talcheck" --version >/dev/null 2>&1; then have_time=1; fi
 echo
 if [ "$wasm" -eq 1 ]; then
-	w=$((module + 1))
+	w=$((distinct + 1))
 	wt=${mean[$w]}
 	printf 'WebAssembly (%s): %d functions, the summing loop in each: %d instructions (%.2fx the x86 count), %d bytes\n' \
 		"$(wasm-validate --version 2>/dev/null | head -n 1 | sed 's/^/wabt /')" "$wf" "$wi" \

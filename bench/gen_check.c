@@ -1,7 +1,8 @@
 /*
 ** gen_check.c - print large typed-assembly programs for bench/check.sh.
 **
-**   gen_check tal INSNS [SEED]   a .tal unit of about INSNS instructions
+**   gen_check tal INSNS [SEED [distinct]]
+**                                a .tal unit of about INSNS instructions
 **   gen_check wat FUNCS          a WebAssembly text module of FUNCS functions
 **
 ** The .tal unit is many small functions, each a bounded loop over an array
@@ -22,6 +23,14 @@
 ** The temporary register, the constants and the shift counts vary too.
 ** Everything verifies: talcheck must exit 0 on the assembled object.
 **
+** Every function's label types bind the same names (s, n, i), so the
+** functions of one shape have the very same types, which the checker
+** makes once and whose checks it remembers.  With `distinct`, function K
+** binds sK, nK and iK instead: the same program, but every function's
+** types are its own (alpha-equivalent, not equal), as when a compiler
+** names binders apart; every type is then made, and every entry worked
+** out, once per function.
+**
 ** The WAT module has FUNCS functions, each the summing loop of `sum` over
 ** the module's memory (local.get, i64.load, i64.add, br_if, loop).
 **
@@ -30,6 +39,8 @@
 ** where I counts machine instructions (tal) or WebAssembly instructions,
 ** including each block's `end` (wat), as the generator wrote them.
 */
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +52,33 @@ static unsigned long ninsns;
 
 /* One instruction line (counted). */
 #define I(...) (printf("    " __VA_ARGS__), putchar('\n'), ninsns++)
+
+static int distinct;   /* binders named apart in each function */
+
+/*
+** A .label line of function k: with `distinct`, the binders s, n and i
+** (whole words after " : ") get k after them.
+*/
+__attribute__((format(printf, 2, 3)))
+static void label(unsigned long k, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	const char *ty = strstr(line, " : ");
+	if (!distinct || !ty) { fputs(line, stdout); return; }
+	fwrite(line, 1, (size_t)(ty - line), stdout);
+	for (const char *q = ty; *q;) {
+		if (isalpha((unsigned char)*q) || *q == '_') {
+			const char *w = q;
+			while (isalnum((unsigned char)*q) || *q == '_' || *q == '.') q++;
+			fwrite(w, 1, (size_t)(q - w), stdout);
+			if (q - w == 1 && (*w == 's' || *w == 'n' || *w == 'i')) printf("%lu", k);
+		} else putchar(*q++);
+	}
+}
 
 /* Temporaries no label type mentions. */
 static const char *const tmp64[] = { "rdx", "r9", "r10", "r11" };
@@ -66,9 +104,9 @@ static void tail(unsigned long k)
 /* The plain shape, as in examples/sum.tal. */
 static void f_sum(unsigned long k)
 {
-	printf(".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.done : code[s: stack] { rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.done : code[s: stack] { rax: int, rsp: ret[s] :: s }\n", k);
 	printf("f%lu:\n", k);
 	I("xor eax, eax");
 	I("xor ecx, ecx");
@@ -82,9 +120,9 @@ static void f_sum(unsigned long k)
 static void f_hash(unsigned long k)
 {
 	int t = pick(4);
-	printf(".label f%lu : code[s: stack, n: size] { " ARR ", rsp: kret[s, n] :: s }\n", k);
-	printf(".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: kret[s, n] :: s }\n", k);
-	printf(".label f%lu.done : code[s: stack, n: size] { " ARR ", rax: int, rsp: kret[s, n] :: s }\n", k);
+	label(k, ".label f%lu : code[s: stack, n: size] { " ARR ", rsp: kret[s, n] :: s }\n", k);
+	label(k, ".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: kret[s, n] :: s }\n", k);
+	label(k, ".label f%lu.done : code[s: stack, n: size] { " ARR ", rax: int, rsp: kret[s, n] :: s }\n", k);
 	printf("f%lu:\n", k);
 	I("mov eax, %u", 1000u + (unsigned)pick(1000000));
 	I("xor ecx, ecx");
@@ -101,9 +139,9 @@ static void f_hash(unsigned long k)
 static void f_max(unsigned long k, unsigned long h)
 {
 	int t = pick(4);
-	printf(".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), r8: int, rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.done : code[s: stack] { r8: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), r8: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.done : code[s: stack] { r8: int, rsp: ret[s] :: s }\n", k);
 	printf("f%lu:\n", k);
 	I("call f%lu", h);
 	I("mov r8, rax");
@@ -121,10 +159,10 @@ static void f_max(unsigned long k, unsigned long h)
 static void f_filter(unsigned long k)
 {
 	int t = pick(4);
-	printf(".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.skip : code[s: stack, n: size, i: size | i < n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.done : code[s: stack] { rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.skip : code[s: stack, n: size, i: size | i < n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.done : code[s: stack] { rax: int, rsp: ret[s] :: s }\n", k);
 	printf("f%lu:\n", k);
 	I("xor eax, eax");
 	I("xor ecx, ecx");
@@ -144,9 +182,9 @@ static void f_filter(unsigned long k)
 static void f_shift(unsigned long k)
 {
 	int t = pick(4);
-	printf(".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
-	printf(".label f%lu.done : code[s: stack] { rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu : code[s: stack, n: size] { " ARR ", rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.loop : code[s: stack, n: size, i: size | i <= n] { " ARR ", rcx: S(i), rax: int, rsp: ret[s] :: s }\n", k);
+	label(k, ".label f%lu.done : code[s: stack] { rax: int, rsp: ret[s] :: s }\n", k);
 	printf("f%lu:\n", k);
 	I("xor eax, eax");
 	I("xor ecx, ecx");
@@ -223,11 +261,12 @@ static void gen_wat(unsigned long funcs)
 int main(int argc, char **argv)
 {
 	if (argc < 3 || (strcmp(argv[1], "tal") && strcmp(argv[1], "wat"))) {
-		fprintf(stderr, "usage: gen_check tal INSNS [SEED] | gen_check wat FUNCS\n");
+		fprintf(stderr, "usage: gen_check tal INSNS [SEED [distinct]] | gen_check wat FUNCS\n");
 		return 2;
 	}
 	unsigned long n = strtoul(argv[2], NULL, 10);
 	rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+	distinct = argc > 4 && !strcmp(argv[4], "distinct");
 	if (!rng_state) rng_state = 1;
 	if (!strcmp(argv[1], "tal")) gen_tal(n);
 	else gen_wat(n);
