@@ -96,32 +96,26 @@ r=$?
 cat err.1 deep.1 >err.want
 [ $r -eq 1 ] && cmp -s err.want err.many || { diff err.want err.many; fail "big, bad, big, deep in one run: exit $r, or other messages"; }
 # a corrupt line table in a large file (checked last, beside the stack bound, by a
-# helper): refused as a corrupt type section, whether or not the blocks pass
-lines_off=$(readelf -S -W big.o | sed -n 's/^ *\[ *[0-9]*\] \.tal\.lines \{1,\}[A-Z]\{1,\} \{1,\}[0-9a-f]\{1,\} \([0-9a-f]\{1,\}\) .*/\1/p')
-[ -n "$lines_off" ] || fail "no .tal.lines in big.o"
+# helper): refused as a corrupt type section, whether or not the blocks pass; in
+# an object, and in a module, read in parts with its line table last (tc_read_later)
+corrupt_lines() {   # FILE: a copy with its .tal.lines' magic broken, refused with -j 1 and by default
+  local f=$1 base=${1%.*} ext=${1##*.} off
+  off=$(readelf -S -W "$f" | sed -n 's/^ *\[ *[0-9]*\] \.tal\.lines \{1,\}[A-Z]\{1,\} \{1,\}[0-9a-f]\{1,\} \([0-9a-f]\{1,\}\) .*/\1/p')
+  [ -n "$off" ] || fail "no .tal.lines in $f"
+  cp "$f" "$base-lines.$ext"
+  printf 'XXXX' | dd of="$base-lines.$ext" bs=1 seek=$((16#$off)) conv=notrunc status=none
+  for j in 1 default; do
+    opt=(-j "$j"); [ "$j" = default ] && opt=()
+    "$talcheck" "${opt[@]}" "$base-lines.$ext" >/dev/null 2>err.lines
+    r=$?
+    [ $r -eq 2 ] && [ "$(wc -l <err.lines)" -eq 1 ] && grep -q "$base-lines.$ext: corrupt type section: .*magic" err.lines ||
+      { cat err.lines; fail "$f with a corrupt line table, -j $j: exit $r, or not the one message"; }
+  done
+}
 for f in big bad; do
-  cp $f.o $f-lines.o
-  printf 'XXXX' | dd of=$f-lines.o bs=1 seek=$((16#$lines_off)) conv=notrunc status=none
-  for j in 1 default; do
-    opt=(-j "$j"); [ "$j" = default ] && opt=()
-    "$talcheck" "${opt[@]}" $f-lines.o >/dev/null 2>err.lines
-    r=$?
-    [ $r -eq 2 ] && [ "$(wc -l <err.lines)" -eq 1 ] && grep -q "$f-lines.o: corrupt type section: .*magic" err.lines ||
-      { cat err.lines; fail "$f.o with a corrupt line table, -j $j: exit $r, or not the one message"; }
-  done
-  # linked: the module is read in parts, its line table last (tc_read_later)
+  corrupt_lines $f.o
   "$tallink" -I "$src/runtime" -o $f.tlm $f.o || fail "cannot link $f.o"
-  mlines=$(readelf -S -W $f.tlm | sed -n 's/^ *\[ *[0-9]*\] \.tal\.lines \{1,\}[A-Z]\{1,\} \{1,\}[0-9a-f]\{1,\} \([0-9a-f]\{1,\}\) .*/\1/p')
-  [ -n "$mlines" ] || fail "no .tal.lines in $f.tlm"
-  cp $f.tlm $f-lines.tlm
-  printf 'XXXX' | dd of=$f-lines.tlm bs=1 seek=$((16#$mlines)) conv=notrunc status=none
-  for j in 1 default; do
-    opt=(-j "$j"); [ "$j" = default ] && opt=()
-    "$talcheck" "${opt[@]}" $f-lines.tlm >/dev/null 2>err.lines
-    r=$?
-    [ $r -eq 2 ] && [ "$(wc -l <err.lines)" -eq 1 ] && grep -q "$f-lines.tlm: corrupt type section: .*magic" err.lines ||
-      { cat err.lines; fail "$f.tlm with a corrupt line table, -j $j: exit $r, or not the one message"; }
-  done
+  corrupt_lines $f.tlm
 done
 "$talcheck" big.tlm || fail "big.tlm does not verify"
 "$talcheck" -fdiagnostics-color=never bad.tlm >/dev/null 2>err.badm
