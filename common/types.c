@@ -19,6 +19,7 @@ enum {
 	MAXKIDS = 65535,    /* TyNode.nkids is 16 bits                    */
 	MAXKID = 1 << 28,   /* kid slots in one table                     */
 	PRDEPTH = 64,       /* printer nesting before it prints "..."     */
+	PRHID = 16,         /* binders primed at once (Pr.hid)            */
 	PRWORK = 1 << 20,   /* printer nodes and bytes before it gives up */
 	RESERVE_MAX = 1 << 20   /* array slots made room for at once: a count a
 	                           hostile section claims gets no more */
@@ -177,7 +178,7 @@ void ty_str_reserve(TyTable *t, uint64_t n)
 {
 	if (n > RESERVE_MAX)
 		n = RESERVE_MAX;
-	if (!t->forked && t->nstr + n <= TY_FRESH)
+	if (!t->forked && t->nstr + n <= TY_SLOT)
 		str_room(t, (size_t)(t->nstr + n));   /* once, not by doubling (each time a copy) */
 }
 
@@ -230,7 +231,7 @@ StrId ty_str(TyTable *t, const char *s, size_t len)
 		return 0;
 	uint32_t at, tag = str_tag(s, len);
 	StrId found = str_search(t, s, len, tag, &at);
-	if (found || t->nstr >= TY_FRESH || t->forked)
+	if (found || t->nstr >= TY_SLOT || t->forked)
 		return found;
 	StrId id = str_add(t, s, len);
 	if ((uint64_t)(t->nstr - t->nsorted) * 2 >= t->capshash) {
@@ -255,7 +256,7 @@ static void sort_key(uint64_t key[2], const char *s, size_t len)
 
 StrId ty_str_sorted(TyTable *t, const char *s, size_t len)
 {
-	if (len == 0 || len >= UINT32_MAX || t->nstr != t->nsorted + 1 || t->nstr >= TY_FRESH || t->forked)
+	if (len == 0 || len >= UINT32_MAX || t->nstr != t->nsorted + 1 || t->nstr >= TY_SLOT || t->forked)
 		return 0;
 	if (t->nsorted && ty_str_order(t->str[t->nsorted], t->strlen_[t->nsorted], s, len) >= 0)
 		return 0;
@@ -281,7 +282,7 @@ static int has_zero_byte(uint64_t v)
 */
 StrId ty_str_sorted_short(TyTable *t, const char *s, size_t len)
 {
-	if (len == 0 || len > 15 || t->nstr != t->nsorted + 1 || t->nstr >= TY_FRESH || t->forked || t->nstr >= t->capstr)
+	if (len == 0 || len > 15 || t->nstr != t->nsorted + 1 || t->nstr >= TY_SLOT || t->forked || t->nstr >= t->capstr)
 		return 0;
 	uint64_t w[2], keep[2];   /* little-endian: byte i of the string is bits 8i..8i+7 of w[i / 8] */
 	memcpy(w, s, 16);
@@ -323,8 +324,16 @@ StrId ty_str_fresh(TyTable *t, const char *hint)
 */
 const char *ty_strof(const TyTable *t, StrId s)
 {
+	static const char slots[TY_SLOTS][4] = {
+		"$0", "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+		"$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29", "$30", "$31"
+	};
 	if (s < t->nstr)
 		return t->str[s];
+	if (ty_is_slot(s)) {
+		StrId shown = t->show ? t->show[s - TY_SLOT] : 0;
+		return shown && shown < t->nstr ? t->str[shown] : slots[s - TY_SLOT];
+	}
 	if (s < TY_FRESH || s - TY_FRESH >= t->nfresh)
 		return "";
 	uint32_t k = s - TY_FRESH;
@@ -439,7 +448,7 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	if (kind <= TY_NONE || kind >= TY_NKINDS || flags < 0 || flags > 255)
 		return 0;
 	if (nkids < 0 || nkids > MAXKIDS || (nkids && !kids) ||
-	    (name >= t->nstr && (name < TY_FRESH || name - TY_FRESH >= t->nfresh)))
+	    (name >= t->nstr && !ty_is_slot(name) && (name < TY_FRESH || name - TY_FRESH >= t->nfresh)))
 		return 0;
 	for (int i = 0; i < nkids; i++)
 		if (kids[i] == 0 || kids[i] >= t->nnode)
@@ -747,6 +756,8 @@ typedef struct Pr {
 	size_t cap, n;       /* n: bytes the full text would have so far */
 	size_t limit, work;  /* give up after `limit` nodes or bytes     */
 	int depth, stop;
+	StrId hid[PRHID];    /* binders around that print as a slot does (t->show): */
+	int nhid;            /* they print primed                                   */
 } Pr;
 
 /* Where a node is printed, for deciding on parentheses. */
@@ -781,6 +792,21 @@ static void pnum(Pr *p, int64_t v)
 	put(p, tmp, (size_t)len);
 }
 
+/* Is s a name a slot prints as (TyTable.show)? */
+static int shown(const TyTable *t, StrId s)
+{
+	for (int i = 0; t->show && s && i < TY_SLOTS; i++)
+		if (t->show[i] == s) return 1;
+	return 0;
+}
+
+/*
+** A variable or a binder: primed when a binder around it in the type
+** prints as a slot does, so that the two read apart
+** (code[m': size] {rdi: *[u64 ro; m], rsi: S(m')}, m a slot).
+*/
+static void pvar(Pr *p, StrId s);
+
 /* Append a string of the table (by length: names are counted, not scanned). */
 static void pname(Pr *p, StrId s)
 {
@@ -790,6 +816,24 @@ static void pname(Pr *p, StrId s)
 		const char *n = ty_strof(p->t, s);
 		put(p, n, strlen(n));
 	}
+}
+
+static void pvar(Pr *p, StrId s)
+{
+	pname(p, s);
+	for (int i = p->nhid; i-- > 0;)
+		if (p->hid[i] == s) { pstr(p, "'"); break; }
+}
+
+/* Binders of node n (kids k) that print as a slot does, to p->hid; how many were there before. */
+static int hide(Pr *p, const TyNode *n, const TyId *k)
+{
+	int mark = p->nhid;
+	if (!p->t->show) return mark;
+	if (n->kind == TY_MU && p->nhid < PRHID && shown(p->t, n->name)) p->hid[p->nhid++] = n->name;
+	for (int i = 0; (n->kind == TY_CODE || n->kind == TY_EXISTS) && i < n->nkids && p->t->node[k[i]].kind == TY_BINDER; i++)
+		if (p->nhid < PRHID && shown(p->t, p->t->node[k[i]].name)) p->hid[p->nhid++] = p->t->node[k[i]].name;
+	return mark;
 }
 
 static void pnode(Pr *p, TyId id, int ctx);
@@ -890,7 +934,7 @@ static void ppart(Pr *p, const TyNode *n, const TyId *k)
 			pstr(p, " uninit");
 		break;
 	case TY_BINDER:
-		pname(p, n->name);
+		pvar(p, n->name);
 		pstr(p, ": ");
 		pstr(p, sorts[n->flags <= TK_SIZE ? n->flags : 0]);
 		break;
@@ -927,7 +971,8 @@ static void ptype(Pr *p, const TyNode *n, const TyId *k)
 		pstr(p, ")");
 		break;
 	case TY_VAR: case TY_NAME:
-		pname(p, n->name);
+		if (n->kind == TY_VAR) pvar(p, n->name);
+		else pname(p, n->name);
 		if (n->kind == TY_NAME && n->nkids) {
 			pstr(p, "[");
 			pkids(p, k, 0, n->nkids);
@@ -951,7 +996,7 @@ static void ptype(Pr *p, const TyNode *n, const TyId *k)
 		break;
 	case TY_MU:
 		pstr(p, "rec ");
-		pname(p, n->name);
+		pvar(p, n->name);
 		pstr(p, ". ");
 		pkids(p, k, 0, n->nkids);
 		break;
@@ -1023,6 +1068,7 @@ static void pnode(Pr *p, TyId id, int ctx)
 	if (paren)
 		pstr(p, "(");
 	p->depth++;
+	int mark = hide(p, n, k);
 	switch (sort_of(n->kind)) {
 	case SORT_INDEX: case SORT_CONSTR:
 		pindex(p, n, k);
@@ -1040,6 +1086,7 @@ static void pnode(Pr *p, TyId id, int ctx)
 		ptype(p, n, k);
 		break;
 	}
+	p->nhid = mark;
 	p->depth--;
 	if (paren)
 		pstr(p, ")");
@@ -1053,7 +1100,7 @@ static void pnode(Pr *p, TyId id, int ctx)
 */
 size_t ty_print(const TyTable *t, TyId id, char *buf, size_t cap)
 {
-	Pr p = { t, buf, buf ? cap : 0, 0, cap > PRWORK ? cap : PRWORK, 0, 0, 0 };
+	Pr p = { .t = t, .buf = buf, .cap = buf ? cap : 0, .limit = cap > PRWORK ? cap : PRWORK };
 	pnode(&p, id, C_TOP);
 	if (p.cap)
 		buf[p.n < p.cap ? p.n : p.cap - 1] = 0;

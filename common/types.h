@@ -168,6 +168,7 @@ typedef struct TyTable {
 	Arena strmem;                               /* the strings' bytes     */
 	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
 	TyId *fvar; uint32_t capfvar;               /* by made-up name k: its TY_VAR node [2k] and S(it) [2k+1], or 0 */
+	const StrId *show;                          /* by slot: the name it prints as (0: "$i"), or NULL */
 	int forked;                                 /* ty_fork made it        */
 	int full;                                   /* a node was refused for want of room */
 	uint64_t cap;                               /* nodes and kids it may hold (0: as many as ids allow) */
@@ -219,6 +220,18 @@ const char *ty_strof(const TyTable *t, StrId s);
 */
 #define TY_FRESH UINT32_C(0x40000000)
 StrId ty_str_fresh(TyTable *t, const char *hint);
+/*
+** Slots, for the checker: the names it gives a label's own variables,
+** binder i of the label's code type becoming slot i, so that label types
+** which differ only in the names they bind are one node.  Ids below
+** TY_FRESH that no string of a table reaches, so a slot never equals a
+** name a section spells.  A slot prints as the string t->show[i] when
+** show is set and that is not 0, else as "$i".
+*/
+#define TY_SLOTS 32
+#define TY_SLOT (TY_FRESH - 2 * TY_SLOTS)
+static inline StrId ty_slot(int i) { return TY_SLOT + (StrId)i; }
+static inline int ty_is_slot(StrId s) { return s - TY_SLOT < TY_SLOTS; }
 
 /* Make (or find) a node.  Returns 0 only if a limit is exceeded. */
 TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,

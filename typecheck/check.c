@@ -183,6 +183,11 @@ typedef struct Ck {
 	uint32_t *lab;             /* by rank in labels: 1 + entry index         */
 	uint32_t *annx;            /* annotation indexes by offset, then table order */
 	uint32_t block;            /* entry index of the block being checked     */
+	TyId *orig;                /* by entry: a label's type as its section gives it, where
+	                              t.ent holds it with slots (slot_labels); else 0 */
+	StrId show[TY_SLOTS];      /* the block's label: by slot, the name its binder has (t.show) */
+	int nshow;
+	uint32_t shown;            /* enter: 1 + the label whose names the target's slots have, or 0 */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
 	uint8_t *stackn;           /* by entry: a label whose type says `stack N` (place_labels) */
@@ -518,6 +523,47 @@ static StrId twice(Ck *c, TyId q)
 	return 0;
 }
 
+/*
+** What slot i of label entry `label` - 1 stands for in what is printed: its
+** binder's name as written.  The names of its slots go to names (by slot);
+** how many there are (0: the label keeps its type as written, no slots).
+*/
+static int slot_names(Ck *c, uint32_t label, StrId *names)
+{
+	TyId o = label && c->orig ? c->orig[label - 1] : 0;
+	int nb = o ? binders(c, o) : 0;
+	for (int i = 0; i < nb && i < TY_SLOTS; i++) names[i] = N(c, K(c, o, i))->name;
+	return nb < TY_SLOTS ? nb : TY_SLOTS;
+}
+
+/* The block's label's names for its slots, in t.show (label: 1 + its entry, or 0). */
+static void show_block(Ck *c, uint32_t label)
+{
+	int nb = slot_names(c, label, c->show);
+	for (int i = nb; i < c->nshow; i++) c->show[i] = 0;
+	c->nshow = nb;
+}
+
+/* A type of the target being entered, printed with the target label's names for its slots (c->shown). */
+static const char *tyname_target(Ck *c, TyId id, char *buf, size_t cap)
+{
+	StrId names[TY_SLOTS] = { 0 };
+	const StrId *keep = c->t.show;
+	if (slot_names(c, c->shown, names)) c->t.show = names;
+	tyname(c, id, buf, cap);
+	c->t.show = keep;
+	return buf;
+}
+#define TYT(id) tyname_target(c, (id), (char[512]){0}, 512)
+
+/* The name of variable v of the target (label: 1 + its entry, or 0), as written. */
+static const char *target_var(Ck *c, uint32_t label, StrId v)
+{
+	StrId names[TY_SLOTS];
+	int nb = slot_names(c, label, names);
+	return ty_strof(&c->t, ty_is_slot(v) && (int)(v - TY_SLOT) < nb ? names[v - TY_SLOT] : v);
+}
+
 static int code_split(Ck *c, TyId k, Code *p)
 {
 	memset(p, 0, sizeof *p);
@@ -726,34 +772,40 @@ static int enter_rule(Ck *c, const Code *p, const State *st, const Facts *f, TyI
 		if (!have && N(c, p->reg[r])->kind == TY_VAR) have = leaf(c, TY_ANY);
 		if (!have)
 			return report(c, "jump.type", "%s: %s has no value; the target expects %s", what,
-			              x86_reg_name(r, S64), TYS(p->reg[r]));
+			              x86_reg_name(r, S64), TYT(p->reg[r]));
 		if (!ty_leq(&c->o, have, p->reg[r], u, f))
 			return report(c, "jump.type", "%s: %s is %s; the target expects %s (%s)", what,
-			              x86_reg_name(r, S64), TYS(have), TYS(p->reg[r]), c->o.err ? c->o.err : "types differ");
+			              x86_reg_name(r, S64), TYS(have), TYT(p->reg[r]), c->o.err ? c->o.err : "types differ");
 	}
 	TyId want = p->stack;
 	if (want && call) {
 		/* the return address is the callee's to describe; the rest is ours */
 		TyId s = X(c, want);
-		if (!s || N(c, s)->kind != TY_SCONS) return report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYS(want));
+		if (!s || N(c, s)->kind != TY_SCONS) return report(c, "call.type", "the callee's stack does not start with a return address (%s)", TYT(want));
 		want = K(c, s, 1);
 	}
 	if (want) {
-		if (!stack) return report(c, "jump.type", "%s: the stack is unknown here; the target expects %s", what, TYS(want));
+		if (!stack) return report(c, "jump.type", "%s: the stack is unknown here; the target expects %s", what, TYT(want));
 		if (!ty_leq(&c->o, stack, want, u, f))
 			return report(c, "jump.type", "%s: the stack is %s; the target expects %s (%s)", what,
-			              TYS(stack), TYS(want), c->o.err ? c->o.err : "types differ");
+			              TYS(stack), TYT(want), c->o.err ? c->o.err : "types differ");
 	}
 	for (int i = 0; i < u->n; i++)
 		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(f, lin_ref(c, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
-			              what, TYS(u->val[i]), ty_strof(&c->t, u->name[i]));
+			              what, TYS(u->val[i]), target_var(c, c->shown, u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
 		int kind = N(c, p->cons[i])->kind;
 		Lin l0 = lin_subst(c, p, 2 * i, u), l1 = lin_subst(c, p, 2 * i + 1, u);
 		if (!facts_prove_rel(f, &l0, &l1, kind)) {
-			TyId k = ty_subst(&c->o, p->cons[i], u);
-			return report(c, "jump.constraint", "%s: cannot prove %s", what, TYS(k ? k : p->cons[i]));
+			/* what the state gives, and the target's variables it did not solve by their names */
+			Subst shown = *u;
+			StrId names[TY_SLOTS];
+			int nb = slot_names(c, c->shown, names);
+			for (int j = 0; j < shown.n && j < nb; j++)
+				if (!shown.val[j]) shown.val[j] = mk(c, TY_VAR, 0, names[j], 0, NULL, 0);
+			TyId k = ty_subst(&c->o, p->cons[i], &shown);
+			return report(c, "jump.constraint", "%s: cannot prove %s", what, k ? TYS(k) : TYT(p->cons[i]));
 		}
 	}
 	return 1;
@@ -936,7 +988,7 @@ static int entry_work(Ck *c, const Code *p, const State *st, const Facts *f, TyI
 ** from all: a proof from some of the facts is a proof from all of them,
 ** so only the work differs, and what is reported is what the facts give.
 */
-static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
+static int enter3(Ck *c, const State *st, TyId target, TyId stack, Subst *u, const char *what, int call)
 {
 	const Code *p = code_of(c, target);
 	if (!p) return report(c, "jump.target", "%s: the target's type is not a code type (%s)", what, TYS(target));
@@ -953,9 +1005,19 @@ static int enter2(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 	return entry_work(c, p, st, &st->facts, target, stack, block, call, u, what, 0);
 }
 
-static int enter(Ck *c, const State *st, TyId target, TyId stack, const char *what)
+/* label: 1 + the entry of the label entered, or 0; its slots print with its names when target is its type. */
+static int enter2(Ck *c, const State *st, TyId target, uint32_t label, TyId stack, Subst *u, const char *what, int call)
 {
-	return enter2(c, st, target, stack, NULL, what, 0);
+	uint32_t keep = c->shown;
+	c->shown = label && c->orig && c->orig[label - 1] && target == c->t.ent[label - 1].type ? label : 0;
+	int ok = enter3(c, st, target, stack, u, what, call);
+	c->shown = keep;
+	return ok;
+}
+
+static int enter(Ck *c, const State *st, TyId target, uint32_t label, TyId stack, const char *what)
+{
+	return enter2(c, st, target, label, stack, NULL, what, 0);
 }
 
 /* ---- what an operand designates ---- */
@@ -1023,11 +1085,17 @@ static uint32_t label_at(Ck *c, int64_t off)
 	return marks_has(&c->labels, off) ? c->lab[marks_rank(&c->labels, (size_t)off)] : 0;
 }
 
-/* The code type of a .text offset: a label's. */
+/* Entry i's type as its section writes it: a label's without its slots (slot_labels). */
+static TyId as_written(Ck *c, uint32_t i)
+{
+	return c->orig && c->orig[i] ? c->orig[i] : c->t.ent[i].type;
+}
+
+/* The code type of a .text offset, as written: a label's. */
 static TyId label_type(Ck *c, int64_t off)
 {
 	uint32_t e = label_at(c, off);
-	return e ? c->t.ent[e - 1].type : 0;
+	return e ? as_written(c, e - 1) : 0;
 }
 
 /*
@@ -1948,7 +2016,8 @@ static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 	const TyAnnot *a = c->inst;
 	c->inst = NULL;
 	if (e && a) {
-		TyId q = X(c, e);
+		/* (a label's type as written: the arguments' variables are the block's, and may be its slots) */
+		TyId q = X(c, *entry && e == c->t.ent[*entry - 1].type ? as_written(c, *entry - 1) : e);
 		c->ann = a;
 		if (!q || N(c, q)->kind != TY_CODE) report(c, "coerce.inst", "the target's type %s is not a code type", TYS(e)), e = 0;
 		else e = inst_code(c, q, names_to_vars(c, a->args, 0), "coerce.inst");
@@ -1965,7 +2034,7 @@ static void do_jmp(Ck *c, const TcInst *in)
 	if (k) {
 		site(c, to, 0);
 		if (!to) unknown_callee(c, k, 0);
-		enter(c, &c->st, k, c->st.stack, "jump");
+		enter(c, &c->st, k, to, c->st.stack, "jump");
 	}
 	c->st.live = 0;
 }
@@ -1980,7 +2049,7 @@ static void do_jcc(Ck *c, const TcInst *in)
 		site(c, to, 0);
 		Refined was = refined_save(&c->st);
 		refine(c, &c->st, in->cc, 1);
-		enter(c, &c->st, k, c->st.stack, "branch");
+		enter(c, &c->st, k, to, c->st.stack, "branch");
 		refined_restore(&c->st, &was);
 	}
 	refine(c, &c->st, in->cc, 0);
@@ -2047,12 +2116,12 @@ static void do_call(Ck *c, const TcInst *in)
 	/* the return address is ours to describe: it is what the callee expects */
 	TyId ret = K(c, s, 0);
 	if (!c->st.stack) { report(c, "call.type", "the stack is unknown here"); return; }
-	if (!enter2(c, &c->st, k, c->st.stack, &u, "call", 1)) return;
+	if (!enter2(c, &c->st, k, to, c->st.stack, &u, "call", 1)) return;
 	/* a variable the arguments did not fix is abstract after the call: a new name */
 	State *st = &c->st;
 	for (int i = 0; i < u.n; i++) {
 		if (u.val[i]) continue;
-		StrId v = ty_fresh(&c->o, ty_strof(&c->t, u.name[i]));
+		StrId v = ty_fresh(&c->o, target_var(c, k == c->t.ent[to ? to - 1 : 0].type ? to : 0, u.name[i]));
 		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
 		if (u.sort[i] == TK_SIZE) facts_size(&st->facts, v);
 	}
@@ -2082,7 +2151,7 @@ static void do_ret(Ck *c)
 	c->st.depth -= 8;
 	unknown_callee(c, k, 0);
 	c->st.depth += 8;
-	enter(c, &c->st, k, K(c, s, 1), "return");
+	enter(c, &c->st, k, 0, K(c, s, 1), "return");
 	c->st.live = 0;
 }
 
@@ -2291,7 +2360,7 @@ static void do_lea(Ck *c, const TcInst *in)
 			TyId k = e ? X(c, e->type) : 0;
 			if (e && k && N(c, k)->kind == TY_CODE) {
 				if (!lands(c, e, e->offset)) return;
-				t = e->type;
+				t = as_written(c, (uint32_t)(e - c->t.ent));
 				if (e->kind == E_LABEL) c->taken[e - c->t.ent] = 1;
 			} else if (e && plain_data(c, e->type, 0) > 0) t = mk1(c, TY_PTR, 0, e->type);
 			else if (d) t = mk1(c, TY_PTR, 0, d->type);
@@ -2520,8 +2589,12 @@ static TyId names_to_vars(Ck *c, TyId id, int depth)
 	const TyNode *n = N(c, id);
 	if (n->kind == TY_NAME && !n->nkids && (n->name >= c->o.ntdef || !c->o.tdef[n->name])) {
 		StrId v = n->name;
-		for (int i = c->nalias; i-- > 0;)
-			if (c->said[i] == v) { v = c->meant[i]; break; }
+		int alias = c->nalias;
+		while (alias-- > 0 && c->said[alias] != v) continue;
+		if (alias >= 0) v = c->meant[alias];
+		else
+			for (int i = 0; i < c->nshow; i++)
+				if (c->show[i] == v) { v = ty_slot(i); break; }
 		return mk(c, TY_VAR, 0, v, 0, NULL, 0);
 	}
 	int nk = n->nkids, changed = 0;
@@ -3561,8 +3634,9 @@ static int arg_sort(Ck *c, TyId w, int sort, const char *rule)
 */
 static void check_sorts(Ck *c)
 {
-	Marks seen;
+	Marks seen, bad;   /* (bad: a type with slots that failed, so that each label of it is reported, as written) */
 	marks_init(&seen, c->t.nnode);
+	marks_init(&bad, c->t.nnode);
 	c->in = NULL;
 	c->off = -1;
 	c->tdsort = xcalloc(c->t.nent + 1, 1);
@@ -3571,7 +3645,7 @@ static void check_sorts(Ck *c)
 	for (uint32_t i = 0; i < c->t.nent; i++) {
 		const TyEntry *e = &c->t.ent[i];
 		TyId t = e->type;
-		if (!t || (e->kind != E_TYPEDEF && marks_has(&seen, t))) continue;
+		if (!t || (e->kind != E_TYPEDEF && marks_has(&seen, t) && !marks_has(&bad, t))) continue;
 		Sorts sc = { .n = 0 };   /* (after the test: it zeroes some 300 bytes, for each entry that has a type to check) */
 		c->o.budget = TYOPS_BUDGET;
 		if (e->kind == E_TYPEDEF) {
@@ -3586,6 +3660,12 @@ static void check_sorts(Ck *c)
 			marks_set(&seen, t);
 			sc.closed = 1;
 			if (sort_walk(c, t, TK_TYPE, &sc, 0)) continue;
+			if (c->orig[i]) {   /* what is wrong, in the label's own names */
+				Sorts written = { .closed = 1 };
+				marks_set(&bad, t);
+				c->o.budget = TYOPS_BUDGET;
+				if (!sort_walk(c, c->orig[i], TK_TYPE, &written, 0)) sc = written;
+			}
 		}
 		c->ent = e;
 		char where[300];
@@ -3594,6 +3674,7 @@ static void check_sorts(Ck *c)
 	}
 	c->ent = NULL;
 	marks_free(&seen);
+	marks_free(&bad);
 }
 
 /* Does a layout hold only integers (whose initial bytes need no checking)?  1, 0, or -1: too big or deep to tell. */
@@ -4040,13 +4121,14 @@ static void check_range(Ck *c, uint32_t from, uint32_t to)
 			for (uint32_t i = a; c->st.live && i < a1; i++)
 				if (ann[c->annx[i]].edge) coerce(c, &ann[c->annx[i]]);
 			if (c->inst) inst_unused(c, ", not on the way into a label");   /* no branch takes it */
-			if (c->st.live) enter(c, &c->st, e->type, c->st.stack, "fall-through");
+			if (c->st.live) enter(c, &c->st, e->type, label, c->st.stack, "fall-through");
 			if (c->st.live) site(c, label, 0);
 			if (off >= to) { c->st.live = 0; break; }   /* (the first run checks below that off is to) */
 			const Code *p = code_of(c, e->type);
 			if (p) entry_state(c, p, &c->st);
 			c->nalias = 0;   /* a block's names are its own */
 			c->block = label;
+			show_block(c, label);
 			c->nblock++;
 		}
 		if (!c->st.live) { steps_take(c); continue; }   /* no typed path reaches it: never runs */
@@ -4123,6 +4205,7 @@ static Ck *ck_fork(const Ck *c)
 	Ck *w = xmalloc(sizeof *w);
 	*w = *c;
 	ty_fork(&w->t, &c->t);
+	w->t.show = w->show;
 	tyops_fork(&w->o, &c->o, &w->t);
 	w->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
 	ememo_new(w);
@@ -4362,6 +4445,115 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 	return 0;
 }
 
+/* ---- a label's own variables as slots ---- */
+
+/*
+** A label's type is checked with its own variables as slots: binder i of
+** its code type becomes slot i (TY_SLOT), and so does every use of it, so
+** that label types which differ only in the names they bind, as every
+** function's do when a compiler names them apart, are one node, and what
+** is worked out for one (its parts, its sorts, the entries into it, the
+** facts of its blocks) serves them all.  Only names change: a binder
+** inside that binds one of the label's names again hides it there, as
+** before, and no name a section spells is a slot, so none is captured.
+** The blocks of a label, and the ways into it, see the type with slots;
+** its address taken and its export see it as written (as_written); what
+** is printed names a slot as the label's binder is named (t.show).  The
+** walk is bounded (SLOT_STEPS for each node of the table, in all): past
+** that, and for a type with no binders, one that binds a name twice, or
+** one too big, the label keeps its type as written, which means the same.
+*/
+enum { SLOT_STEPS = 8, SLOT_KIDS = 128, SLOT_DEPTH = 64, SLOT_KEY = 4 };
+
+/*
+** What a node becomes depends only on the names it may hold (its vars
+** mask) and their slots, which labels of one function share even when
+** they bind more or fewer names: kept by that, up to SLOT_KEY names.
+*/
+typedef struct SlotMemo { TyId id, to; uint32_t n; StrId name[SLOT_KEY]; uint8_t slot[SLOT_KEY]; } SlotMemo;
+typedef struct Slotting { SlotMemo *memo; uint32_t mask; int64_t steps; } Slotting;
+
+/* id with the variables from[i] (0: hidden) as slot i; 0 when the walk is too long or too deep. */
+static TyId slot_rename(Ck *c, Slotting *g, TyId id, const StrId *from, int n, int depth)
+{
+	uint32_t vars = N(c, id)->vars, k = 0;
+	SlotMemo key = { .id = id };
+	uint64_t h = id * UINT64_C(0x9e3779b97f4a7c15);
+	for (int i = 0; i < n; i++)
+		if (from[i] && (ty_var_bit(from[i]) & vars)) {
+			if (k < SLOT_KEY) key.name[k] = from[i], key.slot[k] = (uint8_t)i;
+			h = (h ^ from[i] ^ (uint64_t)i << 32) * UINT64_C(0x9e3779b97f4a7c15);
+			k++;
+		}
+	if (!k) return id;
+	if (depth > SLOT_DEPTH || --g->steps < 0) return 0;
+	SlotMemo *m = k <= SLOT_KEY ? &g->memo[h >> 40 & g->mask] : NULL;
+	key.n = k;
+	if (m && m->id == id && m->n == k && !memcmp(m->name, key.name, sizeof key.name) && !memcmp(m->slot, key.slot, sizeof key.slot))
+		return m->to;
+	const TyNode *x = N(c, id);
+	if (x->kind == TY_VAR) {
+		for (int i = 0; i < n; i++)
+			if (from[i] == x->name) return mk(c, TY_VAR, x->flags, ty_slot(i), 0, NULL, 0);
+		return id;
+	}
+	StrId inner[TY_SLOTS];
+	memcpy(inner, from, (size_t)n * sizeof *from);
+	for (int b = 0; b < x->nkids && N(c, K(c, id, b))->kind == TY_BINDER; b++)   /* (a code or exists type's) */
+		for (int i = 0; i < n; i++)
+			if (inner[i] == N(c, K(c, id, b))->name) inner[i] = 0;
+	for (int i = 0; x->kind == TY_MU && i < n; i++)
+		if (inner[i] == x->name) inner[i] = 0;
+	int nk = x->nkids, changed = 0;
+	TyId kids[SLOT_KIDS];
+	if (nk > SLOT_KIDS) return 0;
+	for (int i = 0; i < nk; i++) {
+		TyId kid = K(c, id, i);
+		if (!(kids[i] = slot_rename(c, g, kid, inner, n, depth + 1))) return 0;
+		changed |= kids[i] != kid;
+	}
+	x = N(c, id);   /* (the table may have moved) */
+	key.to = changed ? mk(c, x->kind, x->flags, x->name, x->value, kids, nk) : id;
+	if (m && key.to) *m = key;
+	return key.to;
+}
+
+/* Code type t with its binders as slots, or t itself. */
+static TyId slot_type(Ck *c, Slotting *g, TyId t)
+{
+	int nb = binders(c, t), nk = N(c, t)->nkids;
+	if (N(c, t)->kind != TY_CODE || !nb || nb > TY_SLOTS || nk > SLOT_KIDS || twice(c, t)) return t;
+	StrId from[TY_SLOTS];
+	TyId kids[SLOT_KIDS];
+	for (int i = 0; i < nb; i++) {
+		from[i] = N(c, K(c, t, i))->name;
+		if (!(kids[i] = mk(c, TY_BINDER, N(c, K(c, t, i))->flags, ty_slot(i), 0, NULL, 0))) return t;
+	}
+	for (int i = nb; i < nk; i++)
+		if (!(kids[i] = slot_rename(c, g, K(c, t, i), from, nb, 1))) return t;
+	TyId r = mk(c, TY_CODE, N(c, t)->flags, N(c, t)->name, 0, kids, nk);
+	return r ? r : t;
+}
+
+/* Every label's type with slots; the type as written kept in c->orig. */
+static void slot_labels(Ck *c)
+{
+	uint32_t nnode = c->t.nnode;
+	unsigned bits = tc_table_bits(nnode, 6, 16);
+	Slotting g = { xzalloc((size_t)1 << bits, sizeof *g.memo), (UINT32_C(1) << bits) - 1, SLOT_STEPS * (int64_t)nnode };
+	TyId *done = xzalloc(nnode, sizeof *done);   /* by type as written: with slots (types are shared) */
+	c->orig = xzalloc(c->t.nent + 1, sizeof *c->orig);
+	for (uint32_t i = 0; i < c->t.nent && g.steps > 0; i++) {
+		TyEntry *e = &c->t.ent[i];
+		TyId t = e->type;
+		if (e->kind != E_LABEL || !t || t >= nnode) continue;
+		if (!done[t]) done[t] = slot_type(c, &g, t);
+		if (done[t] != t) c->orig[i] = t, e->type = done[t];
+	}
+	free(done);
+	free(g.memo);
+}
+
 /*
 ** What comes before the blocks.  The first run does not decode .text on
 ** its own: its walks over the blocks do (and, in a module, find the fields
@@ -4422,11 +4614,13 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	TcStats none = { 0 }, *s = stats ? stats : &none;   /* (timed either way: a few clock reads) */
 	double t = now_ms(), start = t;
 	ty_init(&c->t);
+	c->t.show = c->show;
 	lt_init(&c->lt);
 	int r = -1, failed = 0, lined = 0;
 	Lines lines;
 	if (load(c, path, image, len) == 0) {
 		lap(&t, &s->load);
+		slot_labels(c);   /* (its nodes are the section's, as far as [type.size] goes) */
 		c->t.cap = ty_parts(&c->t) + grow_allowed(c);   /* [type.size] */
 		c->steps_max = steps_allowed(c);
 		c->facts_seen = facts_work();
@@ -4480,6 +4674,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	free(c->local);
 	free(c->taken);
 	free(c->stackn);
+	free(c->orig);
 	free(c->tdsort);
 	ty_names_free(&c->names);
 	free(c->relsym);

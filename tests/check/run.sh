@@ -42,6 +42,8 @@ bad)
   grep -qE "^$src:[0-9]+:[0-9]+: error: \[$rule\]" "$tmp/err" || { cat "$tmp/err"; fail "no $src:line:col diagnostic for rule $rule"; }
   at=$(sed -n 's/^# expect-at: \([0-9]*:[0-9]*\).*/\1/p' "$src" | head -1)
   [ -z "$at" ] || grep -qE "^$src:$at: error: \[$rule\]" "$tmp/err" || { cat "$tmp/err"; fail "the [$rule] diagnostic is not at $src:$at"; }
+  # a label's variables are checked as slots, printed in the label's own names, never by number
+  grep -qE '\$[0-9]' "$tmp/err" && { cat "$tmp/err"; fail "a diagnostic names a variable by its slot number"; }
   text=$(sed -n 's/^# expect-text: //p' "$src" | head -1)
   [ -z "$text" ] || grep -qF -- "$text" "$tmp/err" || { cat "$tmp/err"; fail "no diagnostic says: $text"; }
   "$talcheck" --profile "${profile:-user}" --json -fdiagnostics-color=never "$tmp/$name.o" 2>/dev/null | grep -q "\"rule\": \"$rule\"" || fail "--json does not name rule $rule"
