@@ -4471,7 +4471,7 @@ enum { SLOT_STEPS = 8, SLOT_KIDS = 128, SLOT_DEPTH = 64, SLOT_KEY = 4 };
 ** they bind more or fewer names: kept by that, up to SLOT_KEY names.
 */
 typedef struct SlotMemo { TyId id, to; uint32_t n; StrId name[SLOT_KEY]; uint8_t slot[SLOT_KEY]; } SlotMemo;
-typedef struct Slotting { SlotMemo *memo; uint32_t mask; int64_t steps; } Slotting;
+typedef struct Slotting { SlotMemo *memo; uint32_t mask; int64_t steps; TyId binder[TK_SIZE + 1][TY_SLOTS]; } Slotting;
 
 /* id with the variables from[i] (0: hidden) as slot i; 0 when the walk is too long or too deep. */
 static TyId slot_rename(Ck *c, Slotting *g, TyId id, const StrId *from, int n, int depth)
@@ -4526,8 +4526,12 @@ static TyId slot_type(Ck *c, Slotting *g, TyId t)
 	StrId from[TY_SLOTS];
 	TyId kids[SLOT_KIDS];
 	for (int i = 0; i < nb; i++) {
+		int sort = N(c, K(c, t, i))->flags;
+		TyId b = sort <= TK_SIZE ? g->binder[sort][i] : 0;   /* (a bad sort: made, not kept) */
 		from[i] = N(c, K(c, t, i))->name;
-		if (!(kids[i] = mk(c, TY_BINDER, N(c, K(c, t, i))->flags, ty_slot(i), 0, NULL, 0))) return t;
+		if (!b) b = mk(c, TY_BINDER, sort, ty_slot(i), 0, NULL, 0);
+		if (sort <= TK_SIZE) g->binder[sort][i] = b;
+		if (!(kids[i] = b)) return t;
 	}
 	for (int i = nb; i < nk; i++)
 		if (!(kids[i] = slot_rename(c, g, K(c, t, i), from, nb, 1))) return t;
@@ -4540,7 +4544,7 @@ static void slot_labels(Ck *c)
 {
 	uint32_t nnode = c->t.nnode;
 	unsigned bits = tc_table_bits(nnode, 6, 16);
-	Slotting g = { xzalloc((size_t)1 << bits, sizeof *g.memo), (UINT32_C(1) << bits) - 1, SLOT_STEPS * (int64_t)nnode };
+	Slotting g = { .memo = xzalloc((size_t)1 << bits, sizeof *g.memo), .mask = (UINT32_C(1) << bits) - 1, .steps = SLOT_STEPS * (int64_t)nnode };
 	TyId *done = xzalloc(nnode, sizeof *done);   /* by type as written: with slots (types are shared) */
 	c->orig = xzalloc(c->t.nent + 1, sizeof *c->orig);
 	for (uint32_t i = 0; i < c->t.nent && g.steps > 0; i++) {
