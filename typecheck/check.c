@@ -4471,12 +4471,35 @@ enum { SLOT_STEPS = 8, SLOT_KIDS = 128, SLOT_DEPTH = 64, SLOT_KEY = 4 };
 ** they bind more or fewer names: kept by that, up to SLOT_KEY names.
 */
 typedef struct SlotMemo { TyId id, to; uint32_t n; StrId name[SLOT_KEY]; uint8_t slot[SLOT_KEY]; } SlotMemo;
-typedef struct Slotting { SlotMemo *memo; uint32_t mask; int64_t steps; TyId binder[TK_SIZE + 1][TY_SLOTS]; } Slotting;
+typedef struct Slotting { SlotMemo *memo; uint32_t mask; int64_t steps; TyId binder[TK_SIZE + 1][TY_SLOTS], var[TY_SLOTS]; } Slotting;
 
-/* id with the variables from[i] (0: hidden) as slot i; 0 when the walk is too long or too deep. */
-static TyId slot_rename(Ck *c, Slotting *g, TyId id, const StrId *from, int n, int depth)
+/* The bits (TyNode.vars) of the names of from that are not hidden. */
+static uint32_t slot_bits(const StrId *from, int n)
 {
-	uint32_t vars = N(c, id)->vars, k = 0;
+	uint32_t bits = 0;
+	for (int i = 0; i < n; i++)
+		if (from[i]) bits |= ty_var_bit(from[i]);
+	return bits;
+}
+
+/* id with the variables from[i] (0: hidden) as slot i; 0 when the walk is too long or too deep.  bits: slot_bits(from, n). */
+static TyId slot_rename(Ck *c, Slotting *g, TyId id, const StrId *from, int n, uint32_t bits, int depth)
+{
+	const TyNode *x = N(c, id);
+	uint32_t vars = x->vars & bits, k = 0;
+	if (!vars) return id;
+	if (depth > SLOT_DEPTH || --g->steps < 0) return 0;
+	if (x->kind == TY_VAR) {
+		for (int i = 0; i < n; i++)
+			if (from[i] == x->name) {
+				TyId *v = x->flags ? NULL : &g->var[i];
+				if (v && *v) return *v;
+				TyId r = mk(c, TY_VAR, x->flags, ty_slot(i), 0, NULL, 0);
+				if (v) *v = r;
+				return r;
+			}
+		return id;
+	}
 	SlotMemo key = { .id = id };
 	uint64_t h = id * UINT64_C(0x9e3779b97f4a7c15);
 	for (int i = 0; i < n; i++)
@@ -4485,31 +4508,29 @@ static TyId slot_rename(Ck *c, Slotting *g, TyId id, const StrId *from, int n, i
 			h = (h ^ from[i] ^ (uint64_t)i << 32) * UINT64_C(0x9e3779b97f4a7c15);
 			k++;
 		}
-	if (!k) return id;
-	if (depth > SLOT_DEPTH || --g->steps < 0) return 0;
 	SlotMemo *m = k <= SLOT_KEY ? &g->memo[h >> 40 & g->mask] : NULL;
 	key.n = k;
 	if (m && m->id == id && m->n == k && !memcmp(m->name, key.name, sizeof key.name) && !memcmp(m->slot, key.slot, sizeof key.slot))
 		return m->to;
-	const TyNode *x = N(c, id);
-	if (x->kind == TY_VAR) {
-		for (int i = 0; i < n; i++)
-			if (from[i] == x->name) return mk(c, TY_VAR, x->flags, ty_slot(i), 0, NULL, 0);
-		return id;
-	}
 	StrId inner[TY_SLOTS];
-	memcpy(inner, from, (size_t)n * sizeof *from);
-	for (int b = 0; b < x->nkids && N(c, K(c, id, b))->kind == TY_BINDER; b++)   /* (a code or exists type's) */
-		for (int i = 0; i < n; i++)
-			if (inner[i] == N(c, K(c, id, b))->name) inner[i] = 0;
-	for (int i = 0; x->kind == TY_MU && i < n; i++)
-		if (inner[i] == x->name) inner[i] = 0;
+	const StrId *in = from;
+	uint32_t inbits = bits;
+	if (x->kind == TY_CODE || x->kind == TY_EXISTS || x->kind == TY_MU) {   /* names it binds again are its own inside */
+		memcpy(inner, from, (size_t)n * sizeof *from);
+		for (int b = 0; b < x->nkids && N(c, K(c, id, b))->kind == TY_BINDER; b++)
+			for (int i = 0; i < n; i++)
+				if (inner[i] == N(c, K(c, id, b))->name) inner[i] = 0;
+		for (int i = 0; x->kind == TY_MU && i < n; i++)
+			if (inner[i] == x->name) inner[i] = 0;
+		in = inner;
+		inbits = slot_bits(inner, n);
+	}
 	int nk = x->nkids, changed = 0;
 	TyId kids[SLOT_KIDS];
 	if (nk > SLOT_KIDS) return 0;
 	for (int i = 0; i < nk; i++) {
 		TyId kid = K(c, id, i);
-		if (!(kids[i] = slot_rename(c, g, kid, inner, n, depth + 1))) return 0;
+		if (!(kids[i] = slot_rename(c, g, kid, in, n, inbits, depth + 1))) return 0;
 		changed |= kids[i] != kid;
 	}
 	x = N(c, id);   /* (the table may have moved) */
@@ -4534,7 +4555,7 @@ static TyId slot_type(Ck *c, Slotting *g, TyId t)
 		if (!(kids[i] = b)) return t;
 	}
 	for (int i = nb; i < nk; i++)
-		if (!(kids[i] = slot_rename(c, g, K(c, t, i), from, nb, 1))) return t;
+		if (!(kids[i] = slot_rename(c, g, K(c, t, i), from, nb, slot_bits(from, nb), 1))) return t;
 	TyId r = mk(c, TY_CODE, N(c, t)->flags, N(c, t)->name, 0, kids, nk);
 	return r ? r : t;
 }
