@@ -412,6 +412,14 @@ void ty_node_reserve(TyTable *t, uint64_t n)
 	}
 }
 
+/* Kids compared in a loop: most nodes have one to three, too few for a call to memcmp. */
+static inline int same_kids(const TyId *a, const TyId *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] != b[i]) return 0;
+	return 1;
+}
+
 /*
 ** The id of an existing node equal to the given one, or 0 with *slot the
 ** empty slot the search stopped at (UINT32_MAX when there is no table):
@@ -427,8 +435,7 @@ static TyId node_find(const TyTable *t, uint64_t h, int kind, int flags,
 	for (i = (uint32_t)h & mask; t->hash[i]; i = (i + 1) & mask) {
 		const TyNode *n = &t->node[t->hash[i]];
 		if (n->kind == kind && n->flags == flags && n->name == name &&
-		    n->value == value && n->nkids == nkids &&
-		    (nkids == 0 || !memcmp(t->kid + n->kids, kids, nkids * sizeof *kids)))
+		    n->value == value && n->nkids == nkids && same_kids(t->kid + n->kids, kids, nkids))
 			return t->hash[i];
 	}
 	*slot = i;

@@ -4459,11 +4459,13 @@ static int load(Ck *c, const char *path, const uint8_t *image, size_t len)
 ** The blocks of a label, and the ways into it, see the type with slots;
 ** its address taken and its export see it as written (as_written); what
 ** is printed names a slot as the label's binder is named (t.show).  The
-** walk is bounded (SLOT_STEPS for each node of the table, in all): past
-** that, and for a type with no binders, one that binds a name twice, or
-** one too big, the label keeps its type as written, which means the same.
+** walk is bounded (SLOT_STEPS for each node of the table, in all), and
+** so is what it makes (the table at most doubles, and SLOT_ROOM more):
+** past either, and for a type with no binders, one that binds a name
+** twice, or one too big, the label keeps its type as written, which means
+** the same.
 */
-enum { SLOT_STEPS = 8, SLOT_KIDS = 128, SLOT_DEPTH = 64, SLOT_KEY = 4 };
+enum { SLOT_STEPS = 8, SLOT_ROOM = 1 << 16, SLOT_KIDS = 128, SLOT_DEPTH = 64, SLOT_KEY = 4 };
 
 /*
 ** What a node becomes depends only on the names it may hold (its vars
@@ -4564,6 +4566,9 @@ static TyId slot_type(Ck *c, Slotting *g, TyId t)
 static void slot_labels(Ck *c)
 {
 	uint32_t nnode = c->t.nnode;
+	uint64_t cap = c->t.cap;
+	int full = c->t.full;
+	c->t.cap = 2 * ty_parts(&c->t) + SLOT_ROOM;   /* (a node of many kids in each step would be too much: a type past it keeps its own) */
 	unsigned bits = tc_table_bits(nnode, 6, 16);
 	Slotting g = { .memo = xzalloc((size_t)1 << bits, sizeof *g.memo), .mask = (UINT32_C(1) << bits) - 1, .steps = SLOT_STEPS * (int64_t)nnode };
 	TyId *done = xzalloc(nnode, sizeof *done);   /* by type as written: with slots (types are shared) */
@@ -4577,6 +4582,8 @@ static void slot_labels(Ck *c)
 	}
 	free(done);
 	free(g.memo);
+	c->t.cap = cap;
+	c->t.full = full;
 }
 
 /*
