@@ -106,7 +106,12 @@ void ty_fork(TyTable *dst, const TyTable *src)
 	uint32_t cap;
 	dst->node = copy_of(src->node, src->nnode, sizeof *src->node, &dst->capnode);
 	dst->kid = copy_of(src->kid, src->nkid, sizeof *src->kid, &dst->capkid);
-	dst->hash = src->caphash ? copy_of(src->hash, src->caphash, sizeof *src->hash, &cap) : NULL;
+	if (src->bnode)   /* (a fork of a fork: its own table is copied, its base shared) */
+		dst->hash = src->caphash ? copy_of(src->hash, src->caphash, sizeof *src->hash, &cap) : NULL;
+	else {            /* src's nodes through src's table, in place */
+		dst->bhash = src->hash, dst->capbhash = src->caphash, dst->bnode = src->nnode;
+		dst->hash = NULL, dst->caphash = 0;
+	}
 	dst->fhint = (const char **)copy_of(src->fhint, src->nfresh, sizeof *src->fhint, &dst->capfresh);
 	dst->ftext = copy_of(src->ftext, src->nfresh, sizeof *src->ftext, &cap);
 	/* fvar[k] is read for every k below capfvar, so all of it is copied (none: none) */
@@ -382,13 +387,19 @@ static uint32_t fresh_node(const TyTable *t, TyId id)
 	return fresh_cell(t, n->kind, n->flags, n->name, t->kid + n->kids, n->nkids);
 }
 
+/* The nodes t's own hash-cons table holds (a fork's: those it made). */
+static uint32_t own_nodes(const TyTable *t)
+{
+	return t->nnode - t->bnode;
+}
+
 /* Move to a hash-cons table of `cap` slots (a power of two). */
 static void node_resize(TyTable *t, uint32_t cap)
 {
 	free(t->hash);
 	t->caphash = cap;
 	t->hash = xzalloc(t->caphash, sizeof *t->hash);
-	for (TyId id = 1; id < t->nnode; id++)
+	for (TyId id = t->bnode ? t->bnode : 1; id < t->nnode; id++)
 		if (fresh_node(t, id) == UINT32_MAX)
 			node_slot(t, id);
 }
@@ -396,14 +407,14 @@ static void node_resize(TyTable *t, uint32_t cap)
 /* Double the hash-cons table when it would become more than half full. */
 static void node_rehash(TyTable *t)
 {
-	if ((uint64_t)t->nnode * 2 >= t->caphash)
+	if ((uint64_t)own_nodes(t) * 2 >= t->caphash)
 		node_resize(t, t->caphash ? t->caphash * 2 : 64);
 }
 
 void ty_node_reserve(TyTable *t, uint64_t n)
 {
 	uint64_t want = t->caphash ? t->caphash : 64;
-	while (want <= 2 * (t->nnode + n) && want < MAXNODE) want *= 2;
+	while (want <= 2 * (own_nodes(t) + n) && want < MAXNODE) want *= 2;
 	if (want != t->caphash)
 		node_resize(t, (uint32_t)want);
 	if (t->nnode + n < MAXNODE && t->nkid + 2 * n < MAXKID) {   /* the arrays too: growing one copies it */
@@ -420,26 +431,37 @@ static inline int same_kids(const TyId *a, const TyId *b, int n)
 	return 1;
 }
 
+/* Search one hash-cons table: the id of the node equal to the given one, or 0 with *at the empty slot the search stopped at. */
+static inline __attribute__((always_inline)) TyId probe(const TyTable *t, const uint32_t *tab, uint32_t cap, uint64_t h, int kind, int flags,
+                                                        StrId name, int64_t value, const TyId *kids, int nkids, uint32_t *at)
+{
+	uint32_t mask = cap - 1, i;
+	for (i = (uint32_t)h & mask; tab[i]; i = (i + 1) & mask) {
+		const TyNode *n = &t->node[tab[i]];
+		if (n->kind == kind && n->flags == flags && n->name == name &&
+		    n->value == value && n->nkids == nkids && same_kids(t->kid + n->kids, kids, nkids))
+			return tab[i];
+	}
+	*at = i;
+	return 0;
+}
+
 /*
 ** The id of an existing node equal to the given one, or 0 with *slot the
-** empty slot the search stopped at (UINT32_MAX when there is no table):
-** where the node goes if it is made before the table changes.
+** empty slot of t's own table the search stopped at (UINT32_MAX when there
+** is no table): where the node goes if it is made before the table
+** changes.  A fork looks first in the table of the one it was made from.
 */
 static TyId node_find(const TyTable *t, uint64_t h, int kind, int flags,
                       StrId name, int64_t value, const TyId *kids, int nkids, uint32_t *slot)
 {
-	*slot = UINT32_MAX;
-	if (!t->caphash)
-		return 0;
-	uint32_t mask = t->caphash - 1, i;
-	for (i = (uint32_t)h & mask; t->hash[i]; i = (i + 1) & mask) {
-		const TyNode *n = &t->node[t->hash[i]];
-		if (n->kind == kind && n->flags == flags && n->name == name &&
-		    n->value == value && n->nkids == nkids && same_kids(t->kid + n->kids, kids, nkids))
-			return t->hash[i];
-	}
-	*slot = i;
-	return 0;
+	uint32_t at = UINT32_MAX;
+	TyId id;
+	if (t->capbhash && (id = probe(t, t->bhash, t->capbhash, h, kind, flags, name, value, kids, nkids, &at)))
+		return *slot = UINT32_MAX, id;
+	id = t->caphash ? probe(t, t->hash, t->caphash, h, kind, flags, name, value, kids, nkids, &at) : 0;
+	*slot = id || !t->caphash ? UINT32_MAX : at;
+	return id;
 }
 
 /*
@@ -499,7 +521,7 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	if (cell != UINT32_MAX) {
 		t->fvar = xgrowz(t->fvar, sizeof *t->fvar, (size_t)cell + 1, &t->capfvar);
 		t->fvar[cell] = id;
-	} else if ((uint64_t)t->nnode * 2 >= t->caphash) {
+	} else if ((uint64_t)own_nodes(t) * 2 >= t->caphash) {
 		node_rehash(t);
 	} else {
 		t->hash[slot] = id;   /* the table is as node_find left it: only node and kid moved */

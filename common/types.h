@@ -161,7 +161,9 @@ typedef struct TyTable {
 	char **str; uint32_t *strlen_; uint32_t nstr, capstr;  /* str[0] = "" */
 	uint32_t nsorted;                           /* strings 1..nsorted: in order, not in shash */
 	uint64_t lastkey[2];                        /* string nsorted's first 16 bytes, zero past its end, as big-endian words */
-	uint32_t *hash; uint32_t caphash;           /* node hash-cons table  */
+	uint32_t *hash; uint32_t caphash;           /* node hash-cons table (a fork's: of its own nodes) */
+	const uint32_t *bhash; uint32_t capbhash;   /* a fork's: the hash-cons table of the table it was made from, */
+	TyId bnode;                                 /* read only, which holds its nodes below bnode (0: not a fork) */
 	uint64_t *shash; uint32_t capshash;         /* string intern table   */
 	TyEntry *ent; uint32_t nent, capent;
 	TyAnnot *ann; uint32_t nann, capann;
@@ -182,8 +184,10 @@ void ty_free(TyTable *t);
 ** A table for one thread of a check that runs in several: its own copy of
 ** the nodes (it makes more) and of the made-up names, and src's strings,
 ** entries and annotations, which it only reads: in a fork ty_str finds a
-** string but interns none, and no entry or annotation is added.  src must
-** not change while the fork lives.  ty_free gives back what is the fork's.
+** string but interns none, and no entry or annotation is added.  The
+** nodes src has are found through src's own hash-cons table, read in
+** place; the fork's table holds only the nodes it makes.  src must not
+** change while the fork lives.  ty_free gives back what is the fork's.
 */
 void ty_fork(TyTable *dst, const TyTable *src);
 

@@ -226,7 +226,8 @@ typedef struct Ck {
 	TyId leafs[TY_NKINDS];     /* the leaf node of each kind, once made      */
 	struct { TyId id; Lin l; } lin[512];  /* lin_of of recent nodes, by id  */
 	struct { TyId s; Lin l; } sing[256];  /* S(l) made for recent forms l   */
-	struct Code **code;        /* by node: its parts (code_of), or NULL      */
+	struct Code **code;        /* by node: its parts (code_of), or NULL; a fork's: its original's, read only */
+	struct CodeMap { TyId *key; struct Code **val; uint32_t cap, n; } mine;   /* a fork's own parts, by node */
 	struct EntryMemo *ememo;   /* entries answered before (enter2)          */
 	unsigned eshift;           /* 64 - log2 of its size                      */
 	unsigned ncode;
@@ -622,12 +623,55 @@ static int64_t least_need(Ck *c, TyId need, const Facts *f)
 	return lo;
 }
 
+/* The slot of node k in a fork's own parts (m->cap a power of two, at most half full). */
+static uint32_t code_slot(const struct CodeMap *m, TyId k)
+{
+	uint32_t i = (k * UINT32_C(0x9e3779b1)) & (m->cap - 1);
+	while (m->key[i] && m->key[i] != k) i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* The parts kept for node k, or NULL: a fork reads those its original made, in place, then its own. */
+static Code *code_kept(const Ck *c, TyId k)
+{
+	if (k < c->ncode && c->code[k]) return c->code[k];
+	if (!c->mine.cap) return NULL;
+	uint32_t i = code_slot(&c->mine, k);
+	return c->mine.key[i] ? c->mine.val[i] : NULL;
+}
+
+static void code_keep(Ck *c, TyId k, Code *p)
+{
+	struct CodeMap *m = &c->mine;
+	if (!c->t.forked) {
+		c->code = xgrowz(c->code, sizeof *c->code, (size_t)k + 1, &c->ncode);
+		c->code[k] = p;
+		return;
+	}
+	if (2 * (m->n + 1) > m->cap) {   /* (grown: every kept one put again) */
+		struct CodeMap old = *m;
+		m->cap = old.cap ? 2 * old.cap : 64;
+		m->key = xzalloc(m->cap, sizeof *m->key);
+		m->val = xmalloc(m->cap * sizeof *m->val);
+		for (uint32_t j = 0; j < old.cap; j++)
+			if (old.key[j]) {
+				uint32_t i = code_slot(m, old.key[j]);
+				m->key[i] = old.key[j], m->val[i] = old.val[j];
+			}
+		free(old.key);
+		free(old.val);
+	}
+	uint32_t i = code_slot(m, k);
+	if (!m->key[i]) m->n++;
+	m->key[i] = k, m->val[i] = p;
+}
+
 static const Code *code_make(Ck *c, TyId k0)
 {
 	TyId k = X(c, k0);
 	if (!k) return NULL;
-	c->code = xgrowz(c->code, sizeof *c->code, (size_t)(k > k0 ? k : k0) + 1, &c->ncode);
-	if (!c->code[k]) {
+	Code *have = code_kept(c, k);
+	if (!have) {
 		Code *p = arena_alloc(&c->arena, sizeof *p);
 		if (!code_split(c, k, p)) return NULL;
 		for (int r = 0; r < 16; r++)
@@ -660,9 +704,10 @@ static const Code *code_make(Ck *c, TyId k0)
 		p->sum = f->sum;
 		p->init = arena_alloc(&c->arena, (size_t)(f->n + 1) * sizeof *p->init);
 		memcpy(p->init, f->f, (size_t)f->n * sizeof *f->f);
-		c->code[k] = p;
+		code_keep(c, k, have = p);
 	}
-	return c->code[k0] = c->code[k];
+	if (k0 != k) code_keep(c, k0, have);
+	return have;
 }
 
 /*
@@ -4209,7 +4254,7 @@ static Ck *ck_fork(const Ck *c)
 	tyops_fork(&w->o, &c->o, &w->t);
 	w->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
 	ememo_new(w);
-	w->code = xmemdup(c->code, c->ncode * sizeof *w->code);   /* the parts made before: never changed */
+	memset(&w->mine, 0, sizeof w->mine);   /* (w->code: the parts made before, read in place: never changed) */
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
 	w->runs = NULL;
@@ -4238,7 +4283,8 @@ static void ck_fork_free(Ck *w)
 	tyops_free(&w->o);
 	tc_decode_memo_free(w->memo);
 	ememo_free(w->ememo);
-	free(w->code);
+	free(w->mine.key);
+	free(w->mine.val);
 	arena_free(&w->arena);
 	sites_free(w);
 	free(w->taken);

@@ -305,6 +305,47 @@ static void test_fresh_vars(void **state)
 	ty_free(t);
 }
 
+/*
+** A fork finds the nodes of the table it was made from through that
+** table's own hash-cons table, read in place, and keeps only those it
+** makes in its own: the same ids for old nodes, new ids past them, its
+** own table grown as it makes many, and the original untouched.
+*/
+static void test_fork_shares_table(void **state)
+{
+	(void)state;
+	TyTable tt, *t = &tt, f;
+	enum { N = 3000 };
+	TyId c[N];
+	ty_init(t);
+	for (int k = 0; k < N; k++) c[k] = CONST(k);
+	TyId arr = mk(t, TY_ARRAY, TF_R, NULL, 0, 2, LEAF(TY_U64), c[7]);
+	uint32_t nn = t->nnode, cap = t->caphash;
+	ty_fork(&f, t);
+	assert_int_equal(f.caphash, 0);   /* nothing of its own yet */
+	for (int k = 0; k < N; k += 7)
+		assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, k, NULL, 0), c[k]);
+	TyId kids[2] = { ty_node(&f, TY_U64, 0, 0, 0, NULL, 0), c[7] };
+	assert_int_equal(ty_node(&f, TY_ARRAY, TF_R, 0, 0, kids, 2), arr);
+	assert_int_equal(f.nnode, nn);
+	TyId mine[N];
+	for (int k = 0; k < N; k++) {
+		mine[k] = ty_node(&f, TY_ICONST, 0, 0, N + k, NULL, 0);
+		assert_int_equal(mine[k], nn + (TyId)k);
+	}
+	for (int k = 0; k < N; k++) {   /* found again after its table grew */
+		assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, N + k, NULL, 0), mine[k]);
+		assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, k, NULL, 0), c[k]);
+	}
+	assert_true(f.caphash >= 2 * N);
+	assert_int_equal(t->nnode, nn);   /* the original is as it was */
+	assert_int_equal(t->caphash, cap);
+	ty_free(&f);
+	assert_int_equal(ty_node(t, TY_ICONST, 0, 0, 5, NULL, 0), c[5]);   /* and still works */
+	assert_int_equal(ty_node(t, TY_ICONST, 0, 0, N, NULL, 0), nn);
+	ty_free(t);
+}
+
 static void test_node_rejects(void **state)
 {
 	TyTable tt, *t = &tt;
@@ -1422,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_strings_short_path_rejects),
 		cmocka_unit_test(test_hashcons),
 		cmocka_unit_test(test_fresh_vars),
+		cmocka_unit_test(test_fork_shares_table),
 		cmocka_unit_test(test_node_rejects),
 		cmocka_unit_test(test_sorts),
 		cmocka_unit_test(test_print_kinds),
