@@ -2166,7 +2166,7 @@ static void do_call(Ck *c, const TcInst *in)
 	State *st = &c->st;
 	for (int i = 0; i < u.n; i++) {
 		if (u.val[i]) continue;
-		StrId v = ty_fresh(&c->o, target_var(c, k == c->t.ent[to ? to - 1 : 0].type ? to : 0, u.name[i]));
+		StrId v = ty_fresh(&c->o, target_var(c, to && k == c->t.ent[to - 1].type ? to : 0, u.name[i]));
 		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
 		if (u.sort[i] == TK_SIZE) facts_size(&st->facts, v);
 	}
