@@ -336,7 +336,7 @@ const char *ty_strof(const TyTable *t, StrId s)
 	if (s < t->nstr)
 		return t->str[s];
 	if (ty_is_slot(s)) {
-		StrId shown = t->show ? t->show[s - TY_SLOT] : 0;
+		StrId shown = s - TY_SLOT < t->nshow ? t->show[s - TY_SLOT] : 0;
 		return shown && shown < t->nstr ? t->str[shown] : slots[s - TY_SLOT];
 	}
 	if (s < TY_FRESH || s - TY_FRESH >= t->nfresh)
@@ -824,7 +824,7 @@ static void pnum(Pr *p, int64_t v)
 /* Is s a name a slot prints as (TyTable.show)? */
 static int shown(const TyTable *t, StrId s)
 {
-	for (int i = 0; t->show && s && i < TY_SLOTS; i++)
+	for (uint32_t i = 0; s && i < t->nshow; i++)
 		if (t->show[i] == s) return 1;
 	return 0;
 }
@@ -858,7 +858,7 @@ static void pvar(Pr *p, StrId s)
 static int hide(Pr *p, const TyNode *n, const TyId *k)
 {
 	int mark = p->nhid;
-	if (!p->t->show) return mark;
+	if (!p->t->nshow) return mark;
 	if (n->kind == TY_MU && p->nhid < PRHID && shown(p->t, n->name)) p->hid[p->nhid++] = n->name;
 	for (int i = 0; (n->kind == TY_CODE || n->kind == TY_EXISTS) && i < n->nkids && p->t->node[k[i]].kind == TY_BINDER; i++)
 		if (p->nhid < PRHID && shown(p->t, p->t->node[k[i]].name)) p->hid[p->nhid++] = p->t->node[k[i]].name;

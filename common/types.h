@@ -170,7 +170,7 @@ typedef struct TyTable {
 	Arena strmem;                               /* the strings' bytes     */
 	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
 	TyId *fvar; uint32_t capfvar;               /* by made-up name k: its TY_VAR node [2k] and S(it) [2k+1], or 0 */
-	const StrId *show;                          /* by slot: the name it prints as (0: "$i"), or NULL */
+	const StrId *show; uint32_t nshow;          /* by slot below nshow: the name it prints as (0: "$i") */
 	int forked;                                 /* ty_fork made it        */
 	int full;                                   /* a node was refused for want of room */
 	uint64_t cap;                               /* nodes and kids it may hold (0: as many as ids allow) */
@@ -229,8 +229,8 @@ StrId ty_str_fresh(TyTable *t, const char *hint);
 ** binder i of the label's code type becoming slot i, so that label types
 ** which differ only in the names they bind are one node.  Ids below
 ** TY_FRESH that no string of a table reaches, so a slot never equals a
-** name a section spells.  A slot prints as the string t->show[i] when
-** show is set and that is not 0, else as "$i".
+** name a section spells.  Slot i prints as the string t->show[i] when i
+** is below t->nshow and that is not 0, else as "$i".
 */
 #define TY_SLOTS 32
 #define TY_SLOT (TY_FRESH - 2 * TY_SLOTS)

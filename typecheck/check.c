@@ -185,9 +185,9 @@ typedef struct Ck {
 	uint32_t block;            /* entry index of the block being checked     */
 	TyId *orig;                /* by entry: a label's type as its section gives it, where
 	                              t.ent holds it with slots (slot_labels); else 0 */
-	StrId show[TY_SLOTS];      /* the block's label: by slot, the name its binder has (t.show) */
-	int nshow;
-	uint32_t shown;            /* enter: 1 + the label whose names the target's slots have, or 0 */
+	StrId **slotnames;         /* by entry, for such a label: how many slots, then the names
+	                              its binders have (what t.show points to in its blocks) */
+	uint32_t shown; TyId shown_t;  /* enter: 1 + the label entered, or 0, and the type entered */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
 	uint8_t *stackn;           /* by entry: a label whose type says `stack N` (place_labels) */
@@ -525,44 +525,48 @@ static StrId twice(Ck *c, TyId q)
 }
 
 /*
-** What slot i of label entry `label` - 1 stands for in what is printed: its
-** binder's name as written.  The names of its slots go to names (by slot);
-** how many there are (0: the label keeps its type as written, no slots).
+** What the slots of label entry `label` - 1 stand for in what is printed:
+** by slot, its binder's name as written; *n of them (0, and NULL: the
+** label keeps its type as written, no slots).
 */
-static int slot_names(Ck *c, uint32_t label, StrId *names)
+static const StrId *slot_names(const Ck *c, uint32_t label, uint32_t *n)
 {
-	TyId o = label && c->orig ? c->orig[label - 1] : 0;
-	int nb = o ? binders(c, o) : 0;
-	for (int i = 0; i < nb && i < TY_SLOTS; i++) names[i] = N(c, K(c, o, i))->name;
-	return nb < TY_SLOTS ? nb : TY_SLOTS;
+	const StrId *p = label && c->slotnames ? c->slotnames[label - 1] : NULL;
+	*n = p ? p[0] : 0;
+	return p ? p + 1 : NULL;
 }
 
 /* The block's label's names for its slots, in t.show (label: 1 + its entry, or 0). */
 static void show_block(Ck *c, uint32_t label)
 {
-	int nb = slot_names(c, label, c->show);
-	for (int i = nb; i < c->nshow; i++) c->show[i] = 0;
-	c->nshow = nb;
+	c->t.show = slot_names(c, label, &c->t.nshow);
 }
 
-/* A type of the target being entered, printed with the target label's names for its slots (c->shown). */
+/* The names of the slots of the target being entered: a label's, when what is entered is its type. */
+static const StrId *target_names(const Ck *c, uint32_t *n)
+{
+	return slot_names(c, c->shown && c->t.ent[c->shown - 1].type == c->shown_t ? c->shown : 0, n);
+}
+
+/* A type of the target being entered, printed with the target label's names for its slots. */
 static const char *tyname_target(Ck *c, TyId id, char *buf, size_t cap)
 {
-	StrId names[TY_SLOTS] = { 0 };
 	const StrId *keep = c->t.show;
-	if (slot_names(c, c->shown, names)) c->t.show = names;
+	uint32_t keepn = c->t.nshow, n;
+	const StrId *names = target_names(c, &n);
+	if (names) c->t.show = names, c->t.nshow = n;
 	tyname(c, id, buf, cap);
-	c->t.show = keep;
+	c->t.show = keep, c->t.nshow = keepn;
 	return buf;
 }
 #define TYT(id) tyname_target(c, (id), (char[512]){0}, 512)
 
-/* The name of variable v of the target (label: 1 + its entry, or 0), as written. */
+/* The name of variable v of a label's type with slots (label: 1 + its entry, or 0), as written. */
 static const char *target_var(Ck *c, uint32_t label, StrId v)
 {
-	StrId names[TY_SLOTS];
-	int nb = slot_names(c, label, names);
-	return ty_strof(&c->t, ty_is_slot(v) && (int)(v - TY_SLOT) < nb ? names[v - TY_SLOT] : v);
+	uint32_t n;
+	const StrId *names = slot_names(c, label, &n);
+	return ty_strof(&c->t, ty_is_slot(v) && v - TY_SLOT < n ? names[v - TY_SLOT] : v);
 }
 
 static int code_split(Ck *c, TyId k, Code *p)
@@ -838,16 +842,16 @@ static int enter_rule(Ck *c, const Code *p, const State *st, const Facts *f, TyI
 	for (int i = 0; i < u->n; i++)
 		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(f, lin_ref(c, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
-			              what, TYS(u->val[i]), target_var(c, c->shown, u->name[i]));
+			              what, TYS(u->val[i]), target_var(c, c->shown && c->t.ent[c->shown - 1].type == c->shown_t ? c->shown : 0, u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
 		int kind = N(c, p->cons[i])->kind;
 		Lin l0 = lin_subst(c, p, 2 * i, u), l1 = lin_subst(c, p, 2 * i + 1, u);
 		if (!facts_prove_rel(f, &l0, &l1, kind)) {
 			/* what the state gives, and the target's variables it did not solve by their names */
 			Subst shown = *u;
-			StrId names[TY_SLOTS];
-			int nb = slot_names(c, c->shown, names);
-			for (int j = 0; j < shown.n && j < nb; j++)
+			uint32_t nb;
+			const StrId *names = target_names(c, &nb);
+			for (int j = 0; j < shown.n && (uint32_t)j < nb; j++)
 				if (!shown.val[j]) shown.val[j] = mk(c, TY_VAR, 0, names[j], 0, NULL, 0);
 			TyId k = ty_subst(&c->o, p->cons[i], &shown);
 			return report(c, "jump.constraint", "%s: cannot prove %s", what, k ? TYS(k) : TYT(p->cons[i]));
@@ -1054,9 +1058,10 @@ static int enter3(Ck *c, const State *st, TyId target, TyId stack, Subst *u, con
 static int enter2(Ck *c, const State *st, TyId target, uint32_t label, TyId stack, Subst *u, const char *what, int call)
 {
 	uint32_t keep = c->shown;
-	c->shown = label && c->orig && c->orig[label - 1] && target == c->t.ent[label - 1].type ? label : 0;
+	TyId keept = c->shown_t;
+	c->shown = label, c->shown_t = target;
 	int ok = enter3(c, st, target, stack, u, what, call);
-	c->shown = keep;
+	c->shown = keep, c->shown_t = keept;
 	return ok;
 }
 
@@ -2638,8 +2643,8 @@ static TyId names_to_vars(Ck *c, TyId id, int depth)
 		while (alias-- > 0 && c->said[alias] != v) continue;
 		if (alias >= 0) v = c->meant[alias];
 		else
-			for (int i = 0; i < c->nshow; i++)
-				if (c->show[i] == v) { v = ty_slot(i); break; }
+			for (uint32_t i = 0; i < c->t.nshow; i++)
+				if (c->t.show[i] == v) { v = ty_slot((int)i); break; }
 		return mk(c, TY_VAR, 0, v, 0, NULL, 0);
 	}
 	int nk = n->nkids, changed = 0;
@@ -4250,7 +4255,6 @@ static Ck *ck_fork(const Ck *c)
 	Ck *w = xmalloc(sizeof *w);
 	*w = *c;
 	ty_fork(&w->t, &c->t);
-	w->t.show = w->show;
 	tyops_fork(&w->o, &c->o, &w->t);
 	w->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
 	ememo_new(w);
@@ -4619,12 +4623,18 @@ static void slot_labels(Ck *c)
 	Slotting g = { .memo = xzalloc((size_t)1 << bits, sizeof *g.memo), .mask = (UINT32_C(1) << bits) - 1, .steps = SLOT_STEPS * (int64_t)nnode };
 	TyId *done = xzalloc(nnode, sizeof *done);   /* by type as written: with slots (types are shared) */
 	c->orig = xzalloc(c->t.nent + 1, sizeof *c->orig);
+	c->slotnames = xzalloc(c->t.nent + 1, sizeof *c->slotnames);
 	for (uint32_t i = 0; i < c->t.nent && g.steps > 0; i++) {
 		TyEntry *e = &c->t.ent[i];
 		TyId t = e->type;
 		if (e->kind != E_LABEL || !t || t >= nnode) continue;
 		if (!done[t]) done[t] = slot_type(c, &g, t);
-		if (done[t] != t) c->orig[i] = t, e->type = done[t];
+		if (done[t] == t) continue;
+		int nb = binders(c, t);   /* (slot_type made slots: at most TY_SLOTS) */
+		StrId *names = arena_alloc(&c->arena, (size_t)(nb + 1) * sizeof *names);
+		names[0] = (StrId)nb;
+		for (int j = 0; j < nb; j++) names[j + 1] = N(c, K(c, t, j))->name;
+		c->orig[i] = t, e->type = done[t], c->slotnames[i] = names;
 	}
 	free(done);
 	free(g.memo);
@@ -4692,7 +4702,6 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	TcStats none = { 0 }, *s = stats ? stats : &none;   /* (timed either way: a few clock reads) */
 	double t = now_ms(), start = t;
 	ty_init(&c->t);
-	c->t.show = c->show;
 	lt_init(&c->lt);
 	int r = -1, failed = 0, lined = 0;
 	Lines lines;
@@ -4753,6 +4762,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	free(c->taken);
 	free(c->stackn);
 	free(c->orig);
+	free(c->slotnames);
 	free(c->tdsort);
 	ty_names_free(&c->names);
 	free(c->relsym);
