@@ -185,8 +185,9 @@ typedef struct Ck {
 	uint32_t block;            /* entry index of the block being checked     */
 	TyId *orig;                /* by entry: a label's type as its section gives it, where
 	                              t.ent holds it with slots (slot_labels); else 0 */
-	StrId **slotnames;         /* by entry, for such a label: how many slots, then the names
-	                              its binders have (what t.show points to in its blocks) */
+	uint32_t *slotat;          /* by entry, for such a label: where in slotpool its names are */
+	StrId *slotpool;           /* at each place: how many slots, then by slot the name its
+	                              binder has as written (what t.show points to in its blocks) */
 	uint32_t shown; TyId shown_t;  /* enter: 1 + the label entered, or 0, and the type entered */
 	int64_t *local;            /* by entry: deepest stack use of its block   */
 	uint8_t *taken;            /* by entry: the label's address is taken     */
@@ -531,7 +532,7 @@ static StrId twice(Ck *c, TyId q)
 */
 static const StrId *slot_names(const Ck *c, uint32_t label, uint32_t *n)
 {
-	const StrId *p = label && c->slotnames ? c->slotnames[label - 1] : NULL;
+	const StrId *p = label && c->slotat && c->slotat[label - 1] ? c->slotpool + c->slotat[label - 1] - 1 : NULL;
 	*n = p ? p[0] : 0;
 	return p ? p + 1 : NULL;
 }
@@ -4621,20 +4622,24 @@ static void slot_labels(Ck *c)
 	c->t.cap = 2 * ty_parts(&c->t) + SLOT_ROOM;   /* (a node of many kids in each step would be too much: a type past it keeps its own) */
 	unsigned bits = tc_table_bits(nnode, 6, 16);
 	Slotting g = { .memo = xzalloc((size_t)1 << bits, sizeof *g.memo), .mask = (UINT32_C(1) << bits) - 1, .steps = SLOT_STEPS * (int64_t)nnode };
-	TyId *done = xzalloc(nnode, sizeof *done);   /* by type as written: with slots (types are shared) */
+	struct { TyId to; uint32_t at; } *done = xzalloc(nnode, sizeof *done);   /* by type as written: with slots, and where its names are */
+	uint32_t npool = 0, cappool = 0;
 	c->orig = xzalloc(c->t.nent + 1, sizeof *c->orig);
-	c->slotnames = xzalloc(c->t.nent + 1, sizeof *c->slotnames);
+	c->slotat = xzalloc(c->t.nent + 1, sizeof *c->slotat);
 	for (uint32_t i = 0; i < c->t.nent && g.steps > 0; i++) {
 		TyEntry *e = &c->t.ent[i];
 		TyId t = e->type;
 		if (e->kind != E_LABEL || !t || t >= nnode) continue;
-		if (!done[t]) done[t] = slot_type(c, &g, t);
-		if (done[t] == t) continue;
-		int nb = binders(c, t);   /* (slot_type made slots: at most TY_SLOTS) */
-		StrId *names = arena_alloc(&c->arena, (size_t)(nb + 1) * sizeof *names);
-		names[0] = (StrId)nb;
-		for (int j = 0; j < nb; j++) names[j + 1] = N(c, K(c, t, j))->name;
-		c->orig[i] = t, e->type = done[t], c->slotnames[i] = names;
+		if (!done[t].to) done[t].to = slot_type(c, &g, t);
+		if (done[t].to == t) continue;
+		if (!done[t].at) {   /* (types are shared: their names too) */
+			int nb = binders(c, t);   /* (slot_type made slots: at most TY_SLOTS) */
+			c->slotpool = xgrow(c->slotpool, sizeof *c->slotpool, (size_t)npool + (size_t)nb + 1, &cappool);
+			done[t].at = npool + 1;
+			c->slotpool[npool++] = (StrId)nb;
+			for (int j = 0; j < nb; j++) c->slotpool[npool++] = N(c, K(c, t, j))->name;
+		}
+		c->orig[i] = t, e->type = done[t].to, c->slotat[i] = done[t].at;
 	}
 	free(done);
 	free(g.memo);
@@ -4762,7 +4767,8 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	free(c->taken);
 	free(c->stackn);
 	free(c->orig);
-	free(c->slotnames);
+	free(c->slotat);
+	free(c->slotpool);
 	free(c->tdsort);
 	ty_names_free(&c->names);
 	free(c->relsym);
