@@ -228,7 +228,9 @@ typedef struct Ck {
 	struct { TyId id; Lin l; } lin[512];  /* lin_of of recent nodes, by id  */
 	struct { TyId s; Lin l; } sing[256];  /* S(l) made for recent forms l   */
 	struct Code **code;        /* by node: its parts (code_of), or NULL; a fork's: its original's, read only */
-	struct CodeMap { TyId *key; struct Code **val; uint32_t cap, n; } mine;   /* a fork's own parts, by node */
+	struct Code **mine;        /* a fork's own parts of the nodes it made, by node - mbase */
+	unsigned nmine; TyId mbase;
+	struct CodeMap { TyId *key; struct Code **val; uint32_t cap, n; } older;   /* and of older nodes its original had none for */
 	struct EntryMemo *ememo;   /* entries answered before (enter2)          */
 	unsigned eshift;           /* 64 - log2 of its size                      */
 	unsigned ncode;
@@ -602,7 +604,9 @@ static const Code *code_make(Ck *c, TyId k0);
 
 HOT const Code *code_of(Ck *c, TyId k0)
 {
-	return k0 < c->ncode && c->code[k0] ? c->code[k0] : code_make(c, k0);   /* kept under the name too */
+	if (k0 < c->ncode && c->code[k0]) return c->code[k0];
+	if (k0 - c->mbase < c->nmine && c->mine[k0 - c->mbase]) return c->mine[k0 - c->mbase];   /* (a fork's own: k0 >= mbase) */
+	return code_make(c, k0);   /* kept under the name too */
 }
 
 /*
@@ -640,17 +644,23 @@ static uint32_t code_slot(const struct CodeMap *m, TyId k)
 static Code *code_kept(const Ck *c, TyId k)
 {
 	if (k < c->ncode && c->code[k]) return c->code[k];
-	if (!c->mine.cap) return NULL;
-	uint32_t i = code_slot(&c->mine, k);
-	return c->mine.key[i] ? c->mine.val[i] : NULL;
+	if (k - c->mbase < c->nmine) return c->mine[k - c->mbase];
+	if (!c->older.cap) return NULL;
+	uint32_t i = code_slot(&c->older, k);
+	return c->older.key[i] ? c->older.val[i] : NULL;
 }
 
 static void code_keep(Ck *c, TyId k, Code *p)
 {
-	struct CodeMap *m = &c->mine;
+	struct CodeMap *m = &c->older;
 	if (!c->t.forked) {
 		c->code = xgrowz(c->code, sizeof *c->code, (size_t)k + 1, &c->ncode);
 		c->code[k] = p;
+		return;
+	}
+	if (k >= c->mbase) {
+		c->mine = xgrowz(c->mine, sizeof *c->mine, (size_t)(k - c->mbase) + 1, &c->nmine);
+		c->mine[k - c->mbase] = p;
 		return;
 	}
 	if (2 * (m->n + 1) > m->cap) {   /* (grown: every kept one put again) */
@@ -4259,7 +4269,8 @@ static Ck *ck_fork(const Ck *c)
 	tyops_fork(&w->o, &c->o, &w->t);
 	w->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
 	ememo_new(w);
-	memset(&w->mine, 0, sizeof w->mine);   /* (w->code: the parts made before, read in place: never changed) */
+	w->mine = NULL, w->nmine = 0, w->mbase = c->t.nnode;   /* (w->code: the parts made before, read in place: never changed) */
+	memset(&w->older, 0, sizeof w->older);
 	memset(&w->arena, 0, sizeof w->arena);
 	w->site = NULL;
 	w->runs = NULL;
@@ -4288,8 +4299,9 @@ static void ck_fork_free(Ck *w)
 	tyops_free(&w->o);
 	tc_decode_memo_free(w->memo);
 	ememo_free(w->ememo);
-	free(w->mine.key);
-	free(w->mine.val);
+	free(w->mine);
+	free(w->older.key);
+	free(w->older.val);
 	arena_free(&w->arena);
 	sites_free(w);
 	free(w->taken);
