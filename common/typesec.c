@@ -345,11 +345,11 @@ static int64_t rd_sleb_long(Rd *r, int64_t min, int64_t max, const char *what)
 
 /* A count of items of at least `min` bytes each: it must fit what is left,
    which bounds every loop and allocation by the size of the input. */
-static uint64_t rd_count(Rd *r, size_t min, uint64_t max, const char *what)
+static inline uint64_t rd_count(Rd *r, size_t min, uint64_t max, const char *what)
 {
 	size_t at = r->pos;
 	uint64_t c = rd_uleb(r, max, what);
-	if (!r->bad && c > left(r) / min)
+	if (!r->bad && c * min > left(r))   /* (c > left / min, without a division: c <= max < 2^33, min small) */
 		return fail(r, at, "%s %" PRIu64 " is more than the %zu bytes left can hold", what, c, left(r));
 	return c;
 }
