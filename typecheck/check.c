@@ -545,10 +545,22 @@ static void show_block(Ck *c, uint32_t label)
 	c->t.show = slot_names(c, label, &c->t.nshow);
 }
 
+/* label (1 + its entry), when type is its type (with its slots), else 0 (no label, or a type made from it: .inst). */
+static uint32_t label_typed(const Ck *c, uint32_t label, TyId type)
+{
+	return label && c->t.ent[label - 1].type == type ? label : 0;
+}
+
+/* The label being entered, when what is entered is its type. */
+static uint32_t target_label(const Ck *c)
+{
+	return label_typed(c, c->shown, c->shown_t);
+}
+
 /* The names of the slots of the target being entered: a label's, when what is entered is its type. */
 static const StrId *target_names(const Ck *c, uint32_t *n)
 {
-	return slot_names(c, c->shown && c->t.ent[c->shown - 1].type == c->shown_t ? c->shown : 0, n);
+	return slot_names(c, target_label(c), n);
 }
 
 /* A type of the target being entered, printed with the target label's names for its slots. */
@@ -853,7 +865,7 @@ static int enter_rule(Ck *c, const Code *p, const State *st, const Facts *f, TyI
 	for (int i = 0; i < u->n; i++)
 		if (u->sort[i] == TK_SIZE && u->val[i] && !block_size(c, u->val[i]) && !is_size(f, lin_ref(c, u->val[i])))
 			return report(c, "jump.constraint", "%s: cannot prove that %s, which %s stands for, is a size (0 <= it < 2^48)",
-			              what, TYS(u->val[i]), target_var(c, c->shown && c->t.ent[c->shown - 1].type == c->shown_t ? c->shown : 0, u->name[i]));
+			              what, TYS(u->val[i]), target_var(c, target_label(c), u->name[i]));
 	for (int i = 0; i < p->nc; i++) {
 		int kind = N(c, p->cons[i])->kind;
 		Lin l0 = lin_subst(c, p, 2 * i, u), l1 = lin_subst(c, p, 2 * i + 1, u);
@@ -2078,7 +2090,7 @@ static TyId branch_target(Ck *c, const TcInst *in, uint32_t *entry)
 	c->inst = NULL;
 	if (e && a) {
 		/* (a label's type as written: the arguments' variables are the block's, and may be its slots) */
-		TyId q = X(c, *entry && e == c->t.ent[*entry - 1].type ? as_written(c, *entry - 1) : e);
+		TyId q = X(c, label_typed(c, *entry, e) ? as_written(c, *entry - 1) : e);
 		c->ann = a;
 		if (!q || N(c, q)->kind != TY_CODE) report(c, "coerce.inst", "the target's type %s is not a code type", TYS(e)), e = 0;
 		else e = inst_code(c, q, names_to_vars(c, a->args, 0), "coerce.inst");
@@ -2182,7 +2194,7 @@ static void do_call(Ck *c, const TcInst *in)
 	State *st = &c->st;
 	for (int i = 0; i < u.n; i++) {
 		if (u.val[i]) continue;
-		StrId v = ty_fresh(&c->o, target_var(c, to && k == c->t.ent[to - 1].type ? to : 0, u.name[i]));
+		StrId v = ty_fresh(&c->o, target_var(c, label_typed(c, to, k), u.name[i]));
 		u.val[i] = mk(c, TY_VAR, 0, v, 0, NULL, 0);
 		if (u.sort[i] == TK_SIZE) facts_size(&st->facts, v);
 	}
