@@ -340,6 +340,16 @@ static void test_fork_shares_table(void **state)
 	assert_true(f.caphash >= 2 * N);
 	assert_int_equal(t->nnode, nn);   /* the original is as it was */
 	assert_int_equal(t->caphash, cap);
+	/* a fork of the fork: the original's nodes through the same table, the fork's through a copy of its own */
+	TyTable g;
+	ty_fork(&g, &f);
+	assert_int_equal(ty_node(&g, TY_ICONST, 0, 0, 11, NULL, 0), c[11]);
+	assert_int_equal(ty_node(&g, TY_ICONST, 0, 0, N + 11, NULL, 0), mine[11]);
+	uint32_t fn = f.nnode;
+	assert_int_equal(ty_node(&g, TY_ICONST, 0, 0, 3 * N, NULL, 0), fn);
+	assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, 3 * N, NULL, 0), fn);   /* made in g only: f makes it anew, at the same id */
+	assert_int_equal(f.nnode, fn + 1);
+	ty_free(&g);
 	ty_free(&f);
 	assert_int_equal(ty_node(t, TY_ICONST, 0, 0, 5, NULL, 0), c[5]);   /* and still works */
 	assert_int_equal(ty_node(t, TY_ICONST, 0, 0, N, NULL, 0), nn);
