@@ -4,7 +4,10 @@
 **
 ** Both hash tables use open addressing with linear probing over a power of
 ** two slots, kept at most half full; a slot holds an id, 0 is empty.  The
-** empty string is never put in the string table: it is always id 0.
+** empty string is never put in the string table: it is always id 0.  A
+** node's slot also holds the top bits of its hash above its id (node_tag),
+** so that a search looks at no node whose hash differs there: on a large
+** table each node looked at is a cache miss.
 */
 #include "types.h"
 #include "arena.h"
@@ -16,6 +19,7 @@
 
 enum {
 	MAXNODE = 1 << 24,  /* node ids stay below this                   */
+	NODE_ID = MAXNODE - 1,  /* the id in a hash-cons slot; node_tag above */
 	MAXKIDS = 65535,    /* TyNode.nkids is 16 bits                    */
 	MAXKID = 1 << 28,   /* kid slots in one table                     */
 	PRDEPTH = 64,       /* printer nesting before it prints "..."     */
@@ -352,6 +356,12 @@ const char *ty_strof(const TyTable *t, StrId s)
 	return t->ftext[k];
 }
 
+/* The bits of a node's hash kept in its slot of a hash-cons table, above its id (below MAXNODE). */
+static inline uint32_t node_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 56) << 24;
+}
+
 /* Put node `id` in its slot of the hash-cons table (known to be absent). */
 static void node_slot(TyTable *t, TyId id)
 {
@@ -362,7 +372,7 @@ static void node_slot(TyTable *t, TyId id)
 	uint32_t i = (uint32_t)h & mask;
 	while (t->hash[i])
 		i = (i + 1) & mask;
-	t->hash[i] = id;
+	t->hash[i] = node_tag(h) | id;
 }
 
 /*
@@ -435,12 +445,13 @@ static inline int same_kids(const TyId *a, const TyId *b, int n)
 static inline __attribute__((always_inline)) TyId probe(const TyTable *t, const uint32_t *tab, uint32_t cap, uint64_t h, int kind, int flags,
                                                         StrId name, int64_t value, const TyId *kids, int nkids, uint32_t *at)
 {
-	uint32_t mask = cap - 1, i;
-	for (i = (uint32_t)h & mask; tab[i]; i = (i + 1) & mask) {
-		const TyNode *n = &t->node[tab[i]];
+	uint32_t mask = cap - 1, tag = node_tag(h), i, s;
+	for (i = (uint32_t)h & mask; (s = tab[i]); i = (i + 1) & mask) {
+		if ((s & ~(uint32_t)NODE_ID) != tag) continue;
+		const TyNode *n = &t->node[s & NODE_ID];
 		if (n->kind == kind && n->flags == flags && n->name == name &&
 		    n->value == value && n->nkids == nkids && same_kids(t->kid + n->kids, kids, nkids))
-			return tab[i];
+			return s & NODE_ID;
 	}
 	*at = i;
 	return 0;
@@ -487,10 +498,11 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	uint32_t cell = fresh_cell(t, kind, flags, name, kids, nkids);
 	TyId id;
 	uint32_t slot = UINT32_MAX;
+	uint64_t h = 0;
 	if (cell != UINT32_MAX) {
 		if (cell < t->capfvar && t->fvar[cell])
 			return t->fvar[cell];
-	} else if ((id = node_find(t, node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
+	} else if ((id = node_find(t, h = node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
 		return id;
 	}
 	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids) || (t->cap && ty_parts(t) + (uint64_t)nkids + 1 > t->cap))
@@ -524,7 +536,7 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	} else if ((uint64_t)own_nodes(t) * 2 >= t->caphash) {
 		node_rehash(t);
 	} else {
-		t->hash[slot] = id;   /* the table is as node_find left it: only node and kid moved */
+		t->hash[slot] = node_tag(h) | id;   /* the table is as node_find left it: only node and kid moved */
 	}
 	return id;
 }
