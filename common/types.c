@@ -541,6 +541,13 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	return id;
 }
 
+void ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids)
+{
+	if (!t->caphash || nkids < 0 || nkids > MAXKIDS) return;
+	uint64_t h = node_hash(kind, flags, name, kind == TY_ICONST ? value : 0, kids, nkids);
+	__builtin_prefetch(&t->hash[(uint32_t)h & (t->caphash - 1)]);
+}
+
 void ty_entry_reserve(TyTable *t, uint64_t n)
 {
 	if (n > RESERVE_MAX)

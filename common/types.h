@@ -240,6 +240,13 @@ static inline int ty_is_slot(StrId s) { return s - TY_SLOT < TY_SLOTS; }
 /* Make (or find) a node.  Returns 0 only if a limit is exceeded. */
 TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
              const TyId *kids, int nkids);
+/*
+** A hint for a reader that makes many nodes in a row (the section's): start
+** loading the slot of t's hash-cons table where ty_node will look for this
+** node first, so that the cache miss it is on a large table overlaps with
+** reading the next nodes.  It changes nothing.
+*/
+void ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids);
 /* Room for n more nodes (two kids each) without growing the hash-cons table or the arrays. */
 void ty_node_reserve(TyTable *t, uint64_t n);
 static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[id]; }

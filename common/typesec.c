@@ -417,59 +417,86 @@ static void rd_strings(Rd *r, TyTable *t)
 	}
 }
 
-/* One node's kids into *kids (grown as needed); each must be an earlier node. */
-static int rd_kids(Rd *r, TyId self, TyId **kids, uint32_t *cap)
+/* One node's kids appended to *kids (grown as needed) from *nkid: how many.  Each must be an earlier node. */
+static int rd_kids(Rd *r, TyId self, TyId **kids, uint32_t *nkid, uint32_t *cap)
 {
 	int nk = (int)rd_count(r, 1, MAXKIDS, "kid count");
 	if (r->bad)
 		return 0;
-	*kids = xgrow(*kids, sizeof **kids, nk ? nk : 1, cap);
+	*kids = xgrow(*kids, sizeof **kids, (size_t)*nkid + (nk ? nk : 1), cap);
 	for (int j = 0; j < nk && !r->bad; j++) {
 		size_t at = r->pos;
 		uint64_t k = rd_uleb(r, UINT32_MAX, "kid");
 		if (!r->bad && (k == 0 || k >= self))
 			fail(r, at, "kid %" PRIu64 " of node %" PRIu32 " is not an earlier node", k, self);
-		(*kids)[j] = (TyId)k;
+		(*kids)[(*nkid)++] = (TyId)k;
 	}
 	return nk;
 }
 
-/* One node, made through ty_node: it must come out new and well sorted. */
-static void rd_node(Rd *r, TyTable *t, TyId **kids, uint32_t *cap)
+/*
+** Nodes are read NODE_BATCH at a time, their fields first (Pend), and then
+** made: each one's slot of the hash-cons table is being loaded meanwhile
+** (ty_node_fetch).  What is reported is the same as one by one: a node
+** whose bytes are not one ends its batch unread, and is read again first
+** in the next, once the nodes before it are made.
+*/
+enum { NODE_BATCH = 16 };
+typedef struct Pend { size_t at; unsigned kind, flags; StrId name; int64_t value; uint32_t kid; int nk; } Pend;
+
+/* The fields of the node n places after t's last into p, its kids after the *nkid in *kids: 0 when its bytes are not a node (r->bad). */
+static int rd_fields(Rd *r, const TyTable *t, int n, Pend *p, TyId **kids, uint32_t *nkid, uint32_t *cap)
 {
-	size_t at = r->pos;
+	TyId self = t->nnode + (TyId)n;
+	p->at = r->pos;
+	p->kind = rd_u8(r, "node kind");
+	if (!r->bad && (p->kind == TY_NONE || p->kind >= TY_NKINDS))
+		return (int)fail(r, p->at, "node %" PRIu32 " has unknown kind %u", self, p->kind);
+	p->flags = rd_u8(r, "node flags");
+	p->name = (StrId)rd_uleb(r, t->nstr - 1, "node name");
+	p->value = p->kind == TY_ICONST ? rd_sleb(r, INT64_MIN, INT64_MAX, "constant") : 0;
+	p->kid = *nkid;
+	p->nk = rd_kids(r, self, kids, nkid, cap);
+	return !r->bad;
+}
+
+/* A node read by rd_fields, made through ty_node: it must come out new and well sorted. */
+static void mk_node(Rd *r, TyTable *t, const Pend *p, const TyId *kids)
+{
 	TyId self = t->nnode;
-	unsigned kind = rd_u8(r, "node kind");
-	if (!r->bad && (kind == TY_NONE || kind >= TY_NKINDS)) {
-		fail(r, at, "node %" PRIu32 " has unknown kind %u", self, kind);
-		return;
-	}
-	unsigned flags = rd_u8(r, "node flags");
-	StrId name = (StrId)rd_uleb(r, t->nstr - 1, "node name");
-	int64_t value = kind == TY_ICONST ? rd_sleb(r, INT64_MIN, INT64_MAX, "constant") : 0;
-	int nk = rd_kids(r, self, kids, cap);
-	if (r->bad)
-		return;
-	TyId id = ty_node(t, (int)kind, (int)flags, name, value, *kids, nk);
+	TyId id = ty_node(t, (int)p->kind, (int)p->flags, p->name, p->value, kids + p->kid, p->nk);
 	const char *msg;
 	if (id == 0)
-		fail(r, at, "node %" PRIu32 " exceeds the table's limits", self);
+		fail(r, p->at, "node %" PRIu32 " exceeds the table's limits", self);
 	else if (id != self)
-		fail(r, at, "node %" PRIu32 " repeats node %" PRIu32, self, id);
+		fail(r, p->at, "node %" PRIu32 " repeats node %" PRIu32, self, id);
 	else if ((msg = ty_check_node(t, id)))
-		fail(r, at, "node %" PRIu32 ": %s", self, msg);
+		fail(r, p->at, "node %" PRIu32 ": %s", self, msg);
 }
 
 /* Nodes 1..count, each referring only to earlier ones. */
 static void rd_nodes(Rd *r, TyTable *t)
 {
+	Pend p[NODE_BATCH];
 	TyId *kids = NULL;
 	uint32_t cap = 0;
 	uint64_t count = rd_count(r, NODEMIN, MAXNODE - 1, "node count");
 	if (!r->bad)   /* room for them at once, not by doubling as they come (a count the bytes left can hold) */
 		ty_node_reserve(t, count < NODE_RESERVE_MAX ? count : NODE_RESERVE_MAX);
-	for (uint64_t i = 0; i < count && !r->bad; i++)
-		rd_node(r, t, &kids, &cap);
+	for (uint64_t i = 0; i < count && !r->bad;) {
+		uint32_t nkid = 0;
+		int n = 0;
+		for (; n < NODE_BATCH && i + (uint64_t)n < count; n++) {
+			if (!rd_fields(r, t, n, &p[n], &kids, &nkid, &cap)) {
+				if (n) r->bad = 0, r->pos = p[n].at;   /* (read again, first of the next batch) */
+				break;
+			}
+			ty_node_fetch(t, (int)p[n].kind, (int)p[n].flags, p[n].name, p[n].value, kids + p[n].kid, p[n].nk);
+		}
+		for (int j = 0; j < n && !r->bad; j++)
+			mk_node(r, t, &p[j], kids);
+		i += (uint64_t)n;
+	}
 	free(kids);
 }
 

@@ -1227,6 +1227,58 @@ static void test_reject_dups_and_trailing(void **state)
 	free(b.p);
 }
 
+/*
+** Nodes are read in batches (typesec.c, NODE_BATCH): what is reported must
+** be what reading them one by one reports, the first error in the bytes,
+** wherever the batches end.  n constants 0..n-1 (5 bytes each), then `tail`.
+*/
+static Buf consts_then(int n, const char *tail, size_t tn)
+{
+	char bytes[512];
+	size_t at = 0;
+	for (int i = 0; i < n; i++) {
+		memcpy(bytes + at, "\x17\0\0", 3);
+		bytes[at + 3] = (char)i;   /* sleb of 0..63 */
+		bytes[at + 4] = 0;         /* no kids */
+		at += 5;
+	}
+	memcpy(bytes + at, tail, tn);
+	return nodes((size_t)n + 2, bytes, at + tn);
+}
+
+static void test_node_batches(void **state)
+{
+	char err[256];
+	(void)state;
+	/* a repeat before a node that is not one, in the same batch */
+	Buf b = nodes(4, "\1\0\0\0" "\1\0\0\0" "\2\0\0\0" "\x7f\0\0\0", 16);
+	reject(&b, "offset 16: node 2 repeats node 1");
+	free(b.p);
+	/* from 1 to 40 constants, then a repeat of the first, then a node of an unknown kind */
+	for (int n = 1; n <= 40; n++) {
+		char want[64];
+		b = consts_then(n, "\x17\0\0\0\0" "\x7f\0\0\0", 9);
+		snprintf(want, sizeof want, "offset %d: node %d repeats node 1", 12 + 5 * n, n + 1);
+		reject(&b, want);
+		free(b.p);
+		/* a node of an unknown kind after n constants, then a repeat */
+		b = consts_then(n, "\x7f\0\0\0" "\x17\0\0\0\0", 9);
+		snprintf(want, sizeof want, "offset %d: node %d has unknown kind 127", 12 + 5 * n, n + 1);
+		reject(&b, want);
+		free(b.p);
+		/* k + k of the last constant k, then (k + k) + k: kids in the same batch or the one before */
+		char tail[12] = { 0x18, 0, 0, 2, (char)n, (char)n, 0x18, 0, 0, 2, (char)(n + 1), (char)n };
+		b = consts_then(n, tail, sizeof tail);
+		if (decode(b.p, b.n, err, sizeof err)) fail_msg("%d constants: %s", n, err);
+		free(b.p);
+		tail[10] = (char)(n + 2);   /* the second one's own number: not an earlier node */
+		b = consts_then(n, tail, sizeof tail);
+		snprintf(want, sizeof want, "offset %d: kid %d of node %d is not an earlier node", 12 + 5 * n + 6 + 4, n + 2, n + 2);
+		reject(&b, want);
+		free(b.p);
+	}
+}
+
 /* ---- the .tal.lines section ---- */
 
 /*
@@ -1492,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_strings_order),
 		cmocka_unit_test(test_strings_encoded_in_order),
 		cmocka_unit_test(test_reject_dups_and_trailing),
+		cmocka_unit_test(test_node_batches),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_line_rows),
 		cmocka_unit_test(test_line_runs),
