@@ -86,8 +86,8 @@ void ty_free(TyTable *t)
 		free(t->ent);
 		free(t->ann);
 	}
-	free(t->node);
-	free(t->kid);
+	if (!(t->lent & LENT_NODE)) free(t->node);
+	if (!(t->lent & LENT_KID)) free(t->kid);
 	free(t->hash);
 	free(t->fhint);
 	free(t->ftext);
@@ -102,14 +102,34 @@ static void *copy_of(const void *p, uint32_t n, size_t sz, uint32_t *cap)
 	return n ? xmemdup(p, n * sz) : xmalloc(sz);
 }
 
-void ty_fork(TyTable *dst, const TyTable *src)
+/*
+** Room for `need` elements of size sz in the array p of t holding `used`
+** (its node or kid array: `bit`).  An array lent by the original (ty_lend)
+** is copied out, never moved or freed: it is the original's.
+*/
+static void *room(TyTable *t, int bit, void *p, size_t sz, size_t used, size_t need, uint32_t *cap)
+{
+	if (need <= *cap) return p;
+	if (!(t->lent & bit)) return xgrow_to(p, sz, need, cap);
+	uint32_t c = *cap;
+	void *q = xgrow_to(NULL, sz, need, &c);
+	memcpy(q, p, used * sz);
+	t->lent &= ~bit;
+	*cap = c;
+	return q;
+}
+
+static void fork_of(TyTable *dst, const TyTable *src, int lend)
 {
 	*dst = *src;
 	dst->forked = 1;
 	memset(&dst->strmem, 0, sizeof dst->strmem);   /* for made-up names' text */
 	uint32_t cap;
-	dst->node = copy_of(src->node, src->nnode, sizeof *src->node, &dst->capnode);
-	dst->kid = copy_of(src->kid, src->nkid, sizeof *src->kid, &dst->capkid);
+	dst->lent = lend && !src->forked ? LENT_NODE | LENT_KID : 0;
+	if (!dst->lent) {
+		dst->node = copy_of(src->node, src->nnode, sizeof *src->node, &dst->capnode);
+		dst->kid = copy_of(src->kid, src->nkid, sizeof *src->kid, &dst->capkid);
+	}
 	if (src->bnode)   /* (a fork of a fork: its own table is copied, its base shared) */
 		dst->hash = src->caphash ? copy_of(src->hash, src->caphash, sizeof *src->hash, &cap) : NULL;
 	else {            /* src's nodes through src's table, in place */
@@ -121,6 +141,16 @@ void ty_fork(TyTable *dst, const TyTable *src)
 	/* fvar[k] is read for every k below capfvar, so all of it is copied (none: none) */
 	dst->fvar = src->capfvar ? xmemdup(src->fvar, (size_t)src->capfvar * sizeof *src->fvar) : NULL;
 	dst->capfvar = src->capfvar;
+}
+
+void ty_fork(TyTable *dst, const TyTable *src)
+{
+	fork_of(dst, src, 0);
+}
+
+void ty_lend(TyTable *dst, const TyTable *src)
+{
+	fork_of(dst, src, 1);
 }
 
 /*
@@ -428,8 +458,8 @@ void ty_node_reserve(TyTable *t, uint64_t n)
 	if (want != t->caphash)
 		node_resize(t, (uint32_t)want);
 	if (t->nnode + n < MAXNODE && t->nkid + 2 * n < MAXKID) {   /* the arrays too: growing one copies it */
-		t->node = xgrow(t->node, sizeof *t->node, (size_t)(t->nnode + n), &t->capnode);
-		t->kid = xgrow(t->kid, sizeof *t->kid, (size_t)(t->nkid + 2 * n), &t->capkid);
+		t->node = room(t, LENT_NODE, t->node, sizeof *t->node, t->nnode, (size_t)(t->nnode + n), &t->capnode);
+		t->kid = room(t, LENT_KID, t->kid, sizeof *t->kid, t->nkid, (size_t)(t->nkid + 2 * n), &t->capkid);
 	}
 }
 
@@ -512,10 +542,10 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	size_t inside = SIZE_MAX;
 	if (nkids && t->nkid && at >= base && at < base + (uintptr_t)t->nkid * sizeof *kids)
 		inside = (at - base) / sizeof *kids;
-	t->kid = xgrow(t->kid, sizeof *t->kid, (size_t)t->nkid + nkids, &t->capkid);
+	t->kid = room(t, LENT_KID, t->kid, sizeof *t->kid, t->nkid, (size_t)t->nkid + nkids, &t->capkid);
 	if (inside != SIZE_MAX)
 		kids = t->kid + inside;
-	t->node = xgrow(t->node, sizeof *t->node, (size_t)t->nnode + 1, &t->capnode);
+	t->node = room(t, LENT_NODE, t->node, sizeof *t->node, t->nnode, (size_t)t->nnode + 1, &t->capnode);
 	id = t->nnode++;
 	TyNode *n = &t->node[id];
 	n->kind = (uint8_t)kind;

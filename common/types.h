@@ -172,6 +172,7 @@ typedef struct TyTable {
 	TyId *fvar; uint32_t capfvar;               /* by made-up name k: its TY_VAR node [2k] and S(it) [2k+1], or 0 */
 	const StrId *show; uint32_t nshow;          /* by slot below nshow: the name it prints as (0: "$i") */
 	int forked;                                 /* ty_fork made it        */
+	int lent;                                   /* ty_lend made it: LENT_* of the arrays still the original's */
 	int full;                                   /* a node was refused for want of room */
 	uint64_t cap;                               /* nodes and kids it may hold (0: as many as ids allow) */
 } TyTable;
@@ -190,6 +191,16 @@ void ty_free(TyTable *t);
 ** change while the fork lives.  ty_free gives back what is the fork's.
 */
 void ty_fork(TyTable *dst, const TyTable *src);
+/*
+** ty_fork, but without copying src's nodes and kids: the fork reads them
+** in src's arrays and makes its own after them there, in the room src
+** has left, then in arrays of its own once that is full (src's are copied
+** then, never moved or freed).  So at most one fork of src may be lent
+** its arrays at a time, and src itself makes no node while it lives (its
+** arrays past its own nodes are the fork's).  Not of a fork: that copies.
+*/
+void ty_lend(TyTable *dst, const TyTable *src);
+enum { LENT_NODE = 1, LENT_KID = 2 };
 
 StrId ty_str(TyTable *t, const char *s, size_t len);  /* intern */
 StrId ty_str_find(const TyTable *t, const char *s, size_t len);  /* interned already: its id, else 0 */

@@ -4263,6 +4263,7 @@ typedef struct Worker {
 	const Ck *orig;             /* what its checker is forked from       */
 	Ck *c;                      /* the fork (made by the thread itself)  */
 	size_t room;                /* bytes of code it may check: room_for_types */
+	int lend;                   /* its fork is lent the original's arrays (the first's) */
 	const Part *part;
 	uint32_t np;
 	atomic_uint *next;          /* the next part to take                 */
@@ -4273,11 +4274,13 @@ typedef struct Worker {
 } Worker;
 enum { RUN_NONE, RUN_CREW, RUN_THREAD };
 
-static Ck *ck_fork(const Ck *c)
+/* A checker for a thread; `lend`: it makes its nodes in c's arrays (ty_lend), which one fork at a time may. */
+static Ck *ck_fork(const Ck *c, int lend)
 {
 	Ck *w = xmalloc(sizeof *w);
 	*w = *c;
-	ty_fork(&w->t, &c->t);
+	if (lend) ty_lend(&w->t, &c->t);
+	else ty_fork(&w->t, &c->t);
 	tyops_fork(&w->o, &c->o, &w->t);
 	w->memo = tc_decode_memo_new(c->obj.sect[SEC_TEXT].n);
 	ememo_new(w);
@@ -4328,7 +4331,7 @@ static void check_parts(void *arg)
 {
 	Worker *w = arg;
 	if (atomic_load(w->next) >= w->np) return;   /* nothing left: no fork */
-	w->c = ck_fork(w->orig);
+	w->c = ck_fork(w->orig, w->lend);
 	room_for_types(w->c, w->room);
 	while (!atomic_load(w->stop)) {
 		unsigned i = atomic_fetch_add(w->next, 1);
@@ -4393,7 +4396,7 @@ static int check_parallel(Ck *c, uint32_t k)
 	atomic_uint next = 0;
 	atomic_int stop = 0;
 	for (uint32_t i = 0; i < k; i++)
-		w[i] = (Worker){ .orig = c, .room = n / k, .part = part, .np = np, .next = &next, .stop = &stop,
+		w[i] = (Worker){ .orig = c, .room = n / k, .lend = i == 0, .part = part, .np = np, .next = &next, .stop = &stop,
 		                 .job = { .fn = check_parts, .arg = &w[i] } };
 	int ok = 1;
 	for (uint32_t i = 1; ok && i < k; i++) {   /* a member of the crew if one is free, else a thread */

@@ -356,6 +356,64 @@ static void test_fork_shares_table(void **state)
 	ty_free(t);
 }
 
+/*
+** A fork lent the original's arrays (ty_lend) makes its nodes in them,
+** past the original's, while another fork copies them, and in arrays of
+** its own once the original's room is used up: the original's nodes
+** stay as they were, and freeing the fork leaves its arrays alone.
+*/
+static void test_lend(void **state)
+{
+	(void)state;
+	TyTable tt, *t = &tt, f, g;
+	enum { N = 3000 };
+	TyId c[N];
+	ty_init(t);
+	for (int k = 0; k < N; k++) c[k] = CONST(k);
+	uint32_t nn = t->nnode, nk = t->nkid;
+	TyNode before = *ty_get(t, c[N - 1]);
+	ty_lend(&f, t);
+	ty_fork(&g, t);
+	assert_ptr_equal(f.node, t->node);
+	assert_int_equal(f.lent, LENT_NODE | LENT_KID);
+	assert_int_equal(g.lent, 0);
+	assert_ptr_not_equal(g.node, t->node);
+	assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, 5, NULL, 0), c[5]);
+	TyId s = ty_node(&f, TY_SING, 0, 0, 0, &c[5], 1);   /* in the original's room, if it has any */
+	assert_int_equal(s, nn);
+	assert_true(f.lent & LENT_NODE);   /* (3001 nodes in room for 4096) */
+	assert_int_equal(ty_node(&g, TY_ICONST, 0, 0, 2 * N, NULL, 0), nn);   /* g: its own node nn */
+	assert_int_equal(ty_get(&g, nn)->kind, TY_ICONST);
+	assert_int_equal(ty_get(&f, nn)->kind, TY_SING);
+	TyId mine[N];
+	for (int k = 0; k < N; k++) {   /* more than the original's room: copied out */
+		TyId kid = c[k];
+		mine[k] = ty_node(&f, TY_SING, 0, 0, 0, &kid, 1);
+		assert_int_equal(ty_get(&f, mine[k])->kind, TY_SING);
+	}
+	assert_int_equal(f.lent, 0);
+	assert_ptr_not_equal(f.node, t->node);
+	assert_ptr_not_equal(f.kid, t->kid);
+	for (int k = 0; k < N; k++) {
+		TyId kid = c[k];
+		assert_int_equal(ty_node(&f, TY_SING, 0, 0, 0, &kid, 1), mine[k]);
+		assert_int_equal(ty_kid(&f, mine[k], 0), c[k]);
+		assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, k, NULL, 0), c[k]);
+	}
+	assert_int_equal(t->nnode, nn);   /* the original's nodes are as they were */
+	assert_int_equal(t->nkid, nk);
+	assert_memory_equal(ty_get(t, c[N - 1]), &before, sizeof before);
+	ty_free(&f);
+	ty_free(&g);
+	/* a fork lent arrays, freed before it outgrew them: the original's are still its own */
+	ty_lend(&f, t);
+	assert_int_equal(ty_node(&f, TY_ICONST, 0, 0, -1, NULL, 0), nn);
+	ty_free(&f);
+	assert_int_equal(ty_node(t, TY_ICONST, 0, 0, 7, NULL, 0), c[7]);
+	assert_int_equal(ty_node(t, TY_ICONST, 0, 0, -2, NULL, 0), nn);   /* the original goes on past its own */
+	ty_free(t);
+}
+
 static void test_node_rejects(void **state)
 {
 	TyTable tt, *t = &tt;
@@ -1526,6 +1584,7 @@ int main(void)
 		cmocka_unit_test(test_hashcons),
 		cmocka_unit_test(test_fresh_vars),
 		cmocka_unit_test(test_fork_shares_table),
+		cmocka_unit_test(test_lend),
 		cmocka_unit_test(test_node_rejects),
 		cmocka_unit_test(test_sorts),
 		cmocka_unit_test(test_print_kinds),
