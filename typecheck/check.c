@@ -633,7 +633,7 @@ static int64_t least_need(Ck *c, TyId need, const Facts *f)
 {
 	Lin e = lin_at(c, need);
 	int64_t n, lo = 0, hi = NEED_MAX;
-	if (lin_is_const(e, &n)) return n >= 0 ? n : -1;
+	if (lin_is_const(&e, &n)) return n >= 0 ? n : -1;
 	if (!e.ok) return 0;
 	while (lo < hi) {   /* e >= lo is proven (or lo is 0); e >= hi + 1 is not, or past NEED_MAX */
 		int64_t mid = lo + (hi - lo + 1) / 2;
@@ -1325,14 +1325,14 @@ static TyId access_record(Ck *c, TyId rec, int64_t off, Access *a, TyId *updated
 }
 
 /* [mem.bounds] an element i of [t; n] is reached only where 0 <= i < n is proven. */
-static TyId access_array(Ck *c, TyId arr, Lin idx, int64_t inner, Access *a)
+static TyId access_array(Ck *c, TyId arr, const Lin *idx, int64_t inner, Access *a)
 {
 	TyId et = K(c, arr, 0), len = K(c, arr, 1);
 	int perm = N(c, arr)->flags;
-	Lin n = lin_at(c, len);
-	if (!facts_prove(&c->st.facts, &idx) || !facts_prove_rel(&c->st.facts, &idx, &n, TY_CLT)) {
+	const Lin *n = lin_ref(c, len);   /* (idx is no form lin_ref keeps: the caller's own) */
+	if (!facts_prove(&c->st.facts, idx) || !facts_prove_rel(&c->st.facts, idx, n, TY_CLT)) {
 		char ib[256];
-		lin_print(&c->t, idx, ib, sizeof ib);
+		lin_print(&c->t, *idx, ib, sizeof ib);
 		return report(c, "mem.bounds", "cannot prove the index (%s) is within [0, %s) of %s", ib, TYS(len), TYS(arr)), 0;
 	}
 	TyId ee = X(c, et);
@@ -1363,19 +1363,26 @@ static TyId access_layout(Ck *c, TyId lay, int64_t off, Access *a, TyId *updated
 	if (N(c, lay)->kind == TY_ARRAY) {
 		uint64_t es = ty_size(&c->o, K(c, lay, 0));
 		if (!es) return report(c, "type.bad", "array elements of unknown size"), 0;
-		return access_array(c, lay, lin_const(off / (int64_t)es), off % (int64_t)es, a);
+		Lin idx = lin_const(off / (int64_t)es);
+		return access_array(c, lay, &idx, off % (int64_t)es, a);
 	}
 	return report(c, "mem.base", "%s is not a record or an array", TYS(lay)), 0;
+}
+
+/* The linear form of a register holding a singleton S(e) (valid until the next lin_ref), or NULL. */
+static const Lin *reg_lin_ref(Ck *c, int r)
+{
+	TyId t = X(c, c->st.reg[r]);
+	if (!t || N(c, t)->kind != TY_SING) return NULL;
+	const Lin *l = lin_ref(c, K(c, t, 0));
+	return l->ok ? l : NULL;
 }
 
 /* The linear form of a register holding a singleton S(e), or not ok. */
 static Lin reg_lin(Ck *c, int r)
 {
-	Lin bad = lin_const(0);
-	bad.ok = 0;
-	TyId t = X(c, c->st.reg[r]);
-	if (!t || N(c, t)->kind != TY_SING) return bad;
-	return lin_at(c, K(c, t, 0));
+	const Lin *l = reg_lin_ref(c, r);
+	return l ? *l : (Lin){ .ok = 0 };
 }
 
 /* Code, or what may turn out to be code: a type variable, an existential package, a recursive type around code. */
@@ -1617,13 +1624,15 @@ static TyId mem_access(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 	if (!lay) return report(c, "type.bad", "%s", c->o.err), 0;
 	if (N(c, lay)->kind == TY_ARRAY && m->index != R_NONE) {
 		uint64_t es = ty_size(&c->o, K(c, lay, 0));
-		Lin idx = reg_lin(c, m->index);
-		if (!idx.ok) return report(c, "mem.bounds", "the index %s is not a known size: compare it with the length first", x86_reg_name(m->index, S64)), 0;
+		const Lin *ix = reg_lin_ref(c, m->index);
+		if (!ix) return report(c, "mem.bounds", "the index %s is not a known size: compare it with the length first", x86_reg_name(m->index, S64)), 0;
 		if (!es || (uint64_t)m->scale != es)
 			return report(c, "mem.bounds", "scale %d does not match the element size %llu (only elements of 1, 2, 4 or 8 bytes are indexed by a register)",
 			              m->scale, (unsigned long long)es), 0;
 		int64_t whole = m->val >= 0 ? m->val / (int64_t)es : -((-m->val + (int64_t)es - 1) / (int64_t)es);
-		return access_array(c, lay, lin_add(idx, lin_const(whole), 1), m->val - whole * (int64_t)es, a);
+		Lin idx = *ix, kw = lin_const(whole);
+		lin_addto(&idx, &kw, 1);
+		return access_array(c, lay, &idx, m->val - whole * (int64_t)es, a);
 	}
 	if (m->index != R_NONE) return report(c, "mem.bounds", "only arrays are indexed; %s is not one", TYS(lay)), 0;
 	TyId updated = 0;
@@ -1788,7 +1797,7 @@ static void write_reg(Ck *c, int r, int size, TyId t)
 	else if (!t) t = leaf(c, TY_INT);
 	else if (size == S32) {
 		TyId e = X(c, t);
-		if (!e || N(c, e)->kind != TY_SING || !lin_is_const(lin_at(c, K(c, e, 0)), NULL)) t = leaf(c, TY_U32);
+		if (!e || N(c, e)->kind != TY_SING || !lin_is_const(lin_ref(c, K(c, e, 0)), NULL)) t = leaf(c, TY_U32);
 	}
 	c->st.reg[r] = t;
 	if (c->st.flags.kind == FL_TEST && c->st.flags.reg == r) c->st.flags.kind = FL_NONE;
@@ -2035,7 +2044,7 @@ static int64_t stack_need(Ck *c, TyId k)
 	const Code *p = code_of(c, k);
 	int64_t n;
 	if (!p || !p->need) return 0;
-	return lin_is_const(lin_at(c, p->need), &n) && n >= 0 ? n : -1;
+	return lin_is_const(lin_ref(c, p->need), &n) && n >= 0 ? n : -1;
 }
 
 /*
@@ -2318,7 +2327,7 @@ static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b, const TcOp *imm)
 	else return leaf(c, TY_INT);
 	int64_t k;
 	if (op == MN_SHL) {
-		if (!lin_is_const(*lb, &k) || k < 0 || k > 12) return leaf(c, TY_INT);
+		if (!lin_is_const(lb, &k) || k < 0 || k > 12) return leaf(c, TY_INT);
 		Lin r = lin_const(0);
 		lin_addto(&r, &l, (int64_t)1 << k);
 		return sing(c, r);
@@ -2514,7 +2523,7 @@ static int kernel_div(Ck *c, const TcInst *in)
 			return report(c, "div.zero", "cannot prove the divisor %s is below 2^%d: a %d-bit div divides by its low %d bits, which may be 0",
 			              x86_reg_name(d->reg, S64), bits, bits, bits), 1;
 	}
-	if (!hi.ok || !lin_is_const(hi, &k) || k != 0)
+	if (!hi.ok || !lin_is_const(&hi, &k) || k != 0)
 		return report(c, "div.zero", "rdx must be 0 (xor edx, edx) so the quotient fits"), 1;
 	return 0;
 }
@@ -3920,7 +3929,7 @@ static void stack_report(Ck *c, uint32_t i, const Code *p, int64_t need, int unb
 	c->ent = e;
 	if (unbounded)
 		report(c, "stack.depth", "'%s' is on a cycle of calls or jumps along which the stack grows: its use has no bound without a run-time stack check", ty_strof(&c->t, e->name));
-	else if (p && p->need && lin_is_const(lin_at(c, p->need), &decl) && need > decl)
+	else if (p && p->need && lin_is_const(lin_ref(c, p->need), &decl) && need > decl)
 		report(c, "stack.depth", "'%s' may use %lld bytes of stack but declares stack %lld", ty_strof(&c->t, e->name), (long long)need, (long long)decl);
 	else if (c->taken[i] && need > declared(c, e->type))
 		report(c, "stack.depth", "the address of '%s' is taken, so its type must bound its stack use: it needs 'stack %lld'",

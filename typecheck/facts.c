@@ -109,10 +109,10 @@ void lin_print(const TyTable *t, Lin l, char *buf, size_t cap)
 		snprintf(buf + at, cap - at, "%s%lld", at ? (l.k < 0 ? " - " : " + ") : "", (long long)(at && l.k < 0 ? -l.k : l.k));
 }
 
-int lin_is_const(Lin l, int64_t *k)
+int lin_is_const(const Lin *l, int64_t *k)
 {
-	if (!l.ok || l.n) return 0;
-	if (k) *k = l.k;
+	if (!l->ok || l->n) return 0;
+	if (k) *k = l->k;
 	return 1;
 }
 
@@ -494,7 +494,7 @@ int facts_prove_rel(const Facts *f, const Lin *a, const Lin *b, int rel)
 		int64_t k;
 		e = *a;
 		lin_addto(&e, b, -1);                /* a - b */
-		if (lin_is_const(e, &k) && k != 0) return 1;
+		if (lin_is_const(&e, &k) && k != 0) return 1;
 		d = e;
 		lin_addto(&d, &one, -1);             /* a - b - 1 */
 		if (facts_prove(f, &d)) return 1;

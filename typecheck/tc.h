@@ -325,7 +325,7 @@ static inline Lin lin_var(StrId v) { return (Lin){.n = 1, .ok = 1, .v = {v}, .c 
 void lin_addto(Lin *a, const Lin *b, int64_t m); /* a += m*b */
 static inline Lin lin_add(Lin a, Lin b, int64_t m) { lin_addto(&a, &b, m); return a; }   /* a + m*b */
 Lin lin_of(const TyTable *t, TyId index);
-int lin_is_const(Lin l, int64_t *k);
+int lin_is_const(const Lin *l, int64_t *k);
 /* Forms with the same terms in the same order and the same constant (ok ones), and a hash to match. */
 static inline int lin_same(const Lin *a, const Lin *b)
 {

@@ -96,7 +96,7 @@ static int ref_prove_rel(const Facts *f, Lin a, Lin b, int rel)
 	case TY_CNE: {
 		Lin d = ref_add(a, b, -1);
 		int64_t k;
-		return (lin_is_const(d, &k) && k != 0) ||
+		return (lin_is_const(&d, &k) && k != 0) ||
 		       ref_prove(f, ref_add(d, lin_const(1), -1)) || ref_prove(f, ref_add(lin_const(-1), d, -1));
 	}
 	}
