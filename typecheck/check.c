@@ -479,7 +479,8 @@ static TyId set_slot(Ck *c, TyId s, int64_t k, TyId t)
 	return r;
 }
 
-static TyId sing(Ck *c, Lin l);
+static TyId sing(Ck *c, const Lin *l);
+static TyId sing_k(Ck *c, int64_t k);
 static int is_size(const Facts *f, const Lin *l);
 static void facts_size(Facts *f, StrId v);
 static int plain_data(Ck *c, TyId t, int depth);
@@ -1644,19 +1645,19 @@ static TyId mem_access(Ck *c, const TcInst *in, const TcOp *m, Access *a)
 /* ---- values ---- */
 
 /* S(l) for a linear form, 0 if it is not one. */
-static TyId lin_ty(Ck *c, Lin l)
+static TyId lin_ty(Ck *c, const Lin *l)
 {
-	if (!l.ok) return 0;
-	int64_t k0 = l.k;
+	if (!l->ok) return 0;
+	int64_t k0 = l->k;
 	TyId acc = 0;
-	for (int i = 0; i < l.n; i++) {
-		TyId v = mk(c, TY_VAR, 0, l.v[i], 0, NULL, 0), term = v;
-		if (l.c[i] != 1) {
-			TyId k = mk(c, TY_ICONST, 0, 0, l.c[i] < 0 ? -l.c[i] : l.c[i], NULL, 0);
-			term = l.c[i] == -1 ? v : mk2(c, TY_IMUL, k, v);
+	for (int i = 0; i < l->n; i++) {
+		TyId v = mk(c, TY_VAR, 0, l->v[i], 0, NULL, 0), term = v;
+		if (l->c[i] != 1) {
+			TyId k = mk(c, TY_ICONST, 0, 0, l->c[i] < 0 ? -l->c[i] : l->c[i], NULL, 0);
+			term = l->c[i] == -1 ? v : mk2(c, TY_IMUL, k, v);
 		}
-		if (!acc) acc = l.c[i] < 0 ? mk2(c, TY_ISUB, mk(c, TY_ICONST, 0, 0, 0, NULL, 0), term) : term;
-		else acc = mk2(c, l.c[i] < 0 ? TY_ISUB : TY_IADD, acc, term);
+		if (!acc) acc = l->c[i] < 0 ? mk2(c, TY_ISUB, mk(c, TY_ICONST, 0, 0, 0, NULL, 0), term) : term;
+		else acc = mk2(c, l->c[i] < 0 ? TY_ISUB : TY_IADD, acc, term);
 	}
 	if (!acc) return mk(c, TY_ICONST, 0, 0, k0, NULL, 0);
 	if (k0) acc = mk2(c, k0 < 0 ? TY_ISUB : TY_IADD, acc, mk(c, TY_ICONST, 0, 0, k0 < 0 ? -k0 : k0, NULL, 0));
@@ -1685,20 +1686,28 @@ static void facts_size(Facts *f, StrId v)
 }
 
 /* A singleton S(l) when l is provably a size, else int. */
-static TyId sing(Ck *c, Lin l)
+static TyId sing(Ck *c, const Lin *l)
 {
-	int small = l.ok && !l.n && l.k >= 0 && l.k < (int64_t)(sizeof c->small / sizeof *c->small);
-	if (small && c->small[l.k]) return c->small[l.k];   /* hash-consed: the node it gave before */
-	if (small) return c->small[l.k] = mk1(c, TY_SING, 0, lin_ty(c, l));
-	if (!is_size(&c->st.facts, &l)) return leaf(c, TY_INT);
+	int small = l->ok && !l->n && l->k >= 0 && l->k < (int64_t)(sizeof c->small / sizeof *c->small);
+	if (small && c->small[l->k]) return c->small[l->k];   /* hash-consed: the node it gave before */
+	if (small) return c->small[l->k] = mk1(c, TY_SING, 0, lin_ty(c, l));
+	if (!is_size(&c->st.facts, l)) return leaf(c, TY_INT);
 	/* the node for l, as lin_ty and mk1 gave it last time: a form's terms in its order */
-	uint64_t h = (lin_hash(&l) >> 40) & (sizeof c->sing / sizeof *c->sing - 1);
+	uint64_t h = (lin_hash(l) >> 40) & (sizeof c->sing / sizeof *c->sing - 1);
 	Lin *m = &c->sing[h].l;
-	if (c->sing[h].s && lin_same(m, &l)) return c->sing[h].s;
+	if (c->sing[h].s && lin_same(m, l)) return c->sing[h].s;
 	TyId e = lin_ty(c, l);
 	if (!e) return leaf(c, TY_INT);
-	*m = l;
+	*m = *l;   /* (l is never the cache's own: a caller's form, or one lin_ref keeps) */
 	return c->sing[h].s = mk1(c, TY_SING, 0, e);
+}
+
+/* sing of a constant: a small one without making its form. */
+static TyId sing_k(Ck *c, int64_t k)
+{
+	if (k >= 0 && k < (int64_t)(sizeof c->small / sizeof *c->small) && c->small[k]) return c->small[k];
+	Lin l = lin_const(k);
+	return sing(c, &l);
 }
 
 /*
@@ -1745,7 +1754,7 @@ static TyId read_op(Ck *c, const TcOp *op, int width)
 		return t;
 	}
 	case TC_IMM:
-		return op->val >= 0 && op->val <= INT32_MAX ? sing(c, lin_const(op->val)) : leaf(c, TY_INT);
+		return op->val >= 0 && op->val <= INT32_MAX ? sing_k(c, op->val) : leaf(c, TY_INT);
 	case TC_MEM: {
 		Access a = { width, 0, 0, 0 };
 		TyId t = mem_access(c, c->in, op, &a);
@@ -1961,7 +1970,7 @@ static void refine(Ck *c, State *st, int cc, int taken)
 		int null = (cc == CC_E) == taken;
 		if (cc != CC_E && cc != CC_NE) return;
 		TyId e = X(c, f->regty);
-		st->reg[f->reg] = null ? sing(c, lin_const(0)) : mk1(c, TY_PTR, 0, K(c, e, 0));
+		st->reg[f->reg] = null ? sing_k(c, 0) : mk1(c, TY_PTR, 0, K(c, e, 0));
 	}
 }
 
@@ -2318,7 +2327,7 @@ static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b, const TcOp *imm)
 	if (op == MN_INC || op == MN_DEC) {
 		Lin one = lin_const(1);
 		lin_addto(&l, &one, op == MN_INC ? 1 : -1);
-		return sing(c, l);
+		return sing(c, &l);
 	}
 	Lin ki;
 	const Lin *lb = &ki;
@@ -2330,10 +2339,10 @@ static TyId arith(Ck *c, const TcInst *in, TyId a, TyId b, const TcOp *imm)
 		if (!lin_is_const(lb, &k) || k < 0 || k > 12) return leaf(c, TY_INT);
 		Lin r = lin_const(0);
 		lin_addto(&r, &l, (int64_t)1 << k);
-		return sing(c, r);
+		return sing(c, &r);
 	}
 	lin_addto(&l, lb, op == MN_ADD ? 1 : -1);
-	return sing(c, l);
+	return sing(c, &l);
 }
 
 /* [alu] integer operations read ints and write an int (or a size). */
@@ -2396,7 +2405,7 @@ static void do_alu(Ck *c, const TcInst *in)
 	}
 	int one = in->nops == 1 || x86_rows[in->row].form == F_RM_1;
 	if (in->mnem == MN_XOR && in->nops == 2 && d->kind == TC_REG && in->op[1].kind == TC_REG && d->reg == in->op[1].reg) {
-		write_reg(c, d->reg, in->size, sing(c, lin_const(0)));   /* the zeroing idiom */
+		write_reg(c, d->reg, in->size, sing_k(c, 0));   /* the zeroing idiom */
 		c->st.flags.kind = FL_NONE;
 		c->st.ccok = CC_ALL;
 		return;
@@ -2424,7 +2433,7 @@ static void do_mov(Ck *c, const TcInst *in)
 {
 	TyId t = read_op(c, &in->op[1], in->size);
 	if (!t) return;
-	if (in->op[1].kind == TC_IMM && in->size == S32) t = sing(c, lin_const(in->op[1].val & 0xffffffffLL));
+	if (in->op[1].kind == TC_IMM && in->size == S32) t = sing_k(c, in->op[1].val & 0xffffffffLL);
 	write_op(c, &in->op[0], t);
 }
 
@@ -2471,18 +2480,18 @@ static void do_lea(Ck *c, const TcInst *in)
 		if (m->base != R_NONE) {
 			TyId b = read_reg(c, m->base);
 			if (!b || !int_bits(c, b, "lea from")) return;
-			Lin lb = reg_lin(c, m->base);
-			ok = lb.ok;
-			l = lin_add(l, lb, 1);
+			const Lin *lb = reg_lin_ref(c, m->base);
+			ok = lb != NULL;
+			if (lb) lin_addto(&l, lb, 1);
 		}
 		if (m->index != R_NONE) {
 			TyId xt = read_reg(c, m->index);
 			if (!xt || !int_bits(c, xt, "lea from")) return;
-			Lin lx = reg_lin(c, m->index);
-			ok = ok && lx.ok;
-			l = lin_add(l, lx, m->scale);
+			const Lin *lx = reg_lin_ref(c, m->index);
+			ok = ok && lx;
+			if (lx) lin_addto(&l, lx, m->scale);
 		}
-		t = ok ? sing(c, l) : leaf(c, TY_INT);
+		t = ok ? sing(c, &l) : leaf(c, TY_INT);
 	}
 	/* a 32-bit destination would keep the address's low bits, as an integer */
 	if (in->size != S64 && !is_intlike(c, t)) {
