@@ -380,6 +380,13 @@ static uint64_t align_walk(TyOps *o, TyId id, int depth)
 	}
 }
 
+/* Whether the linear form of node e is a constant, and which (k, if not NULL). */
+static int const_of(TyOps *o, TyId e, int64_t *k)
+{
+	Lin l = lin_of(o->t, e);
+	return lin_is_const(&l, k);
+}
+
 static uint64_t size_walk(TyOps *o, TyId id, int depth)
 {
 	if (--o->budget < 0) return fail(o, "types too large to measure"), 0;
@@ -390,7 +397,7 @@ static uint64_t size_walk(TyOps *o, TyId id, int depth)
 	case TY_U32: return 4;
 	case TY_ARRAY: {
 		int64_t k;
-		if (!lin_is_const((const Lin[]){ lin_of(o->t, K(o, id, 1)) }, &k) || k < 0 || k > (1 << 28))
+		if (!const_of(o, K(o, id, 1), &k) || k < 0 || k > (1 << 28))
 			return fail(o, "an array of unknown length, or of more than 2^28 elements, has no fixed size"), 0;
 		uint64_t es = size_of(o, K(o, id, 0), depth + 1);
 		/* sizes stay below 2^48, as sizes do: products and sums must not wrap */
@@ -439,7 +446,7 @@ TyId ty_field_at(TyOps *o, TyId rec, uint64_t off, uint64_t *start, int *index)
 		at = (at + a - 1) / a * a;
 		TyId e = ty_expand(o, ft);
 		int open = i == n - 1 && e && N(o, e)->kind == TY_ARRAY &&
-		           !lin_is_const((const Lin[]){ lin_of(o->t, K(o, e, 1)) }, NULL);
+		           !const_of(o, K(o, e, 1), NULL);
 		uint64_t s = open ? 0 : size_of(o, ft, 0);
 		if (off >= at && (open || off < at + s)) { *start = at, *index = i; return f; }
 		if (!s && !open) return o->err ? 0 : (fail(o, "a field of 0 bytes has no place in a record"), 0);
@@ -718,7 +725,7 @@ static int int_width(TyOps *o, TyId a)
 	case TY_U32: return 4;
 	case TY_SING: {
 		int64_t k;
-		if (lin_is_const((const Lin[]){ lin_of(o->t, K(o, a, 0)) }, &k) && k >= 0)
+		if (const_of(o, K(o, a, 0), &k) && k >= 0)
 			return k < 0x100 ? 1 : k < 0x10000 ? 2 : k < 0x100000000LL ? 4 : 8;
 		return 8;
 	}
@@ -755,7 +762,7 @@ static int leq(TyOps *o, TyId a, TyId b, Subst *u, const Facts *f, int depth)
 	case TY_PTR:
 		if (x->kind == TY_SING && (y->flags & TF_NULLABLE)) {
 			int64_t k;
-			if (lin_is_const((const Lin[]){ lin_of(o->t, K(o, ea, 0)) }, &k) && k == 0) return 1;
+			if (const_of(o, K(o, ea, 0), &k) && k == 0) return 1;
 		}
 		if (x->kind != TY_PTR) return fail(o, "not a pointer");
 		if ((x->flags & TF_NULLABLE) && !(y->flags & TF_NULLABLE)) return fail(o, "pointer may be null");
