@@ -3929,7 +3929,20 @@ static void check_exports(Ck *c)
 ** first, so one pass computes every need: linear in labels and sites.
 */
 /* Edges e of label v: first[v] <= e < first[v + 1], to label to[e] (0-based), adding w[e] bytes. */
-typedef struct Graph { uint32_t n, *first, *to; int64_t *w; } Graph;
+typedef struct Graph { uint32_t n, *first, *to; int64_t *w; size_t left; } Graph;   /* left: the sites not kept as edges */
+
+/*
+** A node of the graph in the walk for its components (components): index,
+** when it was first seen (0: not yet); low, while it is on the walk's
+** stack, the earliest seen node it reaches through nodes still there, and
+** once its component is complete, SCC_DONE | the component's number (so
+** two nodes are of one component when their lows are equal); val, the
+** visitor's (stack_component: the label's need).  One array of them, so
+** that a step of the walk touches one line of memory for a node, not one
+** for each of its numbers.
+*/
+typedef struct Scc { uint32_t index, low; int64_t val; } Scc;
+enum { SCC_DONE = UINT32_C(1) << 31 };   /* (more than any count of entries: ty_decode) */
 
 static void stack_report(Ck *c, uint32_t i, const Code *p, int64_t need, int unbounded)
 {
@@ -3945,8 +3958,8 @@ static void stack_report(Ck *c, uint32_t i, const Code *p, int64_t need, int unb
 		       ty_strof(&c->t, e->name), (long long)need);
 }
 
-/* One component, all of whose successors outside it are done. */
-static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *need)
+/* One component, all of whose successors outside it are done: its labels' needs, in s[v].val. */
+static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, Scc *s)
 {
 	int64_t best = 0;
 	int grows = 0;
@@ -3956,17 +3969,17 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 		for (uint32_t e = g->first[v]; e < g->first[v + 1]; e++) {
 			uint32_t to = g->to[e];
 			int64_t w = g->w[e];
-			if (which[to] == which[v]) { if (w > 0) grows = 1; }
-			else if (w + need[to] > best) best = w + need[to];
+			if (s[to].low == s[v].low) { if (w > 0) grows = 1; }   /* (one component) */
+			else if (w + s[to].val > best) best = w + s[to].val;
 		}
 	}
 	/* a label with nothing to report (no cycle, no `stack N`, address not taken) is not looked at again;
 	   every label passed place_labels (else no stack check), which marked those with `stack N` */
 	for (uint32_t x = 0; x < k; x++) {
 		uint32_t v = comp[x];
-		const TyEntry *en = &c->t.ent[v];
-		need[v] = c->stackn[v] ? declared(c, en->type) : best;
-		if (en->kind == E_LABEL && (grows || c->stackn[v] || c->taken[v])) stack_report(c, v, code_of(c, en->type), best, grows);
+		s[v].val = c->stackn[v] ? declared(c, c->t.ent[v].type) : best;
+		if ((grows || c->stackn[v] || c->taken[v]) && c->t.ent[v].kind == E_LABEL)
+			stack_report(c, v, code_of(c, c->t.ent[v].type), best, grows);
 	}
 }
 
@@ -3993,14 +4006,15 @@ static int64_t site_budget(Ck *c, const Site *s)
 ** check promises, the depth since the check (+ 8 for a call) plus the
 ** target's need, which stops at the target's own checks.
 */
-static void check_guarded(Ck *c, const int64_t *need)
+static void check_guarded(Ck *c, const Scc *need)
 {
 	for (unsigned r = 0; r <= c->nruns; r++) {
 		SiteRun run = site_run(c, r);
 		for (unsigned i = 0; i < run.n; i++) {   /* (by index: an empty run's p may be NULL) */
 			const Site *s = &run.p[i];
-			int64_t use = site_bytes(s) + need[s->to - 1];
-			if (!s->guarded || use <= site_budget(c, s)) continue;
+			if (!s->guarded) continue;
+			int64_t use = site_bytes(s) + need[s->to - 1].val;
+			if (use <= site_budget(c, s)) continue;
 			TcInst in;
 			c->in = inst_at(c, s->at, &in);
 			report(c, "stack.depth", "this needs %lld bytes of stack where %lld are known to be there", (long long)use, (long long)site_budget(c, s));
@@ -4012,54 +4026,47 @@ static void check_guarded(Ck *c, const int64_t *need)
 /*
 ** The strongly connected components of a graph of labels (Tarjan's
 ** algorithm, without recursion), each handed to `visit` as soon as it is
-** complete: callees before their callers.
+** complete: callees before their callers.  s: a zeroed Scc for each node.
 */
-typedef void Visit(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *arg);
+typedef void Visit(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, Scc *s);
 
-/*
-** index[v]: when v was first seen (0: not yet); low[v]: the earliest seen
-** node v reaches through the nodes still on the stack; which[v]: v's
-** component once that is complete, 0 while v is on the stack.  The walk's
-** own stack holds each node with the next of its edges to follow, and is
-** only as deep as the walk goes.
-*/
-typedef struct Walk { uint32_t v, next; } Walk;
+/* The walk's own stack holds each node with the next of its edges to follow and the end of them, and is only as deep as the walk goes. */
+typedef struct Walk { uint32_t v, next, end; } Walk;
 
-static void components(Ck *c, const Graph *g, Visit *visit, int64_t *arg)
+static void components(Ck *c, const Graph *g, Visit *visit, Scc *s)
 {
 	uint32_t n = g->n;
-	uint32_t *index = xzalloc(n + 1, sizeof *index), *low = xmalloc((n + 1) * sizeof *low);
-	uint32_t *which = xzalloc(n + 1, sizeof *which), *stk = xmalloc((n + 1) * sizeof *stk);
+	uint32_t *stk = xmalloc((n + 1) * sizeof *stk);
 	Walk *call = xmalloc((n + 1) * sizeof *call);
 	uint32_t counter = 0, sp = 0, cp = 0, ncomp = 0;
 	c->in = NULL;
 	for (uint32_t root = 0; root < n; root++) {
-		if (index[root]) continue;
-		call[cp++] = (Walk){ root, g->first[root] };
-		index[root] = low[root] = ++counter;
+		if (s[root].index) continue;
+		call[cp++] = (Walk){ root, g->first[root], g->first[root + 1] };
+		s[root].index = s[root].low = ++counter;
 		stk[sp++] = root;
 		while (cp) {
 			Walk *top = &call[cp - 1];
 			uint32_t v = top->v;
-			if (top->next < g->first[v + 1]) {
+			if (top->next < top->end) {
 				uint32_t w = g->to[top->next++];
-				if (!index[w]) {
-					index[w] = low[w] = ++counter;
+				if (!s[w].index) {
+					s[w].index = s[w].low = ++counter;
 					stk[sp++] = w;
-					call[cp++] = (Walk){ w, g->first[w] };
-				} else if (!which[w] && index[w] < low[v]) low[v] = index[w];   /* w is on the stack */
+					call[cp++] = (Walk){ w, g->first[w], g->first[w + 1] };
+				} else if (!(s[w].low & SCC_DONE) && s[w].index < s[v].low) s[v].low = s[w].index;   /* w is on the stack */
 				continue;
 			}
 			cp--;
-			if (cp && low[v] < low[call[cp - 1].v]) low[call[cp - 1].v] = low[v];
-			if (low[v] != index[v]) continue;
+			if (cp && s[v].low < s[call[cp - 1].v].low) s[call[cp - 1].v].low = s[v].low;
+			if (s[v].low != s[v].index) continue;
 			uint32_t end = sp;
 			ncomp++;
-			do { sp--; which[stk[sp]] = ncomp; } while (stk[sp] != v);
-			visit(c, g, stk + sp, end - sp, which, arg);
+			do { sp--; s[stk[sp]].low = SCC_DONE | ncomp; } while (stk[sp] != v);
+			visit(c, g, stk + sp, end - sp, s);
 		}
 	}
-	free(index); free(low); free(which); free(stk); free(call);
+	free(stk); free(call);
 }
 
 /* An edge of the graph for the stack bound, or (fuel) for the fuel bound. */
@@ -4078,10 +4085,14 @@ static Graph site_graph(Ck *c, int fuel)
 	uint32_t n = c->t.nent;
 	size_t m = 0;
 	for (unsigned r = 0; r <= c->nruns; r++) m += site_run(c, r).n;
-	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((m + 1) * sizeof *g.to), xmalloc((m + 1) * sizeof *g.w) };
+	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((m + 1) * sizeof *g.to), xmalloc((m + 1) * sizeof *g.w), 0 };
 	for (unsigned r = 0; r <= c->nruns; r++) {
 		SiteRun run = site_run(c, r);
-		for (unsigned s = 0; s < run.n; s++) g.first[run.p[s].from - 1] += site_kept(&run.p[s], fuel);   /* from is 1-based */
+		for (unsigned s = 0; s < run.n; s++) {
+			int kept = site_kept(&run.p[s], fuel);
+			g.first[run.p[s].from - 1] += kept;   /* from is 1-based */
+			g.left += !kept;
+		}
 	}
 	for (uint32_t v = 1; v <= n; v++) g.first[v] += g.first[v - 1];
 	for (unsigned r = c->nruns + 1; r-- > 0;) {
@@ -4104,17 +4115,17 @@ static Graph site_graph(Ck *c, int fuel)
 ** may need at most STACK_GUARD bytes of stack; deeper code checks the
 ** stack first, which cuts its need.
 */
-static void check_entries(Ck *c, const int64_t *need)
+static void check_entries(Ck *c, const Scc *need)
 {
 	const TalModule *m = &c->obj.mod;
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		uint32_t off = talmod_export_offset(m, i), v = label_at(c, off);
-		if (!v || need[v - 1] <= STACK_GUARD) continue;
+		if (!v || need[v - 1].val <= STACK_GUARD) continue;
 		c->in = NULL;
 		c->ent = &c->t.ent[v - 1];   /* reported at its declaration, as stack.depth is */
 		report(c, "stack.entry", "the entry point '%s' may use %lld bytes of stack, but a host promises %d: "
 		       "check the stack (cmp rsp, [ctx]; jb tal_trap_stack) before going deeper",
-		       talmod_export_name(m, i), (long long)need[v - 1], STACK_GUARD);
+		       talmod_export_name(m, i), (long long)need[v - 1].val, STACK_GUARD);
 	}
 	c->ent = NULL;
 	c->off = -1;
@@ -4124,20 +4135,20 @@ static void check_stack(Ck *c)
 {
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
 	Graph g = site_graph(c, 0);
-	int64_t *need = xcalloc(g.n + 1, sizeof *need);
+	Scc *need = xzalloc(g.n + 1, sizeof *need);
 	components(c, &g, stack_component, need);
-	check_guarded(c, need);
+	if (g.left) check_guarded(c, need);   /* (the guarded sites: none is an edge) */
 	if (c->obj.is_module) check_entries(c, need);
 	free(g.first); free(g.to); free(g.w); free(need);
 }
 
 /* A component with a cycle, none of whose edges counts fuel down. */
-static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, const uint32_t *which, int64_t *arg)
+static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, Scc *s)
 {
 	int cycle = k > 1;
 	for (uint32_t e = g->first[comp[0]]; !cycle && e < g->first[comp[0] + 1]; e++)
 		cycle = g->to[e] == comp[0];
-	(void)which, (void)arg;
+	(void)s;
 	if (!cycle) return;
 	const TyEntry *en = &c->t.ent[comp[0]];
 	for (uint32_t x = 1; x < k; x++)   /* name the first label of the cycle in the code */
@@ -4160,8 +4171,9 @@ static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t
 static void check_fuel(Ck *c)
 {
 	Graph g = site_graph(c, 1);
-	components(c, &g, fuel_component, NULL);
-	free(g.first); free(g.to); free(g.w);
+	Scc *s = xzalloc(g.n + 1, sizeof *s);
+	components(c, &g, fuel_component, s);
+	free(g.first); free(g.to); free(g.w); free(s);
 }
 
 /* [coerce.inst] the pending .inst [arguments] applies to no branch: reported at its line, and dropped. */
