@@ -3928,20 +3928,21 @@ static void check_exports(Ck *c)
 ** components (Tarjan's algorithm, without recursion) come out callees
 ** first, so one pass computes every need: linear in labels and sites.
 */
-/* Edges e of label v: first[v] <= e < first[v + 1], to label to[e] (0-based), adding w[e] bytes. */
-typedef struct Graph { uint32_t n, *first, *to; int64_t *w; size_t left; } Graph;   /* left: the sites not kept as edges */
+/* Edges e: to label to[e] (0-based), adding w[e] bytes; those of label v are Scc's first <= e < end. */
+typedef struct Graph { uint32_t n, *to; int64_t *w; size_t left; } Graph;   /* left: the sites not kept as edges */
 
 /*
-** A node of the graph in the walk for its components (components): index,
-** when it was first seen (0: not yet); low, while it is on the walk's
-** stack, the earliest seen node it reaches through nodes still there, and
-** once its component is complete, SCC_DONE | the component's number (so
-** two nodes are of one component when their lows are equal); val, the
-** visitor's (stack_component: the label's need).  One array of them, so
-** that a step of the walk touches one line of memory for a node, not one
-** for each of its numbers.
+** A node of the graph: first and end, its edges (site_graph); in the walk
+** for the components (components), index, when it was first seen (0: not
+** yet), and low, while it is on the walk's stack, the earliest seen node
+** it reaches through nodes still there, and once its component is
+** complete, SCC_DONE | the component's number (so two nodes are of one
+** component when their lows are equal); val, the visitor's
+** (stack_component: the label's need).  One array of them, so that a step
+** of the walk touches one line of memory for a node, not one for each of
+** its numbers.
 */
-typedef struct Scc { uint32_t index, low; int64_t val; } Scc;
+typedef struct Scc { uint32_t index, low, first, end; int64_t val; } Scc;
 enum { SCC_DONE = UINT32_C(1) << 31 };   /* (more than any count of entries: ty_decode) */
 
 static void stack_report(Ck *c, uint32_t i, const Code *p, int64_t need, int unbounded)
@@ -3966,7 +3967,7 @@ static void stack_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_
 	for (uint32_t x = 0; x < k; x++) {
 		uint32_t v = comp[x];
 		if (c->local[v] > best) best = c->local[v];
-		for (uint32_t e = g->first[v]; e < g->first[v + 1]; e++) {
+		for (uint32_t e = s[v].first; e < s[v].end; e++) {
 			uint32_t to = g->to[e];
 			int64_t w = g->w[e];
 			if (s[to].low == s[v].low) { if (w > 0) grows = 1; }   /* (one component) */
@@ -4026,7 +4027,8 @@ static void check_guarded(Ck *c, const Scc *need)
 /*
 ** The strongly connected components of a graph of labels (Tarjan's
 ** algorithm, without recursion), each handed to `visit` as soon as it is
-** complete: callees before their callers.  s: a zeroed Scc for each node.
+** complete: callees before their callers.  s: each node's edges, and
+** zero for the rest.
 */
 typedef void Visit(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, Scc *s);
 
@@ -4042,7 +4044,7 @@ static void components(Ck *c, const Graph *g, Visit *visit, Scc *s)
 	c->in = NULL;
 	for (uint32_t root = 0; root < n; root++) {
 		if (s[root].index) continue;
-		call[cp++] = (Walk){ root, g->first[root], g->first[root + 1] };
+		call[cp++] = (Walk){ root, s[root].first, s[root].end };
 		s[root].index = s[root].low = ++counter;
 		stk[sp++] = root;
 		while (cp) {
@@ -4053,7 +4055,7 @@ static void components(Ck *c, const Graph *g, Visit *visit, Scc *s)
 				if (!s[w].index) {
 					s[w].index = s[w].low = ++counter;
 					stk[sp++] = w;
-					call[cp++] = (Walk){ w, g->first[w], g->first[w + 1] };
+					call[cp++] = (Walk){ w, s[w].first, s[w].end };
 				} else if (!(s[w].low & SCC_DONE) && s[w].index < s[v].low) s[v].low = s[w].index;   /* w is on the stack */
 				continue;
 			}
@@ -4073,38 +4075,51 @@ static void components(Ck *c, const Graph *g, Visit *visit, Scc *s)
 static int site_kept(const Site *s, int fuel) { return fuel ? !s->fueled : !s->guarded; }
 
 /*
-** The sites site_kept accepts as edges, bucketed by the label they leave (in
-** check order within one): label v's are first[v] .. first[v + 1] - 1,
-** each with its target and the bytes it adds (the depth, and 8 for a
-** call's return address), so that the walks never look at the sites.
-** first[v] is counted up to the end of v's bucket, and comes back down to
-** its start as the bucket is filled from the back.
+** The sites site_kept accepts as edges, label v's (in check order) from
+** s[v].first to s[v].end, each with its target and the bytes it adds (the
+** depth, and 8 for a call's return address), so that the walks never look
+** at the sites.  A block's sites are made one after another while it is
+** checked, each block is checked once, by one thread, and the runs of
+** sites are each thread's in order (check_parallel): so each label's
+** sites are one stretch of the runs, copied out in one pass.  A label
+** met in two stretches would break that: 0 then, and nothing is kept.
 */
-static Graph site_graph(Ck *c, int fuel)
+static int site_graph(Ck *c, int fuel, Graph *g, Scc *s)
 {
-	uint32_t n = c->t.nent;
+	uint32_t n = c->t.nent, e = 0, v = UINT32_MAX;
 	size_t m = 0;
 	for (unsigned r = 0; r <= c->nruns; r++) m += site_run(c, r).n;
-	Graph g = { n, xzalloc(n + 2, sizeof *g.first), xmalloc((m + 1) * sizeof *g.to), xmalloc((m + 1) * sizeof *g.w), 0 };
+	*g = (Graph){ n, xmalloc((m + 1) * sizeof *g->to), xmalloc((m + 1) * sizeof *g->w), 0 };
+	Marks met;
+	marks_init(&met, n);
 	for (unsigned r = 0; r <= c->nruns; r++) {
 		SiteRun run = site_run(c, r);
-		for (unsigned s = 0; s < run.n; s++) {
-			int kept = site_kept(&run.p[s], fuel);
-			g.first[run.p[s].from - 1] += kept;   /* from is 1-based */
-			g.left += !kept;
+		for (unsigned i = 0; i < run.n; i++) {   /* (by index: an empty run's p may be NULL) */
+			const Site *x = &run.p[i];
+			if (x->from - 1 != v) {   /* (from is 1-based) */
+				v = x->from - 1;
+				if (v >= n || marks_has(&met, v)) { marks_free(&met); return 0; }   /* (from 0: not in a block) */
+				marks_set(&met, v);
+				s[v].first = e;
+			}
+			if (site_kept(x, fuel)) {
+				g->to[e] = x->to - 1;
+				g->w[e++] = site_bytes(x);
+				s[v].end = e;
+			} else g->left++;
 		}
 	}
-	for (uint32_t v = 1; v <= n; v++) g.first[v] += g.first[v - 1];
-	for (unsigned r = c->nruns + 1; r-- > 0;) {
-		SiteRun run = site_run(c, r);
-		for (unsigned s = run.n; s-- > 0;)
-			if (site_kept(&run.p[s], fuel)) {
-				uint32_t e = --g.first[run.p[s].from - 1];
-				g.to[e] = run.p[s].to - 1;
-				g.w[e] = site_bytes(&run.p[s]);
-			}
-	}
-	return g;
+	marks_free(&met);
+	return 1;
+}
+
+/* The graph of the stack bound (fuel 0) or of the fuel bound (fuel 1), in s: 0 if it could not be made (reported). */
+static int graph_of(Ck *c, int fuel, Graph *g, Scc *s)
+{
+	if (site_graph(c, fuel, g, s)) return 1;
+	c->in = NULL, c->ent = NULL, c->off = -1;
+	report(c, "internal", "a label's calls and jumps were not found together: rejected, to be safe");
+	return 0;
 }
 
 /*
@@ -4134,21 +4149,22 @@ static void check_entries(Ck *c, const Scc *need)
 static void check_stack(Ck *c)
 {
 	/* a guarded site is no edge: the check before it cuts any cycle through it */
-	Graph g = site_graph(c, 0);
-	Scc *need = xzalloc(g.n + 1, sizeof *need);
-	components(c, &g, stack_component, need);
-	if (g.left) check_guarded(c, need);   /* (the guarded sites: none is an edge) */
-	if (c->obj.is_module) check_entries(c, need);
-	free(g.first); free(g.to); free(g.w); free(need);
+	Graph g;
+	Scc *need = xzalloc(c->t.nent + 1, sizeof *need);
+	if (graph_of(c, 0, &g, need)) {
+		components(c, &g, stack_component, need);
+		if (g.left) check_guarded(c, need);   /* (the guarded sites: none is an edge) */
+		if (c->obj.is_module) check_entries(c, need);
+	}
+	free(g.to); free(g.w); free(need);
 }
 
 /* A component with a cycle, none of whose edges counts fuel down. */
 static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t k, Scc *s)
 {
 	int cycle = k > 1;
-	for (uint32_t e = g->first[comp[0]]; !cycle && e < g->first[comp[0] + 1]; e++)
+	for (uint32_t e = s[comp[0]].first; !cycle && e < s[comp[0]].end; e++)
 		cycle = g->to[e] == comp[0];
-	(void)s;
 	if (!cycle) return;
 	const TyEntry *en = &c->t.ent[comp[0]];
 	for (uint32_t x = 1; x < k; x++)   /* name the first label of the cycle in the code */
@@ -4170,10 +4186,10 @@ static void fuel_component(Ck *c, const Graph *g, const uint32_t *comp, uint32_t
 */
 static void check_fuel(Ck *c)
 {
-	Graph g = site_graph(c, 1);
-	Scc *s = xzalloc(g.n + 1, sizeof *s);
-	components(c, &g, fuel_component, s);
-	free(g.first); free(g.to); free(g.w); free(s);
+	Graph g;
+	Scc *s = xzalloc(c->t.nent + 1, sizeof *s);
+	if (graph_of(c, 1, &g, s)) components(c, &g, fuel_component, s);
+	free(g.to); free(g.w); free(s);
 }
 
 /* [coerce.inst] the pending .inst [arguments] applies to no branch: reported at its line, and dropped. */
