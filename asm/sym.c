@@ -350,10 +350,7 @@ static uint32_t add_entry(Asm *as, Pos p, int kind, StrId name, TyId type)
 	e.kind = (uint8_t)kind;
 	e.name = name;
 	e.type = type;
-	e.file = file_str(as, p);
-	e.line = p.line;
-	e.col = p.col;
-	ty_add_entry(&as->types, &e);
+	ty_add_entry(&as->types, &e, (TyPos){ file_str(as, p), p.line, p.col });
 	as->entpos = xgrow(as->entpos, sizeof *as->entpos, as->types.nent, &as->capentpos);
 	as->entpos[as->types.nent - 1] = p;
 	as->byname = xgrowz(as->byname, sizeof *as->byname, (size_t)name + 1, &as->capbyname);

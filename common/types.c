@@ -84,6 +84,7 @@ void ty_free(TyTable *t)
 		free(t->strlen_);
 		free(t->shash);
 		free(t->ent);
+		free(t->epos);
 		free(t->ann);
 	}
 	if (!(t->lent & LENT_NODE)) free(t->node);
@@ -578,13 +579,21 @@ void ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t va
 	__builtin_prefetch(&t->hash[(uint32_t)h & (t->caphash - 1)]);
 }
 
+/* Room for `need` entries, and their positions unless the table keeps none. */
+static void entry_room(TyTable *t, size_t need)
+{
+	uint32_t old = t->capent;
+	t->ent = xgrow(t->ent, sizeof *t->ent, need, &t->capent);
+	if (!t->nopos && (t->capent != old || !t->epos)) t->epos = xrealloc(t->epos, (size_t)t->capent * sizeof *t->epos);
+}
+
 void ty_entry_reserve(TyTable *t, uint64_t n)
 {
 	if (n > RESERVE_MAX)
 		n = RESERVE_MAX;
 	if (t->forked || t->nent + n > UINT32_MAX / 2)
 		return;
-	t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)(t->nent + n), &t->capent);
+	entry_room(t, (size_t)(t->nent + n));
 }
 
 void ty_names_index(const TyTable *t, TyNames *x)
@@ -609,9 +618,10 @@ void ty_names_free(TyNames *x)
 }
 
 /* Entries are kept in the order the unit declares them. */
-void ty_add_entry(TyTable *t, const TyEntry *e)
+void ty_add_entry(TyTable *t, const TyEntry *e, TyPos pos)
 {
-	if (t->nent >= t->capent) t->ent = xgrow(t->ent, sizeof *t->ent, (size_t)t->nent + 1, &t->capent);
+	if (t->nent >= t->capent) entry_room(t, (size_t)t->nent + 1);
+	if (t->epos) t->epos[t->nent] = pos;
 	t->ent[t->nent++] = *e;
 }
 
@@ -1231,9 +1241,10 @@ static int cmp_decls(const TyTable *a, const TyTable *b, char *why, size_t cap)
 		return differ(why, cap, "entry count", a->nent);
 	for (uint32_t i = 0; i < a->nent; i++) {
 		const TyEntry *x = &a->ent[i], *y = &b->ent[i];
+		TyPos px = ty_entry_pos(a, x), py = ty_entry_pos(b, y);
 		if (x->kind != y->kind || x->sect != y->sect || !same_str(a, x->name, b, y->name) ||
-		    x->offset != y->offset || x->type != y->type || !same_str(a, x->file, b, y->file) ||
-		    x->line != y->line || x->col != y->col)
+		    x->offset != y->offset || x->type != y->type || !same_str(a, px.file, b, py.file) ||
+		    px.line != py.line || px.col != py.col)
 			return differ(why, cap, "entry", i);
 	}
 	if (a->nann != b->nann)
@@ -1333,7 +1344,13 @@ TyEntry ty_copy_entry(TyTable *dst, const TyTable *src, const TyEntry *e, TyId *
 {
 	TyEntry r = *e;
 	r.name = copy_str(dst, src, e->name);
-	r.file = copy_str(dst, src, e->file);
 	r.type = e->type ? ty_copy(dst, src, e->type, map, rename) : 0;
 	return r;
+}
+
+TyPos ty_copy_pos(TyTable *dst, const TyTable *src, const TyEntry *e)
+{
+	TyPos p = ty_entry_pos(src, e);
+	p.file = copy_str(dst, src, p.file);
+	return p;
 }

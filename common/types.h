@@ -123,8 +123,10 @@ typedef struct TyEntry {
 	StrId name;
 	uint32_t offset;  /* offset in sect                               */
 	TyId type;
-	uint32_t file, line, col;  /* where it was declared (file: string id) */
 } TyEntry;
+
+/* Where an entry was declared (file: a string id; all 0 when unknown), kept beside the entries (TyTable's epos). */
+typedef struct TyPos { uint32_t file, line, col; } TyPos;
 
 /* Coercions: annotations at a point of the code, no bytes of their own. */
 enum {
@@ -166,6 +168,8 @@ typedef struct TyTable {
 	TyId bnode;                                 /* read only, which holds its nodes below bnode (0: not a fork) */
 	uint64_t *shash; uint32_t capshash;         /* string intern table   */
 	TyEntry *ent; uint32_t nent, capent;
+	TyPos *epos;                                /* by entry, where it was declared (capent of them); NULL when */
+	int nopos;                                  /* nopos: a reader that reports nothing needs no positions */
 	TyAnnot *ann; uint32_t nann, capann;
 	Arena strmem;                               /* the strings' bytes     */
 	const char **fhint; char **ftext; uint32_t nfresh, capfresh;  /* made-up names */
@@ -263,7 +267,12 @@ void ty_node_reserve(TyTable *t, uint64_t n);
 static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[id]; }
 static inline TyId ty_kid(const TyTable *t, TyId id, int i) { return t->kid[t->node[id].kids + i]; }
 
-void ty_add_entry(TyTable *t, const TyEntry *e);
+void ty_add_entry(TyTable *t, const TyEntry *e, TyPos pos);
+/* Where entry e (of t) was declared: all 0 when t keeps no positions. */
+static inline TyPos ty_entry_pos(const TyTable *t, const TyEntry *e)
+{
+	return t->epos && e >= t->ent && e < t->ent + t->nent ? t->epos[e - t->ent] : (TyPos){ 0, 0, 0 };
+}
 void ty_entry_reserve(TyTable *t, uint64_t n);   /* room for n more entries (up to 2^20 at once) */
 
 /*
@@ -288,6 +297,8 @@ static inline uint32_t ty_names_first(const TyNames *x, StrId s) { return s < x-
 TyId ty_copy(TyTable *dst, const TyTable *src, TyId id, TyId *map, const StrId *rename);
 /* An entry of src with its name, file and type copied into dst. */
 TyEntry ty_copy_entry(TyTable *dst, const TyTable *src, const TyEntry *e, TyId *map, const StrId *rename);
+/* Entry e's position (of src) with its file interned in dst. */
+TyPos ty_copy_pos(TyTable *dst, const TyTable *src, const TyEntry *e);
 void ty_add_annot(TyTable *t, const TyAnnot *a);
 
 /* Sort of a node: what it may stand for. */

@@ -162,14 +162,15 @@ static void enc_decls(const TyTable *t, const StrId *id, Buf *out)
 	buf_uleb(out, t->nent);
 	for (uint32_t i = 0; i < t->nent; i++) {
 		const TyEntry *e = &t->ent[i];
+		TyPos p = ty_entry_pos(t, e);
 		buf_u8(out, e->kind);
 		buf_u8(out, e->sect);
 		buf_strid(out, id, t, e->name);
 		buf_uleb(out, e->offset);
 		buf_uleb(out, e->type);
-		buf_strid(out, id, t, e->file);
-		buf_uleb(out, e->line);
-		buf_uleb(out, e->col);
+		buf_strid(out, id, t, p.file);
+		buf_uleb(out, p.line);
+		buf_uleb(out, p.col);
 	}
 	buf_uleb(out, t->nann);
 	for (uint32_t i = 0; i < t->nann; i++) {
@@ -511,6 +512,7 @@ static void rd_entry(Rd *r, TyTable *t)
 {
 	size_t at = r->pos;
 	TyEntry e;
+	TyPos pos;
 	e.kind = (uint8_t)rd_u8(r, "entry kind");
 	if (!r->bad && (e.kind < E_TYPEDEF || e.kind > E_EXPORT)) {
 		fail(r, at, "unknown entry kind %u", e.kind);
@@ -524,9 +526,9 @@ static void rd_entry(Rd *r, TyTable *t)
 	e.name = (StrId)rd_uleb(r, t->nstr - 1, "entry name");
 	e.offset = (uint32_t)rd_uleb(r, UINT32_MAX, "entry offset");
 	e.type = rd_type(r, t, "entry type");
-	e.file = (uint32_t)rd_uleb(r, t->nstr - 1, "entry file");
-	e.line = (uint32_t)rd_uleb(r, UINT32_MAX, "entry line");
-	e.col = (uint32_t)rd_uleb(r, UINT32_MAX, "entry column");
+	pos.file = (uint32_t)rd_uleb(r, t->nstr - 1, "entry file");
+	pos.line = (uint32_t)rd_uleb(r, UINT32_MAX, "entry line");
+	pos.col = (uint32_t)rd_uleb(r, UINT32_MAX, "entry column");
 	if (r->bad) return;
 	/* a typedef or an import is in no section (an import's offset is the checker's to judge); a label
 	   is in .text, an object in a data section */
@@ -539,7 +541,7 @@ static void rd_entry(Rd *r, TyTable *t)
 	else if (e.kind == E_OBJECT && e.sect < SEC_RODATA)
 		fail(r, at + 1, "an object entry must be in .rodata, .data or .bss");
 	else
-		ty_add_entry(t, &e);
+		ty_add_entry(t, &e, pos);
 }
 
 /* One annotation; op, location and register must be known, and the

@@ -81,7 +81,8 @@ static Pos unit_pos(Link *L, const TyTable *t, uint32_t file, uint32_t line, uin
 
 static Pos entry_pos(Link *L, const TyTable *t, const TyEntry *e)
 {
-	return unit_pos(L, t, e->file, e->line, e->col);
+	TyPos p = ty_entry_pos(t, e);
+	return unit_pos(L, t, p.file, p.line, p.col);
 }
 
 /* Where a .text offset of a unit came from, or the object itself. */
@@ -138,7 +139,8 @@ static int interface_only(Asm *as, Diag *d, const char *path)
 	for (uint32_t i = 0; i < as->types.nent; i++) {
 		const TyEntry *e = &as->types.ent[i];
 		if (e->kind == E_TYPEDEF || e->kind == E_IMPORT || e->kind == E_EXPORT) continue;
-		Pos p = { diag_source_file(d, ty_strof(&as->types, e->file)), e->line, e->col };
+		TyPos at = ty_entry_pos(&as->types, e);
+		Pos p = { diag_source_file(d, ty_strof(&as->types, at.file)), at.line, at.col };
 		diag_error(d, p, "an interface declares types, imports and exports only");
 		return 1;
 	}
@@ -160,11 +162,10 @@ int link_interface(const char *path, const char **incdirs, int nincdirs, Diag *d
 	if (!status) {
 		TyId *map = xcalloc(as.types.nnode + 1, sizeof *map), *dmap = xcalloc(as.types.nnode + 1, sizeof *dmap);
 		for (uint32_t i = 0; i < as.types.nent; i++) {
-			TyEntry e = as.types.ent[i];
-			if (decl) { TyEntry x = ty_copy_entry(decl, &as.types, &e, dmap, NULL); ty_add_entry(decl, &x); }
-			e.file = e.line = e.col = 0;   /* the canonical table names no file */
-			TyEntry c = ty_copy_entry(canon, &as.types, &e, map, NULL);
-			ty_add_entry(canon, &c);
+			const TyEntry *e = &as.types.ent[i];
+			if (decl) { TyEntry x = ty_copy_entry(decl, &as.types, e, dmap, NULL); ty_add_entry(decl, &x, ty_copy_pos(decl, &as.types, e)); }
+			TyEntry c = ty_copy_entry(canon, &as.types, e, map, NULL);
+			ty_add_entry(canon, &c, (TyPos){ 0, 0, 0 });   /* the canonical table names no file */
 		}
 		free(map);
 		free(dmap);
@@ -557,9 +558,9 @@ static const TyEntry *m_typedef(const Link *L, StrId name)
 	return name < L->captdef && L->tdef[name] ? &L->m.ent[L->tdef[name] - 1] : NULL;
 }
 
-static void add_typedef(Link *L, const TyEntry *c)
+static void add_typedef(Link *L, const TyEntry *c, TyPos pos)
 {
-	ty_add_entry(&L->m, c);
+	ty_add_entry(&L->m, c, pos);
 	L->tdef = xgrowz(L->tdef, sizeof *L->tdef, (size_t)c->name + 1, &L->captdef);
 	if (!L->tdef[c->name]) L->tdef[c->name] = L->m.nent;
 }
@@ -584,7 +585,7 @@ static void merge_typedef(Link *L, int ui, const TyEntry *e)
 		}
 		u->rename[e->name] = c.name;
 	}
-	add_typedef(L, &c);
+	add_typedef(L, &c, ty_copy_pos(&L->m, &u->t, e));
 }
 
 /* A heap of typedef places, smallest on top. */
@@ -733,7 +734,7 @@ static void merge_entries(Link *L)
 			const Def *d = find_def(L, ty_strof(&u->t, e->name));
 			if (!d || d->unit != ui) c.name = unique_name(L, ui, c.name, &taken, &ntaken);
 			c.offset += e->sect == SEC_TEXT ? u->base[SEC_TEXT] : u->base[e->sect];
-			ty_add_entry(&L->m, &c);
+			ty_add_entry(&L->m, &c, ty_copy_pos(&L->m, &u->t, e));
 		}
 		for (uint32_t i = 0; i < u->t.nann; i++) {
 			TyAnnot a = u->t.ann[i];
@@ -860,7 +861,7 @@ static void merge_exports(Link *L)
 			if (!c.type && lab) c.type = ty_copy(&L->m, &u->t, lab->type, u->map, u->rename);
 			c.sect = SEC_TEXT;
 			c.offset = (uint32_t)(u->base[SEC_TEXT] + d->value);
-			ty_add_entry(&L->m, &c);
+			ty_add_entry(&L->m, &c, ty_copy_pos(&L->m, &u->t, e));
 			L->exp = xgrow(L->exp, sizeof *L->exp, L->nexp + 1, &L->capexp);
 			L->exp[L->nexp++] = L->m.nent - 1;
 		}
@@ -877,7 +878,7 @@ static void merge_services(Link *L)
 		if (j < i) continue;
 		TyEntry c = ty_copy_entry(&L->m, &L->host, &L->host.ent[L->svc[i].entry], L->hmap, NULL);
 		c.offset = L->stubs_off + i * TALMOD_STUB_SIZE;
-		ty_add_entry(&L->m, &c);
+		ty_add_entry(&L->m, &c, ty_copy_pos(&L->m, &L->host, &L->host.ent[L->svc[i].entry]));
 	}
 }
 
@@ -886,7 +887,7 @@ static void merge_types(Link *L)
 	for (uint32_t i = 0; i < L->host.nent; i++)
 		if (L->host.ent[i].kind == E_TYPEDEF) {
 			TyEntry c = ty_copy_entry(&L->m, &L->host, &L->host.ent[i], L->hmap, NULL);
-			add_typedef(L, &c);
+			add_typedef(L, &c, ty_copy_pos(&L->m, &L->host, &L->host.ent[i]));
 		}
 	for (int ui = 0; ui < L->nu; ui++) merge_typedefs(L, ui);
 	merge_entries(L);

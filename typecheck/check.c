@@ -408,10 +408,11 @@ static int report(Ck *c, const char *rule, const char *fmt, ...)
 		p = src_pos(c, c->in->off);
 	}
 	if (!c->in && c->off >= 0) p = src_pos(c, (uint32_t)c->off);
-	if (!c->in && !p.file && c->ent && c->ent->file) {
-		p.file = diag_source_file(c->d, ty_strof(&c->t, c->ent->file));
-		p.line = c->ent->line;
-		p.col = c->ent->col;
+	TyPos at = c->ent ? ty_entry_pos(&c->t, c->ent) : (TyPos){ 0, 0, 0 };
+	if (!c->in && !p.file && at.file) {
+		p.file = diag_source_file(c->d, ty_strof(&c->t, at.file));
+		p.line = at.line;
+		p.col = at.col;
 	}
 	if (c->ann && c->ann->file && strncmp(rule, "coerce.", 7) == 0) {   /* the coercion's own line */
 		p.file = diag_source_file(c->d, ty_strof(&c->t, c->ann->file));
@@ -4784,6 +4785,7 @@ static int check_run(const char *path, const uint8_t *image, size_t len, TcLater
 	TcStats none = { 0 }, *s = stats ? stats : &none;   /* (timed either way: a few clock reads) */
 	double t = now_ms(), start = t;
 	ty_init(&c->t);
+	c->t.nopos = first;   /* (the first run reports nothing: report) */
 	lt_init(&c->lt);
 	int r = -1, failed = 0, lined = 0;
 	Lines lines;

@@ -59,7 +59,7 @@ static int export_twice(TyTable *t)
 	for (uint32_t i = 0; i < t->nent; i++)
 		if (t->ent[i].kind == E_EXPORT) {
 			TyEntry e = t->ent[i];
-			ty_add_entry(t, &e);
+			ty_add_entry(t, &e, ty_entry_pos(t, &t->ent[i]));
 			return 0;
 		}
 	return -1;
@@ -77,7 +77,7 @@ static int typedef_twice(TyTable *t)
 	if (first == last) return -1;
 	TyEntry e = t->ent[last];
 	e.name = t->ent[first].name;
-	ty_add_entry(t, &e);
+	ty_add_entry(t, &e, ty_entry_pos(t, &t->ent[last]));
 	return 0;
 }
 
@@ -119,7 +119,7 @@ static int rename_field(TyTable *t, StrId from, StrId to, TyTable *dst)
 	if (!map) return 0;
 	for (uint32_t i = 0; i < t->nent; i++) {
 		TyEntry e = ty_copy_entry(dst, t, &t->ent[i], map, NULL);
-		ty_add_entry(dst, &e);
+		ty_add_entry(dst, &e, ty_copy_pos(dst, t, &t->ent[i]));
 	}
 	for (uint32_t i = 0; i < t->nann; i++) {
 		TyAnnot a = t->ann[i];

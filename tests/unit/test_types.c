@@ -89,17 +89,17 @@ static Full build_full(TyTable *t)
 
 	StrId file = ty_str(t, "main.s", 6);
 	TyId tdef = mk(t, TY_LIST, 0, NULL, 0, 2, ba, f.mu);
-	TyEntry e[] = {
-		{ E_TYPEDEF, SEC_NONE, ty_str(t, "list", 4), 0, tdef, file, 1, 1 },
-		{ E_LABEL, SEC_TEXT, ty_str(t, "f", 1), 0x10, f.code, file, 2, 3 },
-		{ E_OBJECT, SEC_RODATA, ty_str(t, "k", 1), 8, f.arr, file, 3, 1 },
-		{ E_OBJECT, SEC_DATA, ty_str(t, "g", 1), UINT32_MAX, f.rec, file, 4, 1 },
-		{ E_OBJECT, SEC_BSS, ty_str(t, "z", 1), 0, f.rec, file, UINT32_MAX, UINT32_MAX },
-		{ E_IMPORT, SEC_NONE, ty_str(t, "ext", 3), 0, f.code, file, 5, 1 },
-		{ E_EXPORT, SEC_NONE, ty_str(t, "f", 1), 0, 0, file, 6, 1 },
+	struct { TyEntry e; TyPos p; } e[] = {
+		{ { E_TYPEDEF, SEC_NONE, ty_str(t, "list", 4), 0, tdef }, { file, 1, 1 } },
+		{ { E_LABEL, SEC_TEXT, ty_str(t, "f", 1), 0x10, f.code }, { file, 2, 3 } },
+		{ { E_OBJECT, SEC_RODATA, ty_str(t, "k", 1), 8, f.arr }, { file, 3, 1 } },
+		{ { E_OBJECT, SEC_DATA, ty_str(t, "g", 1), UINT32_MAX, f.rec }, { file, 4, 1 } },
+		{ { E_OBJECT, SEC_BSS, ty_str(t, "z", 1), 0, f.rec }, { file, UINT32_MAX, UINT32_MAX } },
+		{ { E_IMPORT, SEC_NONE, ty_str(t, "ext", 3), 0, f.code }, { file, 5, 1 } },
+		{ { E_EXPORT, SEC_NONE, ty_str(t, "f", 1), 0, 0 }, { file, 6, 1 } },
 	};
 	for (size_t j = 0; j < sizeof e / sizeof *e; j++)
-		ty_add_entry(t, &e[j]);
+		ty_add_entry(t, &e[j].e, e[j].p);
 	TyId args = mk(t, TY_LIST, 0, NULL, 0, 2, i, snil);
 	TyAnnot an[] = {
 		{ 0, A_FOLD, L_REG, 0, 0, 0, f.mu, 0, file, 7, 2 },
@@ -777,15 +777,15 @@ static void test_leb_boundaries(void **state)
 	ty_init(&a);
 	StrId name = ty_str(&a, "f", 1), file = ty_str(&a, "main.s", 6);
 	for (int i = 0; i < N; i++)
-		ty_add_entry(&a, &(TyEntry){ E_LABEL, SEC_TEXT, name, v[i], 0, file, v[N - 1 - i], v[i] });
+		ty_add_entry(&a, &(TyEntry){ E_LABEL, SEC_TEXT, name, v[i], 0 }, (TyPos){ file, v[N - 1 - i], v[i] });
 	ty_encode(&a, &buf);
 	ty_init(&b);
 	assert_int_equal(ty_decode(&b, buf.p, buf.n, err, sizeof err), 0);
 	assert_int_equal(b.nent, N);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(b.ent[i].offset, v[i]);
-		assert_int_equal(b.ent[i].line, v[N - 1 - i]);
-		assert_int_equal(b.ent[i].col, v[i]);
+		assert_int_equal(ty_entry_pos(&b, &b.ent[i]).line, v[N - 1 - i]);
+		assert_int_equal(ty_entry_pos(&b, &b.ent[i]).col, v[i]);
 	}
 	ty_free(&a);
 	ty_free(&b);
@@ -1245,7 +1245,7 @@ static void test_strings_encoded_in_order(void **state)
 	StrId z = ty_str(&a, "zeta", 4), f = ty_str(&a, "file.tal", 8), al = ty_str(&a, "alpha", 5);
 	TyId v = ty_node(&a, TY_VAR, 0, z, 0, NULL, 0);
 	TyId w = ty_node(&a, TY_VAR, 0, al, 0, NULL, 0);
-	ty_add_entry(&a, &(TyEntry){ .kind = E_LABEL, .sect = SEC_TEXT, .name = z, .type = 0, .file = f, .line = 1 });
+	ty_add_entry(&a, &(TyEntry){ .kind = E_LABEL, .sect = SEC_TEXT, .name = z, .type = 0 }, (TyPos){ .file = f, .line = 1 });
 	ty_add_annot(&a, &(TyAnnot){ .op = A_FOLD, .loc = L_REG, .type = v, .file = al, .line = 2 });
 	ty_encode(&a, &buf);
 	/* header, 3 strings: alpha, file.tal, zeta */
@@ -1255,7 +1255,7 @@ static void test_strings_encoded_in_order(void **state)
 	assert_string_equal(ty_strof(&b, ty_get(&b, v)->name), "zeta");
 	assert_string_equal(ty_strof(&b, ty_get(&b, w)->name), "alpha");
 	assert_string_equal(ty_strof(&b, b.ent[0].name), "zeta");
-	assert_string_equal(ty_strof(&b, b.ent[0].file), "file.tal");
+	assert_string_equal(ty_strof(&b, ty_entry_pos(&b, &b.ent[0]).file), "file.tal");
 	assert_string_equal(ty_strof(&b, b.ann[0].file), "alpha");
 	assert_int_equal(ty_table_cmp(&a, &b, NULL, 0), 0);
 	ty_free(&a);
