@@ -114,14 +114,6 @@ char *arena_strdup(Arena *a, const char *s, size_t n)
 	return p;
 }
 
-char *arena_strdup16(Arena *a, const void *w, size_t n)
-{
-	char *p = arena_raw(a, 16, 1);
-	memcpy(p, w, 16);
-	a->cur = p + n + 1;   /* the bytes past the NUL go back (the next taker writes them) */
-	return p;
-}
-
 void arena_free(Arena *a)
 {
 	ArenaBlock *b = a->head;

@@ -16,8 +16,6 @@ typedef struct Arena { ArenaBlock *head; char *cur, *end; size_t total; } Arena;
 void arena_init(Arena *a);
 void *arena_alloc(Arena *a, size_t n);          /* zeroed, 16-byte aligned */
 char *arena_strdup(Arena *a, const char *s, size_t n);   /* n bytes and a NUL, packed: no alignment */
-/* The same for n < 16 bytes given as the 16 at w, zero past n: one 16-byte copy. */
-char *arena_strdup16(Arena *a, const void *w, size_t n);
 void arena_free(Arena *a);
 
 void *xmalloc(size_t n);

@@ -69,9 +69,7 @@ void ty_init(TyTable *t)
 	t->nnode = 1;
 	t->kid = xgrow(NULL, sizeof *t->kid, 1, &t->capkid);  /* never NULL */
 	t->str = xgrow(NULL, sizeof *t->str, 1, &t->capstr);
-	t->strlen_ = xmalloc(t->capstr * sizeof *t->strlen_);
-	t->str[0] = arena_strdup(&t->strmem, "", 0);
-	t->strlen_[0] = 0;
+	memset(&t->str[0], 0, sizeof t->str[0]);   /* "" */
 	t->nstr = 1;
 }
 
@@ -81,7 +79,6 @@ void ty_free(TyTable *t)
 	arena_free(&t->strmem);
 	if (!t->forked) {
 		free(t->str);
-		free(t->strlen_);
 		free(t->shash);
 		free(t->ent);
 		free(t->epos);
@@ -194,23 +191,39 @@ static void str_resize(TyTable *t, uint32_t cap)
 	free(old);
 }
 
-/* Room in the arrays by string id (text, length) for `need` strings. */
+/* Room in the array by string id for `need` strings. */
 static void str_room(TyTable *t, size_t need)
 {
 	if (need <= t->capstr) return;   /* (the usual case: the section's count was made room for) */
-	uint32_t old = t->capstr;
 	t->str = xgrow(t->str, sizeof *t->str, need, &t->capstr);
-	if (t->capstr != old)
-		t->strlen_ = xrealloc(t->strlen_, t->capstr * sizeof *t->strlen_);
 }
 
-/* A new string, id nstr: its bytes copied. */
+/* The index of the first zero byte of a word, if it has one (else 8 or more). */
+static unsigned first_zero(uint64_t v)
+{
+	uint64_t z = (v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080);   /* exact at the lowest zero */
+	return z ? (unsigned)__builtin_ctzll(z) / 8 : 8;
+}
+
+uint32_t ty_strlen(const TyTable *t, StrId s)
+{
+	const TyStr *x = &t->str[s];
+	if (x->l.big) return x->l.len;
+	uint64_t w[2];
+	memcpy(w, x->b, 16);
+	unsigned k = first_zero(w[0]);
+	return k < 8 ? k : 8 + first_zero(w[1]);   /* (b[15] is 0) */
+}
+
+/* A new string, id nstr: its bytes copied, in its slot when they fit. */
 static StrId str_add(TyTable *t, const char *s, size_t len)
 {
 	str_room(t, (size_t)t->nstr + 1);
 	StrId id = t->nstr++;
-	t->str[id] = arena_strdup(&t->strmem, s, len);
-	t->strlen_[id] = (uint32_t)len;
+	TyStr *x = &t->str[id];
+	memset(x, 0, sizeof *x);
+	if (len < sizeof x->b && !memchr(s, 0, len)) memcpy(x->b, s, len);   /* (its length is where the zeros start) */
+	else x->l.p = arena_strdup(&t->strmem, s, len), x->l.len = (uint32_t)len, x->l.big = 1;
 	return id;
 }
 
@@ -228,7 +241,7 @@ static StrId sorted_find(const TyTable *t, const char *s, size_t len)
 	uint32_t lo = 1, hi = t->nsorted + 1;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int d = ty_str_order(t->str[mid], t->strlen_[mid], s, len);
+		int d = ty_str_order(ty_str_text(t, mid), ty_strlen(t, mid), s, len);
 		if (!d) return mid;
 		if (d < 0) lo = mid + 1;
 		else hi = mid;
@@ -247,7 +260,7 @@ static StrId str_search(const TyTable *t, const char *s, size_t len, uint32_t ta
 	for (i = tag & mask; t->shash[i]; i = (i + 1) & mask) {
 		uint64_t slot = t->shash[i];
 		id = (StrId)slot;
-		if ((uint32_t)(slot >> 32) == tag && t->strlen_[id] == len && !memcmp(t->str[id], s, len))
+		if ((uint32_t)(slot >> 32) == tag && ty_strlen(t, id) == len && !memcmp(ty_str_text(t, id), s, len))
 			return id;
 	}
 	*at = i;
@@ -298,7 +311,7 @@ StrId ty_str_sorted(TyTable *t, const char *s, size_t len)
 {
 	if (len == 0 || len >= UINT32_MAX || t->nstr != t->nsorted + 1 || t->nstr >= TY_SLOT || t->forked)
 		return 0;
-	if (t->nsorted && ty_str_order(t->str[t->nsorted], t->strlen_[t->nsorted], s, len) >= 0)
+	if (t->nsorted && ty_str_order(ty_str_text(t, t->nsorted), ty_strlen(t, t->nsorted), s, len) >= 0)
 		return 0;
 	t->nsorted++;
 	sort_key(t->lastkey, s, len);
@@ -339,8 +352,7 @@ StrId ty_str_sorted_short(TyTable *t, const char *s, size_t len)
 	t->lastkey[1] = k1;
 	t->nsorted++;
 	StrId id = t->nstr++;
-	t->str[id] = arena_strdup16(&t->strmem, w, len);
-	t->strlen_[id] = (uint32_t)len;
+	memcpy(t->str[id].b, w, 16);   /* (zeros past len: b[15] too) */
 	return id;
 }
 
@@ -369,10 +381,10 @@ const char *ty_strof(const TyTable *t, StrId s)
 		"$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29", "$30", "$31"
 	};
 	if (s < t->nstr)
-		return t->str[s];
+		return ty_str_text(t, s);
 	if (ty_is_slot(s)) {
 		StrId shown = s - TY_SLOT < t->nshow ? t->show[s - TY_SLOT] : 0;
-		return shown && shown < t->nstr ? t->str[shown] : slots[s - TY_SLOT];
+		return shown && shown < t->nstr ? ty_str_text(t, shown) : slots[s - TY_SLOT];
 	}
 	if (s < TY_FRESH || s - TY_FRESH >= t->nfresh)
 		return "";
@@ -899,7 +911,7 @@ static void pvar(Pr *p, StrId s);
 static void pname(Pr *p, StrId s)
 {
 	if (s < p->t->nstr)
-		put(p, p->t->str[s], p->t->strlen_[s]);
+		put(p, ty_str_text(p->t, s), ty_strlen(p->t, s));
 	else {
 		const char *n = ty_strof(p->t, s);
 		put(p, n, strlen(n));
@@ -1218,7 +1230,7 @@ static int cmp_nodes(const TyTable *a, const TyTable *b, char *why, size_t cap)
 	if (a->nstr != b->nstr)
 		return differ(why, cap, "string count", a->nstr);
 	for (uint32_t i = 1; i < a->nstr; i++)
-		if (!ty_str_find(b, a->str[i], a->strlen_[i]))
+		if (!ty_str_find(b, ty_str_text(a, i), ty_strlen(a, i)))
 			return differ(why, cap, "string", i);
 	if (a->nnode != b->nnode)
 		return differ(why, cap, "node count", a->nnode);
@@ -1273,7 +1285,7 @@ int ty_table_cmp(const TyTable *a, const TyTable *b, char *why, size_t whycap)
 /* The name of a string of src in dst. */
 static StrId copy_str(TyTable *dst, const TyTable *src, StrId s)
 {
-	return s ? ty_str(dst, src->str[s], src->strlen_[s]) : 0;
+	return s ? ty_str(dst, ty_str_text(src, s), ty_strlen(src, s)) : 0;
 }
 
 /*

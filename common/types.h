@@ -117,6 +117,18 @@ enum {
 	E_EXPORT       /* .export name [: t]; type 0 means "the label's own type"           */
 };
 
+/*
+** A string of the table, by id: one of at most 15 bytes in place, zeros
+** after it (so b[15], `big`, is 0); a longer one's text (NUL-terminated)
+** and length elsewhere, with big 1.  So a name costs 16 bytes, and no
+** pointer to follow (ty_strof, ty_strlen).
+*/
+typedef union TyStr {
+	char b[16];
+	struct { const char *p; uint32_t len; char pad[3], big; } l;
+} TyStr;
+_Static_assert(sizeof(TyStr) == 16, "a string's slot is 16 bytes");
+
 typedef struct TyEntry {
 	uint8_t kind;     /* E_*                                          */
 	uint8_t sect;     /* SEC_* of a label or object, else SEC_NONE    */
@@ -160,7 +172,7 @@ typedef struct TyAnnot {
 typedef struct TyTable {
 	TyNode *node; uint32_t nnode, capnode;      /* node[0] unused        */
 	TyId *kid; uint32_t nkid, capkid;
-	char **str; uint32_t *strlen_; uint32_t nstr, capstr;  /* str[0] = "" */
+	TyStr *str; uint32_t nstr, capstr;         /* str[0] = "" */
 	uint32_t nsorted;                           /* strings 1..nsorted: in order, not in shash */
 	uint64_t lastkey[2];                        /* string nsorted's first 16 bytes, zero past its end, as big-endian words */
 	uint32_t *hash; uint32_t caphash;           /* node hash-cons table (a fork's: of its own nodes) */
@@ -230,6 +242,9 @@ StrId ty_str_sorted(TyTable *t, const char *s, size_t len);
 StrId ty_str_sorted_short(TyTable *t, const char *s, size_t len);
 void ty_str_reserve(TyTable *t, uint64_t n);  /* room for n more strings (up to 2^20 at once) without growing the arrays */
 const char *ty_strof(const TyTable *t, StrId s);
+/* The text and length of string s of the table (s < nstr). */
+static inline const char *ty_str_text(const TyTable *t, StrId s) { return t->str[s].l.big ? t->str[s].l.p : t->str[s].b; }
+uint32_t ty_strlen(const TyTable *t, StrId s);
 /*
 ** Made-up names ("rcx#3"), for the checker: ids from TY_FRESH up, which no
 ** string of the table reaches, so a made-up name never equals a name a

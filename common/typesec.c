@@ -120,7 +120,7 @@ static StrId *string_ranks(const TyTable *t)
 	for (StrId i = 0; i < t->nstr; i++) id[i] = i;
 	if (t->nsorted + 1 == t->nstr) return id;   /* a decoded table: in order already */
 	SortStr *v = xmalloc((size_t)t->nstr * sizeof *v);
-	for (StrId i = 1; i < t->nstr; i++) v[i - 1] = (SortStr){ t->str[i], t->strlen_[i], i };
+	for (StrId i = 1; i < t->nstr; i++) v[i - 1] = (SortStr){ ty_str_text(t, i), ty_strlen(t, i), i };
 	qsort(v, t->nstr - 1, sizeof *v, by_bytes);
 	for (StrId i = 1; i < t->nstr; i++) id[v[i - 1].old] = i;
 	free(v);
@@ -140,7 +140,7 @@ static void enc_nodes(const TyTable *t, const StrId *id, Buf *out)
 	for (StrId i = 1; i < t->nstr; i++) at[id[i]] = i;
 	buf_uleb(out, t->nstr - 1);
 	for (StrId i = 1; i < t->nstr; i++)
-		buf_string(out, t->str[at[i]], t->strlen_[at[i]]);
+		buf_string(out, ty_str_text(t, at[i]), ty_strlen(t, at[i]));
 	free(at);
 	buf_uleb(out, t->nnode - 1);
 	for (TyId i = 1; i < t->nnode; i++) {

@@ -1203,9 +1203,9 @@ static void test_strings_short_path(void **state)
 		StrId slow = ty_str_sorted(&a, next, nlen), fast = ty_str_sorted_short(&b, next, nlen);
 		if (fast) {
 			assert_int_equal(fast, slow);
-			assert_int_equal(b.strlen_[fast], nlen);
-			assert_memory_equal(b.str[fast], next, nlen);
-			assert_int_equal(b.str[fast][nlen], 0);
+			assert_int_equal(ty_strlen(&b, fast), nlen);
+			assert_memory_equal(ty_str_text(&b, fast), next, nlen);
+			assert_int_equal(ty_str_text(&b, fast)[nlen], 0);
 			assert_int_equal(b.nsorted, a.nsorted);
 			assert_memory_equal(b.lastkey, a.lastkey, sizeof a.lastkey);
 		} else {
