@@ -80,11 +80,12 @@ typedef struct Opts {
 ** memory costs a page fault, and on the machine bench/check.sh was
 ** measured on a fault costs about 1.8 us: checking the 400k-instruction
 ** benchmark took some 20% less when run again in the same process, its
-** pages already there.  Checking a file of N bytes in threads takes about
-** WARM_CREW * N bytes of heap (that benchmark, module or object: about 18
+** pages already there.  Checking a file of N bytes in threads takes up to
+** WARM_CREW * N bytes of heap (that benchmark, module or object: about 16
 ** MB for 9.4 MB, its peak resident size less the file's buffer and the
-** program's own, measured without warming), and in one thread a little
-** more.  With a crew, no more than that is warmed: the helper is a member,
+** program's own, measured without warming; warming 1.5 or 1.75 N rather
+** than 2 N made no difference that could be measured), and in one thread
+** a little more.  With a crew, no more than that is warmed: the helper is a member,
 ** and while it faults in pages nobody uses it does not check blocks (with
 ** 3 * N, it joined them some 4 ms late).  Without one (-j 1, or one
 ** processor) the helper is a thread of its own, on a processor the
