@@ -125,9 +125,9 @@ enum {
 */
 typedef union TyStr {
 	char b[16];
-	struct { const char *p; uint32_t len; char pad[3], big; } l;
+	struct { const char *p; uint32_t len; char pad[16 - sizeof(char *) - sizeof(uint32_t) - 1], big; } l;
 } TyStr;
-_Static_assert(sizeof(TyStr) == 16, "a string's slot is 16 bytes");
+_Static_assert(sizeof(TyStr) == 16 && offsetof(TyStr, l.big) == 15, "a string's slot is 16 bytes, big its last");
 
 typedef struct TyEntry {
 	uint8_t kind;     /* E_*                                          */

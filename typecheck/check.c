@@ -4101,7 +4101,7 @@ static int site_graph(Ck *c, int fuel, Graph *g, Scc *s)
 				v = x->from - 1;
 				if (v >= n || marks_has(&met, v)) { marks_free(&met); return 0; }   /* (from 0: not in a block) */
 				marks_set(&met, v);
-				s[v].first = e;
+				s[v].first = s[v].end = e;
 			}
 			if (site_kept(x, fuel)) {
 				g->to[e] = x->to - 1;
