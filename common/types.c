@@ -523,10 +523,10 @@ static TyId node_find(const TyTable *t, uint64_t h, int kind, int flags,
 ** and ids are a topological order.  `value` only means something for
 ** TY_ICONST and is dropped for other kinds, so that it cannot tell nodes
 ** apart that the section format cannot.  0 on a bad kind, name or kid, or
-** when a limit is reached.
+** when a limit is reached.  hp: the node's hash, when the caller has it.
 */
-TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
-             const TyId *kids, int nkids)
+static TyId node_make(TyTable *t, const uint64_t *hp, int kind, int flags, StrId name, int64_t value,
+                      const TyId *kids, int nkids)
 {
 	if (kind <= TY_NONE || kind >= TY_NKINDS || flags < 0 || flags > 255)
 		return 0;
@@ -545,7 +545,7 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	if (cell != UINT32_MAX) {
 		if (cell < t->capfvar && t->fvar[cell])
 			return t->fvar[cell];
-	} else if ((id = node_find(t, h = node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
+	} else if ((id = node_find(t, h = hp ? *hp : node_hash(kind, flags, name, value, kids, nkids), kind, flags, name, value, kids, nkids, &slot))) {
 		return id;
 	}
 	if (t->nnode >= MAXNODE || t->nkid > (uint32_t)(MAXKID - nkids) || (t->cap && ty_parts(t) + (uint64_t)nkids + 1 > t->cap))
@@ -584,11 +584,22 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 	return id;
 }
 
-void ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids)
+TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids)
 {
-	if (!t->caphash || nkids < 0 || nkids > MAXKIDS) return;
+	return node_make(t, NULL, kind, flags, name, value, kids, nkids);
+}
+
+TyId ty_node_hashed(TyTable *t, uint64_t h, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids)
+{
+	return node_make(t, &h, kind, flags, name, value, kids, nkids);
+}
+
+uint64_t ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids)
+{
+	if (nkids < 0 || nkids > MAXKIDS) return 0;   /* (ty_node refuses it before it looks at a hash) */
 	uint64_t h = node_hash(kind, flags, name, kind == TY_ICONST ? value : 0, kids, nkids);
-	__builtin_prefetch(&t->hash[(uint32_t)h & (t->caphash - 1)]);
+	if (t->caphash) __builtin_prefetch(&t->hash[(uint32_t)h & (t->caphash - 1)]);
+	return h;
 }
 
 /* Room for `need` entries, and their positions unless the table keeps none. */

@@ -274,9 +274,12 @@ TyId ty_node(TyTable *t, int kind, int flags, StrId name, int64_t value,
 ** A hint for a reader that makes many nodes in a row (the section's): start
 ** loading the slot of t's hash-cons table where ty_node will look for this
 ** node first, so that the cache miss it is on a large table overlaps with
-** reading the next nodes.  It changes nothing.
+** reading the next nodes.  It changes nothing, and returns the node's
+** hash, for ty_node_hashed.
 */
-void ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids);
+uint64_t ty_node_fetch(const TyTable *t, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids);
+/* ty_node, given the hash ty_node_fetch returned for these very fields: not computed twice. */
+TyId ty_node_hashed(TyTable *t, uint64_t h, int kind, int flags, StrId name, int64_t value, const TyId *kids, int nkids);
 /* Room for n more nodes (two kids each) without growing the hash-cons table or the arrays. */
 void ty_node_reserve(TyTable *t, uint64_t n);
 static inline const TyNode *ty_get(const TyTable *t, TyId id) { return &t->node[id]; }

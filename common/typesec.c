@@ -443,7 +443,7 @@ static int rd_kids(Rd *r, TyId self, TyId **kids, uint32_t *nkid, uint32_t *cap)
 ** in the next, once the nodes before it are made.
 */
 enum { NODE_BATCH = 16 };
-typedef struct Pend { size_t at; unsigned kind, flags; StrId name; int64_t value; uint32_t kid; int nk; } Pend;
+typedef struct Pend { size_t at; unsigned kind, flags; StrId name; int64_t value; uint32_t kid; int nk; uint64_t h; } Pend;
 
 /* The fields of the node n places after t's last into p, its kids after the *nkid in *kids: 0 when its bytes are not a node (r->bad). */
 static int rd_fields(Rd *r, const TyTable *t, int n, Pend *p, TyId **kids, uint32_t *nkid, uint32_t *cap)
@@ -461,11 +461,11 @@ static int rd_fields(Rd *r, const TyTable *t, int n, Pend *p, TyId **kids, uint3
 	return !r->bad;
 }
 
-/* A node read by rd_fields, made through ty_node: it must come out new and well sorted. */
+/* A node read by rd_fields, made through ty_node (with the hash ty_node_fetch gave): it must come out new and well sorted. */
 static void mk_node(Rd *r, TyTable *t, const Pend *p, const TyId *kids)
 {
 	TyId self = t->nnode;
-	TyId id = ty_node(t, (int)p->kind, (int)p->flags, p->name, p->value, kids + p->kid, p->nk);
+	TyId id = ty_node_hashed(t, p->h, (int)p->kind, (int)p->flags, p->name, p->value, kids + p->kid, p->nk);
 	const char *msg;
 	if (id == 0)
 		fail(r, p->at, "node %" PRIu32 " exceeds the table's limits", self);
@@ -492,7 +492,7 @@ static void rd_nodes(Rd *r, TyTable *t)
 				if (n) r->bad = 0, r->pos = p[n].at;   /* (read again, first of the next batch) */
 				break;
 			}
-			ty_node_fetch(t, (int)p[n].kind, (int)p[n].flags, p[n].name, p[n].value, kids + p[n].kid, p[n].nk);
+			p[n].h = ty_node_fetch(t, (int)p[n].kind, (int)p[n].flags, p[n].name, p[n].value, kids + p[n].kid, p[n].nk);
 		}
 		for (int j = 0; j < n && !r->bad; j++)
 			mk_node(r, t, &p[j], kids);
