@@ -196,6 +196,35 @@ static void test_strings(void **state)
 	ty_free(&t);
 }
 
+/* A string is kept in its 16-byte slot up to 15 bytes, elsewhere from 16, or when it holds a NUL: text and length come back either way. */
+static void test_strings_slots(void **state)
+{
+	TyTable t;
+	ty_init(&t);
+	char buf[40];
+	StrId id[40], nul[40];
+	for (int n = 1; n < 40; n++) {
+		for (int i = 0; i < n; i++) buf[i] = (char)('a' + (n + i) % 26);
+		id[n] = ty_str(&t, buf, (size_t)n);
+		buf[n / 2] = 0;   /* the same with a NUL inside: another string, its length all of it */
+		nul[n] = ty_str(&t, buf, (size_t)n);
+	}
+	for (int n = 1; n < 40; n++) {
+		for (int i = 0; i < n; i++) buf[i] = (char)('a' + (n + i) % 26);
+		assert_int_equal(ty_strlen(&t, id[n]), n);
+		assert_memory_equal(ty_str_text(&t, id[n]), buf, (size_t)n);
+		assert_int_equal(ty_str_text(&t, id[n])[n], 0);
+		assert_int_equal(strlen(ty_strof(&t, id[n])), n);
+		assert_int_equal(ty_str_find(&t, buf, (size_t)n), id[n]);
+		buf[n / 2] = 0;
+		assert_int_not_equal(nul[n], id[n]);
+		assert_int_equal(ty_strlen(&t, nul[n]), n);
+		assert_memory_equal(ty_str_text(&t, nul[n]), buf, (size_t)n);
+		assert_int_equal(ty_str_find(&t, buf, (size_t)n), nul[n]);
+	}
+	ty_free(&t);
+}
+
 static void test_hashcons(void **state)
 {
 	TyTable tt, *t = &tt;
@@ -1579,6 +1608,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_strings_slots),
 		cmocka_unit_test(test_strings_short_path),
 		cmocka_unit_test(test_strings_short_path_rejects),
 		cmocka_unit_test(test_hashcons),
