@@ -198,10 +198,16 @@ static void str_room(TyTable *t, size_t need)
 	t->str = xgrow(t->str, sizeof *t->str, need, &t->capstr);
 }
 
-/* The index of the first zero byte of a word, if it has one (else 8 or more). */
+/* The high bit of v's zero bytes: none when v has none, and exact at the lowest (a byte above it may be marked too). */
+static uint64_t zero_bytes(uint64_t v)
+{
+	return (v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080);
+}
+
+/* The index of the first zero byte of a word, or 8 when it has none. */
 static unsigned first_zero(uint64_t v)
 {
-	uint64_t z = (v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080);   /* exact at the lowest zero */
+	uint64_t z = zero_bytes(v);
 	return z ? (unsigned)__builtin_ctzll(z) / 8 : 8;
 }
 
@@ -318,11 +324,6 @@ StrId ty_str_sorted(TyTable *t, const char *s, size_t len)
 	return str_add(t, s, len);
 }
 
-/* Some byte of v is zero. */
-static int has_zero_byte(uint64_t v)
-{
-	return ((v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080)) != 0;
-}
 
 /*
 ** Between strings without a NUL byte (the reader refuses any other before
@@ -343,7 +344,7 @@ StrId ty_str_sorted_short(TyTable *t, const char *s, size_t len)
 	keep[1] = len <= 8 ? 0 : (UINT64_C(1) << 8 * (len - 8)) - 1;
 	w[0] &= keep[0];
 	w[1] &= keep[1];
-	if (has_zero_byte(w[0] | ~keep[0]) || has_zero_byte(w[1] | ~keep[1]))
+	if (zero_bytes(w[0] | ~keep[0]) || zero_bytes(w[1] | ~keep[1]))
 		return 0;   /* a NUL byte */
 	uint64_t k0 = __builtin_bswap64(w[0]), k1 = __builtin_bswap64(w[1]);
 	if (t->nsorted && (k0 < t->lastkey[0] || (k0 == t->lastkey[0] && k1 <= t->lastkey[1])))

@@ -118,9 +118,10 @@ enum {
 };
 
 /*
-** A string of the table, by id: one of at most 15 bytes in place, zeros
-** after it (so b[15], `big`, is 0); a longer one's text (NUL-terminated)
-** and length elsewhere, with big 1.  So a name costs 16 bytes, and no
+** A string of the table, by id: one of at most 15 bytes and no NUL in
+** place, zeros after it (so b[15], `big`, is 0, and its length is where
+** the zeros start); any other's text (NUL-terminated) and length
+** elsewhere, with big 1.  So a name costs 16 bytes, and no
 ** pointer to follow (ty_strof, ty_strlen).
 */
 typedef union TyStr {
